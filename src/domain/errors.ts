@@ -1,0 +1,127 @@
+/**
+ * The one catalogue of error codes. Every rejection the API returns carries one of these codes, with
+ * the HTTP status it maps to. docs/errors.md documents each one; a test checks that every code thrown
+ * anywhere in src/ is listed here and documented there.
+ */
+export const ERROR_CATALOGUE = {
+  // Generic request errors
+  VALIDATION_FAILED: { status: 400, title: 'The request does not match its schema' },
+  INVALID_JSON: { status: 400, title: 'The request body is not valid JSON' },
+  UNSUPPORTED_MEDIA_TYPE: { status: 415, title: 'The request body must be application/json' },
+  PAYLOAD_TOO_LARGE: { status: 413, title: 'The request body is too large' },
+  UNAUTHENTICATED: { status: 401, title: 'Authentication is required' },
+  FORBIDDEN: { status: 403, title: 'You may not do this' },
+  NOT_FOUND: { status: 404, title: 'No such resource' },
+  METHOD_NOT_ALLOWED: { status: 405, title: 'Method not allowed on this resource' },
+  RATE_LIMITED: { status: 429, title: 'Too many requests' },
+  CONFLICT: { status: 409, title: 'The resource changed concurrently; retry' },
+  SERVICE_UNAVAILABLE: { status: 503, title: 'A dependency is unavailable' },
+  INTERNAL: { status: 500, title: 'Internal error' },
+
+  // Idempotency
+  IDEMPOTENCY_KEY_REUSED: { status: 409, title: 'This Idempotency-Key was used with another request' },
+  IDEMPOTENCY_KEY_INVALID: { status: 400, title: 'The Idempotency-Key header is malformed' },
+  IDEMPOTENCY_REQUEST_IN_PROGRESS: { status: 409, title: 'A request with this Idempotency-Key is still running' },
+
+  // Identity
+  INVALID_CREDENTIALS: { status: 401, title: 'Email or password is wrong' },
+  EMAIL_TAKEN: { status: 409, title: 'An account with this email exists' },
+  INVITE_INVALID: { status: 422, title: 'The invite code is unknown or used' },
+  KYC_REQUIRED: { status: 422, title: 'Complete KYC first' },
+  KYC_LOCKED: { status: 409, title: 'Verified identity cannot be changed' },
+  PASSWORD_WEAK: { status: 422, title: 'The password is too weak' },
+
+  // Ledger and wallet
+  INSUFFICIENT_FUNDS: { status: 422, title: 'Available balance is too low' },
+  TRANSFER_CONFLICT: { status: 409, title: 'A transfer with this id exists with other fields' },
+  HOLD_NOT_PENDING: { status: 409, title: 'The hold is already posted or voided' },
+  AMOUNT_INVALID: { status: 422, title: 'The amount is not allowed' },
+  WITHDRAWAL_NOT_PENDING: { status: 409, title: 'The withdrawal is not pending' },
+
+  // Signed calls (partner API, custodian callbacks)
+  SIGNATURE_MISSING: { status: 401, title: 'The request is not signed' },
+  SIGNATURE_INVALID: { status: 401, title: 'The signature does not match' },
+  SIGNATURE_EXPIRED: { status: 401, title: 'The signature timestamp is outside the allowed window' },
+  SIGNATURE_REPLAYED: { status: 401, title: 'This signature was already used' },
+  PARTNER_KEY_UNKNOWN: { status: 401, title: 'Unknown or revoked API key' },
+
+  // Publishable (widget) keys
+  PUBLISHABLE_KEY_INVALID: { status: 401, title: 'Unknown or revoked publishable key' },
+  ORIGIN_NOT_ALLOWED: { status: 403, title: 'This origin may not use this key' },
+
+  // Merchants, orders, rating
+  MERCHANT_NOT_FOUND: { status: 404, title: 'No such merchant' },
+  MERCHANT_NOT_LINKED: { status: 422, title: 'This account is not linked to a merchant' },
+  ORDER_BATCH_TOO_LARGE: { status: 413, title: 'Too many orders in one batch' },
+  RECEIPT_EXISTS: { status: 409, title: 'A receipt with this id exists with other fields' },
+  NOT_RATED: { status: 422, title: 'The merchant has no rating yet' },
+
+  // Listings (AUCTION.md §1)
+  BORROWER_NOT_ELIGIBLE: { status: 422, title: 'The borrower may not list now' },
+  OPEN_LISTING_EXISTS: { status: 409, title: 'The borrower already has an open listing' },
+  LISTING_AMOUNT_INVALID: { status: 422, title: 'The listing amount is not allowed' },
+  CREDIT_LINE_EXCEEDED: { status: 422, title: 'The amount exceeds the credit line left' },
+  REGULATORY_CAP_EXCEEDED: { status: 422, title: 'The amount exceeds the regulatory cap left' },
+  LISTING_RATE_INVALID: { status: 422, title: 'The maximum rate is not allowed' },
+  LISTING_DURATION_INVALID: { status: 422, title: 'The auction duration is not allowed' },
+  COLLATERAL_INVALID: { status: 422, title: 'The collateral cannot back this listing' },
+  COLLATERAL_PLEDGED: { status: 409, title: 'The collateral already backs another listing or loan' },
+  COLLATERAL_INSUFFICIENT: { status: 422, title: 'The collateral does not cover the amount' },
+  LISTING_NOT_WITHDRAWABLE: { status: 409, title: 'Only an open listing can be withdrawn' },
+
+  // Bids (AUCTION.md §2, in the order they are checked)
+  LISTING_NOT_OPEN: { status: 409, title: 'The listing is not open' },
+  LENDER_NOT_ELIGIBLE: { status: 422, title: 'KYC incomplete or the risk profile excludes this grade' },
+  SELF_DEALING: { status: 422, title: 'A borrower cannot bid on its own listing' },
+  BID_EXISTS: { status: 409, title: 'You already have an active bid on this listing; amend it' },
+  BID_AMOUNT_INVALID: { status: 422, title: 'The bid amount is not allowed' },
+  BID_RATE_INVALID: { status: 422, title: 'The bid rate is not allowed' },
+  LENDER_LISTING_CAP: { status: 422, title: 'Your bids would exceed your cap on this listing' },
+  BID_NOT_COMPETITIVE: { status: 422, title: 'The listing is covered and your rate is not below the marginal rate' },
+  // Amending
+  BID_NOT_ACTIVE: { status: 409, title: 'The bid is no longer active' },
+  AMEND_RATE_NOT_LOWER: { status: 422, title: 'An amended rate must be lower than the current one' },
+
+  // Loans
+  LOAN_NOT_ACTIVE: { status: 409, title: 'The loan is not being repaid' },
+  REPAYMENT_EXCEEDS_OWED: { status: 422, title: 'The payment is more than what is owed' },
+
+  // Settings
+  SETTING_INVALID: { status: 422, title: 'A setting value is not allowed' },
+
+  // WebSocket requests
+  WS_MESSAGE_INVALID: { status: 400, title: 'The message is not a valid request' },
+  WS_CHANNEL_FORBIDDEN: { status: 403, title: 'You may not subscribe to this channel' },
+  WS_CHANNEL_UNKNOWN: { status: 404, title: 'No such channel' },
+} as const satisfies Record<string, { status: number; title: string }>;
+
+export type ErrorCode = keyof typeof ERROR_CATALOGUE;
+
+export function isErrorCode(code: string): code is ErrorCode {
+  return Object.prototype.hasOwnProperty.call(ERROR_CATALOGUE, code);
+}
+
+/** An expected rejection: returned by the domain as a result, thrown by services as AppError. */
+export interface Rejection {
+  ok: false;
+  code: ErrorCode;
+  detail: string;
+}
+
+export function reject(code: ErrorCode, detail: string): Rejection {
+  return { ok: false, code, detail };
+}
+
+/** Thrown by services and mapped to problem+json at the edge. */
+export class AppError extends Error {
+  override name = 'AppError';
+  readonly status: number;
+  constructor(
+    readonly code: ErrorCode,
+    detail?: string,
+    readonly extra?: Record<string, unknown>,
+  ) {
+    super(detail ?? ERROR_CATALOGUE[code].title);
+    this.status = ERROR_CATALOGUE[code].status;
+  }
+}

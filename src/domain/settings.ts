@@ -1,0 +1,181 @@
+import { GRADES, isGrade, type Grade } from './grades.js';
+
+/**
+ * Market settings of AUCTION.md §8 (plus the rating and collateral settings the issues add). Read from
+ * `LENDBOOK_<NAME>` at start and changeable by operators. Validation is pure so the config loader, the
+ * admin route and tests share it.
+ */
+export interface Settings {
+  maxRateBps: number;
+  minBidMinor: number;
+  auctionMinDurationSec: number;
+  auctionMaxDurationSec: number;
+  auctionDefaultDurationSec: number;
+  lenderListingCapPct: number;
+  softCloseSec: number;
+  softCloseMaxExtensionSec: number;
+  platformFeeBps: number;
+  graceDays: number;
+  penaltyBpsPerDay: number;
+  defaultAfterDays: number;
+  capLegalPersonMinor: number;
+  capNaturalPersonMinor: number;
+  minGradeToList: Grade;
+  /** Lowest rate a bid may carry on a listing of each grade; absent grades have no floor. */
+  gradeFloorBps: Partial<Record<Grade, number>>;
+  /** Months of trading history a merchant needs before it may list. */
+  minMonthsActive: number;
+  /** Order financing: advance rate per grade, percent of eligible order value. */
+  orderAdvancePct: Partial<Record<Grade, number>>;
+  /** Order financing: oldest order (days since placed) that may back a listing. */
+  orderMaxAgeDays: number;
+  /** Warehouse receipts: loan-to-value cap, percent of the receipt's value. */
+  warehouseLtvPct: number;
+  /** Expected loss shown to lenders per grade, basis points of principal. */
+  expectedLossBps: Record<Grade, number>;
+}
+
+export const DEFAULT_SETTINGS: Settings = {
+  maxRateBps: 2400,
+  minBidMinor: 10000,
+  auctionMinDurationSec: 3600,
+  auctionMaxDurationSec: 1_209_600,
+  auctionDefaultDurationSec: 604_800,
+  lenderListingCapPct: 100,
+  softCloseSec: 120,
+  softCloseMaxExtensionSec: 3600,
+  platformFeeBps: 0,
+  graceDays: 3,
+  penaltyBpsPerDay: 5,
+  defaultAfterDays: 90,
+  capLegalPersonMinor: 100_000_000,
+  capNaturalPersonMinor: 20_000_000,
+  minGradeToList: 'D',
+  gradeFloorBps: {},
+  minMonthsActive: 6,
+  orderAdvancePct: { AA: 80, A: 75, B: 70, C: 60, D: 50 },
+  orderMaxAgeDays: 60,
+  warehouseLtvPct: 50,
+  expectedLossBps: { AA: 50, A: 120, B: 250, C: 450, D: 750, E: 1200, HR: 2000 },
+};
+
+type IntSettingName = {
+  [K in keyof Settings]: Settings[K] extends number ? K : never;
+}[keyof Settings];
+
+/** Bounds of every integer setting: a value outside is refused with the setting named. */
+export const INT_SETTING_BOUNDS: Record<IntSettingName, { min: number; max: number }> = {
+  maxRateBps: { min: 1, max: 100_000 },
+  minBidMinor: { min: 100, max: 1_000_000_000 },
+  auctionMinDurationSec: { min: 1, max: 31_536_000 },
+  auctionMaxDurationSec: { min: 1, max: 31_536_000 },
+  auctionDefaultDurationSec: { min: 1, max: 31_536_000 },
+  lenderListingCapPct: { min: 1, max: 100 },
+  softCloseSec: { min: 0, max: 86_400 },
+  softCloseMaxExtensionSec: { min: 0, max: 604_800 },
+  platformFeeBps: { min: 0, max: 1000 },
+  graceDays: { min: 0, max: 60 },
+  penaltyBpsPerDay: { min: 0, max: 100 },
+  defaultAfterDays: { min: 1, max: 3650 },
+  capLegalPersonMinor: { min: 0, max: 1_000_000_000_000 },
+  capNaturalPersonMinor: { min: 0, max: 1_000_000_000_000 },
+  minMonthsActive: { min: 0, max: 120 },
+  orderMaxAgeDays: { min: 1, max: 3650 },
+  warehouseLtvPct: { min: 1, max: 100 },
+};
+
+/** Environment names: LENDBOOK_ + SCREAMING_SNAKE of the field. */
+export function settingEnvName(name: keyof Settings): string {
+  return 'LENDBOOK_' + name.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toUpperCase();
+}
+
+export type SettingsResult = { ok: true; settings: Settings } | { ok: false; name: string; detail: string };
+
+const INT_PATTERN = /^(0|[1-9][0-9]{0,14})$/;
+
+/** Parses 'AA:600,A:750' into a per-grade map of integers. 'none' or '' is an empty map. */
+export function parseGradeMap(raw: string, bounds: { min: number; max: number }): Partial<Record<Grade, number>> | string {
+  const trimmed = raw.trim();
+  if (trimmed === '' || trimmed.toLowerCase() === 'none') return {};
+  const out: Partial<Record<Grade, number>> = {};
+  for (const part of trimmed.split(',')) {
+    const [g, v] = part.split(':').map((s) => s.trim());
+    if (!g || !isGrade(g)) return `unknown grade '${g ?? ''}' (grades: ${GRADES.join(', ')})`;
+    if (v === undefined || !INT_PATTERN.test(v)) return `value for ${g} must be a non-negative integer`;
+    const n = Number(v);
+    if (n < bounds.min || n > bounds.max) return `value for ${g} must be within ${bounds.min}..${bounds.max}`;
+    out[g] = n;
+  }
+  return out;
+}
+
+export function formatGradeMap(map: Partial<Record<Grade, number>>): string {
+  const parts = GRADES.filter((g) => map[g] !== undefined).map((g) => `${g}:${map[g]}`);
+  return parts.length ? parts.join(',') : 'none';
+}
+
+/** Checks relations between settings (each value alone is checked by its bounds). */
+export function checkSettings(s: Settings): SettingsResult {
+  for (const [name, b] of Object.entries(INT_SETTING_BOUNDS) as [IntSettingName, { min: number; max: number }][]) {
+    const v = s[name];
+    if (!Number.isSafeInteger(v) || v < b.min || v > b.max) {
+      return { ok: false, name, detail: `${name} must be an integer within ${b.min}..${b.max}` };
+    }
+  }
+  if (!isGrade(s.minGradeToList)) return { ok: false, name: 'minGradeToList', detail: 'minGradeToList must be a grade' };
+  if (s.auctionMinDurationSec > s.auctionMaxDurationSec) {
+    return { ok: false, name: 'auctionMinDurationSec', detail: 'auctionMinDurationSec must not exceed auctionMaxDurationSec' };
+  }
+  if (s.auctionDefaultDurationSec < s.auctionMinDurationSec || s.auctionDefaultDurationSec > s.auctionMaxDurationSec) {
+    return { ok: false, name: 'auctionDefaultDurationSec', detail: 'auctionDefaultDurationSec must lie within the min and max durations' };
+  }
+  if (s.minBidMinor % 100 !== 0) return { ok: false, name: 'minBidMinor', detail: 'minBidMinor must be whole yuan' };
+  for (const g of GRADES) {
+    const floor = s.gradeFloorBps[g];
+    if (floor !== undefined && floor > s.maxRateBps) {
+      return { ok: false, name: 'gradeFloorBps', detail: `the floor for ${g} is above maxRateBps` };
+    }
+    const pct = s.orderAdvancePct[g];
+    if (pct !== undefined && (pct < 0 || pct > 100)) return { ok: false, name: 'orderAdvancePct', detail: `advance rate for ${g} must be 0..100` };
+    const el = s.expectedLossBps[g];
+    if (!Number.isSafeInteger(el) || el < 0 || el > 10000) return { ok: false, name: 'expectedLossBps', detail: `expected loss for ${g} must be 0..10000` };
+  }
+  return { ok: true, settings: s };
+}
+
+/**
+ * Reads settings from an environment-like map. Missing names keep their defaults; a malformed value is
+ * refused with the variable named.
+ */
+export function settingsFromEnv(env: Record<string, string | undefined>, base: Settings = DEFAULT_SETTINGS): SettingsResult {
+  const s: Settings = structuredClone(base);
+  for (const name of Object.keys(INT_SETTING_BOUNDS) as IntSettingName[]) {
+    const envName = settingEnvName(name);
+    const raw = env[envName];
+    if (raw === undefined || raw === '') continue;
+    if (!INT_PATTERN.test(raw.trim())) return { ok: false, name: envName, detail: `${envName} must be a non-negative integer, got '${raw}'` };
+    s[name] = Number(raw.trim());
+  }
+  const gradeRaw = env[settingEnvName('minGradeToList')];
+  if (gradeRaw !== undefined && gradeRaw !== '') {
+    if (!isGrade(gradeRaw.trim())) return { ok: false, name: settingEnvName('minGradeToList'), detail: `must be one of ${GRADES.join(', ')}` };
+    s.minGradeToList = gradeRaw.trim() as Grade;
+  }
+  const maps: [keyof Settings, { min: number; max: number }][] = [
+    ['gradeFloorBps', { min: 0, max: 100_000 }],
+    ['orderAdvancePct', { min: 0, max: 100 }],
+    ['expectedLossBps', { min: 0, max: 10_000 }],
+  ];
+  for (const [name, bounds] of maps) {
+    const envName = settingEnvName(name);
+    const raw = env[envName];
+    if (raw === undefined || raw === '') continue;
+    const parsed = parseGradeMap(raw, bounds);
+    if (typeof parsed === 'string') return { ok: false, name: envName, detail: `${envName}: ${parsed}` };
+    if (name === 'expectedLossBps') s.expectedLossBps = { ...s.expectedLossBps, ...parsed };
+    else (s as unknown as Record<string, unknown>)[name] = parsed;
+  }
+  const checked = checkSettings(s);
+  if (!checked.ok) return { ok: false, name: settingEnvName(checked.name as keyof Settings), detail: checked.detail };
+  return checked;
+}

@@ -1,0 +1,154 @@
+/**
+ * The book of one listing (AUCTION.md §3).
+ *
+ * Active bids are ordered by rate ascending, then priority ascending. Walking that order a bid is
+ * winning while the cumulative amount before it is below the listing amount; the last winner is the
+ * marginal bid and may fill only partly. Coverage is the sum of active amounts.
+ *
+ * Because an outbid bid leaves the book at once (§3), every active bid of a settled book is winning;
+ * `computeBook` still accepts a book with bids outside the winning set, which is how a new or amended
+ * bid finds out whom it pushed out (`outbidIds`).
+ *
+ * Where AUCTION.md is silent, this file decides:
+ * - current rate, `pay_as_bid`: the fill-weighted mean of the winners' own rates over their current
+ *   fills, rounded half-even to whole bps (what the borrower would pay if the listing cleared now);
+ *   `maxRateBps` while the book is empty. `uniform` follows §3 exactly.
+ * - `fundedPct`: floor(min(coverage, amount) × 100 / amount), so 100 means fully covered and never more.
+ * - `bookLevels` aggregate every active bid's full amount (not its fill) by rate, like `coverageMinor`,
+ *   so a client can rebuild them from the snapshot plus the events' amounts.
+ */
+import { assert, assertNonNegativeMinor, assertPositiveMinor } from '../assert.js';
+import { divHalfEven, toSafeNumber } from './math.js';
+import type { ActiveBid, Pricing } from './types.js';
+
+/** The listing fields the book depends on. */
+export interface BookTerms {
+  readonly amountMinor: number;
+  readonly maxRateBps: number;
+  readonly pricing: Pricing;
+}
+
+export interface BookEntry extends ActiveBid {
+  /** Part of the amount that would become a note if the listing cleared now. */
+  readonly fillMinor: number;
+  readonly winning: boolean;
+}
+
+export interface BookLevel {
+  readonly rateBps: number;
+  readonly amountMinor: number;
+  readonly bidCount: number;
+}
+
+export interface Book {
+  /** In book order: rate ascending, then priority ascending. */
+  readonly entries: readonly BookEntry[];
+  readonly coverageMinor: number;
+  /** Σ fills = min(coverage, amount). */
+  readonly filledMinor: number;
+  readonly marginalBidId: string | null;
+  readonly currentRateBps: number;
+  readonly fundedPct: number;
+  readonly bidCount: number;
+  /** Anonymised book: active amounts aggregated by rate, ascending. */
+  readonly bookLevels: readonly BookLevel[];
+}
+
+/** Book order: rate ascending, then priority ascending (priorities are unique, so this is total). */
+export function compareBids(a: ActiveBid, b: ActiveBid): number {
+  return a.rateBps - b.rateBps || a.priority - b.priority;
+}
+
+export function assertBookTerms(terms: BookTerms): void {
+  assertPositiveMinor(terms.amountMinor, 'listing amountMinor');
+  assert(Number.isSafeInteger(terms.maxRateBps) && terms.maxRateBps >= 1, `listing maxRateBps invalid: ${terms.maxRateBps}`);
+  assert(terms.pricing === 'uniform' || terms.pricing === 'pay_as_bid', `unknown pricing: ${String(terms.pricing)}`);
+}
+
+/** State invariants of active bids: a broken one means corrupted rows or a bug upstream. */
+export function assertActiveBids(terms: BookTerms, bids: readonly ActiveBid[]): void {
+  const ids = new Set<string>();
+  const priorities = new Set<number>();
+  for (const b of bids) {
+    assert(typeof b.id === 'string' && b.id.length > 0, 'active bid without id');
+    assertPositiveMinor(b.amountMinor, `bid ${b.id} amountMinor`);
+    assert(Number.isSafeInteger(b.rateBps) && b.rateBps >= 1 && b.rateBps <= terms.maxRateBps, `bid ${b.id} rate out of range: ${b.rateBps}`);
+    assert(Number.isSafeInteger(b.priority) && b.priority >= 1, `bid ${b.id} priority invalid: ${b.priority}`);
+    assert(!ids.has(b.id), `duplicate active bid id ${b.id}`);
+    assert(!priorities.has(b.priority), `duplicate bid priority ${b.priority}`);
+    ids.add(b.id);
+    priorities.add(b.priority);
+  }
+}
+
+/** Fill-weighted mean rate of the given fills, half-even to whole bps; null when nothing is filled. */
+export function fillWeightedRateBps(fills: readonly { fillMinor: number; rateBps: number }[]): number | null {
+  let weighted = 0n;
+  let total = 0n;
+  for (const f of fills) {
+    weighted += BigInt(f.fillMinor) * BigInt(f.rateBps);
+    total += BigInt(f.fillMinor);
+  }
+  if (total === 0n) return null;
+  return toSafeNumber(divHalfEven(weighted, total), 'fill-weighted rate');
+}
+
+/** Walks the book order and marks winners and fills. */
+function walk(terms: BookTerms, bids: readonly ActiveBid[]): BookEntry[] {
+  let cumulativeMinor = 0;
+  return [...bids].sort(compareBids).map((bid) => {
+    const winning = cumulativeMinor < terms.amountMinor;
+    const fillMinor = winning ? Math.min(bid.amountMinor, terms.amountMinor - cumulativeMinor) : 0;
+    cumulativeMinor += bid.amountMinor;
+    return { ...bid, fillMinor, winning };
+  });
+}
+
+function levelsOf(entries: readonly BookEntry[]): BookLevel[] {
+  const levels: BookLevel[] = [];
+  for (const e of entries) {
+    const last = levels[levels.length - 1];
+    if (last && last.rateBps === e.rateBps) {
+      levels[levels.length - 1] = { rateBps: e.rateBps, amountMinor: last.amountMinor + e.amountMinor, bidCount: last.bidCount + 1 };
+    } else {
+      levels.push({ rateBps: e.rateBps, amountMinor: e.amountMinor, bidCount: 1 });
+    }
+  }
+  return levels;
+}
+
+function currentRateOf(terms: BookTerms, winners: readonly BookEntry[], coverageMinor: number): number {
+  if (terms.pricing === 'uniform') {
+    const marginal = winners[winners.length - 1];
+    return marginal && coverageMinor >= terms.amountMinor ? marginal.rateBps : terms.maxRateBps;
+  }
+  return fillWeightedRateBps(winners) ?? terms.maxRateBps;
+}
+
+export function computeBook(terms: BookTerms, activeBids: readonly ActiveBid[]): Book {
+  assertBookTerms(terms);
+  assertActiveBids(terms, activeBids);
+  const entries = walk(terms, activeBids);
+  const winners = entries.filter((e) => e.winning);
+  const coverageMinor = entries.reduce((sum, e) => sum + e.amountMinor, 0);
+  const filledMinor = winners.reduce((sum, e) => sum + e.fillMinor, 0);
+  assertNonNegativeMinor(coverageMinor, 'coverageMinor');
+  assert(filledMinor === Math.min(coverageMinor, terms.amountMinor), 'fills must add up to min(coverage, amount)');
+  return {
+    entries,
+    coverageMinor,
+    filledMinor,
+    marginalBidId: winners[winners.length - 1]?.id ?? null,
+    currentRateBps: currentRateOf(terms, winners, coverageMinor),
+    fundedPct: toSafeNumber((BigInt(filledMinor) * 100n) / BigInt(terms.amountMinor), 'fundedPct'),
+    bidCount: entries.length,
+    bookLevels: levelsOf(entries),
+  };
+}
+
+/** Ids of bids wholly outside the winning set (cumulative amount before them ≥ listing amount). */
+export function outbidIds(terms: BookTerms, bids: readonly ActiveBid[]): string[] {
+  return computeBook(terms, bids)
+    .entries.filter((e) => !e.winning)
+    .map((e) => e.id);
+}

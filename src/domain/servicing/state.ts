@@ -1,0 +1,234 @@
+/**
+ * Servicing state of a loan, AUCTION.md §5–6: the loan is its notes, each with its own installments
+ * (what is due and what is paid, per part: penalty, interest, principal). Loan-level figures are always
+ * sums over the notes, never stored twice. The state is plain data (JSON-safe) and fully re-derivable by
+ * replay (replay.ts) from the terms, the payments and the last serviced date.
+ */
+import { assert, assertNonNegativeMinor } from '../assert.js';
+import { addDays, compareIsoDate, isIsoDate, type IsoDate } from '../dates.js';
+import { assertRate, assertTerm, noteSchedule, type RepaymentKind } from './schedule.js';
+
+/** A limit on the notes of one loan (one note per winning bid). */
+export const MAX_NOTES_PER_LOAN = 10_000;
+
+export interface NoteTerms {
+  noteId: string;
+  principalMinor: number;
+  rateBps: number;
+}
+
+export interface LoanTerms {
+  disbursedOn: IsoDate;
+  termMonths: number;
+  repayment: RepaymentKind;
+  notes: readonly NoteTerms[];
+}
+
+export interface Installment {
+  n: number;
+  /** Start of the period: the previous due date, or the disbursement for the first. */
+  fromDate: IsoDate;
+  /** Scheduled due date; moved earlier only by acceleration on default. */
+  dueDate: IsoDate;
+  /** Principal of this installment, including principal prepaid early while it was the current one. */
+  principalDueMinor: number;
+  interestDueMinor: number;
+  /** Late fees (penalty interest) accrued on this installment while it was late. */
+  penaltyMinor: number;
+  principalPaidMinor: number;
+  interestPaidMinor: number;
+  penaltyPaidMinor: number;
+  /** Interest earned from fromDate up to accrualFrom, fixed when principal changed inside the period. */
+  interestLockedMinor: number;
+  /** Interest after this date accrues on the note's outstanding principal; fromDate until a prepayment. */
+  accrualFrom: IsoDate;
+}
+
+export type NoteStatus = 'active' | 'repaid' | 'defaulted';
+export type LoanStatus = 'active' | 'repaid' | 'defaulted';
+
+export const BUCKETS = ['current', 'dpd_1_30', 'dpd_31_60', 'dpd_61_90', 'dpd_91_plus', 'default'] as const;
+export type Bucket = (typeof BUCKETS)[number];
+
+export interface NoteState {
+  noteId: string;
+  principalMinor: number;
+  rateBps: number;
+  status: NoteStatus;
+  installments: Installment[];
+}
+
+export interface LoanState {
+  disbursedOn: IsoDate;
+  termMonths: number;
+  repayment: RepaymentKind;
+  status: LoanStatus;
+  notes: NoteState[];
+  /** Last day closed by the daily step; the day before disbursement until the first close. */
+  servicedThrough: IsoDate;
+  /** Days past due and bucket as of the close of servicedThrough. */
+  daysPastDue: number;
+  bucket: Bucket;
+  defaultedOn: IsoDate | null;
+}
+
+export type Part = 'penalty' | 'interest' | 'principal';
+/** Inside one installment a payment goes to late fees, then interest, then principal (AUCTION.md §6). */
+export const PART_ORDER: readonly Part[] = ['penalty', 'interest', 'principal'];
+
+/** Settings the servicing core reads (AUCTION.md §8: GRACE_DAYS, PENALTY_BPS_PER_DAY, DEFAULT_AFTER_DAYS). */
+export interface ServicingSettings {
+  graceDays: number;
+  penaltyBpsPerDay: number;
+  defaultAfterDays: number;
+}
+
+/** A fresh loan at disbursement: one schedule per note, nothing paid, nothing serviced yet. */
+export function openLoan(terms: LoanTerms): LoanState {
+  assert(isIsoDate(terms.disbursedOn), 'disbursedOn is not an ISO date');
+  assertTerm(terms.termMonths);
+  assert(terms.notes.length >= 1 && terms.notes.length <= MAX_NOTES_PER_LOAN, 'a loan has 1..MAX_NOTES_PER_LOAN notes');
+  assert(new Set(terms.notes.map((n) => n.noteId)).size === terms.notes.length, 'note ids are unique');
+  const notes = terms.notes.map((t): NoteState => {
+    assertRate(t.rateBps);
+    const schedule = noteSchedule({ ...t, termMonths: terms.termMonths, repayment: terms.repayment, disbursedOn: terms.disbursedOn });
+    return {
+      noteId: t.noteId,
+      principalMinor: t.principalMinor,
+      rateBps: t.rateBps,
+      status: 'active',
+      installments: schedule.map((p, i) => {
+        const fromDate = i === 0 ? terms.disbursedOn : schedule[i - 1]!.dueDate;
+        return {
+          n: p.n,
+          fromDate,
+          dueDate: p.dueDate,
+          principalDueMinor: p.principalMinor,
+          interestDueMinor: p.interestMinor,
+          penaltyMinor: 0,
+          principalPaidMinor: 0,
+          interestPaidMinor: 0,
+          penaltyPaidMinor: 0,
+          interestLockedMinor: 0,
+          accrualFrom: fromDate,
+        };
+      }),
+    };
+  });
+  const state: LoanState = {
+    disbursedOn: terms.disbursedOn,
+    termMonths: terms.termMonths,
+    repayment: terms.repayment,
+    status: 'active',
+    notes,
+    servicedThrough: addDays(terms.disbursedOn, -1),
+    daysPastDue: 0,
+    bucket: 'current',
+    defaultedOn: null,
+  };
+  assertLoanInvariants(state);
+  return state;
+}
+
+export function cloneState(state: LoanState): LoanState {
+  return {
+    ...state,
+    notes: state.notes.map((n) => ({ ...n, installments: n.installments.map((i) => ({ ...i })) })),
+  };
+}
+
+// ---- per-installment amounts ----
+
+export function unpaidPart(inst: Installment, part: Part): number {
+  switch (part) {
+    case 'penalty':
+      return inst.penaltyMinor - inst.penaltyPaidMinor;
+    case 'interest':
+      return inst.interestDueMinor - inst.interestPaidMinor;
+    case 'principal':
+      return inst.principalDueMinor - inst.principalPaidMinor;
+  }
+}
+
+export function addPaid(inst: Installment, part: Part, amountMinor: number): void {
+  if (part === 'penalty') inst.penaltyPaidMinor += amountMinor;
+  else if (part === 'interest') inst.interestPaidMinor += amountMinor;
+  else inst.principalPaidMinor += amountMinor;
+}
+
+/** Overdue amount that earns penalty: unpaid principal + interest (penalty does not compound). */
+export function unpaidPrincipalAndInterest(inst: Installment): number {
+  return unpaidPart(inst, 'principal') + unpaidPart(inst, 'interest');
+}
+
+export function unpaidTotal(inst: Installment): number {
+  return unpaidPart(inst, 'penalty') + unpaidPrincipalAndInterest(inst);
+}
+
+/** Principal of the note not yet paid in installments `fromIndex` and later. */
+export function outstandingPrincipalFrom(note: NoteState, fromIndex: number): number {
+  let total = 0;
+  for (let i = fromIndex; i < note.installments.length; i++) total += unpaidPart(note.installments[i]!, 'principal');
+  return total;
+}
+
+export function noteOwesNothing(note: NoteState): boolean {
+  return note.installments.every((i) => unpaidTotal(i) === 0);
+}
+
+// ---- loan-level views (notes share n and due dates) ----
+
+export function installmentCount(state: LoanState): number {
+  return state.notes[0]!.installments.length;
+}
+
+export function dueDateAt(state: LoanState, index: number): IsoDate {
+  return state.notes[0]!.installments[index]!.dueDate;
+}
+
+/** Index of the current period on `date`: the first installment not yet due (due after `date`); -1 if none. */
+export function currentIndex(state: LoanState, date: IsoDate): number {
+  const count = installmentCount(state);
+  for (let i = 0; i < count; i++) if (compareIsoDate(dueDateAt(state, i), date) > 0) return i;
+  return -1;
+}
+
+export function loanUnpaidAt(state: LoanState, index: number, f: (inst: Installment) => number): number {
+  let total = 0;
+  for (const note of state.notes) total += f(note.installments[index]!);
+  return total;
+}
+
+/** Marks notes and the loan repaid once nothing is owed; defaulted stays until then. */
+export function refreshStatuses(state: LoanState): void {
+  for (const note of state.notes) if (note.status !== 'repaid' && noteOwesNothing(note)) note.status = 'repaid';
+  if (state.notes.every((n) => n.status === 'repaid')) state.status = 'repaid';
+}
+
+/**
+ * Invariants checked after every operation (exchange-core style): amounts are safe non-negative
+ * integers, nothing is paid beyond what is due on any part, each note's installments carry exactly its
+ * principal, and all notes share the loan's periods.
+ */
+export function assertLoanInvariants(state: LoanState): void {
+  const count = state.notes[0]?.installments.length;
+  assert(count === state.termMonths, 'each note has one installment per month of the term');
+  for (const note of state.notes) {
+    assert(note.installments.length === count, 'notes share the term');
+    let principalTotal = 0;
+    note.installments.forEach((inst, i) => {
+      assert(inst.n === i + 1, 'installments are numbered 1..n');
+      assert(inst.dueDate === dueDateAt(state, i), 'notes share the due dates');
+      assert(i === 0 || compareIsoDate(inst.dueDate, note.installments[i - 1]!.dueDate) >= 0, 'due dates never go back');
+      for (const part of PART_ORDER) assertNonNegativeMinor(unpaidPart(inst, part), `unpaid ${part} of ${note.noteId}#${inst.n}`);
+      for (const v of [inst.principalPaidMinor, inst.interestPaidMinor, inst.penaltyPaidMinor, inst.interestLockedMinor]) {
+        assertNonNegativeMinor(v, `paid amounts of ${note.noteId}#${inst.n}`);
+      }
+      principalTotal += inst.principalDueMinor;
+    });
+    assert(principalTotal === note.principalMinor, `installments of ${note.noteId} carry exactly its principal`);
+    assert(note.status !== 'repaid' || noteOwesNothing(note), `repaid note ${note.noteId} owes nothing`);
+  }
+  if (state.status === 'defaulted') assert(state.defaultedOn !== null, 'a defaulted loan has its default date');
+  if (state.status === 'active') assert(state.defaultedOn === null, 'an active loan has not defaulted');
+}

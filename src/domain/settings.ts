@@ -79,7 +79,8 @@ export const INT_SETTING_BOUNDS: Record<IntSettingName, { min: number; max: numb
   defaultAfterDays: { min: 1, max: 3650 },
   capLegalPersonMinor: { min: 0, max: 1_000_000_000_000 },
   capNaturalPersonMinor: { min: 0, max: 1_000_000_000_000 },
-  minMonthsActive: { min: 0, max: 120 },
+  // The rating window is 12 months, so more than 12 months active can never be reached.
+  minMonthsActive: { min: 0, max: 12 },
   orderMaxAgeDays: { min: 1, max: 3650 },
   warehouseLtvPct: { min: 1, max: 100 },
 };

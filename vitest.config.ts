@@ -8,6 +8,7 @@ export default defineConfig({
       {
         test: {
           name: 'unit',
+          sequence: { groupOrder: 0 },
           include: ['tests/unit/**/*.test.ts'],
           testTimeout: 60_000,
         },
@@ -21,6 +22,9 @@ export default defineConfig({
           hookTimeout: 120_000,
           pool: 'forks',
           maxWorkers: 2,
+          // Files of one worker share its PGlite (opening one takes seconds); each file cleans its schema.
+          isolate: false,
+          sequence: { groupOrder: 1 },
         },
       },
     ],

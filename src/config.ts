@@ -1,0 +1,139 @@
+import path from 'node:path';
+import { settingsFromEnv, type Settings } from './domain/settings.js';
+
+/**
+ * One typed configuration, read from the environment and validated at start. A bad value stops the
+ * start with a message that names the variable.
+ */
+export interface Config {
+  port: number;
+  host: string;
+  /** Base URL the app is reached at (used in logs, links and the default WS origin allow-list). */
+  publicUrl: string;
+  /** PostgreSQL through pg when set; PGlite in `dataDir` otherwise. */
+  databaseUrl: string | undefined;
+  /** PGlite data folder; `memory://` keeps it in memory (tests). */
+  dataDir: string;
+  /** BullMQ and Redis pub/sub when set; in-process queue and bus otherwise. */
+  redisUrl: string | undefined;
+  /** Prefix of every Redis key and channel, so that several deployments (or test files) share a Redis. */
+  redisPrefix: string;
+  settings: Settings;
+  adminEmail: string | undefined;
+  adminPassword: string | undefined;
+  /** Seed a demo market into an empty database and keep it alive with simulated lenders. */
+  demo: boolean;
+  /** `settable` lets operators move the clock (demos and tests of servicing). */
+  clock: 'system' | 'settable';
+  logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+  /** Origins allowed to open a WebSocket (besides publishable-key origins); empty = publicUrl only. */
+  wsAllowedOrigins: string[];
+  /** Background loops (outbox dispatch, job workers, sweeper). Off only in tests that drive them by hand. */
+  workers: boolean;
+  sessionTtlSec: number;
+  trustProxy: boolean;
+  /** Serve the built web app from this folder when it exists. */
+  webDistDir: string;
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+  constructor(
+    readonly variable: string,
+    message: string,
+  ) {
+    super(`${variable}: ${message}`);
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+function intVar(env: Env, name: string, fallback: number, min: number, max: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  if (!/^(0|[1-9][0-9]{0,9})$/.test(raw.trim())) throw new ConfigError(name, `must be an integer, got '${raw}'`);
+  const n = Number(raw.trim());
+  if (n < min || n > max) throw new ConfigError(name, `must be within ${min}..${max}, got ${n}`);
+  return n;
+}
+
+function enumVar<T extends string>(env: Env, name: string, allowed: readonly T[], fallback: T): T {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const v = raw.trim().toLowerCase();
+  if (!(allowed as readonly string[]).includes(v)) throw new ConfigError(name, `must be one of ${allowed.join(', ')}, got '${raw}'`);
+  return v as T;
+}
+
+function urlVar(env: Env, name: string, protocols: readonly string[]): string | undefined {
+  const raw = env[name];
+  if (raw === undefined || raw.trim() === '') return undefined;
+  let url: URL;
+  try {
+    url = new URL(raw.trim());
+  } catch {
+    throw new ConfigError(name, 'is not a valid URL');
+  }
+  if (!protocols.includes(url.protocol)) throw new ConfigError(name, `must use ${protocols.join(' or ')}, got '${url.protocol}'`);
+  return raw.trim();
+}
+
+function boolVar(env: Env, name: string, fallback: boolean): boolean {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const v = raw.trim().toLowerCase();
+  if (['1', 'true', 'on', 'yes'].includes(v)) return true;
+  if (['0', 'false', 'off', 'no'].includes(v)) return false;
+  throw new ConfigError(name, `must be on or off, got '${raw}'`);
+}
+
+export function loadConfig(env: Env = process.env, cwd: string = process.cwd()): Config {
+  const port = intVar(env, 'PORT', 3000, 0, 65535);
+  const host = env.HOST?.trim() || '0.0.0.0';
+  const publicUrl = urlVar(env, 'LENDBOOK_PUBLIC_URL', ['http:', 'https:']) ?? `http://localhost:${port}`;
+  const databaseUrl = urlVar(env, 'DATABASE_URL', ['postgres:', 'postgresql:']);
+  const redisUrl = urlVar(env, 'REDIS_URL', ['redis:', 'rediss:']);
+  const settings = settingsFromEnv(env);
+  if (!settings.ok) throw new ConfigError(settings.name, settings.detail);
+  const adminEmail = env.LENDBOOK_ADMIN_EMAIL?.trim() || undefined;
+  const adminPassword = env.LENDBOOK_ADMIN_PASSWORD || undefined;
+  if ((adminEmail === undefined) !== (adminPassword === undefined)) {
+    throw new ConfigError(adminEmail ? 'LENDBOOK_ADMIN_PASSWORD' : 'LENDBOOK_ADMIN_EMAIL', 'set both LENDBOOK_ADMIN_EMAIL and LENDBOOK_ADMIN_PASSWORD, or neither');
+  }
+  if (adminPassword !== undefined && adminPassword.length < 10) {
+    throw new ConfigError('LENDBOOK_ADMIN_PASSWORD', 'must be at least 10 characters');
+  }
+  const origins = (env.LENDBOOK_WS_ALLOWED_ORIGINS ?? '')
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
+  for (const o of origins) {
+    try {
+      if (new URL(o).origin !== o) throw new Error('not an origin');
+    } catch {
+      throw new ConfigError('LENDBOOK_WS_ALLOWED_ORIGINS', `'${o}' is not an origin like https://example.com`);
+    }
+  }
+  const prefix = env.LENDBOOK_REDIS_PREFIX?.trim() || 'lendbook';
+  if (!/^[a-zA-Z0-9_-]{1,64}$/.test(prefix)) throw new ConfigError('LENDBOOK_REDIS_PREFIX', 'letters, digits, _ and - only');
+  return {
+    port,
+    host,
+    publicUrl,
+    databaseUrl,
+    dataDir: env.LENDBOOK_DATA_DIR?.trim() || path.join(cwd, '.data'),
+    redisUrl,
+    redisPrefix: prefix,
+    settings: settings.settings,
+    adminEmail,
+    adminPassword,
+    demo: enumVar(env, 'LENDBOOK_DEMO', ['on', 'off'], 'on') === 'on',
+    clock: enumVar(env, 'LENDBOOK_CLOCK', ['system', 'settable'], 'system'),
+    logLevel: enumVar(env, 'LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], 'info'),
+    wsAllowedOrigins: origins,
+    workers: boolVar(env, 'LENDBOOK_WORKERS', true),
+    sessionTtlSec: intVar(env, 'LENDBOOK_SESSION_TTL_SEC', 7 * 86_400, 60, 90 * 86_400),
+    trustProxy: boolVar(env, 'LENDBOOK_TRUST_PROXY', false),
+    webDistDir: env.LENDBOOK_WEB_DIST?.trim() || path.join(cwd, 'web', 'dist'),
+  };
+}

@@ -1,0 +1,117 @@
+import { Redis } from 'ioredis';
+import type { PGlite } from '@electric-sql/pglite';
+import type { FastifyBaseLogger } from 'fastify';
+import { settableClock, systemClock, type Clock } from './clock.js';
+import type { Config } from './config.js';
+import { migrateDatabase, openDatabase, type Database, type Db, type Tx } from './db/client.js';
+import { bullQueue } from './jobs/bullmq.js';
+import { localQueue } from './jobs/local.js';
+import type { JobQueue } from './jobs/queue.js';
+import { localBus, redisBus, type EventBus } from './realtime/bus.js';
+import { EventStream } from './realtime/stream.js';
+import { OutboxDispatcher } from './services/outbox.js';
+import { SettingsStore } from './services/settings.js';
+
+/**
+ * Everything a service needs, built once per process: storage, clock, settings, jobs, the outbox and
+ * the event stream. Both modes (embedded and production) expose the same interfaces.
+ */
+export interface AppContext {
+  config: Config;
+  clock: Clock;
+  database: Database;
+  db: Db;
+  settings: SettingsStore;
+  queue: JobQueue;
+  bus: EventBus;
+  stream: EventStream;
+  dispatcher: OutboxDispatcher;
+  log: FastifyBaseLogger;
+  /** Runs `fn` in one transaction and, after it commits, dispatches its outbox rows at once. */
+  transaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T>;
+  /** Opens a Redis connection (production mode only). */
+  redis(purpose: string, forWorker?: boolean): Redis;
+  close(): Promise<void>;
+}
+
+export interface ContextOverrides {
+  /** Share one PGlite between apps of a test worker. */
+  pglite?: PGlite;
+  clock?: Clock;
+}
+
+export async function createContext(config: Config, log: FastifyBaseLogger, overrides: ContextOverrides = {}): Promise<AppContext> {
+  const database = await openDatabase({ databaseUrl: config.databaseUrl, dataDir: config.dataDir, pglite: overrides.pglite });
+  const closers: (() => Promise<void>)[] = [() => database.close()];
+  try {
+    await migrateDatabase(database);
+    const db = database.db;
+    const clock = overrides.clock ?? (config.clock === 'settable' ? settableClock() : systemClock());
+    const settings = new SettingsStore(db, config.settings);
+    await settings.reload();
+    if (clock.settable) clock.setOffsetMs(settings.clockOffsetMs);
+
+    const redisConnections = new Set<Redis>();
+    const redis = (purpose: string, forWorker = false): Redis => {
+      if (!config.redisUrl) throw new Error('Redis is not configured');
+      const conn = new Redis(config.redisUrl, {
+        connectionName: `lendbook-${purpose}`,
+        // BullMQ workers block on Redis and must never give up a command.
+        maxRetriesPerRequest: forWorker ? null : 3,
+        enableReadyCheck: true,
+      });
+      conn.on('error', (err) => log.warn({ err: err.message, purpose }, 'redis connection error'));
+      redisConnections.add(conn);
+      return conn;
+    };
+    closers.push(async () => {
+      for (const c of redisConnections) c.disconnect();
+    });
+
+    const onJobError = (err: unknown, job?: { id: string; name: string }) => log.warn({ err, job }, 'job failed');
+    const queue: JobQueue = config.redisUrl
+      ? bullQueue({ connect: redis, prefix: `${config.redisPrefix}`, clock, onError: onJobError })
+      : localQueue({ db, clock, onError: onJobError });
+    closers.push(() => queue.close());
+    const bus: EventBus = config.redisUrl
+      ? redisBus({ connect: (p) => redis(p), prefix: config.redisPrefix, onError: (err) => log.warn({ err }, 'bus error') })
+      : localBus();
+    closers.push(() => bus.close());
+    const stream = new EventStream({ db, bus, onError: (err) => log.warn({ err }, 'event stream error') });
+    const dispatcher = new OutboxDispatcher({ db, bus, queue, onError: (err) => log.warn({ err }, 'outbox dispatch failed') });
+
+    const ctx: AppContext = {
+      config,
+      clock,
+      database,
+      db,
+      settings,
+      queue,
+      bus,
+      stream,
+      dispatcher,
+      log,
+      redis,
+      async transaction(fn) {
+        const result = await db.transaction(fn);
+        dispatcher.kick();
+        return result;
+      },
+      async close() {
+        stream.stop();
+        await dispatcher.stop();
+        for (const close of closers.reverse()) {
+          try {
+            await close();
+          } catch (err) {
+            log.warn({ err }, 'error while closing');
+          }
+        }
+      },
+    };
+    return ctx;
+  } catch (err) {
+    for (const close of closers.reverse()) await close().catch(() => {});
+    throw err;
+  }
+}

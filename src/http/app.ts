@@ -1,0 +1,135 @@
+import { randomUUID } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import fastifyCookie from '@fastify/cookie';
+import fastifyRateLimit from '@fastify/rate-limit';
+import fastifyStatic from '@fastify/static';
+import fastifySwagger from '@fastify/swagger';
+import fastifySwaggerUi from '@fastify/swagger-ui';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import type { Config } from '../config.js';
+import { createContext, type AppContext, type ContextOverrides } from '../context.js';
+import type { JobHandler } from '../jobs/queue.js';
+import { findBadNumber } from './json.js';
+import { createMetrics, type Metrics } from './metrics.js';
+import { problemOf, registerProblemHandlers } from './problem.js';
+import { opsRoutes } from './routes/ops.js';
+import { AppError } from '../domain/errors.js';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    ctx: AppContext;
+    metrics: Metrics;
+  }
+}
+
+export type App = FastifyInstance;
+
+export interface BuildOptions extends ContextOverrides {
+  /** Extra job handlers (tests of the queue itself). */
+  jobHandlers?: Record<string, JobHandler>;
+  /** Pino options; defaults follow config.logLevel. */
+  logger?: FastifyServerOptions['logger'];
+}
+
+const REQUEST_ID = /^[A-Za-z0-9._-]{8,128}$/;
+
+/**
+ * Builds the whole server: context (storage, queue, bus), plugins, routes and background workers.
+ * Returns a Fastify instance that tests drive with inject() or a real port; `close()` drains it.
+ */
+export async function build(config: Config, options: BuildOptions = {}): Promise<App> {
+  const app = Fastify({
+    logger: options.logger ?? { level: config.logLevel },
+    trustProxy: config.trustProxy,
+    bodyLimit: 1024 * 1024,
+    requestIdHeader: 'x-request-id',
+    genReqId: (req) => {
+      const given = req.headers['x-request-id'];
+      return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+    },
+    ajv: {
+      // A money API must not coerce "0x10" or "1e3" into numbers, nor drop unknown fields silently.
+      customOptions: { coerceTypes: false, removeAdditional: false, useDefaults: true, allErrors: false },
+    },
+    forceCloseConnections: true,
+    return503OnClosing: true,
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  const ctx = await createContext(config, app.log, options);
+  app.decorate('ctx', ctx);
+  const metrics = createMetrics(ctx.queue);
+  app.decorate('metrics', metrics);
+  app.addHook('onClose', async () => {
+    await ctx.close();
+  });
+
+  installJsonParser(app);
+  registerProblemHandlers(app);
+
+  app.addHook('onSend', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+  app.addHook('onResponse', async (request, reply) => {
+    metrics.httpDuration.observe(
+      { method: request.method, route: request.routeOptions.url ?? 'unmatched', status: String(reply.statusCode) },
+      reply.elapsedTime / 1000,
+    );
+  });
+
+  await app.register(fastifyCookie);
+  await app.register(fastifyRateLimit, {
+    global: false,
+    ...(config.redisUrl ? { redis: ctx.redis('rate-limit'), nameSpace: `${config.redisPrefix}:rl:` } : {}),
+    errorResponseBuilder: (_req, context) => {
+      const problem = problemOf('RATE_LIMITED', `too many requests; retry in ${Math.ceil(context.ttl / 1000)} s`);
+      return Object.assign(new AppError('RATE_LIMITED', problem.detail), { statusCode: 429 });
+    },
+  });
+  await app.register(fastifySwagger, {
+    openapi: {
+      openapi: '3.0.3',
+      info: { title: 'Lendbook API', version: '1.0.0', description: 'Peer-to-business lending marketplace. Money in integer minor units (CNY fen), rates in basis points.' },
+      components: {
+        securitySchemes: {
+          bearer: { type: 'http', scheme: 'bearer' },
+          cookie: { type: 'apiKey', in: 'cookie', name: 'lb_session' },
+        },
+      },
+    },
+  });
+  await app.register(fastifySwaggerUi, { routePrefix: '/docs' });
+
+  await app.register(opsRoutes);
+
+  if (existsSync(config.webDistDir)) {
+    await app.register(fastifyStatic, { root: config.webDistDir, prefix: '/', wildcard: false, index: ['index.html'] });
+  }
+
+  app.addHook('onReady', async () => {
+    await ctx.stream.start();
+    if (config.workers) {
+      ctx.dispatcher.start();
+      await ctx.queue.start({ ...(options.jobHandlers ?? {}) });
+    }
+  });
+  return app;
+}
+
+/**
+ * JSON bodies go through Fastify's own safe parser (it refuses __proto__ poisoning) after a scan for
+ * number literals that are not plain integers.
+ */
+function installJsonParser(app: FastifyInstance): void {
+  const defaultParser = app.getDefaultJsonParser('error', 'error');
+  app.removeContentTypeParser('application/json');
+  app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
+    const text = body as string;
+    const bad = findBadNumber(text);
+    if (bad) {
+      done(new AppError('VALIDATION_FAILED', `body${bad.path} must be an integer (got ${bad.literal.slice(0, 40)})`, { errors: [{ field: `body${bad.path}`, message: 'must be an integer' }] }), undefined);
+      return;
+    }
+    defaultParser(request, text, done);
+  });
+}

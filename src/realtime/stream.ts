@@ -1,0 +1,135 @@
+import { sql } from 'drizzle-orm';
+import type { OutboxMessage } from '../db/schema/index.js';
+import { rows, type Db } from '../db/client.js';
+import type { BusEnvelope, EventBus } from './bus.js';
+
+export type StreamListener = (message: OutboxMessage, dispatchSeq: number) => void;
+
+export interface EventStreamOptions {
+  db: Db;
+  bus: EventBus;
+  /** How often to compare with the database's last dispatch number (catches a silent bus). */
+  checkMs?: number;
+  onError?: (err: unknown) => void;
+  /** Called when this node fell so far behind that the missed rows are gone: resynchronise everything. */
+  onReset?: () => void;
+}
+
+const MAX_CATCH_UP_ROWS = 5000;
+
+/**
+ * Every dispatched outbox message, in dispatch order, exactly once, on this node. Bus envelopes are
+ * applied in `dispatchSeq` order; a gap (a lost pub/sub message, a dispatcher that crashed after commit)
+ * is filled by reading the missing rows back from the outbox table.
+ */
+export class EventStream {
+  private lastSeq = 0;
+  private readonly buffered = new Map<number, BusEnvelope>();
+  private readonly listeners = new Set<StreamListener>();
+  private unsubscribe: (() => void) | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private filling: Promise<void> | undefined;
+  private lastArrivalMs = 0;
+
+  constructor(private readonly opts: EventStreamOptions) {}
+
+  async start(): Promise<void> {
+    const [state] = await rows<{ last: number }>(this.opts.db, sql`select last_dispatch_seq as last from bus_state where id = 1`);
+    this.lastSeq = Number(state?.last ?? 0);
+    this.unsubscribe = this.opts.bus.subscribe((envelopes) => this.receive(envelopes));
+    const check = () => {
+      this.timer = setTimeout(() => {
+        void this.checkBehind().finally(() => this.timer && check());
+      }, this.opts.checkMs ?? 1000);
+      this.timer.unref?.();
+    };
+    check();
+  }
+
+  stop(): void {
+    this.unsubscribe?.();
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+
+  on(listener: StreamListener): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  get position(): number {
+    return this.lastSeq;
+  }
+
+  private receive(envelopes: BusEnvelope[]): void {
+    this.lastArrivalMs = Date.now();
+    for (const e of envelopes) if (e.dispatchSeq > this.lastSeq) this.buffered.set(e.dispatchSeq, e);
+    this.drain();
+    if (this.buffered.size > 0) void this.fillGap();
+  }
+
+  private drain(): void {
+    for (;;) {
+      const next = this.buffered.get(this.lastSeq + 1);
+      if (!next) break;
+      this.buffered.delete(next.dispatchSeq);
+      this.lastSeq = next.dispatchSeq;
+      for (const m of next.messages) {
+        for (const l of this.listeners) {
+          try {
+            l(m, next.dispatchSeq);
+          } catch (err) {
+            this.opts.onError?.(err);
+          }
+        }
+      }
+    }
+  }
+
+  /** Reads missing dispatched rows from the database. */
+  private fillGap(): Promise<void> {
+    if (this.filling) return this.filling;
+    this.filling = (async () => {
+      try {
+        for (let round = 0; round < 100; round++) {
+          const upTo = this.buffered.size ? Math.min(...this.buffered.keys()) : Number.MAX_SAFE_INTEGER;
+          if (upTo <= this.lastSeq + 1) break;
+          const missing = await rows<{ dispatch_seq: number; messages: OutboxMessage[] }>(
+            this.opts.db,
+            sql`select dispatch_seq, messages from outbox where dispatch_seq > ${this.lastSeq} and dispatch_seq < ${upTo}
+                order by dispatch_seq limit ${MAX_CATCH_UP_ROWS}`,
+          );
+          if (missing.length === 0) break;
+          if (Number(missing[0]!.dispatch_seq) !== this.lastSeq + 1) {
+            // The rows we missed were already cleaned up: skip ahead and let subscribers resynchronise.
+            this.lastSeq = Number(missing[0]!.dispatch_seq) - 1;
+            this.opts.onReset?.();
+          }
+          for (const r of missing) this.buffered.set(Number(r.dispatch_seq), { dispatchSeq: Number(r.dispatch_seq), messages: r.messages });
+          this.drain();
+        }
+      } catch (err) {
+        this.opts.onError?.(err);
+      } finally {
+        this.filling = undefined;
+      }
+    })();
+    return this.filling;
+  }
+
+  /** The bus may have dropped the last messages with nothing after them to reveal the gap. */
+  private async checkBehind(): Promise<void> {
+    try {
+      if (Date.now() - this.lastArrivalMs < 300 && this.buffered.size === 0) return;
+      const [state] = await rows<{ last: number }>(this.opts.db, sql`select last_dispatch_seq as last from bus_state where id = 1`);
+      const last = Number(state?.last ?? 0);
+      if (last > this.lastSeq) {
+        // Rows whose envelopes may still be in flight get a short grace before we read them ourselves.
+        await new Promise((r) => setTimeout(r, 100));
+        if (last > this.lastSeq) await this.fillGap();
+      }
+    } catch (err) {
+      this.opts.onError?.(err);
+    }
+  }
+}

@@ -1,0 +1,149 @@
+import { sql } from 'drizzle-orm';
+import { rows, type Db, type Queryable } from '../db/client.js';
+import { outbox, type OutboxJob, type OutboxMessage } from '../db/schema/index.js';
+import type { JobQueue } from '../jobs/queue.js';
+import type { BusEnvelope, EventBus } from '../realtime/bus.js';
+
+export interface OutboxWrite {
+  messages?: OutboxMessage[];
+  jobs?: OutboxJob[];
+}
+
+/** Records events and jobs inside the caller's transaction: they leave only if it commits. */
+export async function writeOutbox(tx: Queryable, write: OutboxWrite): Promise<void> {
+  const messages = write.messages ?? [];
+  const jobs = write.jobs ?? [];
+  if (messages.length === 0 && jobs.length === 0) return;
+  await tx.insert(outbox).values({ messages, jobs });
+}
+
+const DISPATCH_LOCK_KEY = 727_002;
+const BATCH_ROWS = 500;
+
+interface PendingRow {
+  id: number;
+  messages: OutboxMessage[];
+  jobs: OutboxJob[];
+}
+
+export interface OutboxDispatcherOptions {
+  db: Db;
+  bus: EventBus;
+  queue: JobQueue;
+  pollMs?: number;
+  onError?: (err: unknown) => void;
+  onDispatched?: (rows: number) => void;
+}
+
+/**
+ * Publishes committed outbox rows. One dispatcher at a time across all nodes (an advisory lock), so the
+ * dispatch numbers it hands out are contiguous and follow commit order. Jobs are enqueued before the
+ * rows are marked dispatched (a crash in between enqueues them again, harmless with deterministic ids);
+ * messages are published after commit (a crash in between is repaired by readers, who fill gaps from
+ * the table).
+ */
+export class OutboxDispatcher {
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<void> | undefined;
+  private again = false;
+  private stopped = true;
+
+  constructor(private readonly opts: OutboxDispatcherOptions) {}
+
+  start(): void {
+    this.stopped = false;
+    this.schedule(0);
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    await this.running;
+  }
+
+  /** Called after a command commits: dispatch now rather than at the next poll. */
+  kick(): void {
+    if (this.stopped) return;
+    if (this.running) {
+      this.again = true;
+      return;
+    }
+    this.schedule(0);
+  }
+
+  private schedule(delayMs: number): void {
+    if (this.stopped) return;
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = setTimeout(() => void this.loop(), delayMs);
+    this.timer.unref?.();
+  }
+
+  private async loop(): Promise<void> {
+    if (this.running) {
+      this.again = true;
+      return;
+    }
+    this.running = (async () => {
+      let next = this.opts.pollMs ?? 1000;
+      try {
+        for (;;) {
+          this.again = false;
+          const result = await this.dispatchOnce();
+          if (result === 'locked') {
+            next = 15; // another node is dispatching; look again shortly for rows it may not have seen
+            break;
+          }
+          if (result < BATCH_ROWS && !this.again) break;
+        }
+      } catch (err) {
+        this.opts.onError?.(err);
+        next = 500;
+      } finally {
+        this.running = undefined;
+        this.schedule(this.again ? 0 : next);
+      }
+    })();
+    await this.running;
+  }
+
+  /** Dispatches one batch; returns how many rows, or 'locked' when another node holds the lock. */
+  async dispatchOnce(): Promise<number | 'locked'> {
+    const { db, bus, queue } = this.opts;
+    const envelopes: BusEnvelope[] = [];
+    const outcome = await db.transaction(async (tx) => {
+      const [lock] = await rows<{ locked: boolean }>(tx, sql`select pg_try_advisory_xact_lock(${DISPATCH_LOCK_KEY}) as locked`);
+      if (!lock?.locked) return 'locked' as const;
+      const pending = await rows<PendingRow>(
+        tx,
+        sql`select id, messages, jobs from ${outbox} where dispatch_seq is null order by id limit ${BATCH_ROWS}`,
+      );
+      if (pending.length === 0) return 0;
+      const [state] = await rows<{ last: number }>(
+        tx,
+        sql`insert into bus_state (id, last_dispatch_seq) values (1, 0)
+            on conflict (id) do update set last_dispatch_seq = bus_state.last_dispatch_seq
+            returning last_dispatch_seq as last`,
+      );
+      const first = Number(state!.last) + 1;
+      const ids = pending.map((r) => Number(r.id));
+      const seqs = ids.map((_, i) => first + i);
+      await tx.execute(sql`update ${outbox} o set dispatch_seq = v.seq, dispatched_at = now()
+        from unnest(${sqlArray(ids)}::bigint[], ${sqlArray(seqs)}::bigint[]) as v(id, seq) where o.id = v.id`);
+      await tx.execute(sql`update bus_state set last_dispatch_seq = ${first + pending.length - 1} where id = 1`);
+      const jobs = pending.flatMap((r) => r.jobs);
+      await queue.enqueue(jobs);
+      // Rows with jobs only are published too (empty): readers then see contiguous dispatch numbers.
+      pending.forEach((r, i) => envelopes.push({ dispatchSeq: seqs[i]!, messages: r.messages }));
+      return pending.length;
+    });
+    if (outcome === 'locked' || outcome === 0) return outcome;
+    this.opts.onDispatched?.(outcome);
+    await bus.publish(envelopes).catch((err) => this.opts.onError?.(err));
+    return outcome;
+  }
+}
+
+/** A JS array as a PostgreSQL array literal parameter (works on pg and PGlite alike). */
+export function sqlArray(values: readonly (number | string)[]): string {
+  return `{${values.map((v) => (typeof v === 'number' ? String(v) : `"${v.replace(/(["\\])/g, '\\$1')}"`)).join(',')}}`;
+}

@@ -34,6 +34,16 @@ export interface Config {
   trustProxy: boolean;
   /** Serve the built web app from this folder when it exists. */
   webDistDir: string;
+  /** Seals partner secrets and keys id-number hashes; generated and kept in the database when unset. */
+  secretKey: string | undefined;
+  /** `simulated` completes deposits and withdrawals at once; `callback` waits for the custodian's signed callback. */
+  custodian: 'simulated' | 'callback';
+  /** Shared secret of the custodian's callbacks (required in `callback` mode). */
+  custodianSecret: string | undefined;
+  /** Logins allowed per minute per IP and email. */
+  loginRatePerMin: number;
+  /** Registrations allowed per minute per IP. */
+  registerRatePerMin: number;
 }
 
 export class ConfigError extends Error {
@@ -87,6 +97,13 @@ function boolVar(env: Env, name: string, fallback: boolean): boolean {
   throw new ConfigError(name, `must be on or off, got '${raw}'`);
 }
 
+function secretVar(env: Env, name: string): string | undefined {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return undefined;
+  if (raw.length < 32) throw new ConfigError(name, 'must be at least 32 characters');
+  return raw;
+}
+
 export function loadConfig(env: Env = process.env, cwd: string = process.cwd()): Config {
   const port = intVar(env, 'PORT', 3000, 0, 65535);
   const host = env.HOST?.trim() || '0.0.0.0';
@@ -114,6 +131,9 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
       throw new ConfigError('LENDBOOK_WS_ALLOWED_ORIGINS', `'${o}' is not an origin like https://example.com`);
     }
   }
+  const custodian = enumVar(env, 'LENDBOOK_CUSTODIAN', ['simulated', 'callback'], 'simulated');
+  const custodianSecret = secretVar(env, 'LENDBOOK_CUSTODIAN_SECRET');
+  if (custodian === 'callback' && !custodianSecret) throw new ConfigError('LENDBOOK_CUSTODIAN_SECRET', 'is required when LENDBOOK_CUSTODIAN=callback');
   const prefix = env.LENDBOOK_REDIS_PREFIX?.trim() || 'lendbook';
   if (!/^[a-zA-Z0-9_-]{1,64}$/.test(prefix)) throw new ConfigError('LENDBOOK_REDIS_PREFIX', 'letters, digits, _ and - only');
   return {
@@ -135,5 +155,10 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     sessionTtlSec: intVar(env, 'LENDBOOK_SESSION_TTL_SEC', 7 * 86_400, 60, 90 * 86_400),
     trustProxy: boolVar(env, 'LENDBOOK_TRUST_PROXY', false),
     webDistDir: env.LENDBOOK_WEB_DIST?.trim() || path.join(cwd, 'web', 'dist'),
+    secretKey: secretVar(env, 'LENDBOOK_SECRET_KEY'),
+    custodian,
+    custodianSecret,
+    loginRatePerMin: intVar(env, 'LENDBOOK_LOGIN_RATE_PER_MIN', 10, 1, 1_000_000),
+    registerRatePerMin: intVar(env, 'LENDBOOK_REGISTER_RATE_PER_MIN', 30, 1, 1_000_000),
   };
 }

@@ -11,6 +11,11 @@ import { localBus, redisBus, type EventBus } from './realtime/bus.js';
 import { EventStream } from './realtime/stream.js';
 import { OutboxDispatcher } from './services/outbox.js';
 import { SettingsStore } from './services/settings.js';
+import { SecretBox } from './security/crypto.js';
+import { SessionCache } from './security/session-cache.js';
+import type { AuthUser } from './http/plugins/auth.js';
+import { resolveServerKey } from './security/server-key.js';
+import { ensurePlatformAccounts } from './ledger/ledger.js';
 
 /**
  * Everything a service needs, built once per process: storage, clock, settings, jobs, the outbox and
@@ -27,6 +32,12 @@ export interface AppContext {
   stream: EventStream;
   dispatcher: OutboxDispatcher;
   log: FastifyBaseLogger;
+  /** Seals secrets the server must read back (partner HMAC secrets). */
+  secrets: SecretBox;
+  /** Keys hashes of personal data (id numbers). */
+  serverKey: string;
+  /** Recently looked-up sessions (see SessionCache). */
+  sessionCache: SessionCache<AuthUser>;
   /** Runs `fn` in one transaction and, after it commits, dispatches its outbox rows at once. */
   transaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T>;
   /** Opens a Redis connection (production mode only). */
@@ -46,6 +57,9 @@ export async function createContext(config: Config, log: FastifyBaseLogger, over
   try {
     await migrateDatabase(database);
     const db = database.db;
+    await ensurePlatformAccounts(db);
+    const serverKey = await resolveServerKey(db, config.secretKey);
+    if (!config.secretKey && config.databaseUrl) log.warn('LENDBOOK_SECRET_KEY is not set: partner secrets are sealed with a key kept in the database');
     const clock = overrides.clock ?? (config.clock === 'settable' ? settableClock() : systemClock());
     const settings = new SettingsStore(db, config.settings);
     await settings.reload();
@@ -78,6 +92,10 @@ export async function createContext(config: Config, log: FastifyBaseLogger, over
       : localBus();
     closers.push(() => bus.close());
     const stream = new EventStream({ db, bus, onError: (err) => log.warn({ err }, 'event stream error') });
+    const sessionCache = new SessionCache<AuthUser>();
+    stream.on((msg) => {
+      if (msg.channel === 'system' && msg.type === 'users.changed') sessionCache.clear();
+    });
     const dispatcher = new OutboxDispatcher({ db, bus, queue, onError: (err) => log.warn({ err }, 'outbox dispatch failed') });
 
     const ctx: AppContext = {
@@ -91,11 +109,24 @@ export async function createContext(config: Config, log: FastifyBaseLogger, over
       stream,
       dispatcher,
       log,
+      secrets: new SecretBox(serverKey),
+      sessionCache,
+      serverKey,
       redis,
       async transaction(fn) {
-        const result = await db.transaction(fn);
-        dispatcher.kick();
-        return result;
+        // A deadlock or serialization failure aborts the whole transaction and nothing of it happened:
+        // running it again is safe.
+        for (let attempt = 1; ; attempt++) {
+          try {
+            const result = await db.transaction(fn);
+            dispatcher.kick();
+            return result;
+          } catch (err) {
+            const code = (err as { code?: string; cause?: { code?: string } }).code ?? (err as { cause?: { code?: string } }).cause?.code;
+            if (attempt < 4 && (code === '40P01' || code === '40001')) continue;
+            throw err;
+          }
+        }
       },
       async close() {
         stream.stop();

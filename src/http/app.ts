@@ -14,6 +14,13 @@ import { findBadNumber } from './json.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { problemOf, registerProblemHandlers } from './problem.js';
 import { opsRoutes } from './routes/ops.js';
+import { authPlugin } from './plugins/auth.js';
+import { signedPlugin } from './plugins/signed.js';
+import { idempotencyPlugin } from './plugins/idempotency.js';
+import { identityRoutes } from './routes/identity.js';
+import { walletRoutes } from './routes/wallet.js';
+import { adminRoutes } from './routes/admin.js';
+import { ensureAdmin } from '../services/identity.js';
 import { AppError } from '../domain/errors.js';
 
 declare module 'fastify' {
@@ -101,6 +108,19 @@ export async function build(config: Config, options: BuildOptions = {}): Promise
   await app.register(fastifySwaggerUi, { routePrefix: '/docs' });
 
   await app.register(opsRoutes);
+  // Hooks run in registration order: who is calling, then signed calls, then idempotency (needs both).
+  await app.register(authPlugin);
+  await app.register(signedPlugin);
+  await app.register(idempotencyPlugin);
+  await app.register(
+    async (api) => {
+      await api.register(identityRoutes);
+      await api.register(walletRoutes);
+      await api.register(adminRoutes);
+    },
+    { prefix: '/api/v1' },
+  );
+  await ensureAdmin(ctx);
 
   if (existsSync(config.webDistDir)) {
     await app.register(fastifyStatic, { root: config.webDistDir, prefix: '/', wildcard: false, index: ['index.html'] });
@@ -125,6 +145,7 @@ function installJsonParser(app: FastifyInstance): void {
   app.removeContentTypeParser('application/json');
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
     const text = body as string;
+    request.rawBody = text;
     const bad = findBadNumber(text);
     if (bad) {
       done(new AppError('VALIDATION_FAILED', `body${bad.path} must be an integer (got ${bad.literal.slice(0, 40)})`, { errors: [{ field: `body${bad.path}`, message: 'must be an integer' }] }), undefined);

@@ -81,6 +81,10 @@ export function registerProblemHandlers(app: FastifyInstance): void {
         return sendProblem(reply, problemOf('RATE_LIMITED'));
     }
     if (fe.statusCode === 429) return sendProblem(reply, problemOf('RATE_LIMITED'));
+    // Two concurrent commands raced for the same unique row: one won, the other may simply retry.
+    const pgCode = (error as { code?: string }).code ?? ((error as { cause?: { code?: string } }).cause?.code);
+    if (pgCode === '23505') return sendProblem(reply, problemOf('CONFLICT', 'a concurrent request created the same thing; retry'));
+    if (pgCode === '40P01' || pgCode === '40001') return sendProblem(reply, problemOf('CONFLICT', 'a concurrent request conflicted; retry'));
     // secure-json-parse refuses __proto__ / constructor keys with a SyntaxError and a 400
     if (error instanceof SyntaxError || fe.statusCode === 400) {
       return sendProblem(reply, problemOf('INVALID_JSON', 'the body is not acceptable JSON'));

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rows } from '../../src/db/client.js';
 import type { OutboxMessage } from '../../src/db/schema/index.js';
 import { writeOutbox } from '../../src/services/outbox.js';
-import { createTestStorage, startApp, usingRedis, type TestStorage } from './helpers/env.js';
+import { createTestStorage, startApp, type TestStorage } from './helpers/env.js';
 import { waitFor } from './helpers/wait.js';
 
 let storage: TestStorage;
@@ -16,8 +16,10 @@ afterAll(async () => {
 
 describe('outbox and event bus across two instances', () => {
   it('an event committed through the outbox on node A reaches a stream subscriber on node B, in order', async () => {
-    const a = await startApp(storage);
-    const b = await startApp(storage, usingRedis ? {} : {});
+    // Two server instances on two ports, sharing the storage (and Redis when configured).
+    const a = await startApp(storage, { listen: true });
+    const b = await startApp(storage, { listen: true });
+    expect(a.url).not.toBe(b.url);
     try {
       const seen: { msg: OutboxMessage; dispatchSeq: number }[] = [];
       b.app.ctx.stream.on((msg, dispatchSeq) => {

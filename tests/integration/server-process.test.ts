@@ -57,6 +57,29 @@ describe('the server process', () => {
     expect(Date.now() - t0).toBeLessThan(5000);
   });
 
+  it('keeps its data across a restart (the PGlite folder, or PostgreSQL)', async () => {
+    const storage = await createTestStorage();
+    storages.push(storage);
+    const dataDir = mkdtempSync(path.join(tmpdir(), 'lendbook-restart-'));
+    dirs.push(dataDir);
+    const env: Record<string, string> = { LENDBOOK_DATA_DIR: dataDir, LENDBOOK_REDIS_PREFIX: storage.redisPrefix };
+    if (storage.databaseUrl) env.DATABASE_URL = storage.databaseUrl;
+    if (storage.redisUrl) env.REDIS_URL = storage.redisUrl;
+    const email = `restart-${Date.now()}@example.com`;
+    const first = startServer(env);
+    const url1 = await waitForUrl(first.output, 60_000);
+    const reg = await fetch(`${url1}/api/v1/auth/register`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email, password: 'correct horse battery', role: 'lender', displayName: 'R' }) });
+    expect(reg.status).toBe(201);
+    first.child.kill('SIGTERM');
+    expect(await first.exited).toBe(0);
+    const second = startServer(env);
+    const url2 = await waitForUrl(second.output, 60_000);
+    const login = await fetch(`${url2}/api/v1/auth/login`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email, password: 'correct horse battery' }) });
+    expect(login.status).toBe(200);
+    second.child.kill('SIGTERM');
+    expect(await second.exited).toBe(0);
+  });
+
   it('refuses to start on a bad setting, naming it', async () => {
     const server = startServer({ LENDBOOK_MAX_RATE_BPS: 'lots', LENDBOOK_DATA_DIR: 'memory://' });
     const code = await server.exited;

@@ -1,1 +1,5 @@
 export * from './system.js';
+export * from './identity.js';
+export * from './ledger.js';
+export * from './wallet.js';
+export * from './merchants.js';

@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { bigint, bigserial, check, index, integer, jsonb, pgTable, smallint, text, timestamp } from 'drizzle-orm/pg-core';
+import { bigint, bigserial, check, index, integer, jsonb, pgTable, primaryKey, smallint, text, timestamp } from 'drizzle-orm/pg-core';
 
 /** A message for the event bus: `channel` is `listing:<id>`, `listings` or `user:<id>`. */
 export interface OutboxMessage {
@@ -82,4 +82,45 @@ export const settingsOverrides = pgTable(
     updatedBy: text('updated_by'),
   },
   (t) => [check('settings_one_row', sql`${t.id} = 1`)],
+);
+
+/**
+ * Idempotency keys: the first response to a key is stored and replayed byte for byte. `scope` is the
+ * caller (user id or partner key id), so two callers may use the same key.
+ */
+export const idempotencyKeys = pgTable(
+  'idempotency_keys',
+  {
+    scope: text('scope').notNull(),
+    key: text('key').notNull(),
+    requestHash: text('request_hash').notNull(),
+    status: text('status', { enum: ['pending', 'done'] }).notNull(),
+    responseStatus: integer('response_status'),
+    responseBody: text('response_body'),
+    responseContentType: text('response_content_type'),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    completedAt: timestamp('completed_at', { withTimezone: true }),
+  },
+  (t) => [primaryKey({ columns: [t.scope, t.key] }), check('idempotency_status', sql`${t.status} in ('pending','done')`)],
+);
+
+/** Signatures already accepted (partner API, custodian callbacks), kept past the timestamp window. */
+export const signatureNonces = pgTable('signature_nonces', {
+  signature: text('signature').primaryKey(),
+  keyId: text('key_id').notNull(),
+  expiresAt: timestamp('expires_at', { withTimezone: true }).notNull(),
+});
+
+/**
+ * The server's secret key when LENDBOOK_SECRET_KEY is not set (embedded default): generated once by
+ * the first node. Production sets the variable so that a copy of the database alone reveals nothing.
+ */
+export const serverKeys = pgTable(
+  'server_keys',
+  {
+    id: smallint('id').primaryKey(),
+    keyMaterial: text('key_material').notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+  },
+  (t) => [check('server_keys_one_row', sql`${t.id} = 1`)],
 );

@@ -95,6 +95,9 @@ export async function startApp(storage: TestStorage, opts: TestAppOptions = {}):
     ...(storage.redisUrl ? { REDIS_URL: storage.redisUrl } : {}),
     LENDBOOK_DATA_DIR: 'memory://',
     LENDBOOK_WEB_DIST: '/nonexistent',
+    // Every test user comes from 127.0.0.1: the per-address limits are tested on their own.
+    LENDBOOK_REGISTER_RATE_PER_MIN: '1000000',
+    LENDBOOK_LOGIN_RATE_PER_MIN: '1000',
     ...opts.env,
   });
   const app = await build(config, { pglite: storage.pglite, ...opts });

@@ -1,0 +1,137 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import fp from 'fastify-plugin';
+import { and, eq, gt, isNull } from 'drizzle-orm';
+import { sessions, users, type Role } from '../../db/schema/index.js';
+import { AppError } from '../../domain/errors.js';
+import { sha256Hex } from '../../security/crypto.js';
+
+export const SESSION_COOKIE = 'lb_session';
+
+/**
+ * Who may call a route. Every route under /api/v1 declares it (the app refuses to start otherwise):
+ * `public` (anyone; a session is read when present), a list of roles, `partner` (HMAC-signed calls of an
+ * order system) or `custodian` (signed callbacks of the custodian bank).
+ */
+export type Access = 'public' | 'partner' | 'custodian' | readonly Role[];
+
+export interface AuthUser {
+  id: string;
+  role: Role;
+  email: string;
+  displayName: string;
+  kycStatus: 'none' | 'verified';
+  riskProfile: 'conservative' | 'balanced' | 'aggressive' | null;
+  merchantId: string | null;
+  sessionId: string;
+  /** How the session came: cookie-authenticated unsafe requests get an Origin check. */
+  via: 'bearer' | 'cookie';
+}
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    access?: Access;
+    /** POST that moves money or creates something: honours Idempotency-Key. */
+    idempotent?: boolean;
+  }
+  interface FastifyRequest {
+    user: AuthUser | null;
+  }
+}
+
+function tokenOf(request: FastifyRequest): { token: string; via: 'bearer' | 'cookie' } | undefined {
+  const header = request.headers.authorization;
+  if (typeof header === 'string' && header.startsWith('Bearer ')) {
+    const token = header.slice(7).trim();
+    if (token) return { token, via: 'bearer' };
+  }
+  const cookie = request.cookies?.[SESSION_COOKIE];
+  if (cookie) return { token: cookie, via: 'cookie' };
+  return undefined;
+}
+
+export function requireUser(request: FastifyRequest): AuthUser {
+  if (!request.user) throw new AppError('UNAUTHENTICATED');
+  return request.user;
+}
+
+/**
+ * Authentication and function-level authorization, in one place. Sessions are looked up by the SHA-256
+ * of the token and cached briefly (ctx.sessionCache; cleared on every node when a user changes).
+ */
+export const authPlugin = fp(async (app: FastifyInstance) => {
+  const cache = app.ctx.sessionCache;
+  app.decorateRequest('user', null);
+
+  async function loadUser(token: string, via: 'bearer' | 'cookie'): Promise<AuthUser | null> {
+    if (token.length > 200) return null;
+    const tokenHash = sha256Hex(token);
+    const hit = cache.get(tokenHash);
+    if (hit !== undefined) return hit ? { ...hit, via } : null;
+    const [row] = await app.ctx.db
+      .select({ session: sessions, user: users })
+      .from(sessions)
+      .innerJoin(users, eq(users.id, sessions.userId))
+      .where(and(eq(sessions.tokenHash, tokenHash), isNull(sessions.revokedAt), gt(sessions.expiresAt, new Date())));
+    const user: AuthUser | null = row
+      ? {
+          id: row.user.id,
+          role: row.user.role,
+          email: row.user.email,
+          displayName: row.user.displayName,
+          kycStatus: row.user.kycStatus,
+          riskProfile: row.user.riskProfile,
+          merchantId: row.user.merchantId,
+          sessionId: row.session.id,
+          via,
+        }
+      : null;
+    cache.set(tokenHash, user);
+    return user;
+  }
+  app.decorate('authenticateToken', loadUser);
+
+  const catalog: RouteEntry[] = [];
+  app.decorate('routeCatalog', catalog);
+  app.addHook('onRoute', (route) => {
+    if (!route.url.startsWith('/api/v1')) return;
+    const access = route.config?.access;
+    if (access === undefined) throw new Error(`route ${route.method} ${route.url} does not declare who may call it`);
+    for (const method of [route.method].flat()) {
+      if (method === 'HEAD') continue;
+      catalog.push({ method, url: route.url, access, schema: (route.schema ?? {}) as RouteEntry['schema'] });
+    }
+  });
+
+  app.addHook('preHandler', async (request: FastifyRequest, reply: FastifyReply) => {
+    const access = request.routeOptions.config?.access;
+    if (access === undefined || access === 'partner' || access === 'custodian') return;
+    const found = tokenOf(request);
+    request.user = found ? await loadUser(found.token, found.via) : null;
+    if (access === 'public') return;
+    if (!request.user) throw new AppError('UNAUTHENTICATED', found ? 'the session is invalid, expired or revoked' : 'log in first');
+    if (!access.includes(request.user.role)) throw new AppError('FORBIDDEN', `this route is for ${access.join(' or ')}`);
+    // A cookie rides along with cross-site requests: an unsafe one must come from our own origin.
+    if (request.user.via === 'cookie' && !['GET', 'HEAD', 'OPTIONS'].includes(request.method)) {
+      const origin = request.headers.origin;
+      if (origin !== undefined && origin !== new URL(app.ctx.config.publicUrl).origin && !app.ctx.config.wsAllowedOrigins.includes(origin)) {
+        throw new AppError('FORBIDDEN', 'cross-origin request with a session cookie');
+      }
+    }
+    void reply;
+  });
+});
+
+/** Every API route with who may call it and its schemas: the authorization and fuzz tests walk it. */
+export interface RouteEntry {
+  method: string;
+  url: string;
+  access: Access;
+  schema: { body?: unknown; querystring?: unknown; params?: unknown; headers?: unknown };
+}
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    routeCatalog: RouteEntry[];
+    authenticateToken(token: string, via: 'bearer' | 'cookie'): Promise<AuthUser | null>;
+  }
+}

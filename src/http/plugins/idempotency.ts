@@ -1,0 +1,111 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import fp from 'fastify-plugin';
+import { and, eq, sql } from 'drizzle-orm';
+import { rows } from '../../db/client.js';
+import { idempotencyKeys } from '../../db/schema/index.js';
+import { AppError } from '../../domain/errors.js';
+import { sha256Hex } from '../../security/crypto.js';
+
+const KEY_PATTERN = /^[A-Za-z0-9_.:-]{8,128}$/;
+const WAIT_MS = 10_000;
+/** A key left pending this long belongs to a request whose process died: the next one takes over. */
+const STALE_MS = 60_000;
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** The Idempotency-Key of this request, when it has one (services derive ids from it). */
+    idempotencyKey: string | null;
+    idempotencyScope: string | null;
+    rawBody?: string;
+  }
+}
+
+/**
+ * Idempotency-Key on POSTs that move money or create something. The first request with a key runs and
+ * its response is stored; a replay gets that response byte for byte; the same key with another request
+ * is IDEMPOTENCY_KEY_REUSED; a concurrent duplicate waits for the first and gets its response. Services
+ * also derive the ids of what they create from the key, so even a takeover after a crash cannot
+ * produce a second effect.
+ */
+export const idempotencyPlugin = fp(async (app: FastifyInstance) => {
+  app.decorateRequest('idempotencyKey', null);
+  app.decorateRequest('idempotencyScope', null);
+
+  app.addHook('preHandler', async (request: FastifyRequest, reply: FastifyReply) => {
+    if (!request.routeOptions.config?.idempotent) return;
+    const header = request.headers['idempotency-key'];
+    if (header === undefined) return;
+    if (typeof header !== 'string' || !KEY_PATTERN.test(header)) {
+      throw new AppError('IDEMPOTENCY_KEY_INVALID', 'Idempotency-Key must be 8-128 characters of A-Z a-z 0-9 _ . : -');
+    }
+    const scope = request.user?.id ?? (request.headers['x-lendbook-key'] as string | undefined) ?? 'anonymous';
+    const hash = sha256Hex(`${request.method}\n${request.url}\n${scope}\n${request.rawBody ?? JSON.stringify(request.body ?? null)}`);
+    const db = app.ctx.db;
+    const inserted = await rows<{ key: string }>(
+      db,
+      sql`insert into idempotency_keys (scope, key, request_hash, status) values (${scope}, ${header}, ${hash}, 'pending')
+          on conflict (scope, key) do nothing returning key`,
+    );
+    if (inserted.length === 1) {
+      request.idempotencyKey = header;
+      request.idempotencyScope = scope;
+      return;
+    }
+    const deadline = Date.now() + WAIT_MS;
+    for (;;) {
+      const [row] = await db.select().from(idempotencyKeys).where(and(eq(idempotencyKeys.scope, scope), eq(idempotencyKeys.key, header)));
+      if (!row) {
+        // The first request failed with a 5xx and gave the key back: run this one.
+        const again = await rows<{ key: string }>(
+          db,
+          sql`insert into idempotency_keys (scope, key, request_hash, status) values (${scope}, ${header}, ${hash}, 'pending')
+              on conflict (scope, key) do nothing returning key`,
+        );
+        if (again.length === 1) {
+          request.idempotencyKey = header;
+          request.idempotencyScope = scope;
+          return;
+        }
+        continue;
+      }
+      if (row.requestHash !== hash) throw new AppError('IDEMPOTENCY_KEY_REUSED', 'this Idempotency-Key was used with another request');
+      if (row.status === 'done') {
+        reply.header('idempotent-replayed', 'true');
+        reply.code(row.responseStatus ?? 200).type(row.responseContentType ?? 'application/json; charset=utf-8');
+        return reply.send(row.responseBody ?? '');
+      }
+      if (Date.now() - row.createdAt.getTime() > STALE_MS) {
+        const taken = await rows<{ key: string }>(
+          db,
+          sql`update idempotency_keys set created_at = now() where scope = ${scope} and key = ${header} and status = 'pending'
+              and created_at = ${row.createdAt} returning key`,
+        );
+        if (taken.length === 1) {
+          request.idempotencyKey = header;
+          request.idempotencyScope = scope;
+          return;
+        }
+      }
+      if (Date.now() > deadline) throw new AppError('IDEMPOTENCY_REQUEST_IN_PROGRESS', 'the first request with this key is still running');
+      await new Promise((r) => setTimeout(r, 25));
+    }
+  });
+
+  app.addHook('onSend', async (request: FastifyRequest, reply: FastifyReply, payload: unknown) => {
+    if (!request.idempotencyKey || !request.idempotencyScope) return payload;
+    const scope = request.idempotencyScope;
+    const key = request.idempotencyKey;
+    request.idempotencyKey = null;
+    if (reply.statusCode >= 500) {
+      // Nothing was committed (commands are one transaction): let a retry run again.
+      await app.ctx.db.delete(idempotencyKeys).where(and(eq(idempotencyKeys.scope, scope), eq(idempotencyKeys.key, key)));
+      return payload;
+    }
+    const body = typeof payload === 'string' ? payload : Buffer.isBuffer(payload) ? payload.toString('utf8') : JSON.stringify(payload ?? '');
+    await app.ctx.db
+      .update(idempotencyKeys)
+      .set({ status: 'done', responseStatus: reply.statusCode, responseBody: body, responseContentType: String(reply.getHeader('content-type') ?? 'application/json; charset=utf-8'), completedAt: new Date() })
+      .where(and(eq(idempotencyKeys.scope, scope), eq(idempotencyKeys.key, key)));
+    return payload;
+  });
+});

@@ -1,0 +1,150 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { eq } from 'drizzle-orm';
+import { Type } from 'typebox';
+import { users } from '../../db/schema/index.js';
+import { AppError } from '../../domain/errors.js';
+import { changePassword, login, logout, publicUser, register, sessionFor, submitKyc } from '../../services/identity.js';
+import { SESSION_COOKIE, requireUser } from '../plugins/auth.js';
+import { Problem, Strict, Timestamp } from '../schemas.js';
+
+const Email = Type.String({ format: 'email', minLength: 3, maxLength: 254 });
+const Password = Type.String({ minLength: 1, maxLength: 200 });
+const DisplayName = Type.String({ minLength: 1, maxLength: 80, pattern: '\\S' });
+
+export const PublicUserSchema = Type.Object({
+  id: Type.String(),
+  email: Type.String(),
+  role: Type.String(),
+  displayName: Type.String(),
+  merchantId: Type.Union([Type.String(), Type.Null()]),
+  kyc: Type.Object({
+    status: Type.String(),
+    legalName: Type.Union([Type.String(), Type.Null()]),
+    idNumberLast4: Type.Union([Type.String(), Type.Null()]),
+    riskProfile: Type.Union([Type.String(), Type.Null()]),
+  }),
+  createdAt: Timestamp,
+});
+
+const SessionResponse = Type.Object({ token: Type.String(), expiresAt: Timestamp, user: PublicUserSchema });
+
+export const identityRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  const ctx = app.ctx;
+  const secureCookie = ctx.config.publicUrl.startsWith('https:');
+  const setCookie = (reply: { setCookie: (n: string, v: string, o: object) => unknown }, token: string, expiresAt: Date) =>
+    reply.setCookie(SESSION_COOKIE, token, { httpOnly: true, sameSite: 'lax', secure: secureCookie, path: '/', expires: expiresAt });
+
+  app.post(
+    '/auth/register',
+    {
+      config: { access: 'public', rateLimit: { max: ctx.config.registerRatePerMin, timeWindow: '1 minute' } },
+      schema: {
+        tags: ['identity'],
+        summary: 'Create a lender account, or a borrower account with the invite code of its merchant',
+        body: Strict({
+          email: Email,
+          password: Password,
+          role: Type.Union([Type.Literal('lender'), Type.Literal('borrower')]),
+          displayName: DisplayName,
+          inviteCode: Type.Optional(Type.String({ minLength: 6, maxLength: 64 })),
+        }),
+        response: { 201: SessionResponse, 409: Problem, 422: Problem },
+      },
+    },
+    async (request, reply) => {
+      const user = await register(ctx, request.body);
+      const session = await sessionFor(ctx, user.id, request.headers['user-agent']);
+      setCookie(reply, session.token, session.expiresAt);
+      return reply.code(201).send({ token: session.token, expiresAt: session.expiresAt.toISOString(), user: publicUser(user) });
+    },
+  );
+
+  app.post(
+    '/auth/login',
+    {
+      config: {
+        access: 'public',
+        rateLimit: {
+          max: ctx.config.loginRatePerMin,
+          timeWindow: '1 minute',
+          hook: 'preHandler', // after the body is parsed: the key names the account
+          // Per address and per account: guessing one password from many addresses is slowed as well.
+          keyGenerator: (req) => `login:${req.ip}:${String((req.body as { email?: unknown } | undefined)?.email ?? '').toLowerCase()}`,
+        },
+      },
+      schema: {
+        tags: ['identity'],
+        summary: 'Log in: a Bearer token for scripts and an httpOnly cookie for the web app',
+        body: Strict({ email: Email, password: Password }),
+        response: { 200: SessionResponse, 401: Problem, 429: Problem },
+      },
+    },
+    async (request, reply) => {
+      const { session, user } = await login(ctx, request.body.email, request.body.password, request.headers['user-agent']);
+      setCookie(reply, session.token, session.expiresAt);
+      return { token: session.token, expiresAt: session.expiresAt.toISOString(), user: publicUser(user) };
+    },
+  );
+
+  app.post(
+    '/auth/logout',
+    {
+      config: { access: ['lender', 'borrower', 'operator', 'partner'] },
+      schema: { tags: ['identity'], summary: 'Revoke this session', response: { 204: Type.Null() } },
+    },
+    async (request, reply) => {
+      await logout(ctx, requireUser(request).sessionId);
+      reply.clearCookie(SESSION_COOKIE, { path: '/' });
+      return reply.code(204).send(null);
+    },
+  );
+
+  app.get(
+    '/me',
+    {
+      config: { access: ['lender', 'borrower', 'operator', 'partner'] },
+      schema: { tags: ['identity'], summary: 'The logged-in user', response: { 200: PublicUserSchema } },
+    },
+    async (request) => {
+      const [user] = await ctx.db.select().from(users).where(eq(users.id, requireUser(request).id));
+      if (!user) throw new AppError('UNAUTHENTICATED');
+      return publicUser(user);
+    },
+  );
+
+  app.put(
+    '/me/kyc',
+    {
+      config: { access: ['lender'] },
+      schema: {
+        tags: ['identity'],
+        summary: 'Lender KYC and risk profile (conservative: grades A and above; balanced: C and above; aggressive: all)',
+        body: Strict({
+          legalName: Type.String({ minLength: 2, maxLength: 80, pattern: '\\S' }),
+          idNumber: Type.String({ pattern: '^[0-9]{17}[0-9Xx]$' }),
+          riskProfile: Type.Union([Type.Literal('conservative'), Type.Literal('balanced'), Type.Literal('aggressive')]),
+        }),
+        response: { 200: PublicUserSchema, 409: Problem },
+      },
+    },
+    async (request) => publicUser(await submitKyc(ctx, requireUser(request).id, request.body)),
+  );
+
+  app.post(
+    '/me/password',
+    {
+      config: { access: ['lender', 'borrower', 'operator'], rateLimit: { max: 10, timeWindow: '1 minute' } },
+      schema: {
+        tags: ['identity'],
+        summary: 'Change the password; every other session is revoked',
+        body: Strict({ currentPassword: Password, newPassword: Password }),
+        response: { 204: Type.Null(), 401: Problem, 422: Problem },
+      },
+    },
+    async (request, reply) => {
+      const user = requireUser(request);
+      await changePassword(ctx, user.id, user.sessionId, request.body.currentPassword, request.body.newPassword);
+      return reply.code(204).send(null);
+    },
+  );
+};

@@ -1,0 +1,59 @@
+import { createHash, randomBytes } from 'node:crypto';
+
+const ALPHABET = '0123456789abcdefghjkmnpqrstvwxyz'; // Crockford base32, lower case
+
+/**
+ * Prefixed, time-ordered ids (`lst_01j…`): 48 bits of milliseconds then 80 random bits, in base32, so
+ * that ids sort by creation time and cursor pagination by id is stable.
+ */
+export function newId(prefix: string, nowMs: number = Date.now()): string {
+  let time = '';
+  let t = nowMs;
+  for (let i = 0; i < 10; i++) {
+    time = ALPHABET[t % 32]! + time;
+    t = Math.floor(t / 32);
+  }
+  const rand = randomBytes(10);
+  let bits = 0;
+  let value = 0;
+  let tail = '';
+  for (const byte of rand) {
+    value = (value << 8) | byte;
+    bits += 8;
+    while (bits >= 5) {
+      tail += ALPHABET[(value >>> (bits - 5)) & 31]!;
+      bits -= 5;
+    }
+    value &= (1 << bits) - 1;
+  }
+  return `${prefix}_${time}${tail}`;
+}
+
+/** An opaque random token (sessions, invite codes), base64url. */
+export function randomToken(bytes = 32): string {
+  return randomBytes(bytes).toString('base64url');
+}
+
+export const ID_PATTERN = '^[a-z]{2,5}_[0-9a-z]{10,40}$';
+
+/**
+ * A deterministic id for something created on behalf of an idempotent request: the same seed (user and
+ * Idempotency-Key) always gives the same id, so a retried or taken-over request finds what the first
+ * one created instead of creating it again.
+ */
+export function idFromSeed(prefix: string, seed: string): string {
+  const digest = createHash('sha256').update(seed).digest();
+  let out = '';
+  let bits = 0;
+  let value = 0;
+  for (const byte of digest.subarray(0, 16)) {
+    value = (value << 8) | byte;
+    bits += 8;
+    while (bits >= 5) {
+      out += ALPHABET[(value >>> (bits - 5)) & 31]!;
+      bits -= 5;
+    }
+    value &= (1 << bits) - 1;
+  }
+  return `${prefix}_${out}`;
+}

@@ -1,0 +1,22 @@
+import type { Queryable } from '../db/client.js';
+import { ledgerInvariants, type InvariantCheck } from '../ledger/invariants.js';
+
+export type { InvariantCheck };
+
+/** Checks of one area (ledger, market, loans), each recomputed from the tables. */
+export type InvariantSource = (q: Queryable) => Promise<InvariantCheck[]>;
+
+const sources: readonly InvariantSource[] = [ledgerInvariants];
+
+/** Every invariant of DESIGN.md, read in one repeatable-read snapshot so the sums agree with each other. */
+export async function checkInvariants(db: { transaction: Queryable['transaction'] }): Promise<{ ok: boolean; checks: InvariantCheck[] }> {
+  const checks = await db.transaction(
+    async (tx) => {
+      const all: InvariantCheck[] = [];
+      for (const source of sources) all.push(...(await source(tx)));
+      return all;
+    },
+    { isolationLevel: 'repeatable read', accessMode: 'read only' },
+  );
+  return { ok: checks.every((c) => c.ok), checks };
+}

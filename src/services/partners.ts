@@ -1,0 +1,70 @@
+import { desc, eq, isNull, and } from 'drizzle-orm';
+import type { AppContext } from '../context.js';
+import { partnerKeys, partners } from '../db/schema/index.js';
+import { AppError } from '../domain/errors.js';
+import { newId, randomToken } from '../ids.js';
+
+export interface PartnerCredentials {
+  partnerId: string;
+  keyId: string;
+  /** Shown once: only its sealed form is kept. */
+  secret: string;
+}
+
+function newSecret(): string {
+  return `sk_${randomToken(32)}`;
+}
+
+export async function createPartner(ctx: AppContext, input: { name: string; webhookUrl?: string | undefined }, byUserId: string): Promise<PartnerCredentials> {
+  const partnerId = newId('prt');
+  const keyId = newId('pk');
+  const secret = newSecret();
+  await ctx.transaction(async (tx) => {
+    await tx.insert(partners).values({ id: partnerId, name: input.name, webhookUrl: input.webhookUrl ?? null, createdBy: byUserId });
+    await tx.insert(partnerKeys).values({ keyId, partnerId, secretEnc: ctx.secrets.seal(secret) });
+  });
+  return { partnerId, keyId, secret };
+}
+
+/** A new secret; the previous one stays valid until the next rotation so the partner can roll over. */
+export async function rotatePartnerKey(ctx: AppContext, keyId: string): Promise<PartnerCredentials> {
+  const secret = newSecret();
+  return ctx.transaction(async (tx) => {
+    const [key] = await tx.select().from(partnerKeys).where(and(eq(partnerKeys.keyId, keyId), isNull(partnerKeys.revokedAt))).for('update');
+    if (!key) throw new AppError('NOT_FOUND', 'no active key with this id');
+    await tx
+      .update(partnerKeys)
+      .set({ previousSecretEnc: key.secretEnc, secretEnc: ctx.secrets.seal(secret), version: key.version + 1, rotatedAt: new Date() })
+      .where(eq(partnerKeys.keyId, keyId));
+    return { partnerId: key.partnerId, keyId, secret };
+  });
+}
+
+export async function listPartners(ctx: AppContext) {
+  const list = await ctx.db.select().from(partners).orderBy(desc(partners.createdAt));
+  const keys = await ctx.db.select().from(partnerKeys);
+  return list.map((p) => ({
+    id: p.id,
+    name: p.name,
+    webhookUrl: p.webhookUrl,
+    createdAt: p.createdAt.toISOString(),
+    keys: keys
+      .filter((k) => k.partnerId === p.id)
+      .map((k) => ({ keyId: k.keyId, version: k.version, rotatedAt: k.rotatedAt?.toISOString() ?? null, revoked: k.revokedAt !== null })),
+  }));
+}
+
+export async function setPartnerWebhook(ctx: AppContext, partnerId: string, webhookUrl: string | null): Promise<void> {
+  const updated = await ctx.db.update(partners).set({ webhookUrl }).where(eq(partners.id, partnerId)).returning({ id: partners.id });
+  if (updated.length === 0) throw new AppError('NOT_FOUND');
+}
+
+/** The secrets a key may sign with (current, and previous during a rotation), opened from their seals. */
+export async function partnerSecrets(ctx: AppContext, keyId: string): Promise<{ partnerId: string; secrets: string[] } | undefined> {
+  if (keyId.length > 100) return undefined;
+  const [key] = await ctx.db.select().from(partnerKeys).where(and(eq(partnerKeys.keyId, keyId), isNull(partnerKeys.revokedAt)));
+  if (!key) return undefined;
+  const secrets = [ctx.secrets.open(key.secretEnc)];
+  if (key.previousSecretEnc) secrets.push(ctx.secrets.open(key.previousSecretEnc));
+  return { partnerId: key.partnerId, secrets };
+}

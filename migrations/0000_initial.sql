@@ -259,6 +259,148 @@ CREATE TABLE "warehouse_receipts" (
 	CONSTRAINT "warehouse_receipts_quantity" CHECK ("warehouse_receipts"."quantity" > 0)
 );
 --> statement-breakpoint
+CREATE TABLE "webhook_deliveries" (
+	"id" text PRIMARY KEY NOT NULL,
+	"partner_id" text NOT NULL,
+	"event_id" text NOT NULL,
+	"type" text NOT NULL,
+	"payload" jsonb NOT NULL,
+	"status" text DEFAULT 'pending' NOT NULL,
+	"attempts" integer DEFAULT 0 NOT NULL,
+	"last_status_code" integer,
+	"last_error" text,
+	"created_at" timestamp with time zone NOT NULL,
+	"delivered_at" timestamp with time zone,
+	"replays" integer DEFAULT 0 NOT NULL,
+	CONSTRAINT "webhook_deliveries_event_id_unique" UNIQUE("event_id"),
+	CONSTRAINT "webhook_deliveries_status" CHECK ("webhook_deliveries"."status" in ('pending','delivered','failed'))
+);
+--> statement-breakpoint
+CREATE TABLE "bids" (
+	"id" text PRIMARY KEY NOT NULL,
+	"listing_id" text NOT NULL,
+	"lender_id" text NOT NULL,
+	"amount_minor" bigint NOT NULL,
+	"requested_amount_minor" bigint NOT NULL,
+	"rate_bps" integer NOT NULL,
+	"priority" integer NOT NULL,
+	"status" text NOT NULL,
+	"fill_minor" bigint DEFAULT 0 NOT NULL,
+	"hold_id" text NOT NULL,
+	"client_ref" text,
+	"created_at" timestamp (3) with time zone NOT NULL,
+	"updated_at" timestamp (3) with time zone NOT NULL,
+	CONSTRAINT "bids_amount" CHECK ("bids"."amount_minor" > 0 and "bids"."amount_minor" <= "bids"."requested_amount_minor"),
+	CONSTRAINT "bids_rate" CHECK ("bids"."rate_bps" >= 1),
+	CONSTRAINT "bids_fill" CHECK ("bids"."fill_minor" >= 0 and "bids"."fill_minor" <= "bids"."amount_minor"),
+	CONSTRAINT "bids_status" CHECK ("bids"."status" in ('active','outbid','filled','released'))
+);
+--> statement-breakpoint
+CREATE TABLE "listings" (
+	"id" text PRIMARY KEY NOT NULL,
+	"borrower_user_id" text NOT NULL,
+	"merchant_id" text NOT NULL,
+	"title" text NOT NULL,
+	"purpose" text NOT NULL,
+	"amount_minor" bigint NOT NULL,
+	"term_months" integer NOT NULL,
+	"max_rate_bps" integer NOT NULL,
+	"repayment" text NOT NULL,
+	"product" text NOT NULL,
+	"pricing" text NOT NULL,
+	"min_funding_pct" integer NOT NULL,
+	"close_when_funded" boolean NOT NULL,
+	"grade" text NOT NULL,
+	"score" integer NOT NULL,
+	"expected_loss_bps" integer NOT NULL,
+	"rating_id" text NOT NULL,
+	"rating_reasons" jsonb NOT NULL,
+	"status" text NOT NULL,
+	"seq" integer DEFAULT 0 NOT NULL,
+	"ends_at" timestamp (3) with time zone NOT NULL,
+	"original_ends_at" timestamp (3) with time zone NOT NULL,
+	"ends_at_version" integer DEFAULT 1 NOT NULL,
+	"coverage_minor" bigint DEFAULT 0 NOT NULL,
+	"current_rate_bps" integer NOT NULL,
+	"funded_pct" integer DEFAULT 0 NOT NULL,
+	"bid_count" integer DEFAULT 0 NOT NULL,
+	"collateral_value_minor" bigint,
+	"collateral_limit_minor" bigint,
+	"receipt_id" text,
+	"created_at" timestamp (3) with time zone NOT NULL,
+	"closed_at" timestamp (3) with time zone,
+	"loan_id" text,
+	CONSTRAINT "listings_amount" CHECK ("listings"."amount_minor" >= 100000 and "listings"."amount_minor" % 100 = 0),
+	CONSTRAINT "listings_term" CHECK ("listings"."term_months" in (1,2,3,6,9,12,18,24,36)),
+	CONSTRAINT "listings_rate" CHECK ("listings"."max_rate_bps" >= 1),
+	CONSTRAINT "listings_min_funding" CHECK ("listings"."min_funding_pct" between 50 and 100),
+	CONSTRAINT "listings_status" CHECK ("listings"."status" in ('open','cleared','failed','withdrawn')),
+	CONSTRAINT "listings_coverage" CHECK ("listings"."coverage_minor" >= 0),
+	CONSTRAINT "listings_seq" CHECK ("listings"."seq" >= 0)
+);
+--> statement-breakpoint
+CREATE TABLE "loan_notes" (
+	"id" text PRIMARY KEY NOT NULL,
+	"loan_id" text NOT NULL,
+	"bid_id" text NOT NULL,
+	"lender_id" text NOT NULL,
+	"principal_minor" bigint NOT NULL,
+	"rate_bps" integer NOT NULL,
+	"status" text NOT NULL,
+	"outstanding_principal_minor" bigint NOT NULL,
+	"received_principal_minor" bigint DEFAULT 0 NOT NULL,
+	"received_interest_minor" bigint DEFAULT 0 NOT NULL,
+	"received_penalty_minor" bigint DEFAULT 0 NOT NULL,
+	"installments" jsonb NOT NULL,
+	"created_at" timestamp (3) with time zone NOT NULL,
+	CONSTRAINT "loan_notes_principal" CHECK ("loan_notes"."principal_minor" > 0),
+	CONSTRAINT "loan_notes_outstanding" CHECK ("loan_notes"."outstanding_principal_minor" >= 0 and "loan_notes"."outstanding_principal_minor" <= "loan_notes"."principal_minor"),
+	CONSTRAINT "loan_notes_received" CHECK ("loan_notes"."received_principal_minor" >= 0 and "loan_notes"."received_interest_minor" >= 0 and "loan_notes"."received_penalty_minor" >= 0),
+	CONSTRAINT "loan_notes_principal_balance" CHECK ("loan_notes"."received_principal_minor" + "loan_notes"."outstanding_principal_minor" = "loan_notes"."principal_minor")
+);
+--> statement-breakpoint
+CREATE TABLE "loans" (
+	"id" text PRIMARY KEY NOT NULL,
+	"listing_id" text NOT NULL,
+	"borrower_user_id" text NOT NULL,
+	"merchant_id" text NOT NULL,
+	"principal_minor" bigint NOT NULL,
+	"rate_bps" integer NOT NULL,
+	"term_months" integer NOT NULL,
+	"repayment" text NOT NULL,
+	"pricing" text NOT NULL,
+	"product" text NOT NULL,
+	"grade" text NOT NULL,
+	"fee_minor" bigint NOT NULL,
+	"disbursed_on" date NOT NULL,
+	"status" text NOT NULL,
+	"outstanding_principal_minor" bigint NOT NULL,
+	"serviced_through" date NOT NULL,
+	"days_past_due" integer DEFAULT 0 NOT NULL,
+	"bucket" text DEFAULT 'current' NOT NULL,
+	"defaulted_on" date,
+	"next_due_date" date,
+	"receipt_id" text,
+	"installment_history" jsonb DEFAULT '[]'::jsonb NOT NULL,
+	"created_at" timestamp (3) with time zone NOT NULL,
+	"closed_at" timestamp (3) with time zone,
+	CONSTRAINT "loans_principal" CHECK ("loans"."principal_minor" > 0),
+	CONSTRAINT "loans_outstanding" CHECK ("loans"."outstanding_principal_minor" >= 0 and "loans"."outstanding_principal_minor" <= "loans"."principal_minor"),
+	CONSTRAINT "loans_fee" CHECK ("loans"."fee_minor" >= 0 and "loans"."fee_minor" <= "loans"."principal_minor"),
+	CONSTRAINT "loans_status" CHECK ("loans"."status" in ('active','repaid','defaulted'))
+);
+--> statement-breakpoint
+CREATE TABLE "repayments" (
+	"id" text PRIMARY KEY NOT NULL,
+	"loan_id" text NOT NULL,
+	"amount_minor" bigint NOT NULL,
+	"paid_on" date NOT NULL,
+	"source" text NOT NULL,
+	"breakdown" jsonb NOT NULL,
+	"created_at" timestamp (3) with time zone NOT NULL,
+	CONSTRAINT "repayments_amount" CHECK ("repayments"."amount_minor" > 0)
+);
+--> statement-breakpoint
 ALTER TABLE "partner_keys" ADD CONSTRAINT "partner_keys_partner_id_partners_id_fk" FOREIGN KEY ("partner_id") REFERENCES "public"."partners"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "publishable_keys" ADD CONSTRAINT "publishable_keys_partner_id_partners_id_fk" FOREIGN KEY ("partner_id") REFERENCES "public"."partners"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "sessions" ADD CONSTRAINT "sessions_user_id_users_id_fk" FOREIGN KEY ("user_id") REFERENCES "public"."users"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
@@ -271,6 +413,18 @@ ALTER TABLE "orders" ADD CONSTRAINT "orders_merchant_id_merchants_id_fk" FOREIGN
 ALTER TABLE "ratings" ADD CONSTRAINT "ratings_merchant_id_merchants_id_fk" FOREIGN KEY ("merchant_id") REFERENCES "public"."merchants"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "warehouse_receipts" ADD CONSTRAINT "warehouse_receipts_partner_id_partners_id_fk" FOREIGN KEY ("partner_id") REFERENCES "public"."partners"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 ALTER TABLE "warehouse_receipts" ADD CONSTRAINT "warehouse_receipts_merchant_id_merchants_id_fk" FOREIGN KEY ("merchant_id") REFERENCES "public"."merchants"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "webhook_deliveries" ADD CONSTRAINT "webhook_deliveries_partner_id_partners_id_fk" FOREIGN KEY ("partner_id") REFERENCES "public"."partners"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "bids" ADD CONSTRAINT "bids_listing_id_listings_id_fk" FOREIGN KEY ("listing_id") REFERENCES "public"."listings"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "bids" ADD CONSTRAINT "bids_lender_id_users_id_fk" FOREIGN KEY ("lender_id") REFERENCES "public"."users"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "listings" ADD CONSTRAINT "listings_borrower_user_id_users_id_fk" FOREIGN KEY ("borrower_user_id") REFERENCES "public"."users"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "listings" ADD CONSTRAINT "listings_merchant_id_merchants_id_fk" FOREIGN KEY ("merchant_id") REFERENCES "public"."merchants"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "loan_notes" ADD CONSTRAINT "loan_notes_loan_id_loans_id_fk" FOREIGN KEY ("loan_id") REFERENCES "public"."loans"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "loan_notes" ADD CONSTRAINT "loan_notes_bid_id_bids_id_fk" FOREIGN KEY ("bid_id") REFERENCES "public"."bids"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "loan_notes" ADD CONSTRAINT "loan_notes_lender_id_users_id_fk" FOREIGN KEY ("lender_id") REFERENCES "public"."users"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "loans" ADD CONSTRAINT "loans_listing_id_listings_id_fk" FOREIGN KEY ("listing_id") REFERENCES "public"."listings"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "loans" ADD CONSTRAINT "loans_borrower_user_id_users_id_fk" FOREIGN KEY ("borrower_user_id") REFERENCES "public"."users"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "loans" ADD CONSTRAINT "loans_merchant_id_merchants_id_fk" FOREIGN KEY ("merchant_id") REFERENCES "public"."merchants"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
+ALTER TABLE "repayments" ADD CONSTRAINT "repayments_loan_id_loans_id_fk" FOREIGN KEY ("loan_id") REFERENCES "public"."loans"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
 CREATE INDEX "local_jobs_due_idx" ON "local_jobs" USING btree ("run_at") WHERE "local_jobs"."status" = 'pending';--> statement-breakpoint
 CREATE INDEX "outbox_pending_idx" ON "outbox" USING btree ("id") WHERE "outbox"."dispatch_seq" is null;--> statement-breakpoint
 CREATE INDEX "partner_keys_partner_idx" ON "partner_keys" USING btree ("partner_id");--> statement-breakpoint
@@ -289,4 +443,21 @@ CREATE INDEX "order_status_history_order_idx" ON "order_status_history" USING bt
 CREATE INDEX "orders_merchant_placed_idx" ON "orders" USING btree ("merchant_id","placed_at");--> statement-breakpoint
 CREATE INDEX "orders_pledged_idx" ON "orders" USING btree ("pledged_listing_id");--> statement-breakpoint
 CREATE INDEX "ratings_merchant_idx" ON "ratings" USING btree ("merchant_id","created_at");--> statement-breakpoint
-CREATE UNIQUE INDEX "warehouse_receipts_partner_receipt_unique" ON "warehouse_receipts" USING btree ("partner_id","receipt_id");
+CREATE UNIQUE INDEX "warehouse_receipts_partner_receipt_unique" ON "warehouse_receipts" USING btree ("partner_id","receipt_id");--> statement-breakpoint
+CREATE INDEX "webhook_deliveries_partner_idx" ON "webhook_deliveries" USING btree ("partner_id","created_at");--> statement-breakpoint
+CREATE INDEX "bids_listing_idx" ON "bids" USING btree ("listing_id","status");--> statement-breakpoint
+CREATE INDEX "bids_lender_idx" ON "bids" USING btree ("lender_id","created_at");--> statement-breakpoint
+CREATE UNIQUE INDEX "bids_one_active_per_lender" ON "bids" USING btree ("listing_id","lender_id") WHERE "bids"."status" = 'active';--> statement-breakpoint
+CREATE UNIQUE INDEX "bids_client_ref_unique" ON "bids" USING btree ("lender_id","client_ref");--> statement-breakpoint
+CREATE UNIQUE INDEX "bids_priority_unique" ON "bids" USING btree ("listing_id","priority");--> statement-breakpoint
+CREATE INDEX "listings_status_ends_idx" ON "listings" USING btree ("status","ends_at");--> statement-breakpoint
+CREATE INDEX "listings_borrower_idx" ON "listings" USING btree ("borrower_user_id");--> statement-breakpoint
+CREATE UNIQUE INDEX "listings_one_open_per_borrower" ON "listings" USING btree ("borrower_user_id") WHERE "listings"."status" = 'open';--> statement-breakpoint
+CREATE INDEX "loan_notes_loan_idx" ON "loan_notes" USING btree ("loan_id");--> statement-breakpoint
+CREATE INDEX "loan_notes_lender_idx" ON "loan_notes" USING btree ("lender_id");--> statement-breakpoint
+CREATE UNIQUE INDEX "loan_notes_bid_unique" ON "loan_notes" USING btree ("bid_id");--> statement-breakpoint
+CREATE UNIQUE INDEX "loans_listing_unique" ON "loans" USING btree ("listing_id");--> statement-breakpoint
+CREATE INDEX "loans_borrower_idx" ON "loans" USING btree ("borrower_user_id");--> statement-breakpoint
+CREATE INDEX "loans_merchant_idx" ON "loans" USING btree ("merchant_id","status");--> statement-breakpoint
+CREATE INDEX "loans_status_idx" ON "loans" USING btree ("status");--> statement-breakpoint
+CREATE INDEX "repayments_loan_idx" ON "repayments" USING btree ("loan_id","created_at");

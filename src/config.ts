@@ -44,6 +44,8 @@ export interface Config {
   loginRatePerMin: number;
   /** Registrations allowed per minute per IP. */
   registerRatePerMin: number;
+  /** First retry delay of a webhook; later ones double (16 attempts reach about a day). */
+  webhookBackoffMs: number;
 }
 
 export class ConfigError extends Error {
@@ -160,5 +162,6 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     custodianSecret,
     loginRatePerMin: intVar(env, 'LENDBOOK_LOGIN_RATE_PER_MIN', 10, 1, 1_000_000),
     registerRatePerMin: intVar(env, 'LENDBOOK_REGISTER_RATE_PER_MIN', 30, 1, 1_000_000),
+    webhookBackoffMs: intVar(env, 'LENDBOOK_WEBHOOK_BACKOFF_MS', 1500, 10, 3_600_000),
   };
 }

@@ -20,6 +20,9 @@ import { idempotencyPlugin } from './plugins/idempotency.js';
 import { identityRoutes } from './routes/identity.js';
 import { walletRoutes } from './routes/wallet.js';
 import { adminRoutes } from './routes/admin.js';
+import { partnerRoutes } from './routes/partner.js';
+import { ratingRoutes } from './routes/rating.js';
+import { jobHandlers } from '../jobs/handlers.js';
 import { ensureAdmin } from '../services/identity.js';
 import { AppError } from '../domain/errors.js';
 
@@ -117,6 +120,8 @@ export async function build(config: Config, options: BuildOptions = {}): Promise
       await api.register(identityRoutes);
       await api.register(walletRoutes);
       await api.register(adminRoutes);
+      await api.register(partnerRoutes);
+      await api.register(ratingRoutes);
     },
     { prefix: '/api/v1' },
   );
@@ -130,7 +135,7 @@ export async function build(config: Config, options: BuildOptions = {}): Promise
     await ctx.stream.start();
     if (config.workers) {
       ctx.dispatcher.start();
-      await ctx.queue.start({ ...(options.jobHandlers ?? {}) });
+      await ctx.queue.start({ ...jobHandlers(ctx), ...(options.jobHandlers ?? {}) });
     }
   });
   return app;

@@ -1,7 +1,7 @@
 import { and, eq, sql } from 'drizzle-orm';
 import type { Clock } from '../clock.js';
 import { assert } from '../domain/assert.js';
-import { rows, type Db } from '../db/client.js';
+import { rows, type Db, type Queryable } from '../db/client.js';
 import { localJobs } from '../db/schema/index.js';
 import { JOB_ID_PATTERN, UnrecoverableJobError, type JobHandler, type JobQueue, type JobSpec, type QueueDepth } from './queue.js';
 
@@ -106,10 +106,10 @@ export function localQueue(opts: LocalQueueOptions): JobQueue {
 
   return {
     kind: 'local',
-    async enqueue(jobs: readonly JobSpec[]) {
+    async enqueue(jobs: readonly JobSpec[], within?: Queryable) {
       if (jobs.length === 0) return;
       for (const j of jobs) assert(JOB_ID_PATTERN.test(j.id), `bad job id: ${j.id}`);
-      await db
+      await (within ?? db)
         .insert(localJobs)
         .values(
           jobs.map((j) => ({

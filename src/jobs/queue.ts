@@ -1,3 +1,5 @@
+import type { Queryable } from '../db/client.js';
+
 /**
  * One job interface, two implementations: BullMQ on Redis (production) and an in-process runner whose
  * jobs live in the database (embedded default). Job ids are deterministic, so enqueuing a job twice is
@@ -33,7 +35,12 @@ export interface QueueDepth {
 
 export interface JobQueue {
   readonly kind: 'bullmq' | 'local';
-  enqueue(jobs: readonly JobSpec[]): Promise<void>;
+  /**
+   * Enqueues jobs (a job whose id exists is left alone). `within` is the caller's open transaction: the
+   * in-process runner writes its jobs there (on PGlite a query outside an open transaction would wait
+   * for it forever), BullMQ ignores it.
+   */
+  enqueue(jobs: readonly JobSpec[], within?: Queryable): Promise<void>;
   /** A recurring job every `everyMs`; registering it again (another node, a restart) is harmless. */
   schedule(schedulerId: string, job: { name: string; data: Record<string, unknown> }, everyMs: number): Promise<void>;
   /** Starts processing with these handlers (a node that only enqueues never calls this). */

@@ -131,7 +131,7 @@ export class OutboxDispatcher {
         from unnest(${sqlArray(ids)}::bigint[], ${sqlArray(seqs)}::bigint[]) as v(id, seq) where o.id = v.id`);
       await tx.execute(sql`update bus_state set last_dispatch_seq = ${first + pending.length - 1} where id = 1`);
       const jobs = pending.flatMap((r) => r.jobs);
-      await queue.enqueue(jobs);
+      await queue.enqueue(jobs, tx);
       // Rows with jobs only are published too (empty): readers then see contiguous dispatch numbers.
       pending.forEach((r, i) => envelopes.push({ dispatchSeq: seqs[i]!, messages: r.messages }));
       return pending.length;

@@ -4,6 +4,7 @@ import { sql } from 'drizzle-orm';
 import { rows } from '../../db/client.js';
 import { AppError } from '../../domain/errors.js';
 import { checkSignature } from '../../security/signature.js';
+import { sha256Hex } from '../../security/crypto.js';
 import { partnerSecrets } from '../../services/partners.js';
 
 export const CUSTODIAN_KEY_ID = 'custodian';
@@ -39,9 +40,12 @@ export const signedPlugin = fp(async (app: FastifyInstance) => {
     // Signature windows are about real time, whatever the settable clock shows.
     const check = checkSignature(request.headers, raw, () => secrets, Math.floor(Date.now() / 1000));
     if (!check.ok) throw new AppError(check.code, check.detail);
+    // A replay is the same signed request again: same method, path and signature. (The signature covers
+    // timestamp and body only, so two different requests with equal bodies may share one.)
+    const nonce = sha256Hex(`${request.method} ${request.url}\n${check.signature}`);
     const fresh = await rows<{ signature: string }>(
       app.ctx.db,
-      sql`insert into signature_nonces (signature, key_id, expires_at) values (${check.signature}, ${check.keyId}, to_timestamp(${check.timestampSec + 900}))
+      sql`insert into signature_nonces (signature, key_id, expires_at) values (${nonce}, ${check.keyId}, to_timestamp(${check.timestampSec + 900}))
           on conflict (signature) do nothing returning signature`,
     );
     if (fresh.length === 0) throw new AppError('SIGNATURE_REPLAYED', 'this signature was already used; sign each request anew');

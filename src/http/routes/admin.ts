@@ -2,8 +2,9 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { createPartner, listPartners, rotatePartnerKey } from '../../services/partners.js';
 import { checkInvariants } from '../../services/invariants.js';
+import { listDeliveries, replayDelivery } from '../../services/webhooks.js';
 import { requireUser } from '../plugins/auth.js';
-import { Strict } from '../schemas.js';
+import { Pagination, Strict, parseLimit } from '../schemas.js';
 
 const OPERATOR = ['operator'] as const;
 const Credentials = Type.Object({ partnerId: Type.String(), keyId: Type.String(), secret: Type.String({ description: 'shown once' }) });
@@ -59,5 +60,27 @@ export const adminRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async () => checkInvariants(ctx.db),
+  );
+
+  app.get(
+    '/admin/webhooks',
+    {
+      config: { access: OPERATOR },
+      schema: { tags: ['operators'], summary: 'Webhook deliveries, newest first, with their attempts', querystring: Strict(Pagination) },
+    },
+    async (request) => listDeliveries(ctx, parseLimit(request.query.limit), request.query.cursor),
+  );
+
+  app.post(
+    '/admin/webhooks/:id/replay',
+    {
+      config: { access: OPERATOR },
+      schema: {
+        tags: ['operators'],
+        summary: 'Send a webhook again (same event id, so the partner can deduplicate)',
+        params: Strict({ id: Type.String({ pattern: '^whd_[0-9a-z]{10,40}$' }) }),
+      },
+    },
+    async (request) => replayDelivery(ctx, request.params.id),
   );
 };

@@ -89,7 +89,7 @@ export const identityRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     '/auth/logout',
     {
-      config: { access: ['lender', 'borrower', 'operator', 'partner'] },
+      config: { access: ['lender', 'borrower', 'operator'] },
       schema: { tags: ['identity'], summary: 'Revoke this session', response: { 204: Type.Null() } },
     },
     async (request, reply) => {
@@ -102,7 +102,7 @@ export const identityRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     '/me',
     {
-      config: { access: ['lender', 'borrower', 'operator', 'partner'] },
+      config: { access: ['lender', 'borrower', 'operator'] },
       schema: { tags: ['identity'], summary: 'The logged-in user', response: { 200: PublicUserSchema } },
     },
     async (request) => {

@@ -1,0 +1,111 @@
+import { sql } from 'drizzle-orm';
+import { bigint, check, date, index, integer, jsonb, pgTable, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
+import { users } from './identity.js';
+import { listings, bids } from './market.js';
+import { merchants } from './merchants.js';
+
+/**
+ * A loan created by clearing a listing. Loan-level servicing fields are kept here for queries; the
+ * figures per installment live with each note. Everything is re-derivable by replaying the schedule
+ * and the payments (src/domain/servicing/replay.ts).
+ */
+export const loans = pgTable(
+  'loans',
+  {
+    id: text('id').primaryKey(),
+    listingId: text('listing_id')
+      .notNull()
+      .references(() => listings.id),
+    borrowerUserId: text('borrower_user_id')
+      .notNull()
+      .references(() => users.id),
+    merchantId: text('merchant_id')
+      .notNull()
+      .references(() => merchants.id),
+    principalMinor: bigint('principal_minor', { mode: 'number' }).notNull(),
+    /** The borrower's rate: the uniform rate, or the fill-weighted mean under pay-as-bid. */
+    rateBps: integer('rate_bps').notNull(),
+    termMonths: integer('term_months').notNull(),
+    repayment: text('repayment', { enum: ['equal_installment', 'equal_principal', 'interest_only'] }).notNull(),
+    pricing: text('pricing', { enum: ['uniform', 'pay_as_bid'] }).notNull(),
+    product: text('product', { enum: ['credit', 'order', 'warehouse_receipt'] }).notNull(),
+    grade: text('grade').notNull(),
+    feeMinor: bigint('fee_minor', { mode: 'number' }).notNull(),
+    disbursedOn: date('disbursed_on', { mode: 'string' }).notNull(),
+    status: text('status', { enum: ['active', 'repaid', 'defaulted'] }).notNull(),
+    outstandingPrincipalMinor: bigint('outstanding_principal_minor', { mode: 'number' }).notNull(),
+    servicedThrough: date('serviced_through', { mode: 'string' }).notNull(),
+    daysPastDue: integer('days_past_due').notNull().default(0),
+    bucket: text('bucket').notNull().default('current'),
+    defaultedOn: date('defaulted_on', { mode: 'string' }),
+    nextDueDate: date('next_due_date', { mode: 'string' }),
+    receiptId: text('receipt_id'),
+    /** Each loan-level installment once settled or past due: for the borrower's repayment record. */
+    installmentHistory: jsonb('installment_history').$type<{ n: number; dueDate: string; paidOn: string | null; daysLate: number; paidOnTime: boolean }[]>().notNull().default(sql`'[]'::jsonb`),
+    createdAt: timestamp('created_at', { withTimezone: true, precision: 3 }).notNull(),
+    closedAt: timestamp('closed_at', { withTimezone: true, precision: 3 }),
+  },
+  (t) => [
+    uniqueIndex('loans_listing_unique').on(t.listingId),
+    index('loans_borrower_idx').on(t.borrowerUserId),
+    index('loans_merchant_idx').on(t.merchantId, t.status),
+    index('loans_status_idx').on(t.status),
+    check('loans_principal', sql`${t.principalMinor} > 0`),
+    check('loans_outstanding', sql`${t.outstandingPrincipalMinor} >= 0 and ${t.outstandingPrincipalMinor} <= ${t.principalMinor}`),
+    check('loans_fee', sql`${t.feeMinor} >= 0 and ${t.feeMinor} <= ${t.principalMinor}`),
+    check('loans_status', sql`${t.status} in ('active','repaid','defaulted')`),
+  ],
+);
+
+/** One note per winning bid: its own principal, rate and schedule; what it has received so far. */
+export const loanNotes = pgTable(
+  'loan_notes',
+  {
+    id: text('id').primaryKey(),
+    loanId: text('loan_id')
+      .notNull()
+      .references(() => loans.id),
+    bidId: text('bid_id')
+      .notNull()
+      .references(() => bids.id),
+    lenderId: text('lender_id')
+      .notNull()
+      .references(() => users.id),
+    principalMinor: bigint('principal_minor', { mode: 'number' }).notNull(),
+    rateBps: integer('rate_bps').notNull(),
+    status: text('status', { enum: ['active', 'repaid', 'defaulted'] }).notNull(),
+    outstandingPrincipalMinor: bigint('outstanding_principal_minor', { mode: 'number' }).notNull(),
+    receivedPrincipalMinor: bigint('received_principal_minor', { mode: 'number' }).notNull().default(0),
+    receivedInterestMinor: bigint('received_interest_minor', { mode: 'number' }).notNull().default(0),
+    receivedPenaltyMinor: bigint('received_penalty_minor', { mode: 'number' }).notNull().default(0),
+    /** The note's installments (servicing state): due and paid per part. */
+    installments: jsonb('installments').$type<unknown[]>().notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true, precision: 3 }).notNull(),
+  },
+  (t) => [
+    index('loan_notes_loan_idx').on(t.loanId),
+    index('loan_notes_lender_idx').on(t.lenderId),
+    uniqueIndex('loan_notes_bid_unique').on(t.bidId),
+    check('loan_notes_principal', sql`${t.principalMinor} > 0`),
+    check('loan_notes_outstanding', sql`${t.outstandingPrincipalMinor} >= 0 and ${t.outstandingPrincipalMinor} <= ${t.principalMinor}`),
+    check('loan_notes_received', sql`${t.receivedPrincipalMinor} >= 0 and ${t.receivedInterestMinor} >= 0 and ${t.receivedPenaltyMinor} >= 0`),
+    check('loan_notes_principal_balance', sql`${t.receivedPrincipalMinor} + ${t.outstandingPrincipalMinor} = ${t.principalMinor}`),
+  ],
+);
+
+/** Every payment into a loan, with how it was split (over installments, parts and notes). */
+export const repayments = pgTable(
+  'repayments',
+  {
+    id: text('id').primaryKey(),
+    loanId: text('loan_id')
+      .notNull()
+      .references(() => loans.id),
+    amountMinor: bigint('amount_minor', { mode: 'number' }).notNull(),
+    paidOn: date('paid_on', { mode: 'string' }).notNull(),
+    source: text('source', { enum: ['borrower', 'order_sweep', 'recovery'] }).notNull(),
+    breakdown: jsonb('breakdown').$type<Record<string, unknown>>().notNull(),
+    createdAt: timestamp('created_at', { withTimezone: true, precision: 3 }).notNull(),
+  },
+  (t) => [index('repayments_loan_idx').on(t.loanId, t.createdAt), check('repayments_amount', sql`${t.amountMinor} > 0`)],
+);

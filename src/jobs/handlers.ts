@@ -1,0 +1,22 @@
+import type { AppContext } from '../context.js';
+import { rateMerchant, RATING_JOB } from '../services/rating.js';
+import { deliverWebhook, WEBHOOK_JOB } from '../services/webhooks.js';
+import { UnrecoverableJobError, type JobHandler } from './queue.js';
+
+function stringField(data: Record<string, unknown>, name: string): string {
+  const v = data[name];
+  if (typeof v !== 'string' || v.length === 0 || v.length > 200) throw new UnrecoverableJobError(`job data: ${name} must be a string`);
+  return v;
+}
+
+/** Every job the queue runs, by name. Each handler is idempotent: running it twice changes nothing more. */
+export function jobHandlers(ctx: AppContext): Record<string, JobHandler> {
+  return {
+    [RATING_JOB]: async (data) => {
+      await rateMerchant(ctx, stringField(data, 'merchantId'));
+    },
+    [WEBHOOK_JOB]: async (data, meta) => {
+      await deliverWebhook(ctx, stringField(data, 'deliveryId'), meta.attempt);
+    },
+  };
+}

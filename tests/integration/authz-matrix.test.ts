@@ -1,0 +1,174 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { RouteEntry } from '../../src/http/plugins/auth.js';
+import { call, expectInvariants, registerLender, uniq, type Session } from './helpers/api.js';
+import { createTestStorage, startApp, type TestApp, type TestStorage } from './helpers/env.js';
+import { ADMIN_ENV, adminToken, createPartner, inviteCode, putMerchant, registerBorrower, type PartnerKey } from './helpers/partner.js';
+
+/**
+ * Every API route × every role × someone else's object ids: no unexpected 2xx. The table below must name
+ * every route of the app (a new route without an entry fails this test), with the ids to try and a
+ * valid body, so that a refusal is about who calls, not about a malformed request.
+ */
+type Role = 'anonymous' | 'lender' | 'borrower' | 'operator';
+const ROLES: Role[] = ['anonymous', 'lender', 'borrower', 'operator'];
+
+interface Fixture {
+  lenderA: Session;
+  lenderB: Session;
+  borrowerA: Session;
+  borrowerB: Session;
+  operator: string;
+  partner: PartnerKey;
+  merchantRefA: string;
+  instructionA: string;
+}
+
+interface RouteCase {
+  /** Path with params filled with objects of user A (lender A or borrower A). */
+  path: (f: Fixture) => string;
+  body?: (f: Fixture) => unknown;
+  /** Roles that get through to the handler for their own objects. */
+  allowed: Role[];
+  /** The path names an object of user A: B of the same role must get 404, not 2xx. */
+  ownedBy?: 'lenderA' | 'borrowerA';
+}
+
+const CASES: Record<string, RouteCase> = {
+  'POST /api/v1/auth/register': { path: () => '/api/v1/auth/register', body: () => ({ email: `${uniq()}@example.com`, password: 'correct horse battery', role: 'lender', displayName: 'X' }), allowed: ROLES },
+  'POST /api/v1/auth/login': { path: () => '/api/v1/auth/login', body: () => ({ email: 'nobody@example.com', password: 'whatever-password' }), allowed: ROLES },
+  'POST /api/v1/auth/logout': { path: () => '/api/v1/auth/logout', allowed: ['lender', 'borrower', 'operator'] },
+  'GET /api/v1/me': { path: () => '/api/v1/me', allowed: ['lender', 'borrower', 'operator'] },
+  'PUT /api/v1/me/kyc': { path: () => '/api/v1/me/kyc', body: () => ({ legalName: '张三', idNumber: '110105199003070017', riskProfile: 'balanced' }), allowed: ['lender'] },
+  'POST /api/v1/me/password': { path: () => '/api/v1/me/password', body: () => ({ currentPassword: 'wrong-password-x', newPassword: 'another long password' }), allowed: ['lender', 'borrower', 'operator'] },
+  'GET /api/v1/me/rating': { path: () => '/api/v1/me/rating', allowed: ['borrower'] },
+  'GET /api/v1/wallet': { path: () => '/api/v1/wallet', allowed: ['lender', 'borrower'] },
+  'POST /api/v1/wallet/deposits': { path: () => '/api/v1/wallet/deposits', body: () => ({ amountMinor: 100 }), allowed: ['lender', 'borrower'] },
+  'POST /api/v1/wallet/withdrawals': { path: () => '/api/v1/wallet/withdrawals', body: () => ({ amountMinor: 100 }), allowed: ['lender', 'borrower'] },
+  'GET /api/v1/wallet/transfers': { path: () => '/api/v1/wallet/transfers', allowed: ['lender', 'borrower'] },
+  'POST /api/v1/custodian/callbacks': { path: () => '/api/v1/custodian/callbacks', body: (f) => ({ instructionId: f.instructionA, status: 'completed', externalRef: 'x' }), allowed: [] },
+  'POST /api/v1/admin/partners': { path: () => '/api/v1/admin/partners', body: () => ({ name: 'P' }), allowed: ['operator'] },
+  'GET /api/v1/admin/partners': { path: () => '/api/v1/admin/partners', allowed: ['operator'] },
+  'POST /api/v1/admin/partners/:keyId/rotate': { path: (f) => `/api/v1/admin/partners/${f.partner.keyId}/rotate`, allowed: ['operator'] },
+  'GET /api/v1/admin/invariants': { path: () => '/api/v1/admin/invariants', allowed: ['operator'] },
+  'GET /api/v1/admin/webhooks': { path: () => '/api/v1/admin/webhooks', allowed: ['operator'] },
+  'POST /api/v1/admin/webhooks/:id/replay': { path: () => '/api/v1/admin/webhooks/whd_0000000000000000000000/replay', allowed: ['operator'] },
+  'PUT /api/v1/partner/merchants/:ref': { path: (f) => `/api/v1/partner/merchants/${f.merchantRefA}`, body: () => ({ name: 'X', legalForm: 'legal_person', openedAt: '2023-01-01', category: 'x' }), allowed: [] },
+  'POST /api/v1/partner/merchants/:ref/orders': { path: (f) => `/api/v1/partner/merchants/${f.merchantRefA}/orders`, body: () => ({ orders: [{ orderId: 'z', amountMinor: 1, status: 'paid', placedAt: '2025-01-01T00:00:00Z' }] }), allowed: [] },
+  'POST /api/v1/partner/merchants/:ref/invites': { path: (f) => `/api/v1/partner/merchants/${f.merchantRefA}/invites`, body: () => ({}), allowed: [] },
+  'POST /api/v1/partner/warehouse-receipts': { path: () => '/api/v1/partner/warehouse-receipts', body: (f) => ({ receiptId: 'r1', merchantRef: f.merchantRefA, goods: 'g', quantity: 1, valueMinor: 100 }), allowed: [] },
+  'GET /api/v1/partner/merchants/:ref/offers': { path: (f) => `/api/v1/partner/merchants/${f.merchantRefA}/offers`, allowed: [] },
+  'PUT /api/v1/partner/webhook': { path: () => '/api/v1/partner/webhook', body: () => ({ url: null }), allowed: [] },
+};
+
+let storage: TestStorage;
+let t: TestApp;
+let f: Fixture;
+beforeAll(async () => {
+  storage = await createTestStorage();
+  t = await startApp(storage, { env: ADMIN_ENV });
+  const partner = await createPartner(t.app);
+  const refA = uniq('mA');
+  const refB = uniq('mB');
+  await putMerchant(t.app, partner, refA, { openedAt: '2023-01-01' });
+  await putMerchant(t.app, partner, refB, { openedAt: '2023-01-01' });
+  const lenderA = await registerLender(t.app, { depositMinor: 1_000_000, displayName: 'Alice Lender' });
+  const deposit = await call(t.app, 'POST', '/api/v1/wallet/deposits', { token: lenderA.token, body: { amountMinor: 12_345 } });
+  f = {
+    lenderA,
+    lenderB: await registerLender(t.app, { depositMinor: 500_000 }),
+    borrowerA: await registerBorrower(t.app, await inviteCode(t.app, partner, refA)),
+    borrowerB: await registerBorrower(t.app, await inviteCode(t.app, partner, refB)),
+    operator: await adminToken(t.app),
+    partner,
+    merchantRefA: refA,
+    instructionA: deposit.json().id,
+  };
+});
+afterAll(async () => {
+  if (t) await expectInvariants(t.app);
+  await t?.close();
+  await storage?.dispose();
+});
+
+function tokenFor(role: Role, who: 'A' | 'B' = 'B'): string | undefined {
+  switch (role) {
+    case 'anonymous':
+      return undefined;
+    case 'lender':
+      return who === 'A' ? f.lenderA.token : f.lenderB.token;
+    case 'borrower':
+      return who === 'A' ? f.borrowerA.token : f.borrowerB.token;
+    case 'operator':
+      return f.operator;
+  }
+}
+
+describe('authorization matrix', () => {
+  it('covers every route of the app', () => {
+    const routes = t.app.routeCatalog.map((r: RouteEntry) => `${r.method} ${r.url}`);
+    expect(routes.filter((r) => !CASES[r])).toEqual([]);
+    expect(Object.keys(CASES).filter((k) => !routes.includes(k))).toEqual([]);
+  });
+
+  it('each role × each route: only the declared roles get through; signed routes refuse sessions', async () => {
+    const unexpected: string[] = [];
+    for (const route of t.app.routeCatalog) {
+      const key = `${route.method} ${route.url}`;
+      const c = CASES[key]!;
+      for (const role of ROLES) {
+        // Logout and password changes would end the fixture's sessions: their refusals are what matters here.
+        if (c.allowed.includes(role) && (key.endsWith('/logout') || key.endsWith('/password'))) continue;
+        const res = await call(t.app, route.method as 'GET', c.path(f), { token: tokenFor(role), ...(c.body ? { body: c.body(f) } : {}) });
+        const allowed = c.allowed.includes(role);
+        if (!allowed && res.statusCode < 300) unexpected.push(`${key} as ${role}: ${res.statusCode}`);
+        if (!allowed) {
+          const want = route.access === 'partner' || route.access === 'custodian' ? [401] : role === 'anonymous' ? [401] : [403];
+          if (!want.includes(res.statusCode)) unexpected.push(`${key} as ${role}: ${res.statusCode} ${res.body.slice(0, 120)}`);
+        }
+        if (res.statusCode >= 500) unexpected.push(`${key} as ${role}: ${res.statusCode}`);
+      }
+    }
+    console.log(`authorization matrix: ${t.app.routeCatalog.length} routes × ${ROLES.length} roles, ${unexpected.length} unexpected`);
+    expect(unexpected).toEqual([]);
+  });
+
+  it("someone else's objects are never returned (BOLA)", async () => {
+    const unexpected: string[] = [];
+    for (const route of t.app.routeCatalog) {
+      const key = `${route.method} ${route.url}`;
+      const c = CASES[key]!;
+      if (!c.ownedBy) continue;
+      const role: Role = c.ownedBy === 'lenderA' ? 'lender' : 'borrower';
+      const res = await call(t.app, route.method as 'GET', c.path(f), { token: tokenFor(role, 'B'), ...(c.body ? { body: c.body(f) } : {}) });
+      if (res.statusCode < 300 || res.statusCode >= 500) unexpected.push(`${key} as the other ${role}: ${res.statusCode}`);
+    }
+    expect(unexpected).toEqual([]);
+  });
+
+  it("a lender never sees another user's wallet, ledger lines or identity", async () => {
+    const secrets = [f.lenderA.userId, f.lenderA.email, 'Alice Lender', f.instructionA, f.borrowerA.userId];
+    for (const path of ['/api/v1/me', '/api/v1/wallet', '/api/v1/wallet/transfers']) {
+      const res = await call(t.app, 'GET', path, { token: f.lenderB.token });
+      expect(res.statusCode).toBe(200);
+      for (const s of secrets) expect(res.body, `${path} leaks ${s}`).not.toContain(s);
+    }
+    const mine = await call(t.app, 'GET', '/api/v1/wallet', { token: f.lenderB.token });
+    expect(mine.json().availableMinor).toBe(500_000);
+  });
+
+  it('mass assignment: a body with fields the route does not take is refused', async () => {
+    for (const route of t.app.routeCatalog) {
+      const key = `${route.method} ${route.url}`;
+      const c = CASES[key]!;
+      if (!c.body || route.access === 'partner' || route.access === 'custodian') continue;
+      const body = c.body(f);
+      if (typeof body !== 'object' || body === null || Array.isArray(body)) continue;
+      const role = c.allowed.find((r) => r !== 'anonymous') ?? 'anonymous';
+      for (const extra of ['status', 'lenderId', 'userId', 'role', 'rateBps', 'availableMinor']) {
+        if (extra in body) continue;
+        const res = await call(t.app, route.method as 'POST', c.path(f), { token: tokenFor(role, 'B'), body: { ...body, [extra]: 'x' } });
+        expect(res.statusCode, `${key} with ${extra}`).toBe(400);
+      }
+    }
+  });
+});

@@ -94,7 +94,16 @@ export async function createContext(config: Config, log: FastifyBaseLogger, over
     const stream = new EventStream({ db, bus, onError: (err) => log.warn({ err }, 'event stream error') });
     const sessionCache = new SessionCache<AuthUser>();
     stream.on((msg) => {
-      if (msg.channel === 'system' && msg.type === 'users.changed') sessionCache.clear();
+      if (msg.channel !== 'system') return;
+      if (msg.type === 'users.changed') sessionCache.clear();
+      if (msg.type === 'settings.changed') {
+        void settings.reload().then(
+          () => {
+            if (clock.settable) clock.setOffsetMs(settings.clockOffsetMs);
+          },
+          (err: unknown) => log.warn({ err }, 'settings reload failed'),
+        );
+      }
     });
     const dispatcher = new OutboxDispatcher({ db, bus, queue, onError: (err) => log.warn({ err }, 'outbox dispatch failed') });
 

@@ -22,7 +22,10 @@ import { walletRoutes } from './routes/wallet.js';
 import { adminRoutes } from './routes/admin.js';
 import { partnerRoutes } from './routes/partner.js';
 import { ratingRoutes } from './routes/rating.js';
+import { marketRoutes } from './routes/market.js';
+import { loanRoutes } from './routes/loans.js';
 import { jobHandlers } from '../jobs/handlers.js';
+import { SWEEP_JOB } from '../services/clearing.js';
 import { ensureAdmin } from '../services/identity.js';
 import { AppError } from '../domain/errors.js';
 
@@ -122,6 +125,8 @@ export async function build(config: Config, options: BuildOptions = {}): Promise
       await api.register(adminRoutes);
       await api.register(partnerRoutes);
       await api.register(ratingRoutes);
+      await api.register(marketRoutes);
+      await api.register(loanRoutes);
     },
     { prefix: '/api/v1' },
   );
@@ -136,6 +141,8 @@ export async function build(config: Config, options: BuildOptions = {}): Promise
     if (config.workers) {
       ctx.dispatcher.start();
       await ctx.queue.start({ ...jobHandlers(ctx), ...(options.jobHandlers ?? {}) });
+      // The safety net under the close jobs: listings past their end are closed within seconds.
+      await ctx.queue.schedule('listing-sweeper', { name: SWEEP_JOB, data: {} }, 5000);
     }
   });
   return app;

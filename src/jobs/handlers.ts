@@ -2,6 +2,8 @@ import type { AppContext } from '../context.js';
 import { rateMerchant, RATING_JOB } from '../services/rating.js';
 import { deliverWebhook, WEBHOOK_JOB } from '../services/webhooks.js';
 import { UnrecoverableJobError, type JobHandler } from './queue.js';
+import { closeListing, sweepListings, SWEEP_JOB } from '../services/clearing.js';
+import { CLOSE_JOB } from '../services/listings.js';
 
 function stringField(data: Record<string, unknown>, name: string): string {
   const v = data[name];
@@ -17,6 +19,12 @@ export function jobHandlers(ctx: AppContext): Record<string, JobHandler> {
     },
     [WEBHOOK_JOB]: async (data, meta) => {
       await deliverWebhook(ctx, stringField(data, 'deliveryId'), meta.attempt);
+    },
+    [CLOSE_JOB]: async (data) => {
+      await closeListing(ctx, stringField(data, 'listingId'));
+    },
+    [SWEEP_JOB]: async () => {
+      await sweepListings(ctx);
     },
   };
 }

@@ -143,7 +143,8 @@ export interface KycInput {
 }
 
 /**
- * Lender KYC. The id number is checked (format, check character, adult) and kept only as its last four
+ * KYC of a lender (or of a borrower's legal representative, which lets Lendbook refuse a person bidding
+ * on its own listing from a lender account). The id number is checked (format, check character, adult) and kept only as its last four
  * characters and a keyed hash. Once verified, name and number are fixed; the risk profile may change.
  */
 export async function submitKyc(ctx: AppContext, userId: string, input: KycInput): Promise<UserRow> {
@@ -162,7 +163,8 @@ export async function submitKyc(ctx: AppContext, userId: string, input: KycInput
     if (user.kycStatus === 'verified' && (user.legalName !== input.legalName || user.idNumberHash !== idHash)) {
       throw new AppError('KYC_LOCKED', 'a verified identity cannot be changed; only the risk profile can');
     }
-    const [dup] = await rows<{ id: string }>(tx, sql`select id from users where id_number_hash = ${idHash} and id <> ${userId} limit 1`);
+    // One person may hold one lender and one borrower account, not two of either.
+    const [dup] = await rows<{ id: string }>(tx, sql`select id from users where id_number_hash = ${idHash} and id <> ${userId} and role = ${user.role} limit 1`);
     if (dup) throw new AppError('KYC_LOCKED', 'this identity is verified on another account');
     const [updated] = await tx
       .update(users)

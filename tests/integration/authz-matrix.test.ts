@@ -2,7 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { RouteEntry } from '../../src/http/plugins/auth.js';
 import { call, expectInvariants, registerLender, uniq, type Session } from './helpers/api.js';
 import { createTestStorage, startApp, type TestApp, type TestStorage } from './helpers/env.js';
-import { ADMIN_ENV, adminToken, createPartner, inviteCode, putMerchant, registerBorrower, type PartnerKey } from './helpers/partner.js';
+import { ADMIN_ENV, adminToken, createPartner, type PartnerKey } from './helpers/partner.js';
+import { acceptedBid, createListing, ratedBorrower } from './helpers/market.js';
 
 /**
  * Every API route × every role × someone else's object ids: no unexpected 2xx. The table below must name
@@ -21,6 +22,9 @@ interface Fixture {
   partner: PartnerKey;
   merchantRefA: string;
   instructionA: string;
+  listingA: string;
+  bidA: string;
+  loanA: string;
 }
 
 interface RouteCase {
@@ -38,7 +42,7 @@ const CASES: Record<string, RouteCase> = {
   'POST /api/v1/auth/login': { path: () => '/api/v1/auth/login', body: () => ({ email: 'nobody@example.com', password: 'whatever-password' }), allowed: ROLES },
   'POST /api/v1/auth/logout': { path: () => '/api/v1/auth/logout', allowed: ['lender', 'borrower', 'operator'] },
   'GET /api/v1/me': { path: () => '/api/v1/me', allowed: ['lender', 'borrower', 'operator'] },
-  'PUT /api/v1/me/kyc': { path: () => '/api/v1/me/kyc', body: () => ({ legalName: '张三', idNumber: '110105199003070017', riskProfile: 'balanced' }), allowed: ['lender'] },
+  'PUT /api/v1/me/kyc': { path: () => '/api/v1/me/kyc', body: () => ({ legalName: '张三', idNumber: '110105199003070017', riskProfile: 'balanced' }), allowed: ['lender', 'borrower'] },
   'POST /api/v1/me/password': { path: () => '/api/v1/me/password', body: () => ({ currentPassword: 'wrong-password-x', newPassword: 'another long password' }), allowed: ['lender', 'borrower', 'operator'] },
   'GET /api/v1/me/rating': { path: () => '/api/v1/me/rating', allowed: ['borrower'] },
   'GET /api/v1/wallet': { path: () => '/api/v1/wallet', allowed: ['lender', 'borrower'] },
@@ -58,6 +62,25 @@ const CASES: Record<string, RouteCase> = {
   'POST /api/v1/partner/warehouse-receipts': { path: () => '/api/v1/partner/warehouse-receipts', body: (f) => ({ receiptId: 'r1', merchantRef: f.merchantRefA, goods: 'g', quantity: 1, valueMinor: 100 }), allowed: [] },
   'GET /api/v1/partner/merchants/:ref/offers': { path: (f) => `/api/v1/partner/merchants/${f.merchantRefA}/offers`, allowed: [] },
   'PUT /api/v1/partner/webhook': { path: () => '/api/v1/partner/webhook', body: () => ({ url: null }), allowed: [] },
+  'POST /api/v1/listings': {
+    path: () => '/api/v1/listings',
+    body: () => ({ title: 't', purpose: 'p', amountMinor: 100_000, termMonths: 3, maxRateBps: 1500, repayment: 'interest_only', product: 'credit' }),
+    allowed: ['borrower'],
+  },
+  'GET /api/v1/listings': { path: () => '/api/v1/listings', allowed: ROLES },
+  'GET /api/v1/listings/:id': { path: (f) => `/api/v1/listings/${f.listingA}`, allowed: ROLES },
+  'GET /api/v1/schedule-preview': { path: () => '/api/v1/schedule-preview?amountMinor=100000&termMonths=3&rateBps=1200&repayment=equal_installment', allowed: ROLES },
+  'POST /api/v1/listings/:id/withdraw': { path: (f) => `/api/v1/listings/${f.listingA}/withdraw`, allowed: ['borrower'], ownedBy: 'borrowerA' },
+  'POST /api/v1/listings/:id/bids': { path: (f) => `/api/v1/listings/${f.listingA}/bids`, body: () => ({ amountMinor: 10_000, rateBps: 1 }), allowed: ['lender'] },
+  'PATCH /api/v1/bids/:id': { path: (f) => `/api/v1/bids/${f.bidA}`, body: () => ({ rateBps: 100 }), allowed: ['lender'], ownedBy: 'lenderA' },
+  'GET /api/v1/me/bids': { path: () => '/api/v1/me/bids', allowed: ['lender'] },
+  'GET /api/v1/me/listings': { path: () => '/api/v1/me/listings', allowed: ['borrower'] },
+  'GET /api/v1/loans/:id': { path: (f) => `/api/v1/loans/${f.loanA}`, allowed: ['borrower', 'lender'], ownedBy: 'borrowerA' },
+  'GET /api/v1/me/loans': { path: () => '/api/v1/me/loans', allowed: ['borrower'] },
+  'GET /api/v1/me/notes': { path: () => '/api/v1/me/notes', allowed: ['lender'] },
+  'GET /api/v1/admin/settings': { path: () => '/api/v1/admin/settings', allowed: ['operator'] },
+  'PUT /api/v1/admin/settings': { path: () => '/api/v1/admin/settings', body: () => ({ minBidMinor: null }), allowed: ['operator'] },
+  'POST /api/v1/admin/clock': { path: () => '/api/v1/admin/clock', body: () => ({ advanceMs: 1 }), allowed: ['operator'] },
 };
 
 let storage: TestStorage;
@@ -65,23 +88,31 @@ let t: TestApp;
 let f: Fixture;
 beforeAll(async () => {
   storage = await createTestStorage();
-  t = await startApp(storage, { env: ADMIN_ENV });
+  t = await startApp(storage, { env: { ...ADMIN_ENV, LENDBOOK_CLOCK: 'settable' } });
   const partner = await createPartner(t.app);
-  const refA = uniq('mA');
-  const refB = uniq('mB');
-  await putMerchant(t.app, partner, refA, { openedAt: '2023-01-01' });
-  await putMerchant(t.app, partner, refB, { openedAt: '2023-01-01' });
   const lenderA = await registerLender(t.app, { depositMinor: 1_000_000, displayName: 'Alice Lender' });
   const deposit = await call(t.app, 'POST', '/api/v1/wallet/deposits', { token: lenderA.token, body: { amountMinor: 12_345 } });
+  const borrowerA = await ratedBorrower(t.app, partner);
+  const borrowerB = await ratedBorrower(t.app, partner);
+  // Borrower A: a loan (cleared listing, lender A's note) and an open listing with lender A's bid.
+  const cleared = await createListing(t.app, borrowerA, { amountMinor: 100_000, closeWhenFunded: true });
+  const filled = await acceptedBid(t.app, lenderA.token, cleared.id, 100_000, 1000);
+  expect(filled.status).toBe('filled');
+  const loanA = (await call(t.app, 'GET', `/api/v1/listings/${cleared.id}`)).json().loanId as string;
+  const open = await createListing(t.app, borrowerA, { amountMinor: 500_000 });
+  const bidA = await acceptedBid(t.app, lenderA.token, open.id, 100_000, 1200);
   f = {
     lenderA,
     lenderB: await registerLender(t.app, { depositMinor: 500_000 }),
-    borrowerA: await registerBorrower(t.app, await inviteCode(t.app, partner, refA)),
-    borrowerB: await registerBorrower(t.app, await inviteCode(t.app, partner, refB)),
+    borrowerA,
+    borrowerB,
     operator: await adminToken(t.app),
     partner,
-    merchantRefA: refA,
+    merchantRefA: borrowerA.merchantRef,
     instructionA: deposit.json().id,
+    listingA: open.id,
+    bidA: bidA.id,
+    loanA,
   };
 });
 afterAll(async () => {
@@ -132,28 +163,41 @@ describe('authorization matrix', () => {
     expect(unexpected).toEqual([]);
   });
 
-  it("someone else's objects are never returned (BOLA)", async () => {
+  it("someone else's objects are never returned or changed (BOLA)", async () => {
     const unexpected: string[] = [];
+    let checked = 0;
     for (const route of t.app.routeCatalog) {
       const key = `${route.method} ${route.url}`;
       const c = CASES[key]!;
       if (!c.ownedBy) continue;
       const role: Role = c.ownedBy === 'lenderA' ? 'lender' : 'borrower';
       const res = await call(t.app, route.method as 'GET', c.path(f), { token: tokenFor(role, 'B'), ...(c.body ? { body: c.body(f) } : {}) });
-      if (res.statusCode < 300 || res.statusCode >= 500) unexpected.push(`${key} as the other ${role}: ${res.statusCode}`);
+      checked++;
+      if (res.statusCode !== 404) unexpected.push(`${key} as the other ${role}: ${res.statusCode}`);
+      // A lender of another loan is a stranger to this one too.
+      if (key === 'GET /api/v1/loans/:id') {
+        const asLender = await call(t.app, 'GET', c.path(f), { token: f.lenderB.token });
+        if (asLender.statusCode !== 404) unexpected.push(`${key} as another lender: ${asLender.statusCode}`);
+        const asNoteHolder = await call(t.app, 'GET', c.path(f), { token: f.lenderA.token });
+        if (asNoteHolder.statusCode !== 200) unexpected.push(`${key} as its note holder: ${asNoteHolder.statusCode}`);
+      }
     }
+    expect(checked).toBeGreaterThanOrEqual(3);
     expect(unexpected).toEqual([]);
   });
 
   it("a lender never sees another user's wallet, ledger lines or identity", async () => {
-    const secrets = [f.lenderA.userId, f.lenderA.email, 'Alice Lender', f.instructionA, f.borrowerA.userId];
-    for (const path of ['/api/v1/me', '/api/v1/wallet', '/api/v1/wallet/transfers']) {
+    const secrets = [f.lenderA.userId, f.lenderA.email, 'Alice Lender', f.instructionA, f.borrowerA.userId, f.bidA];
+    for (const path of ['/api/v1/me', '/api/v1/wallet', '/api/v1/wallet/transfers', '/api/v1/me/bids', '/api/v1/me/notes', `/api/v1/listings/${f.listingA}`, '/api/v1/listings']) {
       const res = await call(t.app, 'GET', path, { token: f.lenderB.token });
       expect(res.statusCode).toBe(200);
-      for (const s of secrets) expect(res.body, `${path} leaks ${s}`).not.toContain(s);
+      // The public book shows bids anonymously: by id, never by lender.
+      const hidden = path.startsWith('/api/v1/listings/') ? secrets.filter((x) => x !== f.bidA) : secrets;
+      for (const s of hidden) expect(res.body, `${path} leaks ${s}`).not.toContain(s);
     }
     const mine = await call(t.app, 'GET', '/api/v1/wallet', { token: f.lenderB.token });
-    expect(mine.json().availableMinor).toBe(500_000);
+    // Lender B's own money (the matrix above placed a small bid with it): all of it, and only it.
+    expect(mine.json().availableMinor + mine.json().heldMinor).toBe(500_000);
   });
 
   it('mass assignment: a body with fields the route does not take is refused', async () => {

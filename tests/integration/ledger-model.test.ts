@@ -123,7 +123,7 @@ describe('ledger against a pure model', () => {
                 expected = 'skip';
                 break;
               }
-              run = () => db.transaction((tx) => hold(tx, { id: tid, debitAccountId: from, creditAccountId: to, amountMinor: cmd.amount, kind: 'bid_hold', at }));
+              run = () => db.transaction((tx) => hold(tx, { id: tid, debitAccountId: from, creditAccountId: to, amountMinor: cmd.amount, kind: 'model_hold', at }));
               if (available(from) < cmd.amount) expected = 'INSUFFICIENT_FUNDS';
               else {
                 model.get(from)!.dPend += cmd.amount;

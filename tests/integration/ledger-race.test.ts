@@ -56,7 +56,7 @@ describe('concurrent debits', () => {
               if (op === 0) {
                 await transfer(tx, { id, debitAccountId: from, creditAccountId: to, amountMinor: amount, kind: 'transfer', at });
               } else {
-                await hold(tx, { id, debitAccountId: from, creditAccountId: to, amountMinor: amount, kind: 'bid_hold', at });
+                await hold(tx, { id, debitAccountId: from, creditAccountId: to, amountMinor: amount, kind: 'race_hold', at });
                 if (op === 1) await post(tx, { id: `${id}_p`, holdId: id, amountMinor: Math.floor(amount / 2), at });
                 else await voidHold(tx, { id: `${id}_v`, holdId: id, at });
               }

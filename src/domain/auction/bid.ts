@@ -45,6 +45,8 @@ export interface BidLender {
   readonly kycComplete: boolean;
   readonly riskProfile: RiskProfile | null;
   readonly isPlatform?: boolean;
+  /** The lender is the listing's borrower under another account (the same verified person). */
+  readonly isBorrower?: boolean;
 }
 
 export interface PlaceBidInput {
@@ -144,7 +146,7 @@ function checkLenderEligible({ input }: BidContext): Rejection | null {
 
 function checkSelfDealing({ input }: BidContext): Rejection | null {
   if (input.lender.isPlatform === true) return reject('SELF_DEALING', 'the platform never bids');
-  if (input.lender.userId === input.listing.borrowerUserId) return reject('SELF_DEALING', 'this is your own listing');
+  if (input.lender.userId === input.listing.borrowerUserId || input.lender.isBorrower === true) return reject('SELF_DEALING', 'this is your own listing');
   return null;
 }
 

@@ -3,6 +3,9 @@ import { Type } from 'typebox';
 import { createPartner, listPartners, rotatePartnerKey } from '../../services/partners.js';
 import { checkInvariants } from '../../services/invariants.js';
 import { listDeliveries, replayDelivery } from '../../services/webhooks.js';
+import { advanceClock, settingsView, updateSettings } from '../../services/admin-settings.js';
+import { GRADES } from '../../domain/grades.js';
+import { INT_SETTING_BOUNDS } from '../../domain/settings.js';
 import { requireUser } from '../plugins/auth.js';
 import { Pagination, Strict, parseLimit } from '../schemas.js';
 
@@ -82,5 +85,43 @@ export const adminRoutes: FastifyPluginAsyncTypebox = async (app) => {
       },
     },
     async (request) => replayDelivery(ctx, request.params.id),
+  );
+
+  const nullable = <T extends ReturnType<typeof Type.Integer>>(t: T) => Type.Optional(Type.Union([t, Type.Null()]));
+  const gradeMap = (max: number) => nullable(Type.Object(Object.fromEntries(GRADES.map((g) => [g, Type.Optional(Type.Integer({ minimum: 0, maximum: max }))])), { additionalProperties: false }) as never);
+  const intSettings = Object.fromEntries(Object.entries(INT_SETTING_BOUNDS).map(([name, b]) => [name, nullable(Type.Integer({ minimum: b.min, maximum: b.max }))]));
+
+  app.get('/admin/settings', { config: { access: OPERATOR }, schema: { tags: ['operators'], summary: 'The market settings in force (AUCTION.md §8)' } }, async () => settingsView(ctx));
+
+  app.put(
+    '/admin/settings',
+    {
+      config: { access: OPERATOR },
+      schema: {
+        tags: ['operators'],
+        summary: 'Change market settings at run time (null returns a setting to its environment value)',
+        body: Strict({
+          ...intSettings,
+          minGradeToList: Type.Optional(Type.Union([...GRADES.map((g) => Type.Literal(g)), Type.Null()])),
+          gradeFloorBps: gradeMap(100_000),
+          orderAdvancePct: gradeMap(100),
+          expectedLossBps: gradeMap(10_000),
+        }),
+      },
+    },
+    async (request) => updateSettings(ctx, request.body as Record<string, unknown>, requireUser(request).id),
+  );
+
+  app.post(
+    '/admin/clock',
+    {
+      config: { access: OPERATOR },
+      schema: {
+        tags: ['operators'],
+        summary: 'Move the settable clock forward (only with LENDBOOK_CLOCK=settable)',
+        body: Strict({ advanceMs: Type.Integer({ minimum: 1, maximum: 10 * 365 * 86_400_000 }) }),
+      },
+    },
+    async (request) => advanceClock(ctx, request.body.advanceMs),
   );
 };

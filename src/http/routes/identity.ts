@@ -115,10 +115,10 @@ export const identityRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.put(
     '/me/kyc',
     {
-      config: { access: ['lender'] },
+      config: { access: ['lender', 'borrower'] },
       schema: {
         tags: ['identity'],
-        summary: 'Lender KYC and risk profile (conservative: grades A and above; balanced: C and above; aggressive: all)',
+        summary: "KYC: a lender's identity and risk profile (conservative: grades A and above; balanced: C and above; aggressive: all), or a borrower's legal representative",
         body: Strict({
           legalName: Type.String({ minLength: 2, maxLength: 80, pattern: '\\S' }),
           idNumber: Type.String({ pattern: '^[0-9]{17}[0-9Xx]$' }),

@@ -1,0 +1,121 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { and, desc, eq, lt } from 'drizzle-orm';
+import { loanNotes, loans } from '../../db/schema/index.js';
+import { AppError } from '../../domain/errors.js';
+import { isoDateOfMs } from '../../domain/dates.js';
+import { scheduleView } from '../../domain/servicing/index.js';
+import { loadLoan } from '../../services/loans.js';
+import { requireUser } from '../plugins/auth.js';
+import { Id, Pagination, Strict, parseLimit } from '../schemas.js';
+
+export const loanRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  const ctx = app.ctx;
+
+  app.get(
+    '/loans/:id',
+    {
+      config: { access: ['borrower', 'lender'] },
+      schema: { tags: ['loans'], summary: 'A loan with its schedule (its borrower, or a lender holding one of its notes)', params: Strict({ id: Id('loan') }) },
+    },
+    async (request) => {
+      const user = requireUser(request);
+      const loaded = await loadLoan(ctx.db, request.params.id);
+      const mine = loaded && (loaded.loan.borrowerUserId === user.id || loaded.notes.some((n) => n.lenderId === user.id));
+      if (!loaded || !mine) throw new AppError('NOT_FOUND', 'no such loan of yours');
+      const { loan, notes, state } = loaded;
+      const today = isoDateOfMs(ctx.clock.nowMs());
+      return {
+        id: loan.id,
+        listingId: loan.listingId,
+        principalMinor: loan.principalMinor,
+        outstandingMinor: loan.outstandingPrincipalMinor,
+        rateBps: loan.rateBps,
+        termMonths: loan.termMonths,
+        repayment: loan.repayment,
+        pricing: loan.pricing,
+        product: loan.product,
+        grade: loan.grade,
+        feeMinor: loan.feeMinor,
+        currency: 'CNY',
+        status: loan.status,
+        disbursedOn: loan.disbursedOn,
+        daysPastDue: loan.daysPastDue,
+        bucket: loan.bucket,
+        defaultedOn: loan.defaultedOn,
+        nextDueDate: loan.nextDueDate,
+        noteCount: notes.length,
+        schedule: scheduleView(state, today),
+        // A lender sees its own notes of the loan; the borrower sees how many lenders, not who.
+        myNotes: notes
+          .filter((n) => n.lenderId === user.id)
+          .map((n) => ({ id: n.id, principalMinor: n.principalMinor, rateBps: n.rateBps, outstandingMinor: n.outstandingPrincipalMinor, receivedPrincipalMinor: n.receivedPrincipalMinor, receivedInterestMinor: n.receivedInterestMinor, status: n.status })),
+      };
+    },
+  );
+
+  app.get(
+    '/me/loans',
+    { config: { access: ['borrower'] }, schema: { tags: ['loans'], summary: 'Your loans, newest first', querystring: Strict(Pagination) } },
+    async (request) => {
+      const user = requireUser(request);
+      const limit = parseLimit(request.query.limit);
+      const found = await ctx.db
+        .select()
+        .from(loans)
+        .where(and(eq(loans.borrowerUserId, user.id), request.query.cursor ? lt(loans.id, request.query.cursor) : undefined))
+        .orderBy(desc(loans.id))
+        .limit(limit + 1);
+      const page = found.slice(0, limit);
+      return {
+        items: page.map((l) => ({
+          id: l.id,
+          listingId: l.listingId,
+          principalMinor: l.principalMinor,
+          outstandingMinor: l.outstandingPrincipalMinor,
+          rateBps: l.rateBps,
+          termMonths: l.termMonths,
+          repayment: l.repayment,
+          status: l.status,
+          nextDue: l.nextDueDate,
+          daysPastDue: l.daysPastDue,
+          currency: 'CNY',
+        })),
+        nextCursor: found.length > limit ? (page[page.length - 1]?.id ?? null) : null,
+      };
+    },
+  );
+
+  app.get(
+    '/me/notes',
+    { config: { access: ['lender'] }, schema: { tags: ['loans'], summary: 'Your notes (portfolio), newest first', querystring: Strict(Pagination) } },
+    async (request) => {
+      const user = requireUser(request);
+      const limit = parseLimit(request.query.limit);
+      const found = await ctx.db
+        .select({ note: loanNotes, listingId: loans.listingId, grade: loans.grade, loanStatus: loans.status })
+        .from(loanNotes)
+        .innerJoin(loans, eq(loans.id, loanNotes.loanId))
+        .where(and(eq(loanNotes.lenderId, user.id), request.query.cursor ? lt(loanNotes.id, request.query.cursor) : undefined))
+        .orderBy(desc(loanNotes.id))
+        .limit(limit + 1);
+      const page = found.slice(0, limit);
+      return {
+        items: page.map(({ note, listingId, grade }) => ({
+          id: note.id,
+          loanId: note.loanId,
+          listingId,
+          grade,
+          principalMinor: note.principalMinor,
+          outstandingMinor: note.outstandingPrincipalMinor,
+          rateBps: note.rateBps,
+          receivedPrincipalMinor: note.receivedPrincipalMinor,
+          receivedInterestMinor: note.receivedInterestMinor,
+          receivedPenaltyMinor: note.receivedPenaltyMinor,
+          status: note.status,
+          currency: 'CNY',
+        })),
+        nextCursor: found.length > limit ? (page[page.length - 1]?.note.id ?? null) : null,
+      };
+    },
+  );
+};

@@ -1,0 +1,230 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { and, desc, eq, inArray, lt } from 'drizzle-orm';
+import { Type } from 'typebox';
+import { bids, listings } from '../../db/schema/index.js';
+import { computeBook } from '../../domain/auction/index.js';
+import { AppError } from '../../domain/errors.js';
+import { GRADES } from '../../domain/grades.js';
+import { previewSchedule } from '../../domain/servicing/index.js';
+import { isoDateOfMs } from '../../domain/dates.js';
+import { amendBid, bidView, placeBid } from '../../services/bidding.js';
+import { activeBidOf, createListing, listListings, listingDetail, merchantName, listingSummary, withdraw } from '../../services/listings.js';
+import { requireUser } from '../plugins/auth.js';
+import { AmountMinor, Id, IdempotencyHeaders, Pagination, Problem, QueryInt, RateBps, Strict, parseLimit } from '../schemas.js';
+
+const ListingId = Id('lst');
+const Terms = Type.Union([1, 2, 3, 6, 9, 12, 18, 24, 36].map((n) => Type.Literal(n)));
+const Repayment = Type.Union([Type.Literal('equal_installment'), Type.Literal('equal_principal'), Type.Literal('interest_only')]);
+const Product = Type.Union([Type.Literal('credit'), Type.Literal('order'), Type.Literal('warehouse_receipt')]);
+const Pricing = Type.Union([Type.Literal('uniform'), Type.Literal('pay_as_bid')]);
+const Ref = Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9_.:-]+$' });
+
+const BidResponse = Type.Object({
+  id: Type.String(),
+  listingId: Type.String(),
+  amountMinor: Type.Integer(),
+  requestedAmountMinor: Type.Integer(),
+  rateBps: Type.Integer(),
+  fillMinor: Type.Integer(),
+  status: Type.String({ description: 'winning | outbid | filled | released' }),
+  priority: Type.Integer(),
+  currency: Type.String(),
+  createdAt: Type.String(),
+  updatedAt: Type.String(),
+});
+
+export const marketRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  const ctx = app.ctx;
+
+  app.post(
+    '/listings',
+    {
+      config: { access: ['borrower'], idempotent: true },
+      schema: {
+        tags: ['listings'],
+        summary: 'List a loan request (AUCTION.md §1)',
+        headers: IdempotencyHeaders,
+        body: Strict({
+          title: Type.String({ minLength: 1, maxLength: 120, pattern: '\\S' }),
+          purpose: Type.String({ minLength: 1, maxLength: 1000, pattern: '\\S' }),
+          amountMinor: AmountMinor,
+          termMonths: Terms,
+          maxRateBps: RateBps,
+          repayment: Repayment,
+          product: Product,
+          pricing: Type.Optional(Pricing),
+          minFundingPct: Type.Optional(Type.Integer({ minimum: 50, maximum: 100 })),
+          closeWhenFunded: Type.Optional(Type.Boolean()),
+          durationSec: Type.Optional(Type.Integer({ minimum: 1, maximum: 31_536_000 })),
+          collateral: Type.Optional(
+            Type.Union([Strict({ orderIds: Type.Array(Ref, { minItems: 1, maxItems: 500 }) }), Strict({ receiptId: Ref })]),
+          ),
+        }),
+        response: { 201: Type.Any(), 409: Problem, 422: Problem },
+      },
+    },
+    async (request, reply) => reply.code(201).send(await createListing(ctx, requireUser(request).id, request.body, request.idempotencyKey)),
+  );
+
+  app.get(
+    '/listings',
+    {
+      config: { access: 'public' },
+      schema: {
+        tags: ['listings'],
+        summary: 'The market: listings with filters and sorting (public)',
+        querystring: Strict({
+          status: Type.Optional(Type.Union([Type.Literal('open'), Type.Literal('cleared'), Type.Literal('failed'), Type.Literal('withdrawn')])),
+          grade: Type.Optional(Type.Union(GRADES.map((g) => Type.Literal(g)))),
+          termMonths: Type.Optional(QueryInt(36)),
+          product: Type.Optional(Product),
+          sort: Type.Optional(Type.Union([Type.Literal('endsAt'), Type.Literal('rate'), Type.Literal('fundedPct'), Type.Literal('createdAt')])),
+          ...Pagination,
+        }),
+      },
+    },
+    async (request) => {
+      const q = request.query;
+      return listListings(ctx.db, { status: q.status, grade: q.grade, termMonths: q.termMonths === undefined ? undefined : Number(q.termMonths), product: q.product, sort: q.sort, limit: parseLimit(q.limit), cursor: q.cursor });
+    },
+  );
+
+  app.get(
+    '/listings/:id',
+    {
+      config: { access: 'public' },
+      schema: { tags: ['listings'], summary: 'A listing with its anonymised book by rate, collateral and schedule preview (public)', params: Strict({ id: ListingId }) },
+    },
+    async (request) => listingDetail(ctx.db, request.params.id),
+  );
+
+  app.get(
+    '/schedule-preview',
+    {
+      config: { access: 'public' },
+      schema: {
+        tags: ['listings'],
+        summary: 'The repayment schedule of a loan before it exists (the borrower sees it at the maximum rate)',
+        querystring: Strict({
+          amountMinor: QueryInt(1_000_000_000_000),
+          termMonths: QueryInt(36),
+          rateBps: QueryInt(100_000),
+          repayment: Repayment,
+          disbursedOn: Type.Optional(Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$' })),
+        }),
+      },
+    },
+    async (request) => {
+      const q = request.query;
+      const termMonths = Number(q.termMonths);
+      const principalMinor = Number(q.amountMinor);
+      const rateBps = Number(q.rateBps);
+      const field = (name: string, message: string) => new AppError('VALIDATION_FAILED', `querystring/${name} ${message}`, { errors: [{ field: `querystring/${name}`, message }] });
+      if (![1, 2, 3, 6, 9, 12, 18, 24, 36].includes(termMonths)) throw field('termMonths', 'must be one of 1, 2, 3, 6, 9, 12, 18, 24, 36');
+      if (principalMinor < 1) throw field('amountMinor', 'must be at least 1');
+      if (rateBps > 100_000) throw field('rateBps', 'must be at most 100000');
+      const disbursedOn = q.disbursedOn ?? isoDateOfMs(ctx.clock.nowMs());
+      if (Number.isNaN(Date.parse(`${disbursedOn}T00:00:00Z`))) throw field('disbursedOn', 'is not a date');
+      const schedule = previewSchedule({ principalMinor, rateBps, termMonths, repayment: q.repayment, disbursedOn });
+      const totals = schedule.reduce((a, p) => ({ principalMinor: a.principalMinor + p.principalMinor, interestMinor: a.interestMinor + p.interestMinor }), { principalMinor: 0, interestMinor: 0 });
+      return { schedule, totals, currency: 'CNY' };
+    },
+  );
+
+  app.post(
+    '/listings/:id/withdraw',
+    {
+      config: { access: ['borrower'] },
+      schema: { tags: ['listings'], summary: 'Withdraw your open listing; every hold on it is released', params: Strict({ id: ListingId }), response: { 200: Type.Any(), 409: Problem } },
+    },
+    async (request) => withdraw(ctx, requireUser(request).id, request.params.id),
+  );
+
+  app.post(
+    '/listings/:id/bids',
+    {
+      config: { access: ['lender'], idempotent: true, rateLimit: { max: 600, timeWindow: '1 minute', keyGenerator: (req) => `bid:${req.user?.id ?? req.ip}`, hook: 'preHandler' } },
+      schema: {
+        tags: ['bids'],
+        summary: 'Bid: the amount you lend and the lowest rate you accept (AUCTION.md §2). Firm once accepted',
+        headers: IdempotencyHeaders,
+        params: Strict({ id: ListingId }),
+        body: Strict({ amountMinor: AmountMinor, rateBps: RateBps }),
+        response: { 201: BidResponse, 409: Problem, 422: Problem },
+      },
+    },
+    async (request, reply) => {
+      const user = requireUser(request);
+      const { bid } = await placeBid(ctx, request.params.id, { lenderId: user.id, amountMinor: request.body.amountMinor, rateBps: request.body.rateBps, clientRef: request.idempotencyKey ? `http:${request.idempotencyKey}` : null });
+      return reply.code(201).send(bid);
+    },
+  );
+
+  app.patch(
+    '/bids/:id',
+    {
+      config: { access: ['lender'] },
+      schema: {
+        tags: ['bids'],
+        summary: "Lower a bid's rate (the only change a firm bid allows); it takes a new priority",
+        params: Strict({ id: Id('bid') }),
+        body: Strict({ rateBps: RateBps }),
+        response: { 200: BidResponse, 409: Problem, 422: Problem },
+      },
+    },
+    async (request) => amendBid(ctx, requireUser(request).id, request.params.id, request.body.rateBps),
+  );
+
+  app.get(
+    '/me/bids',
+    {
+      config: { access: ['lender'] },
+      schema: {
+        tags: ['bids'],
+        summary: 'Your bids, newest first, each with its status and (for winning bids) what it would fill now',
+        querystring: Strict({ status: Type.Optional(Type.Union([Type.Literal('winning'), Type.Literal('outbid'), Type.Literal('filled'), Type.Literal('released')])), ...Pagination }),
+      },
+    },
+    async (request) => {
+      const user = requireUser(request);
+      const limit = parseLimit(request.query.limit);
+      const status = request.query.status === 'winning' ? 'active' : request.query.status;
+      const found = await ctx.db
+        .select()
+        .from(bids)
+        .where(and(eq(bids.lenderId, user.id), status ? eq(bids.status, status) : undefined, request.query.cursor ? lt(bids.id, request.query.cursor) : undefined))
+        .orderBy(desc(bids.id))
+        .limit(limit + 1);
+      const page = found.slice(0, limit);
+      const live = [...new Set(page.filter((b) => b.status === 'active').map((b) => b.listingId))];
+      const books = new Map<string, ReturnType<typeof computeBook>>();
+      if (live.length) {
+        const ls = await ctx.db.select().from(listings).where(inArray(listings.id, live));
+        const act = await ctx.db.select().from(bids).where(and(inArray(bids.listingId, live), eq(bids.status, 'active')));
+        for (const l of ls) books.set(l.id, computeBook(l, act.filter((b) => b.listingId === l.id).map(activeBidOf)));
+      }
+      return { items: page.map((b) => bidView(b, books.get(b.listingId))), nextCursor: found.length > limit ? (page[page.length - 1]?.id ?? null) : null };
+    },
+  );
+
+  app.get(
+    '/me/listings',
+    {
+      config: { access: ['borrower'] },
+      schema: { tags: ['listings'], summary: 'Your listings, newest first', querystring: Strict(Pagination) },
+    },
+    async (request) => {
+      const user = requireUser(request);
+      const limit = parseLimit(request.query.limit);
+      const found = await ctx.db
+        .select()
+        .from(listings)
+        .where(and(eq(listings.borrowerUserId, user.id), request.query.cursor ? lt(listings.id, request.query.cursor) : undefined))
+        .orderBy(desc(listings.id))
+        .limit(limit + 1);
+      const page = found.slice(0, limit);
+      const name = page[0] ? await merchantName(ctx.db, page[0].merchantId) : '';
+      return { items: page.map((l) => listingSummary(l, name)), nextCursor: found.length > limit ? (page[page.length - 1]?.id ?? null) : null };
+    },
+  );
+};

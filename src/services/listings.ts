@@ -1,0 +1,354 @@
+import { and, asc, desc, eq, inArray, sql, type SQL } from 'drizzle-orm';
+import type { AppContext } from '../context.js';
+import { rows, type Queryable, type Tx } from '../db/client.js';
+import { bids, listings, merchants, orders, users, warehouseReceipts } from '../db/schema/index.js';
+import type { OutboxJob, OutboxMessage } from '../db/schema/index.js';
+import { computeBook, validateNewListing, withdrawListing, type ActiveBid } from '../domain/auction/index.js';
+import { isoDateOfMs } from '../domain/dates.js';
+import { AppError } from '../domain/errors.js';
+import { checkCollateralMatchesProduct, validateOrderCollateral, validateReceiptCollateral, type ListingCollateral, type MerchantOrder } from '../domain/rating/index.js';
+import { previewSchedule, type RepaymentKind } from '../domain/servicing/index.js';
+import { idFromSeed, newId } from '../ids.js';
+import { lockAccounts, voidHold, walletAccountId } from '../ledger/ledger.js';
+import { writeOutbox } from './outbox.js';
+import { creditOf } from './rating.js';
+import { walletChanged } from './wallet.js';
+
+export type ListingRow = typeof listings.$inferSelect;
+export type BidRow = typeof bids.$inferSelect;
+
+export const CLOSE_JOB = 'listing.close';
+
+/** The close job of a listing at its current end: a new id each time the soft close moves the end. */
+export function closeJob(listing: Pick<ListingRow, 'id' | 'endsAtVersion' | 'endsAt'>): OutboxJob {
+  return { name: CLOSE_JOB, id: `close-${listing.id}-${listing.endsAtVersion}`, data: { listingId: listing.id }, runAtMs: listing.endsAt.getTime() };
+}
+
+/** The public face of a listing: no borrower identity beyond the merchant's display name. */
+export function listingSummary(l: ListingRow, merchantName: string) {
+  return {
+    id: l.id,
+    title: l.title,
+    purpose: l.purpose,
+    merchantName,
+    grade: l.grade,
+    score: l.score,
+    expectedLossBps: l.expectedLossBps,
+    amountMinor: l.amountMinor,
+    currency: 'CNY' as const,
+    termMonths: l.termMonths,
+    repayment: l.repayment,
+    product: l.product,
+    pricing: l.pricing,
+    maxRateBps: l.maxRateBps,
+    minFundingPct: l.minFundingPct,
+    closeWhenFunded: l.closeWhenFunded,
+    status: l.status,
+    seq: l.seq,
+    endsAt: l.endsAt.toISOString(),
+    originalEndsAt: l.originalEndsAt.toISOString(),
+    extended: l.endsAt.getTime() > l.originalEndsAt.getTime(),
+    createdAt: l.createdAt.toISOString(),
+    closedAt: l.closedAt?.toISOString() ?? null,
+    coverageMinor: l.coverageMinor,
+    fundedPct: l.fundedPct,
+    currentRateBps: l.currentRateBps,
+    bidCount: l.bidCount,
+    loanId: l.loanId,
+  };
+}
+export type ListingSummary = ReturnType<typeof listingSummary>;
+
+export function activeBidOf(b: BidRow): ActiveBid {
+  return { id: b.id, lenderId: b.lenderId, amountMinor: b.amountMinor, rateBps: b.rateBps, priority: b.priority };
+}
+
+export async function activeBids(q: Queryable, listingId: string): Promise<BidRow[]> {
+  return q.select().from(bids).where(and(eq(bids.listingId, listingId), eq(bids.status, 'active')));
+}
+
+export async function merchantName(q: Queryable, merchantId: string): Promise<string> {
+  const [m] = await q.select({ name: merchants.name }).from(merchants).where(eq(merchants.id, merchantId));
+  return m?.name ?? '';
+}
+
+/** The `listings` channel message that keeps the market view current. */
+export function marketUpdate(l: ListingRow, name: string, type: 'listing.created' | 'listing.updated'): OutboxMessage {
+  return { channel: 'listings', type, data: listingSummary(l, name) };
+}
+
+export interface NewListingBody {
+  title: string;
+  purpose: string;
+  amountMinor: number;
+  termMonths: number;
+  maxRateBps: number;
+  repayment: string;
+  product: string;
+  pricing?: string | undefined;
+  minFundingPct?: number | undefined;
+  closeWhenFunded?: boolean | undefined;
+  durationSec?: number | undefined;
+  collateral?: { orderIds: string[] } | { receiptId: string } | undefined;
+}
+
+/**
+ * A borrower lists a loan request (AUCTION.md §1): eligibility and one open listing at a time, the
+ * credit line and the regulatory cap as of now, and its collateral pledged exclusively to it.
+ */
+export async function createListing(ctx: AppContext, borrowerUserId: string, body: NewListingBody, idempotencyKey: string | null): Promise<ListingSummary> {
+  const nowMs = ctx.clock.nowMs();
+  const settings = ctx.settings.get();
+  const id = idempotencyKey ? idFromSeed('lst', `listing:${borrowerUserId}:${idempotencyKey}`) : newId('lst', nowMs);
+  return ctx.transaction(async (tx) => {
+    const [existing] = await tx.select().from(listings).where(eq(listings.id, id));
+    if (existing) return listingSummary(existing, await merchantName(tx, existing.merchantId));
+    // One listing decision at a time per borrower.
+    const [borrower] = await tx.select().from(users).where(eq(users.id, borrowerUserId)).for('update');
+    if (!borrower?.merchantId) throw new AppError('MERCHANT_NOT_LINKED');
+    const merchantId = borrower.merchantId;
+    const credit = await creditOf(tx, merchantId, settings);
+    if (!credit) throw new AppError('NOT_RATED', 'your order system has not sent enough data to rate you yet');
+    const [open] = await tx.select({ id: listings.id }).from(listings).where(and(eq(listings.borrowerUserId, borrowerUserId), eq(listings.status, 'open')));
+    const decided = validateNewListing({
+      request: body,
+      borrower: { eligible: credit.eligibility.eligible, ...(credit.eligibility.eligible ? {} : { reason: credit.eligibility.text }), hasOpenListing: open !== undefined },
+      creditLineLeftMinor: credit.line.gradeLineLeftMinor,
+      capLeftMinor: credit.line.capLeftMinor,
+      nowMs,
+      settings,
+    });
+    if (!decided.ok) throw new AppError(decided.code, decided.detail);
+    const terms = decided.terms;
+    const collateral = (body.collateral ?? null) as ListingCollateral | null;
+    const mismatch = checkCollateralMatchesProduct(terms.product, collateral);
+    if (mismatch) throw new AppError(mismatch.code, mismatch.detail);
+    let collateralValueMinor: number | null = null;
+    let collateralLimitMinor: number | null = null;
+    let receiptRowId: string | null = null;
+    if (collateral && 'orderIds' in collateral) {
+      const pledged = await pledgeOrders(tx, merchantId, id, collateral.orderIds, terms.amountMinor, credit.grade, nowMs, settings);
+      collateralValueMinor = pledged.valueMinor;
+      collateralLimitMinor = pledged.limitMinor;
+    } else if (collateral && 'receiptId' in collateral) {
+      const pledged = await pledgeReceipt(tx, merchantId, id, collateral.receiptId, terms.amountMinor, settings);
+      collateralValueMinor = pledged.valueMinor;
+      collateralLimitMinor = pledged.limitMinor;
+      receiptRowId = pledged.receiptRowId;
+    }
+    const reasons = ((credit.rating.result as { reasons?: { code: string; text: string; textZh?: string }[] }).reasons ?? []).map((r) => ({ code: r.code, text: r.text, ...(r.textZh ? { textZh: r.textZh } : {}) }));
+    const [row] = await tx
+      .insert(listings)
+      .values({
+        id,
+        borrowerUserId,
+        merchantId,
+        title: body.title,
+        purpose: body.purpose,
+        amountMinor: terms.amountMinor,
+        termMonths: terms.termMonths,
+        maxRateBps: terms.maxRateBps,
+        repayment: terms.repayment,
+        product: terms.product,
+        pricing: terms.pricing,
+        minFundingPct: terms.minFundingPct,
+        closeWhenFunded: terms.closeWhenFunded,
+        grade: credit.grade,
+        score: credit.rating.score,
+        expectedLossBps: credit.expectedLossBps,
+        ratingId: credit.rating.id,
+        ratingReasons: reasons,
+        status: 'open',
+        seq: 0,
+        endsAt: new Date(terms.endsAtMs),
+        originalEndsAt: new Date(terms.originalEndsAtMs),
+        currentRateBps: terms.maxRateBps,
+        collateralValueMinor,
+        collateralLimitMinor,
+        receiptId: receiptRowId,
+        createdAt: new Date(nowMs),
+      })
+      .returning();
+    const name = await merchantName(tx, merchantId);
+    await writeOutbox(tx, { messages: [marketUpdate(row!, name, 'listing.created')], jobs: [closeJob(row!)] });
+    return listingSummary(row!, name);
+  });
+}
+
+async function pledgeOrders(tx: Tx, merchantId: string, listingId: string, orderIds: readonly string[], amountMinor: number, grade: Parameters<typeof validateOrderCollateral>[0]['grade'], nowMs: number, settings: ReturnType<AppContext['settings']['get']>) {
+  // Lock the orders: two listings cannot pledge the same order, whatever the concurrency.
+  const locked = await tx
+    .select()
+    .from(orders)
+    .where(and(eq(orders.merchantId, merchantId), inArray(orders.orderId, [...orderIds])))
+    .orderBy(orders.orderId)
+    .for('update');
+  const merchantOrders: MerchantOrder[] = locked.map((o) => ({ orderId: o.orderId, amountMinor: o.amountMinor, status: o.status, placedAt: isoDateOfMs(o.placedAt.getTime()) }));
+  const pledged = locked.filter((o) => o.pledgedListingId !== null).map((o) => o.orderId);
+  const checked = validateOrderCollateral({ amountMinor, grade, orderIds, merchantOrders, pledgedOrderIds: pledged, asOf: isoDateOfMs(nowMs), settings });
+  if (!checked.ok) throw new AppError(checked.code, checked.detail);
+  const updated = await tx
+    .update(orders)
+    .set({ pledgedListingId: listingId, updatedAt: new Date() })
+    .where(and(eq(orders.merchantId, merchantId), inArray(orders.orderId, [...orderIds]), sql`${orders.pledgedListingId} is null`))
+    .returning({ orderId: orders.orderId });
+  if (updated.length !== orderIds.length) throw new AppError('COLLATERAL_PLEDGED', 'an order was pledged concurrently');
+  return checked;
+}
+
+async function pledgeReceipt(tx: Tx, merchantId: string, listingId: string, receiptId: string, amountMinor: number, settings: ReturnType<AppContext['settings']['get']>) {
+  const [receipt] = await tx
+    .select()
+    .from(warehouseReceipts)
+    .where(and(eq(warehouseReceipts.merchantId, merchantId), eq(warehouseReceipts.receiptId, receiptId)))
+    .for('update');
+  const checked = validateReceiptCollateral({
+    amountMinor,
+    receipt: receipt && receipt.releasedAt === null ? { receiptId: receipt.receiptId, valueMinor: receipt.valueMinor } : null,
+    pledged: receipt?.pledgedListingId != null,
+    settings,
+  });
+  if (!checked.ok) throw new AppError(checked.code, checked.detail);
+  await tx.update(warehouseReceipts).set({ pledgedListingId: listingId }).where(eq(warehouseReceipts.id, receipt!.id));
+  return { ...checked, receiptRowId: receipt!.id };
+}
+
+/** A listing that ends without a loan gives its collateral back. */
+export async function releaseCollateral(tx: Queryable, listingId: string): Promise<void> {
+  await tx.update(orders).set({ pledgedListingId: null, updatedAt: new Date() }).where(eq(orders.pledgedListingId, listingId));
+  await tx.update(warehouseReceipts).set({ pledgedListingId: null }).where(eq(warehouseReceipts.pledgedListingId, listingId));
+}
+
+export async function lockListing(tx: Queryable, listingId: string): Promise<ListingRow | undefined> {
+  const [row] = await tx.select().from(listings).where(eq(listings.id, listingId)).for('update');
+  return row;
+}
+
+/** The borrower withdraws its open listing: every hold is released at once. */
+export async function withdraw(ctx: AppContext, borrowerUserId: string, listingId: string): Promise<ListingSummary> {
+  const nowMs = ctx.clock.nowMs();
+  const at = new Date(nowMs);
+  return ctx.transaction(async (tx) => {
+    const listing = await lockListing(tx, listingId);
+    if (!listing || listing.borrowerUserId !== borrowerUserId) throw new AppError('NOT_FOUND', 'no such listing of yours');
+    const active = await activeBids(tx, listingId);
+    const result = withdrawListing({ id: listing.id, status: listing.status, endsAtMs: listing.endsAt.getTime(), seq: listing.seq }, active.map(activeBidOf), nowMs);
+    if (!result.ok) throw new AppError(result.code, result.detail);
+    await lockAccounts(tx, [...active.map((b) => walletAccountId(b.lenderId)), walletAccountId(listing.borrowerUserId)]);
+    for (const b of active) await voidHold(tx, { id: `xfr_rel_${b.id}`, holdId: b.holdId, at, kind: 'bid_release' });
+    if (active.length) await tx.update(bids).set({ status: 'released', updatedAt: at }).where(inArray(bids.id, active.map((b) => b.id)));
+    const [row] = await tx
+      .update(listings)
+      .set({ status: 'withdrawn', seq: result.seq, closedAt: at, coverageMinor: 0, fundedPct: 0, bidCount: 0, currentRateBps: listing.maxRateBps })
+      .where(eq(listings.id, listingId))
+      .returning();
+    await releaseCollateral(tx, listingId);
+    const name = await merchantName(tx, listing.merchantId);
+    const messages: OutboxMessage[] = [
+      ...result.events.map((e) => ({ channel: `listing:${listingId}`, type: e.type, seq: e.seq, data: e.data })),
+      marketUpdate(row!, name, 'listing.updated'),
+      ...active.map((b) => ({ channel: `user:${b.lenderId}`, type: 'bid.released', data: { listingId, bidId: b.id, releasedMinor: b.amountMinor, reason: 'withdrawn' } })),
+    ];
+    await writeOutbox(tx, { messages });
+    for (const lenderId of new Set(active.map((b) => b.lenderId))) await walletChanged(tx, lenderId, 'bid.released');
+    return listingSummary(row!, name);
+  });
+}
+
+/** Reads: the anonymised book by rate level, with the schedule a lender would get at the current rate. */
+export async function listingDetail(q: Queryable, listingId: string) {
+  const [l] = await q.select().from(listings).where(eq(listings.id, listingId));
+  if (!l) throw new AppError('NOT_FOUND', 'no such listing');
+  const name = await merchantName(q, l.merchantId);
+  const active = await activeBids(q, listingId);
+  const book = computeBook(l, active.map(activeBidOf));
+  const collateral = await collateralOf(q, l);
+  const previewOn = isoDateOfMs(l.status === 'open' ? l.endsAt.getTime() : (l.closedAt ?? l.endsAt).getTime());
+  return {
+    ...listingSummary(l, name),
+    book: book.bookLevels.map((lv) => ({ rateBps: lv.rateBps, amountMinor: lv.amountMinor, bidCount: lv.bidCount })),
+    bids: book.entries.map((e) => ({ bidId: e.id, amountMinor: e.amountMinor, rateBps: e.rateBps, priority: e.priority, fillMinor: e.fillMinor })),
+    requiredCoverageMinor: Math.ceil((l.amountMinor * l.minFundingPct) / 100),
+    ratingReasons: l.ratingReasons,
+    collateral,
+    schedulePreview: previewSchedule({ principalMinor: l.amountMinor, rateBps: l.currentRateBps, termMonths: l.termMonths, repayment: l.repayment as RepaymentKind, disbursedOn: previewOn }),
+  };
+}
+
+async function collateralOf(q: Queryable, l: ListingRow) {
+  if (l.product === 'order') {
+    const pledged = await rows<{ order_id: string; amount_minor: number; status: string; placed_at: Date | string }>(
+      q,
+      sql`select order_id, amount_minor, status, placed_at from orders where pledged_listing_id = ${l.id} order by order_id`,
+    );
+    return {
+      kind: 'orders' as const,
+      valueMinor: l.collateralValueMinor,
+      limitMinor: l.collateralLimitMinor,
+      orders: pledged.map((o) => ({ orderId: o.order_id, amountMinor: Number(o.amount_minor), status: o.status, placedAt: new Date(o.placed_at).toISOString(), impaired: o.status === 'refunded' || o.status === 'disputed' })),
+    };
+  }
+  if (l.product === 'warehouse_receipt' && l.receiptId) {
+    const [r] = await q.select().from(warehouseReceipts).where(eq(warehouseReceipts.id, l.receiptId));
+    return { kind: 'warehouse_receipt' as const, valueMinor: l.collateralValueMinor, limitMinor: l.collateralLimitMinor, receipt: r ? { receiptId: r.receiptId, goods: r.goods, quantity: r.quantity, valueMinor: r.valueMinor } : null };
+  }
+  return { kind: 'none' as const };
+}
+
+export interface ListingQuery {
+  status?: string | undefined;
+  grade?: string | undefined;
+  termMonths?: number | undefined;
+  product?: string | undefined;
+  sort?: 'endsAt' | 'rate' | 'fundedPct' | 'createdAt' | undefined;
+  limit: number;
+  cursor?: string | undefined;
+}
+
+const SORTS = {
+  endsAt: { column: listings.endsAt, dir: 'asc', value: (l: ListingRow) => l.endsAt.toISOString() },
+  createdAt: { column: listings.createdAt, dir: 'desc', value: (l: ListingRow) => l.createdAt.toISOString() },
+  rate: { column: listings.currentRateBps, dir: 'desc', value: (l: ListingRow) => l.currentRateBps },
+  fundedPct: { column: listings.fundedPct, dir: 'desc', value: (l: ListingRow) => l.fundedPct },
+} as const;
+
+function badCursor(): AppError {
+  return new AppError('VALIDATION_FAILED', 'querystring/cursor is not a cursor of this list', { errors: [{ field: 'querystring/cursor', message: 'is not a cursor of this list' }] });
+}
+
+/** The market list: filters, a sort, and keyset pagination (the cursor carries the sort key and id). */
+export async function listListings(q: Queryable, query: ListingQuery) {
+  const sort = SORTS[query.sort ?? 'endsAt'];
+  const conditions: SQL[] = [];
+  if (query.status) conditions.push(sql`${listings.status} = ${query.status}`);
+  if (query.grade) conditions.push(sql`${listings.grade} = ${query.grade}`);
+  if (query.termMonths !== undefined) conditions.push(sql`${listings.termMonths} = ${query.termMonths}`);
+  if (query.product) conditions.push(sql`${listings.product} = ${query.product}`);
+  if (query.cursor) {
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(Buffer.from(query.cursor, 'base64url').toString('utf8'));
+    } catch {
+      throw badCursor();
+    }
+    if (!Array.isArray(parsed) || parsed.length !== 2 || typeof parsed[1] !== 'string') throw badCursor();
+    const [v, id] = parsed as [unknown, string];
+    const isTime = sort.column === listings.endsAt || sort.column === listings.createdAt;
+    if (isTime ? typeof v !== 'string' || Number.isNaN(Date.parse(v)) : !Number.isSafeInteger(v)) throw badCursor();
+    const value = isTime ? sql`${v as string}::timestamptz` : sql`${v as number}`;
+    conditions.push(sort.dir === 'asc' ? sql`(${sort.column}, ${listings.id}) > (${value}, ${id})` : sql`(${sort.column}, ${listings.id}) < (${value}, ${id})`);
+  }
+  const found = await q
+    .select({ listing: listings, name: merchants.name })
+    .from(listings)
+    .innerJoin(merchants, eq(merchants.id, listings.merchantId))
+    .where(conditions.length ? and(...conditions) : undefined)
+    .orderBy(sort.dir === 'asc' ? asc(sort.column) : desc(sort.column), sort.dir === 'asc' ? asc(listings.id) : desc(listings.id))
+    .limit(query.limit + 1);
+  const page = found.slice(0, query.limit);
+  const last = page[page.length - 1];
+  return {
+    items: page.map((p) => listingSummary(p.listing, p.name)),
+    nextCursor: found.length > query.limit && last ? Buffer.from(JSON.stringify([sort.value(last.listing), last.listing.id])).toString('base64url') : null,
+  };
+}

@@ -1,0 +1,124 @@
+import { asc, eq, inArray } from 'drizzle-orm';
+import type { Queryable } from '../db/client.js';
+import { loanNotes, loans } from '../db/schema/index.js';
+import { assert } from '../domain/assert.js';
+import type { IsoDate } from '../domain/dates.js';
+import { openLoan, outstandingPrincipalFrom, type Installment, type LoanState, type NoteState, type RepaymentKind } from '../domain/servicing/index.js';
+
+export type LoanRow = typeof loans.$inferSelect;
+export type NoteRow = typeof loanNotes.$inferSelect;
+
+export interface NewLoan {
+  id: string;
+  listingId: string;
+  borrowerUserId: string;
+  merchantId: string;
+  principalMinor: number;
+  rateBps: number;
+  termMonths: number;
+  repayment: RepaymentKind;
+  pricing: 'uniform' | 'pay_as_bid';
+  product: 'credit' | 'order' | 'warehouse_receipt';
+  grade: string;
+  feeMinor: number;
+  disbursedOn: IsoDate;
+  receiptId: string | null;
+  notes: { id: string; bidId: string; lenderId: string; principalMinor: number; rateBps: number }[];
+  at: Date;
+}
+
+const NOTE_CHUNK = 500;
+
+/** Writes a loan and its notes with their schedules (servicing state) as clearing creates them. */
+export async function insertLoan(tx: Queryable, loan: NewLoan): Promise<LoanState> {
+  const state = openLoan({
+    disbursedOn: loan.disbursedOn,
+    termMonths: loan.termMonths,
+    repayment: loan.repayment,
+    notes: loan.notes.map((n) => ({ noteId: n.id, principalMinor: n.principalMinor, rateBps: n.rateBps })),
+  });
+  await tx.insert(loans).values({
+    id: loan.id,
+    listingId: loan.listingId,
+    borrowerUserId: loan.borrowerUserId,
+    merchantId: loan.merchantId,
+    principalMinor: loan.principalMinor,
+    rateBps: loan.rateBps,
+    termMonths: loan.termMonths,
+    repayment: loan.repayment,
+    pricing: loan.pricing,
+    product: loan.product,
+    grade: loan.grade,
+    feeMinor: loan.feeMinor,
+    disbursedOn: loan.disbursedOn,
+    status: 'active',
+    outstandingPrincipalMinor: loan.principalMinor,
+    servicedThrough: state.servicedThrough,
+    daysPastDue: 0,
+    bucket: state.bucket,
+    nextDueDate: state.notes[0]!.installments[0]!.dueDate,
+    receiptId: loan.receiptId,
+    createdAt: loan.at,
+  });
+  const byId = new Map(state.notes.map((n) => [n.noteId, n]));
+  for (let i = 0; i < loan.notes.length; i += NOTE_CHUNK) {
+    await tx.insert(loanNotes).values(
+      loan.notes.slice(i, i + NOTE_CHUNK).map((n) => ({
+        id: n.id,
+        loanId: loan.id,
+        bidId: n.bidId,
+        lenderId: n.lenderId,
+        principalMinor: n.principalMinor,
+        rateBps: n.rateBps,
+        status: 'active' as const,
+        outstandingPrincipalMinor: n.principalMinor,
+        installments: byId.get(n.id)!.installments,
+        createdAt: loan.at,
+      })),
+    );
+  }
+  return state;
+}
+
+export interface LoadedLoan {
+  loan: LoanRow;
+  notes: NoteRow[];
+  state: LoanState;
+}
+
+/** Reassembles a loan's servicing state from its row and its notes (locking the loan row if asked). */
+export async function loadLoan(q: Queryable, loanId: string, forUpdate = false): Promise<LoadedLoan | undefined> {
+  const base = q.select().from(loans).where(eq(loans.id, loanId));
+  const [loan] = forUpdate ? await base.for('update') : await base;
+  if (!loan) return undefined;
+  const notes = await q.select().from(loanNotes).where(eq(loanNotes.loanId, loanId)).orderBy(asc(loanNotes.id));
+  return { loan, notes, state: stateOf(loan, notes) };
+}
+
+export function stateOf(loan: LoanRow, notes: NoteRow[]): LoanState {
+  return {
+    disbursedOn: loan.disbursedOn,
+    termMonths: loan.termMonths,
+    repayment: loan.repayment,
+    status: loan.status,
+    notes: notes.map((n): NoteState => ({ noteId: n.id, principalMinor: n.principalMinor, rateBps: n.rateBps, status: n.status, installments: n.installments as Installment[] })),
+    servicedThrough: loan.servicedThrough,
+    daysPastDue: loan.daysPastDue,
+    bucket: loan.bucket as LoanState['bucket'],
+    defaultedOn: loan.defaultedOn,
+  };
+}
+
+export async function notesOfLoans(q: Queryable, loanIds: string[]): Promise<NoteRow[]> {
+  if (loanIds.length === 0) return [];
+  return q.select().from(loanNotes).where(inArray(loanNotes.loanId, loanIds));
+}
+
+/** Outstanding principal of a note in the state. */
+export function noteOutstanding(note: NoteState): number {
+  return outstandingPrincipalFrom(note, 0);
+}
+
+export function assertSameNotes(state: LoanState, notes: NoteRow[]): void {
+  assert(state.notes.length === notes.length, 'loan state and note rows differ');
+}

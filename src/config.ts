@@ -46,6 +46,8 @@ export interface Config {
   registerRatePerMin: number;
   /** First retry delay of a webhook; later ones double (16 attempts reach about a day). */
   webhookBackoffMs: number;
+  /** A WebSocket client with more unsent bytes than this is disconnected (4009). */
+  wsMaxBufferedBytes: number;
 }
 
 export class ConfigError extends Error {
@@ -163,5 +165,6 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     loginRatePerMin: intVar(env, 'LENDBOOK_LOGIN_RATE_PER_MIN', 10, 1, 1_000_000),
     registerRatePerMin: intVar(env, 'LENDBOOK_REGISTER_RATE_PER_MIN', 30, 1, 1_000_000),
     webhookBackoffMs: intVar(env, 'LENDBOOK_WEBHOOK_BACKOFF_MS', 1500, 10, 3_600_000),
+    wsMaxBufferedBytes: intVar(env, 'LENDBOOK_WS_MAX_BUFFERED_BYTES', 1024 * 1024, 16 * 1024, 1024 * 1024 * 1024),
   };
 }

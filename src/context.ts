@@ -73,6 +73,9 @@ export async function createContext(config: Config, log: FastifyBaseLogger, over
         // BullMQ workers block on Redis and must never give up a command.
         maxRetriesPerRequest: forWorker ? null : 3,
         enableReadyCheck: true,
+        // Back off when Redis drops us (restart, failover) instead of hammering it; what a subscriber
+        // misses meanwhile is read back from the outbox.
+        retryStrategy: (times: number) => Math.min(200 * times, 2000),
       });
       conn.on('error', (err) => log.warn({ err: err.message, purpose }, 'redis connection error'));
       redisConnections.add(conn);

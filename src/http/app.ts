@@ -3,6 +3,7 @@ import { existsSync } from 'node:fs';
 import fastifyCookie from '@fastify/cookie';
 import fastifyRateLimit from '@fastify/rate-limit';
 import fastifyStatic from '@fastify/static';
+import fastifyWebsocket from '@fastify/websocket';
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
@@ -24,6 +25,8 @@ import { partnerRoutes } from './routes/partner.js';
 import { ratingRoutes } from './routes/rating.js';
 import { marketRoutes } from './routes/market.js';
 import { loanRoutes } from './routes/loans.js';
+import { wsRoutes } from './routes/ws.js';
+import { Hub } from '../realtime/hub.js';
 import { jobHandlers } from '../jobs/handlers.js';
 import { SWEEP_JOB } from '../services/clearing.js';
 import { ensureAdmin } from '../services/identity.js';
@@ -73,6 +76,7 @@ export async function build(config: Config, options: BuildOptions = {}): Promise
   app.decorate('ctx', ctx);
   const metrics = createMetrics(ctx.queue);
   app.decorate('metrics', metrics);
+  app.decorate('hub', new Hub({ ctx, metrics, maxBufferedBytes: config.wsMaxBufferedBytes }));
   app.addHook('onClose', async () => {
     await ctx.close();
   });
@@ -113,6 +117,7 @@ export async function build(config: Config, options: BuildOptions = {}): Promise
   });
   await app.register(fastifySwaggerUi, { routePrefix: '/docs' });
 
+  await app.register(fastifyWebsocket, { options: { maxPayload: 16 * 1024 } });
   await app.register(opsRoutes);
   // Hooks run in registration order: who is calling, then signed calls, then idempotency (needs both).
   await app.register(authPlugin);
@@ -127,6 +132,7 @@ export async function build(config: Config, options: BuildOptions = {}): Promise
       await api.register(ratingRoutes);
       await api.register(marketRoutes);
       await api.register(loanRoutes);
+      await api.register(wsRoutes);
     },
     { prefix: '/api/v1' },
   );

@@ -26,10 +26,13 @@ export class EventStream {
   private lastSeq = 0;
   private readonly buffered = new Map<number, BusEnvelope>();
   private readonly listeners = new Set<StreamListener>();
+  private readonly resetListeners = new Set<() => void>();
   private unsubscribe: (() => void) | undefined;
   private timer: NodeJS.Timeout | undefined;
   private filling: Promise<void> | undefined;
   private lastArrivalMs = 0;
+  /** How envelopes reached this node: over the bus, or read back from the outbox to fill a gap. */
+  readonly stats = { fromBus: 0, fromDatabase: 0 };
 
   constructor(private readonly opts: EventStreamOptions) {}
 
@@ -57,13 +60,23 @@ export class EventStream {
     return () => this.listeners.delete(listener);
   }
 
+  /** Called when rows this node missed were already cleaned up: subscribers must resynchronise. */
+  onReset(listener: () => void): () => void {
+    this.resetListeners.add(listener);
+    return () => this.resetListeners.delete(listener);
+  }
+
   get position(): number {
     return this.lastSeq;
   }
 
   private receive(envelopes: BusEnvelope[]): void {
     this.lastArrivalMs = Date.now();
-    for (const e of envelopes) if (e.dispatchSeq > this.lastSeq) this.buffered.set(e.dispatchSeq, e);
+    for (const e of envelopes) {
+      if (e.dispatchSeq <= this.lastSeq || this.buffered.has(e.dispatchSeq)) continue;
+      this.buffered.set(e.dispatchSeq, e);
+      this.stats.fromBus++;
+    }
     this.drain();
     if (this.buffered.size > 0) void this.fillGap();
   }
@@ -104,8 +117,14 @@ export class EventStream {
             // The rows we missed were already cleaned up: skip ahead and let subscribers resynchronise.
             this.lastSeq = Number(missing[0]!.dispatch_seq) - 1;
             this.opts.onReset?.();
+            for (const l of this.resetListeners) l();
           }
-          for (const r of missing) this.buffered.set(Number(r.dispatch_seq), { dispatchSeq: Number(r.dispatch_seq), messages: r.messages });
+          for (const r of missing) {
+            const seq = Number(r.dispatch_seq);
+            if (seq <= this.lastSeq || this.buffered.has(seq)) continue;
+            this.buffered.set(seq, { dispatchSeq: seq, messages: r.messages });
+            this.stats.fromDatabase++;
+          }
           this.drain();
         }
       } catch (err) {

@@ -78,6 +78,7 @@ const CASES: Record<string, RouteCase> = {
   'GET /api/v1/loans/:id': { path: (f) => `/api/v1/loans/${f.loanA}`, allowed: ['borrower', 'lender'], ownedBy: 'borrowerA' },
   'GET /api/v1/me/loans': { path: () => '/api/v1/me/loans', allowed: ['borrower'] },
   'GET /api/v1/me/notes': { path: () => '/api/v1/me/notes', allowed: ['lender'] },
+  'GET /api/v1/ws': { path: () => '/api/v1/ws', allowed: ROLES },
   'GET /api/v1/admin/settings': { path: () => '/api/v1/admin/settings', allowed: ['operator'] },
   'PUT /api/v1/admin/settings': { path: () => '/api/v1/admin/settings', body: () => ({ minBidMinor: null }), allowed: ['operator'] },
   'POST /api/v1/admin/clock': { path: () => '/api/v1/admin/clock', body: () => ({ advanceMs: 1 }), allowed: ['operator'] },

@@ -1,0 +1,69 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { Type } from 'typebox';
+import { AppError } from '../../domain/errors.js';
+import type { Hub } from '../../realtime/hub.js';
+import { Strict } from '../schemas.js';
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    hub: Hub;
+  }
+  interface FastifyRequest {
+    wsToken: string | null;
+  }
+}
+
+/** Origins a browser may open a socket from: the app's own, and the configured allow-list. */
+export function originAllowed(app: FastifyInstance, origin: string | undefined): boolean {
+  if (origin === undefined) return true; // not a browser: scripts and servers send no Origin
+  const own = new URL(app.ctx.config.publicUrl).origin;
+  return origin === own || app.ctx.config.wsAllowedOrigins.includes(origin);
+}
+
+/**
+ * GET /api/v1/ws: the live market (docs/realtime.md). Who calls is settled before the upgrade: a token
+ * in the query or the session cookie, checked like any request; a bad token or a foreign Origin gets an
+ * HTTP error instead of a socket.
+ */
+export async function wsRoutes(app: FastifyInstance): Promise<void> {
+  const hub = app.hub;
+  app.decorateRequest('wsToken', null);
+  app.addHook('onReady', async () => hub.start());
+  app.addHook('preClose', async () => hub.stop());
+  app.ctx.stream.onReset(() => hub.resyncAll());
+  app.ctx.stream.on((msg) => {
+    if (msg.channel === 'system' && msg.type === 'users.changed') {
+      void hub.revalidate((token) => app.authenticateToken(token, 'bearer')).catch((err: unknown) => app.log.warn({ err }, 'socket revalidation failed'));
+    }
+  });
+
+  app.get(
+    '/ws',
+    {
+      websocket: true,
+      config: { access: 'public' },
+      schema: {
+        tags: ['realtime'],
+        summary: 'The live market over WebSocket (docs/realtime.md): snapshots, sequenced events, bids',
+        querystring: Strict({ token: Type.Optional(Type.String({ maxLength: 200 })), key: Type.Optional(Type.String({ maxLength: 100 })) }),
+      },
+      preHandler: async (request: FastifyRequest, reply: FastifyReply) => {
+        const origin = request.headers.origin;
+        if (!originAllowed(app, origin)) throw new AppError('ORIGIN_NOT_ALLOWED', `origin ${origin} may not open a socket`);
+        const { token } = request.query as { token?: string };
+        if (token !== undefined) {
+          const user = await app.authenticateToken(token, 'bearer');
+          if (!user) throw new AppError('UNAUTHENTICATED', 'the token is invalid, expired or revoked');
+          request.user = user;
+          request.wsToken = token;
+        } else if (request.user) {
+          request.wsToken = request.cookies?.lb_session ?? null;
+        }
+        void reply;
+      },
+    },
+    (socket, request) => {
+      hub.attach(socket, request.user, request.wsToken);
+    },
+  );
+}

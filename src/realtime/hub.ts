@@ -1,0 +1,396 @@
+import type { WebSocket } from 'ws';
+import type { AppContext } from '../context.js';
+import type { OutboxMessage } from '../db/schema/index.js';
+import { AppError, type ErrorCode } from '../domain/errors.js';
+import type { AuthUser } from '../http/plugins/auth.js';
+import type { Metrics } from '../http/metrics.js';
+import { findBadNumber } from '../http/json.js';
+import { amendBid, placeBid } from '../services/bidding.js';
+import { listListings, listingDetail } from '../services/listings.js';
+import { walletOf } from '../services/wallet.js';
+import { CLOSE, parseClientMessage, type ClientMessage } from './protocol.js';
+import { withIdempotency } from '../services/idempotency.js';
+
+export interface HubOptions {
+  ctx: AppContext;
+  metrics: Metrics;
+  /** A socket whose unsent bytes pass this is cut off (4009): memory stays bounded. */
+  maxBufferedBytes?: number;
+  heartbeatMs?: number;
+  ratePerSec?: number;
+  burst?: number;
+}
+
+type Channel = string;
+
+interface Subscription {
+  channel: Channel;
+  state: 'loading' | 'live';
+  lastSeq: number;
+  /** Events that arrived while the snapshot was being read. */
+  pending: { seq: number; frame: string; event: string; data: unknown }[];
+}
+
+export interface Connection {
+  id: number;
+  socket: WebSocket;
+  user: AuthUser | null;
+  token: string | null;
+  subs: Map<Channel, Subscription>;
+  tokens: number;
+  refilledAtMs: number;
+  dropped: number;
+  alive: boolean;
+}
+
+const MAX_SUBSCRIPTIONS = 200;
+
+/**
+ * The WebSocket side of every node: connections, their subscriptions, and the fan-out of events that the
+ * event stream delivers in dispatch order. Each event is serialised once per channel and the same frame
+ * goes to every subscriber; a subscriber that falls behind is cut off rather than buffered without limit.
+ */
+export class Hub {
+  private nextId = 1;
+  private readonly connections = new Set<Connection>();
+  private readonly listingSubs = new Map<string, Set<Connection>>();
+  private readonly marketSubs = new Set<Connection>();
+  private readonly userSubs = new Map<string, Set<Connection>>();
+  /** This node's numbering of the `listings` channel: one counter, so one frame for every watcher. */
+  private marketSeq = 0;
+  private heartbeat: NodeJS.Timeout | undefined;
+  private readonly maxBuffered: number;
+  private readonly ratePerSec: number;
+  private readonly burst: number;
+  private unsubscribeStream: (() => void) | undefined;
+
+  constructor(private readonly opts: HubOptions) {
+    this.maxBuffered = opts.maxBufferedBytes ?? 1024 * 1024;
+    this.ratePerSec = opts.ratePerSec ?? 20;
+    this.burst = opts.burst ?? 40;
+  }
+
+  start(): void {
+    this.unsubscribeStream = this.opts.ctx.stream.on((msg) => this.deliver(msg));
+    const interval = this.opts.heartbeatMs ?? 15_000;
+    this.heartbeat = setInterval(() => this.beat(), interval);
+    this.heartbeat.unref?.();
+  }
+
+  /** Closes every socket with 1001 (shutdown). */
+  stop(): void {
+    this.unsubscribeStream?.();
+    if (this.heartbeat) clearInterval(this.heartbeat);
+    for (const c of this.connections) c.socket.close(CLOSE.goingAway, 'server shutting down');
+  }
+
+  get size(): number {
+    return this.connections.size;
+  }
+
+  /** Must be called synchronously when the socket opens: messages may arrive at once. */
+  attach(socket: WebSocket, user: AuthUser | null, token: string | null): Connection {
+    const conn: Connection = { id: this.nextId++, socket, user, token, subs: new Map(), tokens: this.burst, refilledAtMs: Date.now(), dropped: 0, alive: true };
+    this.connections.add(conn);
+    this.opts.metrics.wsConnections.inc();
+    socket.on('message', (raw: Buffer, isBinary: boolean) => {
+      void this.onMessage(conn, isBinary ? '' : raw.toString('utf8'));
+    });
+    socket.on('pong', () => {
+      conn.alive = true;
+    });
+    socket.on('close', () => this.detach(conn));
+    socket.on('error', () => this.detach(conn));
+    return conn;
+  }
+
+  private detach(conn: Connection): void {
+    if (!this.connections.delete(conn)) return;
+    this.opts.metrics.wsConnections.dec();
+    for (const channel of conn.subs.keys()) this.removeSub(conn, channel);
+  }
+
+  /** A session that was revoked or changed: its sockets are re-checked and closed if no longer valid. */
+  async revalidate(authenticate: (token: string) => Promise<AuthUser | null>): Promise<void> {
+    for (const conn of this.connections) {
+      if (!conn.token) continue;
+      const user = await authenticate(conn.token);
+      if (!user) conn.socket.close(CLOSE.unauthorized, 'session revoked');
+      else conn.user = user;
+    }
+  }
+
+  private beat(): void {
+    for (const conn of this.connections) {
+      if (!conn.alive) {
+        conn.socket.terminate();
+        this.detach(conn);
+        continue;
+      }
+      conn.alive = false;
+      try {
+        conn.socket.ping();
+      } catch {
+        this.detach(conn);
+      }
+    }
+  }
+
+  // ---- sending ----
+
+  private send(conn: Connection, frame: string | Buffer): void {
+    if (conn.socket.readyState !== conn.socket.OPEN) return;
+    if (conn.socket.bufferedAmount > this.maxBuffered) {
+      // A reader this far behind will never catch up; keeping its backlog would grow without limit.
+      conn.socket.close(CLOSE.slowReader, 'too slow a reader');
+      conn.socket.terminate();
+      this.detach(conn);
+      return;
+    }
+    conn.socket.send(frame);
+    this.opts.metrics.wsMessagesSent.inc();
+  }
+
+  private sendJson(conn: Connection, message: Record<string, unknown>): void {
+    this.send(conn, JSON.stringify(message));
+  }
+
+  private error(conn: Connection, code: ErrorCode, detail: string, extra: Record<string, unknown> = {}): void {
+    this.sendJson(conn, { type: 'error', ...extra, code, detail });
+  }
+
+  // ---- receiving ----
+
+  private allow(conn: Connection): boolean {
+    const now = Date.now();
+    conn.tokens = Math.min(this.burst, conn.tokens + ((now - conn.refilledAtMs) / 1000) * this.ratePerSec);
+    conn.refilledAtMs = now;
+    if (conn.tokens >= 1) {
+      conn.tokens -= 1;
+      conn.dropped = 0;
+      return true;
+    }
+    conn.dropped++;
+    return false;
+  }
+
+  private async onMessage(conn: Connection, raw: string): Promise<void> {
+    if (!this.allow(conn)) {
+      if (conn.dropped > 5 * this.burst) {
+        conn.socket.close(CLOSE.flood, 'message flood');
+        return;
+      }
+      if (conn.dropped === 1) this.error(conn, 'RATE_LIMITED', `at most ${this.ratePerSec} messages per second`);
+      return;
+    }
+    const bad = findBadNumber(raw);
+    const parsed = bad ? { error: `${bad.path} must be an integer` } : parseClientMessage(raw);
+    if ('error' in parsed) {
+      this.error(conn, 'WS_MESSAGE_INVALID', parsed.error, refOf(raw));
+      return;
+    }
+    try {
+      await this.handle(conn, parsed);
+    } catch (err) {
+      const ref = 'ref' in parsed ? { ref: parsed.ref } : {};
+      if (err instanceof AppError) this.error(conn, err.code, err.message, ref);
+      else {
+        this.opts.ctx.log.error({ err }, 'websocket request failed');
+        this.error(conn, 'INTERNAL', 'internal error', ref);
+      }
+    }
+  }
+
+  private async handle(conn: Connection, msg: ClientMessage): Promise<void> {
+    switch (msg.op) {
+      case 'ping':
+        this.sendJson(conn, { type: 'pong' });
+        return;
+      case 'subscribe':
+        await this.subscribe(conn, msg.channel);
+        return;
+      case 'unsubscribe':
+        this.removeSub(conn, msg.channel);
+        return;
+      case 'bid':
+      case 'amend':
+        await this.request(conn, msg);
+        return;
+    }
+  }
+
+  private async request(conn: Connection, msg: Extract<ClientMessage, { op: 'bid' | 'amend' }>): Promise<void> {
+    const user = conn.user;
+    if (!user) {
+      this.error(conn, 'WS_CHANNEL_FORBIDDEN', 'log in to bid', { ref: msg.ref });
+      return;
+    }
+    if (user.role !== 'lender') {
+      this.error(conn, 'FORBIDDEN', 'only lenders bid', { ref: msg.ref });
+      return;
+    }
+    const ctx = this.opts.ctx;
+    // Same user and ref: the same answer, however often the request is re-sent.
+    const data = await withIdempotency(ctx, user.id, `ws:${msg.ref}`, JSON.stringify(msg), async () => {
+      if (msg.op === 'bid') {
+        return (await placeBid(ctx, msg.listingId, { lenderId: user.id, amountMinor: msg.amountMinor, rateBps: msg.rateBps, clientRef: `ws:${msg.ref}` })).bid;
+      }
+      return amendBid(ctx, user.id, msg.bidId, msg.rateBps);
+    });
+    this.sendJson(conn, { type: 'ack', ref: msg.ref, data });
+  }
+
+  // ---- subscriptions ----
+
+  private async subscribe(conn: Connection, channel: Channel): Promise<void> {
+    if (channel === 'me' && !conn.user) {
+      this.error(conn, 'WS_CHANNEL_FORBIDDEN', 'log in to subscribe to me', { channel });
+      return;
+    }
+    if (!conn.subs.has(channel) && conn.subs.size >= MAX_SUBSCRIPTIONS) {
+      this.error(conn, 'WS_MESSAGE_INVALID', `at most ${MAX_SUBSCRIPTIONS} subscriptions per socket`, { channel });
+      return;
+    }
+    this.removeSub(conn, channel);
+    const sub: Subscription = { channel, state: 'loading', lastSeq: 0, pending: [] };
+    conn.subs.set(channel, sub);
+    this.index(conn, channel).add(conn);
+    // Events arriving from now on are kept; those the snapshot already contains are skipped after it.
+    const seqAtStart = this.marketSeq;
+    let snapshot: { seq: number; data: unknown };
+    try {
+      snapshot = await this.snapshot(conn, channel, seqAtStart);
+    } catch (err) {
+      this.removeSub(conn, channel);
+      if (err instanceof AppError && err.code === 'NOT_FOUND') this.error(conn, 'WS_CHANNEL_UNKNOWN', `no channel ${channel}`, { channel });
+      else throw err;
+      return;
+    }
+    if (conn.subs.get(channel) !== sub) return; // unsubscribed or resubscribed meanwhile
+    sub.lastSeq = snapshot.seq;
+    sub.state = 'live';
+    this.sendJson(conn, { type: 'snapshot', channel, seq: snapshot.seq, data: snapshot.data });
+    const pending = sub.pending;
+    sub.pending = [];
+    for (const p of pending) {
+      if (channel === 'me') this.sendMe(conn, sub, p.event, p.data);
+      else this.offer(conn, sub, p.seq, p.frame);
+    }
+  }
+
+  private async snapshot(conn: Connection, channel: Channel, marketSeq: number): Promise<{ seq: number; data: unknown }> {
+    const ctx = this.opts.ctx;
+    if (channel === 'listings') {
+      const open = await listListings(ctx.db, { status: 'open', sort: 'endsAt', limit: 200 });
+      return { seq: marketSeq, data: { items: open.items } };
+    }
+    if (channel === 'me') {
+      const user = conn.user!;
+      const wallet = user.role === 'lender' || user.role === 'borrower' ? await walletOf(ctx.db, user.id) : null;
+      return { seq: 0, data: { wallet, user: { id: user.id, role: user.role, displayName: user.displayName } } };
+    }
+    const detail = await listingDetail(ctx.db, channel.slice('listing:'.length));
+    return { seq: detail.seq, data: detail };
+  }
+
+  private index(conn: Connection, channel: Channel): Set<Connection> {
+    if (channel === 'listings') return this.marketSubs;
+    if (channel === 'me') {
+      const key = conn.user!.id;
+      let set = this.userSubs.get(key);
+      if (!set) this.userSubs.set(key, (set = new Set()));
+      return set;
+    }
+    const key = channel.slice('listing:'.length);
+    let set = this.listingSubs.get(key);
+    if (!set) this.listingSubs.set(key, (set = new Set()));
+    return set;
+  }
+
+  private removeSub(conn: Connection, channel: Channel): void {
+    if (!conn.subs.delete(channel)) return;
+    if (channel === 'listings') this.marketSubs.delete(conn);
+    else if (channel === 'me') {
+      const set = this.userSubs.get(conn.user?.id ?? '');
+      set?.delete(conn);
+      if (set?.size === 0) this.userSubs.delete(conn.user!.id);
+    } else {
+      const key = channel.slice('listing:'.length);
+      const set = this.listingSubs.get(key);
+      set?.delete(conn);
+      if (set?.size === 0) this.listingSubs.delete(key);
+    }
+  }
+
+  /** Sends an event to one subscriber if it is the next one it expects. */
+  private offer(conn: Connection, sub: Subscription, seq: number, frame: string): void {
+    if (sub.state === 'loading') {
+      sub.pending.push({ seq, frame, event: '', data: null });
+      return;
+    }
+    if (seq <= sub.lastSeq) return; // already in its snapshot
+    if (seq !== sub.lastSeq + 1) {
+      // This node cannot fill the hole from here: give the subscriber a fresh snapshot instead.
+      void this.subscribe(conn, sub.channel).catch((err: unknown) => this.opts.ctx.log.warn({ err }, 'resubscribe failed'));
+      return;
+    }
+    sub.lastSeq = seq;
+    this.send(conn, frame);
+  }
+
+  // ---- fan-out ----
+
+  /** Routes one dispatched outbox message to its subscribers on this node. */
+  deliver(msg: OutboxMessage): void {
+    if (msg.channel.startsWith('listing:')) {
+      const subs = this.listingSubs.get(msg.channel.slice('listing:'.length));
+      if (!subs || msg.seq === undefined) return;
+      const frame = JSON.stringify({ type: 'event', channel: msg.channel, seq: msg.seq, event: msg.type, data: msg.data });
+      for (const conn of subs) {
+        const sub = conn.subs.get(msg.channel);
+        if (sub) this.offer(conn, sub, msg.seq, frame);
+      }
+      return;
+    }
+    if (msg.channel === 'listings') {
+      const seq = ++this.marketSeq;
+      if (this.marketSubs.size === 0) return;
+      const frame = JSON.stringify({ type: 'event', channel: 'listings', seq, event: msg.type, data: msg.data });
+      for (const conn of this.marketSubs) {
+        const sub = conn.subs.get('listings');
+        if (sub) this.offer(conn, sub, seq, frame);
+      }
+      return;
+    }
+    if (msg.channel.startsWith('user:')) {
+      const subs = this.userSubs.get(msg.channel.slice('user:'.length));
+      if (!subs) return;
+      for (const conn of subs) {
+        const sub = conn.subs.get('me');
+        if (!sub) continue;
+        if (sub.state === 'loading') sub.pending.push({ seq: 0, frame: '', event: msg.type, data: msg.data });
+        else this.sendMe(conn, sub, msg.type, msg.data);
+      }
+    }
+  }
+
+  /** `me` events are numbered per subscription: few sockets share one user. */
+  private sendMe(conn: Connection, sub: Subscription, event: string, data: unknown): void {
+    sub.lastSeq += 1;
+    this.sendJson(conn, { type: 'event', channel: 'me', seq: sub.lastSeq, event, data });
+  }
+
+  /** The event stream lost messages it cannot recover: every subscriber gets a fresh snapshot. */
+  resyncAll(): void {
+    for (const conn of this.connections) for (const channel of conn.subs.keys()) void this.subscribe(conn, channel).catch(() => {});
+  }
+}
+
+function refOf(raw: string): { ref?: string } {
+  try {
+    const v = JSON.parse(raw) as { ref?: unknown };
+    return typeof v?.ref === 'string' && v.ref.length <= 64 ? { ref: v.ref } : {};
+  } catch {
+    return {};
+  }
+}

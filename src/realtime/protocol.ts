@@ -1,0 +1,48 @@
+import { Type, type Static } from 'typebox';
+import { Compile } from 'typebox/compile';
+
+/** Client → server messages of docs/realtime.md, validated without coercion like every HTTP body. */
+const Ref = Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9_.:-]+$' });
+const Channel = Type.String({ minLength: 1, maxLength: 80, pattern: '^(listings|me|listing:lst_[0-9a-z]{10,40})$' });
+
+export const ClientMessage = Type.Union([
+  Type.Object({ op: Type.Literal('subscribe'), channel: Channel }, { additionalProperties: false }),
+  Type.Object({ op: Type.Literal('unsubscribe'), channel: Channel }, { additionalProperties: false }),
+  Type.Object(
+    {
+      op: Type.Literal('bid'),
+      ref: Ref,
+      listingId: Type.String({ pattern: '^lst_[0-9a-z]{10,40}$' }),
+      amountMinor: Type.Integer({ minimum: 1, maximum: 1_000_000_000_000 }),
+      rateBps: Type.Integer({ minimum: 1, maximum: 100_000 }),
+    },
+    { additionalProperties: false },
+  ),
+  Type.Object({ op: Type.Literal('amend'), ref: Ref, bidId: Type.String({ pattern: '^bid_[0-9a-z]{10,40}$' }), rateBps: Type.Integer({ minimum: 1, maximum: 100_000 }) }, { additionalProperties: false }),
+  Type.Object({ op: Type.Literal('ping') }, { additionalProperties: false }),
+]);
+export type ClientMessage = Static<typeof ClientMessage>;
+
+const validator = Compile(ClientMessage);
+
+export function parseClientMessage(raw: string): ClientMessage | { error: string } {
+  let value: unknown;
+  try {
+    value = JSON.parse(raw);
+  } catch {
+    return { error: 'not JSON' };
+  }
+  if (validator.Check(value)) return value;
+  const first = validator.Errors(value)[0];
+  return { error: first ? `${first.instancePath || '/'} ${first.message}` : 'not a client message' };
+}
+
+/** Close codes of docs/realtime.md. */
+export const CLOSE = {
+  goingAway: 1001,
+  tooBig: 1009,
+  unauthorized: 4001,
+  forbidden: 4003,
+  flood: 4008,
+  slowReader: 4009,
+} as const;

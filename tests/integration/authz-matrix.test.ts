@@ -74,6 +74,7 @@ const CASES: Record<string, RouteCase> = {
   'POST /api/v1/listings/:id/bids': { path: (f) => `/api/v1/listings/${f.listingA}/bids`, body: () => ({ amountMinor: 10_000, rateBps: 1 }), allowed: ['lender'] },
   'PATCH /api/v1/bids/:id': { path: (f) => `/api/v1/bids/${f.bidA}`, body: () => ({ rateBps: 100 }), allowed: ['lender'], ownedBy: 'lenderA' },
   'GET /api/v1/me/bids': { path: () => '/api/v1/me/bids', allowed: ['lender'] },
+  'GET /api/v1/me/collateral': { path: () => '/api/v1/me/collateral', allowed: ['borrower'] },
   'GET /api/v1/me/listings': { path: () => '/api/v1/me/listings', allowed: ['borrower'] },
   'GET /api/v1/loans/:id': { path: (f) => `/api/v1/loans/${f.loanA}`, allowed: ['borrower', 'lender'], ownedBy: 'borrowerA' },
   'GET /api/v1/me/loans': { path: () => '/api/v1/me/loans', allowed: ['borrower'] },

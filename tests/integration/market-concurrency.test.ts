@@ -142,6 +142,8 @@ describe('collateral', () => {
     const orders = Array.from({ length: 4 }, (_, i) => ({ orderId: `PLEDGE-${i}`, amountMinor: 1_000_000, status: 'shipped', placedAt: new Date(now - (i + 1) * 86_400_000).toISOString() }));
     const up = await partnerCall(a.app, partner, 'POST', `/api/v1/partner/merchants/${borrower.merchantRef}/orders`, { orders });
     expect(up.statusCode, up.body).toBe(200);
+    const offered = (await call(a.app, 'GET', '/api/v1/me/collateral', { token: borrower.token })).json();
+    expect(offered.orders.map((o: { orderId: string }) => o.orderId).sort()).toEqual(['PLEDGE-0', 'PLEDGE-1', 'PLEDGE-2', 'PLEDGE-3']);
     const body = { title: 'Order financing', purpose: 'Pay suppliers', amountMinor: 1_000_000, termMonths: 3, maxRateBps: 1500, repayment: 'interest_only', product: 'order', durationSec: 3600, collateral: { orderIds: ['PLEDGE-0', 'PLEDGE-1'] } };
     const results = await Promise.all(Array.from({ length: 5 }, () => call(a.app, 'POST', '/api/v1/listings', { token: borrower.token, body })));
     const created = results.filter((r) => r.statusCode === 201);
@@ -152,6 +154,8 @@ describe('collateral', () => {
       { order_id: 'PLEDGE-0', pledged_listing_id: created[0]!.json().id },
       { order_id: 'PLEDGE-1', pledged_listing_id: created[0]!.json().id },
     ]);
+    const left = (await call(a.app, 'GET', '/api/v1/me/collateral', { token: borrower.token })).json();
+    expect(left.orders.map((o: { orderId: string }) => o.orderId).sort()).toEqual(['PLEDGE-2', 'PLEDGE-3']);
     const detail = (await call(a.app, 'GET', `/api/v1/listings/${created[0]!.json().id}`)).json();
     expect(detail.collateral).toMatchObject({ kind: 'orders', valueMinor: 2_000_000 });
     // A refund of a pledged order is recorded and shown on the listing.

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { and, desc, eq, inArray, lt } from 'drizzle-orm';
+import { and, desc, eq, inArray, isNull, lt } from 'drizzle-orm';
 import { Type } from 'typebox';
-import { bids, listings } from '../../db/schema/index.js';
+import { bids, listings, warehouseReceipts } from '../../db/schema/index.js';
 import { computeBook } from '../../domain/auction/index.js';
 import { AppError } from '../../domain/errors.js';
 import { GRADES } from '../../domain/grades.js';
@@ -10,6 +10,8 @@ import { isoDateOfMs } from '../../domain/dates.js';
 import { amendBid, bidView, placeBid } from '../../services/bidding.js';
 import { activeBidOf, createListing, listListings, listingDetail, merchantName, listingSummary, withdraw } from '../../services/listings.js';
 import { requireUser } from '../plugins/auth.js';
+import { financeableOrders } from '../../services/merchants.js';
+import { creditOf } from '../../services/rating.js';
 import { AmountMinor, Id, IdempotencyHeaders, Pagination, Problem, QueryInt, RateBps, Strict, parseLimit } from '../schemas.js';
 
 const ListingId = Id('lst');
@@ -204,6 +206,32 @@ export const marketRoutes: FastifyPluginAsyncTypebox = async (app) => {
         for (const l of ls) books.set(l.id, computeBook(l, act.filter((b) => b.listingId === l.id).map(activeBidOf)));
       }
       return { items: page.map((b) => bidView(b, books.get(b.listingId))), nextCursor: found.length > limit ? (page[page.length - 1]?.id ?? null) : null };
+    },
+  );
+
+  app.get(
+    '/me/collateral',
+    {
+      config: { access: ['borrower'] },
+      schema: { tags: ['listings'], summary: 'Orders and warehouse receipts that could back a listing now (not pledged)' },
+    },
+    async (request) => {
+      const user = requireUser(request);
+      if (!user.merchantId) throw new AppError('MERCHANT_NOT_LINKED');
+      const settings = ctx.settings.get();
+      const orders = await financeableOrders(ctx.db, user.merchantId, ctx.clock.nowMs(), settings);
+      const receipts = await ctx.db
+        .select()
+        .from(warehouseReceipts)
+        .where(and(eq(warehouseReceipts.merchantId, user.merchantId), isNull(warehouseReceipts.pledgedListingId), isNull(warehouseReceipts.releasedAt)));
+      const credit = await creditOf(ctx.db, user.merchantId, settings);
+      return {
+        orders: orders.map((o) => ({ orderId: o.orderId, amountMinor: o.amountMinor, placedAt: o.placedAt, status: o.status })),
+        receipts: receipts.map((r) => ({ receiptId: r.receiptId, goods: r.goods, quantity: r.quantity, valueMinor: r.valueMinor })),
+        orderAdvancePct: credit ? (settings.orderAdvancePct[credit.grade] ?? null) : null,
+        warehouseLtvPct: settings.warehouseLtvPct,
+        currency: 'CNY',
+      };
     },
   );
 

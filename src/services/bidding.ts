@@ -6,11 +6,12 @@ import { amendBid as amendDecision, placeBid as placeDecision, type Book, type L
 import { AppError, type ErrorCode } from '../domain/errors.js';
 import { isGrade } from '../domain/grades.js';
 import { idFromSeed, newId } from '../ids.js';
-import { balances, hold, lockAccounts, voidHold, walletAccountId } from '../ledger/ledger.js';
+import { balances, lockAccounts, walletAccountId } from '../ledger/ledger.js';
+import { applyBatch, type KnownHold, type NewTransfer, type Resolution } from '../ledger/batch.js';
 import { clearLockedListing } from './clearing.js';
 import { activeBidOf, activeBids, closeJob, lockListing, marketUpdate, merchantName, type BidRow, type ListingRow } from './listings.js';
 import { writeOutbox } from './outbox.js';
-import { walletChanged } from './wallet.js';
+import { walletMessages } from './wallet.js';
 
 export type BidStatus = 'winning' | 'outbid' | 'filled' | 'released';
 
@@ -74,11 +75,14 @@ function notifyMessages(listingId: string, notify: readonly LenderNotification[]
 /**
  * Places bids on one listing in one transaction, in the order given (AUCTION.md §2–3): lock the listing,
  * then the bidders' wallets in id order; decide each bid with the pure core against the book as the
- * earlier ones left it; hold each accepted bid, release every bid it outbid, move the listing's seq and
- * end; write the events to the outbox. A rejected bid changes nothing; the others still go through.
+ * earlier ones left it; then write everything at once — the holds of the accepted bids and the releases
+ * of the bids they outbid in one set-based ledger batch, the bids in one insert, the listing once, the
+ * events in one outbox row. A rejected bid changes nothing; the others still go through. Callers send one
+ * bid or, under load, the bids that arrived together (group commit, see BidQueue).
  */
 export async function placeBids(ctx: AppContext, listingId: string, requests: readonly BidRequest[]): Promise<BidOutcome[]> {
   const nowMs = ctx.clock.nowMs();
+  const at = new Date(nowMs);
   const settings = ctx.settings.get();
   return ctx.transaction(async (tx) => {
     const listing = await lockListing(tx, listingId);
@@ -87,24 +91,22 @@ export async function placeBids(ctx: AppContext, listingId: string, requests: re
     await lockAccounts(tx, lenderIds.map(walletAccountId));
     const available = new Map([...(await balances(tx, lenderIds.map(walletAccountId))).values()].map((b) => [b.id, b.availableMinor]));
     const lenderRows = await tx.select().from(users).where(inArray(users.id, lenderIds));
+    const lenders = new Map(lenderRows.map((u) => [u.id, u]));
     // The borrower's representative, if verified: a lender account of the same person is self-dealing.
     const [borrower] = await tx.select({ idNumberHash: users.idNumberHash }).from(users).where(eq(users.id, listing.borrowerUserId));
-    const lenders = new Map(lenderRows.map((u) => [u.id, u]));
     const replays = await priorBids(tx, requests);
+    const existing = await activeBids(tx, listingId);
+    const holdsById = new Map<string, KnownHold>(existing.map((b) => [b.id, holdOf(b, listing.borrowerUserId)]));
+    let active = existing.map(activeBidOf);
     let state = listing;
-    let active = (await activeBids(tx, listingId)).map(activeBidOf);
-    const effects: Effects = { messages: [], jobs: [], walletsChanged: new Set() };
+    const pending = newPendingWrites();
     const outcomes: BidOutcome[] = [];
-    const created: BidRow[] = [];
     let cleared = false;
     for (const request of requests) {
       const prior = request.clientRef ? replays.get(`${request.lenderId}\n${request.clientRef}`) : undefined;
       if (prior) {
-        if (prior.listingId !== listingId || prior.requestedAmountMinor !== request.amountMinor) {
-          outcomes.push({ ok: false, code: 'IDEMPOTENCY_KEY_REUSED', detail: 'this request id was used for another bid' });
-        } else {
-          outcomes.push({ ok: true, bid: bidView(prior), replayed: true });
-        }
+        const same = prior.listingId === listingId && prior.requestedAmountMinor === request.amountMinor;
+        outcomes.push(same ? { ok: true, bid: bidView(prior), replayed: true } : { ok: false, code: 'IDEMPOTENCY_KEY_REUSED', detail: 'this request id was used for another bid' });
         continue;
       }
       const lender = lenders.get(request.lenderId);
@@ -112,8 +114,8 @@ export async function placeBids(ctx: AppContext, listingId: string, requests: re
         outcomes.push({ ok: false, code: 'FORBIDDEN', detail: 'only lenders bid' });
         continue;
       }
-      assertGrade(state.grade);
       const bidId = request.clientRef ? idFromSeed('bid', `bid:${request.lenderId}:${request.clientRef}`) : newId('bid', nowMs);
+      const wallet = walletAccountId(lender.id);
       const decision = placeDecision({
         listing: auctionListing(state),
         activeBids: active,
@@ -125,7 +127,7 @@ export async function placeBids(ctx: AppContext, listingId: string, requests: re
         },
         bid: { amountMinor: request.amountMinor, rateBps: request.rateBps },
         newBidId: bidId,
-        availableMinor: available.get(walletAccountId(lender.id)) ?? 0,
+        availableMinor: available.get(wallet) ?? 0,
         nowMs,
         settings,
       });
@@ -133,31 +135,36 @@ export async function placeBids(ctx: AppContext, listingId: string, requests: re
         outcomes.push({ ok: false, code: decision.code, detail: decision.detail });
         continue;
       }
-      const at = new Date(nowMs);
-      const holdId = `xfr_hold_${bidId}`;
-      await hold(tx, { id: holdId, debitAccountId: walletAccountId(lender.id), creditAccountId: walletAccountId(state.borrowerUserId), amountMinor: decision.holdMinor, kind: 'bid_hold', reference: bidId, at });
-      available.set(walletAccountId(lender.id), (available.get(walletAccountId(lender.id)) ?? 0) - decision.holdMinor);
-      const [row] = await tx
-        .insert(bids)
-        .values({
-          id: bidId,
-          listingId,
-          lenderId: lender.id,
-          amountMinor: decision.bid.amountMinor,
-          requestedAmountMinor: decision.requestedAmountMinor,
-          rateBps: decision.bid.rateBps,
-          priority: decision.bid.priority,
-          status: 'active',
-          holdId,
-          clientRef: request.clientRef,
-          createdAt: at,
-          updatedAt: at,
-        })
-        .returning();
-      created.push(row!);
-      await releaseOutbid(tx, decision.outbid.map((o) => o.bidId), at, effects, available);
-      effects.walletsChanged.add(lender.id);
-      effects.messages.push(...listingEventMessages(listingId, decision.events), ...notifyMessages(listingId, decision.notify));
+      const row: BidRow = {
+        id: bidId,
+        listingId,
+        lenderId: lender.id,
+        amountMinor: decision.bid.amountMinor,
+        requestedAmountMinor: decision.requestedAmountMinor,
+        rateBps: decision.bid.rateBps,
+        priority: decision.bid.priority,
+        status: 'active',
+        fillMinor: 0,
+        holdId: `xfr_hold_${bidId}`,
+        clientRef: request.clientRef,
+        createdAt: at,
+        updatedAt: at,
+      };
+      const hold = holdOf(row, state.borrowerUserId);
+      holdsById.set(bidId, hold);
+      pending.bids.push(row);
+      pending.holds.push({ ...hold, phase: 'pending' });
+      available.set(wallet, (available.get(wallet) ?? 0) - decision.holdMinor);
+      pending.wallets.add(lender.id);
+      for (const o of decision.outbid) {
+        const released = holdsById.get(o.bidId)!;
+        pending.releases.push({ id: `xfr_rel_${o.bidId}`, hold: released, phase: 'void', amountMinor: 0, kind: 'bid_release' });
+        pending.outbid.push(o.bidId);
+        const w = walletAccountId(o.lenderId);
+        if (available.has(w)) available.set(w, available.get(w)! + o.amountMinor);
+        pending.wallets.add(o.lenderId);
+      }
+      pending.messages.push(...listingEventMessages(listingId, decision.events), ...notifyMessages(listingId, decision.notify));
       const extended = decision.endsAtMs !== state.endsAt.getTime();
       state = {
         ...state,
@@ -169,33 +176,66 @@ export async function placeBids(ctx: AppContext, listingId: string, requests: re
         fundedPct: decision.book.fundedPct,
         bidCount: decision.book.bidCount,
       };
-      if (extended) effects.jobs.push(closeJob(state));
+      if (extended) pending.jobs.push(closeJob(state));
       active = decision.book.entries.map(({ id, lenderId, amountMinor, rateBps, priority }) => ({ id, lenderId, amountMinor, rateBps, priority }));
-      outcomes.push({ ok: true, bid: bidView(row!, decision.book), replayed: false });
+      outcomes.push({ ok: true, bid: bidView(row, decision.book), replayed: false });
       if (decision.closeNow) {
+        await flush(tx, state, pending, at);
+        await clearLockedListing(ctx, tx, state, nowMs, pending.messages);
         cleared = true;
-        await persistListing(tx, state);
-        await clearLockedListing(ctx, tx, state, nowMs, effects.messages);
         // The rest of the batch meets a cleared listing.
         state = (await lockListing(tx, listingId))!;
         active = [];
       }
     }
-    if (!cleared) await persistListing(tx, state);
-    if (created.length || cleared) {
-      const name = await merchantName(tx, state.merchantId);
-      effects.messages.push(marketUpdate(state, name, 'listing.updated'));
-    }
-    await writeOutbox(tx, { messages: effects.messages, jobs: effects.jobs });
-    for (const userId of effects.walletsChanged) await walletChanged(tx, userId, 'bid');
+    if (!cleared) await flush(tx, state, pending, at);
+    if (pending.created.length || cleared) pending.messages.push(marketUpdate(state, await merchantName(tx, state.merchantId), 'listing.updated'));
+    pending.messages.push(...(await walletMessages(tx, pending.wallets, 'bid')));
+    await writeOutbox(tx, { messages: pending.messages, jobs: pending.jobs });
     if (cleared) {
       // Bids of this batch were filled or released by the clearing: report their final state.
-      const finals = await tx.select().from(bids).where(inArray(bids.id, created.map((c) => c.id)));
+      const finals = await tx.select().from(bids).where(inArray(bids.id, pending.created));
       const byId = new Map(finals.map((b) => [b.id, b]));
       return outcomes.map((o) => (o.ok && !o.replayed && byId.has(o.bid.id) ? { ...o, bid: bidView(byId.get(o.bid.id)!) } : o));
     }
     return outcomes;
   });
+}
+
+interface PendingWrites {
+  bids: BidRow[];
+  holds: NewTransfer[];
+  releases: Resolution[];
+  outbid: string[];
+  /** Ids of the bids this command created (all flushes). */
+  created: string[];
+  wallets: Set<string>;
+  messages: OutboxMessage[];
+  jobs: OutboxJob[];
+}
+
+function newPendingWrites(): PendingWrites {
+  return { bids: [], holds: [], releases: [], outbid: [], created: [], wallets: new Set(), messages: [], jobs: [] };
+}
+
+/** A bid's hold: lender wallet → borrower wallet, pending, for the bid's amount. */
+function holdOf(b: Pick<BidRow, 'id' | 'holdId' | 'lenderId' | 'amountMinor'>, borrowerUserId: string): KnownHold {
+  return { id: b.holdId, debitAccountId: walletAccountId(b.lenderId), creditAccountId: walletAccountId(borrowerUserId), amountMinor: b.amountMinor, kind: 'bid_hold', reference: b.id };
+}
+
+/** Writes what the decisions so far produced, in a fixed handful of statements. */
+async function flush(tx: Tx, state: ListingRow, w: PendingWrites, at: Date): Promise<void> {
+  if (w.bids.length) await tx.insert(bids).values(w.bids);
+  // Lock the accounts the releases touch in id order before the batch moves any of them.
+  if (w.releases.length) await lockAccounts(tx, w.releases.map((r) => r.hold.debitAccountId));
+  await applyBatch(tx, w.holds, w.releases, at);
+  if (w.outbid.length) await tx.update(bids).set({ status: 'outbid', updatedAt: at }).where(inArray(bids.id, w.outbid));
+  await persistListing(tx, state);
+  w.created.push(...w.bids.map((b) => b.id));
+  w.bids = [];
+  w.holds = [];
+  w.releases = [];
+  w.outbid = [];
 }
 
 function assertGrade(grade: string): asserts grade is import('../domain/grades.js').Grade {
@@ -237,20 +277,6 @@ async function priorBids(q: Queryable, requests: readonly BidRequest[]): Promise
   return new Map(found.map((b) => [`${b.lenderId}\n${b.clientRef}`, b]));
 }
 
-/** An outbid bid leaves the book: its hold is released in the same transaction that outbid it. */
-async function releaseOutbid(tx: Tx, bidIds: readonly string[], at: Date, effects: Effects, available: Map<string, number>): Promise<void> {
-  if (bidIds.length === 0) return;
-  const outbid = await tx.select().from(bids).where(inArray(bids.id, [...bidIds]));
-  await lockAccounts(tx, outbid.map((b) => walletAccountId(b.lenderId)));
-  for (const b of outbid) {
-    await voidHold(tx, { id: `xfr_rel_${b.id}`, holdId: b.holdId, at, kind: 'bid_release' });
-    const w = walletAccountId(b.lenderId);
-    if (available.has(w)) available.set(w, available.get(w)! + b.amountMinor);
-    effects.walletsChanged.add(b.lenderId);
-  }
-  await tx.update(bids).set({ status: 'outbid', updatedAt: at }).where(inArray(bids.id, [...bidIds]));
-}
-
 /** Lowers a bid's rate (the only change a firm bid allows); it takes a new priority. */
 export async function amendBid(ctx: AppContext, lenderId: string, bidId: string, rateBps: number): Promise<BidView> {
   const nowMs = ctx.clock.nowMs();
@@ -265,7 +291,13 @@ export async function amendBid(ctx: AppContext, lenderId: string, bidId: string,
     const at = new Date(nowMs);
     const effects: Effects = { messages: [], jobs: [], walletsChanged: new Set() };
     const [updated] = await tx.update(bids).set({ rateBps: decision.bid.rateBps, priority: decision.bid.priority, updatedAt: at }).where(eq(bids.id, bidId)).returning();
-    await releaseOutbid(tx, decision.outbid.map((o) => o.bidId), at, effects, new Map());
+    if (decision.outbid.length) {
+      const outbid = await tx.select().from(bids).where(inArray(bids.id, decision.outbid.map((o) => o.bidId)));
+      await lockAccounts(tx, outbid.map((b) => walletAccountId(b.lenderId)));
+      await applyBatch(tx, [], outbid.map((b) => ({ id: `xfr_rel_${b.id}`, hold: holdOf(b, listing!.borrowerUserId), phase: 'void' as const, amountMinor: 0, kind: 'bid_release' })), at);
+      await tx.update(bids).set({ status: 'outbid', updatedAt: at }).where(inArray(bids.id, outbid.map((b) => b.id)));
+      for (const b of outbid) effects.walletsChanged.add(b.lenderId);
+    }
     effects.messages.push(...listingEventMessages(owned.listingId, decision.events), ...notifyMessages(owned.listingId, decision.notify));
     const extended = decision.endsAtMs !== listing!.endsAt.getTime();
     const state: ListingRow = {
@@ -281,15 +313,79 @@ export async function amendBid(ctx: AppContext, lenderId: string, bidId: string,
     if (extended) effects.jobs.push(closeJob(state));
     await persistListing(tx, state);
     effects.messages.push(marketUpdate(state, await merchantName(tx, state.merchantId), 'listing.updated'));
-    await writeOutbox(tx, effects);
-    for (const userId of effects.walletsChanged) await walletChanged(tx, userId, 'bid');
+    effects.messages.push(...(await walletMessages(tx, effects.walletsChanged, 'bid')));
+    await writeOutbox(tx, { messages: effects.messages, jobs: effects.jobs });
     return bidView(updated!, decision.book);
   });
 }
 
-/** Places one bid and throws its rejection: the HTTP and WebSocket paths share this. */
+/**
+ * Group commit per listing: bids for one listing that arrive while a transaction on it is running wait
+ * and go into the next transaction together, in arrival order. Each is still answered only after that
+ * transaction commits. A hot listing then costs one transaction per batch instead of one per bid, while
+ * a quiet one runs each bid at once.
+ */
+export class BidQueue {
+  private readonly queues = new Map<string, { items: QueuedBid[]; running: boolean }>();
+
+  constructor(
+    private readonly ctx: AppContext,
+    private readonly maxBatch = 200,
+  ) {}
+
+  submit(listingId: string, request: BidRequest): Promise<BidOutcome> {
+    return new Promise((resolve, reject) => {
+      let q = this.queues.get(listingId);
+      if (!q) this.queues.set(listingId, (q = { items: [], running: false }));
+      q.items.push({ request, resolve, reject });
+      if (!q.running) void this.drain(listingId, q);
+    });
+  }
+
+  private async drain(listingId: string, q: { items: QueuedBid[]; running: boolean }): Promise<void> {
+    q.running = true;
+    try {
+      while (q.items.length) {
+        const batch = q.items.splice(0, this.maxBatch);
+        try {
+          const outcomes = await placeBids(this.ctx, listingId, batch.map((b) => b.request));
+          batch.forEach((b, i) => b.resolve(outcomes[i]!));
+        } catch (err) {
+          if (batch.length === 1) {
+            batch[0]!.reject(err);
+            continue;
+          }
+          // Something in the batch failed the whole transaction: run them one by one, so only the bid
+          // at fault fails.
+          for (const b of batch) {
+            try {
+              b.resolve((await placeBids(this.ctx, listingId, [b.request]))[0]!);
+            } catch (e) {
+              b.reject(e);
+            }
+          }
+        }
+      }
+    } finally {
+      q.running = false;
+      this.queues.delete(listingId);
+    }
+  }
+}
+
+interface QueuedBid {
+  request: BidRequest;
+  resolve: (outcome: BidOutcome) => void;
+  reject: (err: unknown) => void;
+}
+
+const queues = new WeakMap<AppContext, BidQueue>();
+
+/** Places one bid (through its listing's queue) and throws its rejection: HTTP and WebSocket share this. */
 export async function placeBid(ctx: AppContext, listingId: string, request: BidRequest): Promise<{ bid: BidView; replayed: boolean }> {
-  const [outcome] = await placeBids(ctx, listingId, [request]);
-  if (!outcome!.ok) throw new AppError(outcome!.code, outcome!.detail);
-  return { bid: outcome!.bid, replayed: outcome!.replayed };
+  let queue = queues.get(ctx);
+  if (!queue) queues.set(ctx, (queue = new BidQueue(ctx)));
+  const outcome = await queue.submit(listingId, request);
+  if (!outcome.ok) throw new AppError(outcome.code, outcome.detail);
+  return { bid: outcome.bid, replayed: outcome.replayed };
 }

@@ -6,11 +6,12 @@ import { clearListing, type ClearedOutcome } from '../domain/auction/index.js';
 import { isoDateOfMs } from '../domain/dates.js';
 import type { RepaymentKind } from '../domain/servicing/index.js';
 import { newId } from '../ids.js';
-import { PLATFORM_FEES_ACCOUNT, lockAccounts, post, transfer, voidHold, walletAccountId } from '../ledger/ledger.js';
+import { PLATFORM_FEES_ACCOUNT, lockAccounts, transfer, walletAccountId } from '../ledger/ledger.js';
+import { applyBatch, type KnownHold } from '../ledger/batch.js';
 import { activeBidOf, activeBids, lockListing, marketUpdate, merchantName, releaseCollateral, type BidRow, type ListingRow } from './listings.js';
 import { insertLoan } from './loans.js';
 import { writeOutbox } from './outbox.js';
-import { walletChanged } from './wallet.js';
+import { walletMessages } from './wallet.js';
 import { queueWebhook } from './webhooks.js';
 
 export const SWEEP_JOB = 'listing.sweep';
@@ -50,13 +51,13 @@ export async function clearLockedListing(ctx: AppContext, tx: Tx, listing: Listi
   const [merchant] = await tx.select({ partnerId: merchants.partnerId, ref: merchants.ref }).from(merchants).where(eq(merchants.id, listing.merchantId));
   for (const e of result.events) messages.push({ channel: `listing:${listing.id}`, type: e.type, seq: e.seq, data: e.data });
   if (result.outcome === 'failed') {
-    for (const b of rowsActive) await voidHold(tx, { id: `xfr_rel_${b.id}`, holdId: b.holdId, at, kind: 'bid_release' });
+    await applyBatch(tx, [], rowsActive.map((b) => ({ id: `xfr_rel_${b.id}`, hold: bidHold(b, listing.borrowerUserId), phase: 'void' as const, amountMinor: 0, kind: 'bid_release' })), at);
     if (rowsActive.length) await tx.update(bids).set({ status: 'released', updatedAt: at }).where(inArray(bids.id, rowsActive.map((b) => b.id)));
     await tx.update(listings).set({ status: 'failed', seq: result.seq, closedAt: at }).where(eq(listings.id, listing.id));
     await releaseCollateral(tx, listing.id);
     for (const b of rowsActive) messages.push({ channel: `user:${b.lenderId}`, type: 'bid.released', data: { listingId: listing.id, bidId: b.id, releasedMinor: b.amountMinor, reason: 'listing.failed' } });
     messages.push({ channel: `user:${listing.borrowerUserId}`, type: 'listing.failed', data: { listingId: listing.id, coverageMinor: result.coverageMinor, requiredMinor: result.requiredMinor } });
-    for (const lenderId of new Set(rowsActive.map((b) => b.lenderId))) await walletChanged(tx, lenderId, 'bid.released');
+    messages.push(...(await walletMessages(tx, rowsActive.map((b) => b.lenderId), 'bid.released')));
     if (merchant) await queueWebhook(ctx, tx, merchant.partnerId, 'listing.failed', { merchantRef: merchant.ref, listingId: listing.id, coverageMinor: result.coverageMinor, requiredMinor: result.requiredMinor });
     return 'failed';
   }
@@ -74,12 +75,20 @@ async function disburse(
   messages: OutboxMessage[],
   merchant: { partnerId: string; ref: string } | undefined,
 ): Promise<void> {
-  for (const p of result.postings) {
-    const bid = byId.get(p.bidId)!;
-    if (p.postMinor > 0) await post(tx, { id: `xfr_fill_${bid.id}`, holdId: bid.holdId, amountMinor: p.postMinor, at, kind: 'bid_fill' });
-    else await voidHold(tx, { id: `xfr_rel_${bid.id}`, holdId: bid.holdId, at, kind: 'bid_release' });
-  }
+  // Every winning hold posted for its fill (the rest released), in one set-based ledger batch.
+  await applyBatch(
+    tx,
+    [],
+    result.postings.map((p) => {
+      const bid = byId.get(p.bidId)!;
+      return p.postMinor > 0
+        ? { id: `xfr_fill_${bid.id}`, hold: bidHold(bid, listing.borrowerUserId), phase: 'post' as const, amountMinor: p.postMinor, kind: 'bid_fill' }
+        : { id: `xfr_rel_${bid.id}`, hold: bidHold(bid, listing.borrowerUserId), phase: 'void' as const, amountMinor: 0, kind: 'bid_release' };
+    }),
+    at,
+  );
   if (result.feeMinor > 0) {
+    // The fee comes out of the disbursement, after the fills have reached the borrower's wallet.
     await transfer(tx, { id: `xfr_fee_${listing.id}`, debitAccountId: walletAccountId(listing.borrowerUserId), creditAccountId: PLATFORM_FEES_ACCOUNT, amountMinor: result.feeMinor, kind: 'platform_fee', reference: listing.id, at });
   }
   const fills = new Map(result.postings.map((p) => [p.bidId, p.postMinor]));
@@ -118,11 +127,9 @@ async function disburse(
     type: 'loan.disbursed',
     data: { loanId, listingId: listing.id, principalMinor: result.principalMinor, feeMinor: result.feeMinor, disbursementMinor: result.disbursementMinor, rateBps: result.borrowerRateBps },
   });
-  for (const lenderId of new Set(result.postings.map((p) => p.lenderId))) {
-    messages.push({ channel: `user:${lenderId}`, type: 'loan.disbursed', data: { loanId, listingId: listing.id } });
-    await walletChanged(tx, lenderId, 'listing.cleared');
-  }
-  await walletChanged(tx, listing.borrowerUserId, 'loan.disbursed');
+  const lenderIds = [...new Set(result.postings.map((p) => p.lenderId))];
+  for (const lenderId of lenderIds) messages.push({ channel: `user:${lenderId}`, type: 'loan.disbursed', data: { loanId, listingId: listing.id } });
+  messages.push(...(await walletMessages(tx, lenderIds, 'listing.cleared')), ...(await walletMessages(tx, [listing.borrowerUserId], 'loan.disbursed')));
   if (merchant) {
     await queueWebhook(ctx, tx, merchant.partnerId, 'listing.cleared', {
       merchantRef: merchant.ref,
@@ -134,6 +141,11 @@ async function disburse(
       disbursementMinor: result.disbursementMinor,
     });
   }
+}
+
+/** A bid's hold as the bid knows it: lender wallet → borrower wallet, pending, for its amount. */
+function bidHold(b: BidRow, borrowerUserId: string): KnownHold {
+  return { id: b.holdId, debitAccountId: walletAccountId(b.lenderId), creditAccountId: walletAccountId(borrowerUserId), amountMinor: b.amountMinor, kind: 'bid_hold', reference: b.id };
 }
 
 /**

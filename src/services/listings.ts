@@ -9,10 +9,11 @@ import { AppError } from '../domain/errors.js';
 import { checkCollateralMatchesProduct, validateOrderCollateral, validateReceiptCollateral, type ListingCollateral, type MerchantOrder } from '../domain/rating/index.js';
 import { previewSchedule, type RepaymentKind } from '../domain/servicing/index.js';
 import { idFromSeed, newId } from '../ids.js';
-import { lockAccounts, voidHold, walletAccountId } from '../ledger/ledger.js';
+import { lockAccounts, walletAccountId } from '../ledger/ledger.js';
+import { applyBatch } from '../ledger/batch.js';
 import { writeOutbox } from './outbox.js';
 import { creditOf } from './rating.js';
-import { walletChanged } from './wallet.js';
+import { walletMessages } from './wallet.js';
 
 export type ListingRow = typeof listings.$inferSelect;
 export type BidRow = typeof bids.$inferSelect;
@@ -235,7 +236,18 @@ export async function withdraw(ctx: AppContext, borrowerUserId: string, listingI
     const result = withdrawListing({ id: listing.id, status: listing.status, endsAtMs: listing.endsAt.getTime(), seq: listing.seq }, active.map(activeBidOf), nowMs);
     if (!result.ok) throw new AppError(result.code, result.detail);
     await lockAccounts(tx, [...active.map((b) => walletAccountId(b.lenderId)), walletAccountId(listing.borrowerUserId)]);
-    for (const b of active) await voidHold(tx, { id: `xfr_rel_${b.id}`, holdId: b.holdId, at, kind: 'bid_release' });
+    await applyBatch(
+      tx,
+      [],
+      active.map((b) => ({
+        id: `xfr_rel_${b.id}`,
+        hold: { id: b.holdId, debitAccountId: walletAccountId(b.lenderId), creditAccountId: walletAccountId(listing.borrowerUserId), amountMinor: b.amountMinor, kind: 'bid_hold', reference: b.id },
+        phase: 'void' as const,
+        amountMinor: 0,
+        kind: 'bid_release',
+      })),
+      at,
+    );
     if (active.length) await tx.update(bids).set({ status: 'released', updatedAt: at }).where(inArray(bids.id, active.map((b) => b.id)));
     const [row] = await tx
       .update(listings)
@@ -249,8 +261,8 @@ export async function withdraw(ctx: AppContext, borrowerUserId: string, listingI
       marketUpdate(row!, name, 'listing.updated'),
       ...active.map((b) => ({ channel: `user:${b.lenderId}`, type: 'bid.released', data: { listingId, bidId: b.id, releasedMinor: b.amountMinor, reason: 'withdrawn' } })),
     ];
+    messages.push(...(await walletMessages(tx, active.map((b) => b.lenderId), 'bid.released')));
     await writeOutbox(tx, { messages });
-    for (const lenderId of new Set(active.map((b) => b.lenderId))) await walletChanged(tx, lenderId, 'bid.released');
     return listingSummary(row!, name);
   });
 }

@@ -4,7 +4,8 @@ import { rows, type Queryable } from '../db/client.js';
 import { custodianInstructions, users } from '../db/schema/index.js';
 import { AppError } from '../domain/errors.js';
 import { idFromSeed, newId } from '../ids.js';
-import { CUSTODY_ACCOUNT, balance, hold, lockAccounts, post, transfer, voidHold, walletAccountId } from '../ledger/ledger.js';
+import { CUSTODY_ACCOUNT, balance, balances, hold, lockAccounts, post, transfer, voidHold, walletAccountId } from '../ledger/ledger.js';
+import type { OutboxMessage } from '../db/schema/index.js';
 import { writeOutbox } from './outbox.js';
 
 /** Largest single deposit or withdrawal: ¥10,000,000. */
@@ -36,8 +37,18 @@ export interface InstructionView {
 
 /** The `me` event every wallet change sends its owner. */
 export async function walletChanged(q: Queryable, userId: string, reason: string): Promise<void> {
-  const wallet = await walletOf(q, userId);
-  await writeOutbox(q, { messages: [{ channel: `user:${userId}`, type: 'wallet.changed', data: { reason, ...wallet } }] });
+  await writeOutbox(q, { messages: await walletMessages(q, [userId], reason) });
+}
+
+/** `wallet.changed` for many owners at once, their balances read in one query (batches, clearing). */
+export async function walletMessages(q: Queryable, userIds: Iterable<string>, reason: string): Promise<OutboxMessage[]> {
+  const ids = [...new Set(userIds)];
+  if (ids.length === 0) return [];
+  const found = await balances(q, ids.map(walletAccountId));
+  return ids.map((userId) => {
+    const b = found.get(walletAccountId(userId))!;
+    return { channel: `user:${userId}`, type: 'wallet.changed', data: { reason, availableMinor: b.availableMinor, heldMinor: b.heldMinor, currency: 'CNY' } };
+  });
 }
 
 async function instructionView(q: Queryable, row: InstructionRow): Promise<InstructionView> {

@@ -9,7 +9,7 @@ import { localQueue } from './jobs/local.js';
 import type { JobQueue } from './jobs/queue.js';
 import { localBus, redisBus, type EventBus } from './realtime/bus.js';
 import { EventStream } from './realtime/stream.js';
-import { OutboxDispatcher } from './services/outbox.js';
+import { OutboxDispatcher, channelsWritten } from './services/outbox.js';
 import { SettingsStore } from './services/settings.js';
 import { SecretBox } from './security/crypto.js';
 import { SessionCache } from './security/session-cache.js';
@@ -40,6 +40,8 @@ export interface AppContext {
   sessionCache: SessionCache<AuthUser>;
   /** Runs `fn` in one transaction and, after it commits, dispatches its outbox rows at once. */
   transaction<T>(fn: (tx: Tx) => Promise<T>): Promise<T>;
+  /** Called after each commit of this node with the channels it wrote events to (local caches). */
+  onCommitted(listener: (channels: ReadonlySet<string>) => void): void;
   /** Opens a Redis connection (production mode only). */
   redis(purpose: string, forWorker?: boolean): Redis;
   close(): Promise<void>;
@@ -108,6 +110,7 @@ export async function createContext(config: Config, log: FastifyBaseLogger, over
         );
       }
     });
+    const committedListeners: ((channels: ReadonlySet<string>) => void)[] = [];
     const dispatcher = new OutboxDispatcher({ db, bus, queue, onError: (err) => log.warn({ err }, 'outbox dispatch failed') });
 
     const ctx: AppContext = {
@@ -130,8 +133,14 @@ export async function createContext(config: Config, log: FastifyBaseLogger, over
         // running it again is safe.
         for (let attempt = 1; ; attempt++) {
           try {
-            const result = await db.transaction(fn);
+            let channels: Set<string> | undefined;
+            const result = await db.transaction(async (tx) => {
+              const r = await fn(tx);
+              channels = channelsWritten.get(tx);
+              return r;
+            });
             dispatcher.kick();
+            if (channels) for (const l of committedListeners) l(channels);
             return result;
           } catch (err) {
             const code = (err as { code?: string; cause?: { code?: string } }).code ?? (err as { cause?: { code?: string } }).cause?.code;
@@ -139,6 +148,9 @@ export async function createContext(config: Config, log: FastifyBaseLogger, over
             throw err;
           }
         }
+      },
+      onCommitted(listener) {
+        committedListeners.push(listener);
       },
       async close() {
         stream.stop();

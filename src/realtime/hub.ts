@@ -28,7 +28,7 @@ interface Subscription {
   state: 'loading' | 'live';
   lastSeq: number;
   /** Events that arrived while the snapshot was being read. */
-  pending: { seq: number; frame: string; event: string; data: unknown }[];
+  pending: { seq: number; item: string; frame: Buffer; event?: string; data?: unknown }[];
 }
 
 export interface Connection {
@@ -41,6 +41,9 @@ export interface Connection {
   refilledAtMs: number;
   dropped: number;
   alive: boolean;
+  /** Events held back while the socket's buffer is full, per channel, sent later as one batch frame. */
+  backlog: Map<Channel, string[]>;
+  backlogBytes: number;
 }
 
 const MAX_SUBSCRIPTIONS = 200;
@@ -59,13 +62,18 @@ export class Hub {
   /** This node's numbering of the `listings` channel: one counter, so one frame for every watcher. */
   private marketSeq = 0;
   private heartbeat: NodeJS.Timeout | undefined;
+  private flushTimer: NodeJS.Timeout | undefined;
+  private readonly backlogged = new Set<Connection>();
   private readonly maxBuffered: number;
+  /** Above this many unsent bytes a socket gets its events coalesced into batch frames. */
+  private readonly coalesceAbove: number;
   private readonly ratePerSec: number;
   private readonly burst: number;
   private unsubscribeStream: (() => void) | undefined;
 
   constructor(private readonly opts: HubOptions) {
     this.maxBuffered = opts.maxBufferedBytes ?? 1024 * 1024;
+    this.coalesceAbove = Math.min(64 * 1024, Math.floor(this.maxBuffered / 4));
     this.ratePerSec = opts.ratePerSec ?? 20;
     this.burst = opts.burst ?? 40;
   }
@@ -75,12 +83,15 @@ export class Hub {
     const interval = this.opts.heartbeatMs ?? 15_000;
     this.heartbeat = setInterval(() => this.beat(), interval);
     this.heartbeat.unref?.();
+    this.flushTimer = setInterval(() => this.flushBacklogs(), 20);
+    this.flushTimer.unref?.();
   }
 
   /** Closes every socket with 1001 (shutdown). */
   stop(): void {
     this.unsubscribeStream?.();
     if (this.heartbeat) clearInterval(this.heartbeat);
+    if (this.flushTimer) clearInterval(this.flushTimer);
     for (const c of this.connections) c.socket.close(CLOSE.goingAway, 'server shutting down');
   }
 
@@ -90,7 +101,7 @@ export class Hub {
 
   /** Must be called synchronously when the socket opens: messages may arrive at once. */
   attach(socket: WebSocket, user: AuthUser | null, token: string | null): Connection {
-    const conn: Connection = { id: this.nextId++, socket, user, token, subs: new Map(), tokens: this.burst, refilledAtMs: Date.now(), dropped: 0, alive: true };
+    const conn: Connection = { id: this.nextId++, socket, user, token, subs: new Map(), tokens: this.burst, refilledAtMs: Date.now(), dropped: 0, alive: true, backlog: new Map(), backlogBytes: 0 };
     this.connections.add(conn);
     this.opts.metrics.wsConnections.inc();
     socket.on('message', (raw: Buffer, isBinary: boolean) => {
@@ -105,6 +116,7 @@ export class Hub {
   }
 
   private detach(conn: Connection): void {
+    this.backlogged.delete(conn);
     if (!this.connections.delete(conn)) return;
     this.opts.metrics.wsConnections.dec();
     for (const channel of conn.subs.keys()) this.removeSub(conn, channel);
@@ -138,17 +150,52 @@ export class Hub {
 
   // ---- sending ----
 
+  /** A reader this far behind will never catch up; keeping its backlog would grow without limit. */
+  private cutIfSlow(conn: Connection): boolean {
+    if (conn.socket.bufferedAmount + conn.backlogBytes <= this.maxBuffered) return false;
+    conn.socket.close(CLOSE.slowReader, 'too slow a reader');
+    conn.socket.terminate();
+    this.detach(conn);
+    return true;
+  }
+
   private send(conn: Connection, frame: string | Buffer): void {
     if (conn.socket.readyState !== conn.socket.OPEN) return;
-    if (conn.socket.bufferedAmount > this.maxBuffered) {
-      // A reader this far behind will never catch up; keeping its backlog would grow without limit.
-      conn.socket.close(CLOSE.slowReader, 'too slow a reader');
-      conn.socket.terminate();
-      this.detach(conn);
-      return;
-    }
+    if (this.cutIfSlow(conn)) return;
     conn.socket.send(frame);
     this.opts.metrics.wsMessagesSent.inc();
+  }
+
+  /**
+   * A channel event, already serialised once for every subscriber. A socket whose buffer is filling up
+   * gets the events of that channel held back and sent as one `batch` frame once it drains: fewer,
+   * larger frames for a busy reader, `seq` still contiguous.
+   */
+  private sendEvent(conn: Connection, channel: Channel, item: string, frame: Buffer): void {
+    const held = conn.backlog.get(channel);
+    if (held || conn.socket.bufferedAmount > this.coalesceAbove) {
+      if (held) held.push(item);
+      else conn.backlog.set(channel, [item]);
+      conn.backlogBytes += item.length;
+      this.backlogged.add(conn);
+      this.cutIfSlow(conn);
+      return;
+    }
+    this.send(conn, frame);
+  }
+
+  private flushBacklogs(): void {
+    for (const conn of this.backlogged) {
+      if (conn.socket.bufferedAmount > this.coalesceAbove) {
+        this.cutIfSlow(conn);
+        continue;
+      }
+      this.backlogged.delete(conn);
+      const backlog = [...conn.backlog];
+      conn.backlog.clear();
+      conn.backlogBytes = 0;
+      for (const [channel, items] of backlog) this.send(conn, `{"type":"batch","channel":${JSON.stringify(channel)},"items":[${items.join(',')}]}`);
+    }
   }
 
   private sendJson(conn: Connection, message: Record<string, unknown>): void {
@@ -273,8 +320,8 @@ export class Hub {
     const pending = sub.pending;
     sub.pending = [];
     for (const p of pending) {
-      if (channel === 'me') this.sendMe(conn, sub, p.event, p.data);
-      else this.offer(conn, sub, p.seq, p.frame);
+      if (channel === 'me') this.sendMe(conn, sub, p.event!, p.data);
+      else this.offer(conn, sub, p.seq, p.item, p.frame);
     }
   }
 
@@ -323,9 +370,9 @@ export class Hub {
   }
 
   /** Sends an event to one subscriber if it is the next one it expects. */
-  private offer(conn: Connection, sub: Subscription, seq: number, frame: string): void {
+  private offer(conn: Connection, sub: Subscription, seq: number, item: string, frame: Buffer): void {
     if (sub.state === 'loading') {
-      sub.pending.push({ seq, frame, event: '', data: null });
+      sub.pending.push({ seq, item, frame });
       return;
     }
     if (seq <= sub.lastSeq) return; // already in its snapshot
@@ -335,7 +382,7 @@ export class Hub {
       return;
     }
     sub.lastSeq = seq;
-    this.send(conn, frame);
+    this.sendEvent(conn, sub.channel, item, frame);
   }
 
   // ---- fan-out ----
@@ -345,20 +392,20 @@ export class Hub {
     if (msg.channel.startsWith('listing:')) {
       const subs = this.listingSubs.get(msg.channel.slice('listing:'.length));
       if (!subs || msg.seq === undefined) return;
-      const frame = JSON.stringify({ type: 'event', channel: msg.channel, seq: msg.seq, event: msg.type, data: msg.data });
+      const { item, frame } = encodeEvent(msg.channel, msg.seq, msg.type, msg.data);
       for (const conn of subs) {
         const sub = conn.subs.get(msg.channel);
-        if (sub) this.offer(conn, sub, msg.seq, frame);
+        if (sub) this.offer(conn, sub, msg.seq, item, frame);
       }
       return;
     }
     if (msg.channel === 'listings') {
       const seq = ++this.marketSeq;
       if (this.marketSubs.size === 0) return;
-      const frame = JSON.stringify({ type: 'event', channel: 'listings', seq, event: msg.type, data: msg.data });
+      const { item, frame } = encodeEvent('listings', seq, msg.type, msg.data);
       for (const conn of this.marketSubs) {
         const sub = conn.subs.get('listings');
-        if (sub) this.offer(conn, sub, seq, frame);
+        if (sub) this.offer(conn, sub, seq, item, frame);
       }
       return;
     }
@@ -368,7 +415,7 @@ export class Hub {
       for (const conn of subs) {
         const sub = conn.subs.get('me');
         if (!sub) continue;
-        if (sub.state === 'loading') sub.pending.push({ seq: 0, frame: '', event: msg.type, data: msg.data });
+        if (sub.state === 'loading') sub.pending.push({ seq: 0, item: '', frame: EMPTY, event: msg.type, data: msg.data });
         else this.sendMe(conn, sub, msg.type, msg.data);
       }
     }
@@ -384,6 +431,14 @@ export class Hub {
   resyncAll(): void {
     for (const conn of this.connections) for (const channel of conn.subs.keys()) void this.subscribe(conn, channel).catch(() => {});
   }
+}
+
+const EMPTY = Buffer.alloc(0);
+
+/** One serialisation per event: the batch item, and the event frame built around it as bytes. */
+function encodeEvent(channel: string, seq: number, event: string, data: unknown): { item: string; frame: Buffer } {
+  const item = JSON.stringify({ seq, event, data });
+  return { item, frame: Buffer.from(`{"type":"event","channel":${JSON.stringify(channel)},${item.slice(1)}`) };
 }
 
 function refOf(raw: string): { ref?: string } {

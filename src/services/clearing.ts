@@ -23,7 +23,8 @@ export const SWEEP_JOB = 'listing.sweep';
  */
 export async function closeListing(ctx: AppContext, listingId: string): Promise<'cleared' | 'failed' | 'not_due' | 'already_closed' | 'not_found'> {
   const nowMs = ctx.clock.nowMs();
-  return ctx.transaction(async (tx) => {
+  const startedMs = performance.now();
+  const outcome = await ctx.transaction(async (tx) => {
     const listing = await lockListing(tx, listingId);
     if (!listing) return 'not_found';
     if (listing.status !== 'open') return 'already_closed';
@@ -34,6 +35,10 @@ export async function closeListing(ctx: AppContext, listingId: string): Promise<
     await writeOutbox(tx, { messages });
     return outcome;
   });
+  if (outcome === 'cleared' || outcome === 'failed') {
+    ctx.log.info({ listingId, outcome, clearingMs: Math.round(performance.now() - startedMs) }, 'listing closed');
+  }
+  return outcome;
 }
 
 /**

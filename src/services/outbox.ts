@@ -9,11 +9,17 @@ export interface OutboxWrite {
   jobs?: OutboxJob[];
 }
 
+/** The channels each open transaction wrote to: after commit, local caches learn at once what changed. */
+export const channelsWritten = new WeakMap<object, Set<string>>();
+
 /** Records events and jobs inside the caller's transaction: they leave only if it commits. */
 export async function writeOutbox(tx: Queryable, write: OutboxWrite): Promise<void> {
   const messages = write.messages ?? [];
   const jobs = write.jobs ?? [];
   if (messages.length === 0 && jobs.length === 0) return;
+  let channels = channelsWritten.get(tx);
+  if (!channels) channelsWritten.set(tx, (channels = new Set()));
+  for (const m of messages) channels.add(m.channel);
   await tx.insert(outbox).values({ messages, jobs });
 }
 

@@ -155,6 +155,48 @@ describe('refusals and limits', () => {
   });
 });
 
+describe('coalescing under load', () => {
+  it('a socket with a full buffer gets its events as one batch frame, seq still contiguous', async () => {
+    const borrower = await ratedBorrower(t.app, partner);
+    const l = await createListing(t.app, borrower, { amountMinor: 1_000_000 });
+    const channel = `listing:${l.id}`;
+    // A socket whose send buffer we control: it reports a backlog until we say it drained.
+    const sent: string[] = [];
+    const handlers = new Map<string, (...args: unknown[]) => void>();
+    const fake = {
+      OPEN: 1,
+      readyState: 1,
+      bufferedAmount: 0,
+      send: (data: string | Buffer) => sent.push(data.toString()),
+      on: (event: string, fn: (...args: unknown[]) => void) => handlers.set(event, fn),
+      close: () => undefined,
+      terminate: () => undefined,
+      ping: () => undefined,
+    };
+    t.app.hub.attach(fake as never, null, null);
+    handlers.get('message')!(Buffer.from(JSON.stringify({ op: 'subscribe', channel })), false);
+    await waitFor(() => sent.some((m) => JSON.parse(m).type === 'snapshot'), 5000);
+    const lenders: Session[] = [];
+    for (let i = 0; i < 6; i++) lenders.push(await registerLender(t.app, { depositMinor: 1_000_000 }));
+    await acceptedBid(t.app, lenders[0]!.token, l.id, 100_000, 1500);
+    await waitFor(() => sent.some((m) => JSON.parse(m).event === 'bid.accepted'), 5000);
+    fake.bufferedAmount = 20 * 1024; // over the coalescing threshold (a quarter of the 64 KiB limit here)
+    for (let i = 1; i < 6; i++) await acceptedBid(t.app, lenders[i]!.token, l.id, 100_000, 1500 - i);
+    const before = sent.length;
+    await new Promise((r) => setTimeout(r, 300));
+    expect(sent.length).toBe(before); // held back while the buffer is full
+    fake.bufferedAmount = 0;
+    await waitFor(() => sent.length > before, 5000);
+    const batch = JSON.parse(sent[before]!);
+    expect(batch.type).toBe('batch');
+    expect(batch.channel).toBe(channel);
+    expect(batch.items.map((x: { seq: number }) => x.seq)).toEqual([2, 3, 4, 5, 6]);
+    const messages = sent.map((m) => JSON.parse(m));
+    expect(rebuildBids(messages, channel).bids).toEqual(await dbBids(l.id));
+    handlers.get('close')!();
+  });
+});
+
 describe('book rebuilt by a client equals the database', () => {
   it('for random interleavings of bids and amends over HTTP and socket', async () => {
     const lenders: Session[] = [];

@@ -10,6 +10,7 @@ import { isoDateOfMs } from '../../domain/dates.js';
 import { amendBid, bidView, placeBid } from '../../services/bidding.js';
 import { activeBidOf, createListing, listListings, listingDetail, merchantName, listingSummary, withdraw } from '../../services/listings.js';
 import { requireUser } from '../plugins/auth.js';
+import { ReadCache } from '../../services/read-cache.js';
 import { financeableOrders } from '../../services/merchants.js';
 import { creditOf } from '../../services/rating.js';
 import { AmountMinor, Id, IdempotencyHeaders, Pagination, Problem, QueryInt, RateBps, Strict, parseLimit } from '../schemas.js';
@@ -37,6 +38,7 @@ const BidResponse = Type.Object({
 
 export const marketRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const ctx = app.ctx;
+  const marketCache = new ReadCache(ctx, 'listings');
 
   app.post(
     '/listings',
@@ -85,9 +87,13 @@ export const marketRoutes: FastifyPluginAsyncTypebox = async (app) => {
         }),
       },
     },
-    async (request) => {
+    async (request, reply) => {
       const q = request.query;
-      return listListings(ctx.db, { status: q.status, grade: q.grade, termMonths: q.termMonths === undefined ? undefined : Number(q.termMonths), product: q.product, sort: q.sort, limit: parseLimit(q.limit), cursor: q.cursor });
+      const key = JSON.stringify([q.status, q.grade, q.termMonths, q.product, q.sort, q.limit, q.cursor]);
+      const body = await marketCache.get(key, () =>
+        listListings(ctx.db, { status: q.status, grade: q.grade, termMonths: q.termMonths === undefined ? undefined : Number(q.termMonths), product: q.product, sort: q.sort, limit: parseLimit(q.limit), cursor: q.cursor }),
+      );
+      return reply.type('application/json; charset=utf-8').send(body);
     },
   );
 

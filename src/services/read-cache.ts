@@ -1,0 +1,42 @@
+import type { AppContext } from '../context.js';
+
+/**
+ * Serialised responses of a public read (the market list), kept until the data under them changes:
+ * every `listings` event clears them — at once on the node that committed the change, and on the others
+ * when the event reaches them. A response computed while a change landed is not kept.
+ */
+export class ReadCache {
+  private readonly entries = new Map<string, string>();
+  private generation = 0;
+
+  constructor(
+    ctx: AppContext,
+    private readonly channel: string,
+    private readonly maxEntries = 500,
+  ) {
+    ctx.onCommitted((channels) => {
+      if (channels.has(channel)) this.clear();
+    });
+    ctx.stream.on((msg) => {
+      if (msg.channel === channel) this.clear();
+    });
+    ctx.stream.onReset(() => this.clear());
+  }
+
+  clear(): void {
+    this.generation++;
+    this.entries.clear();
+  }
+
+  async get(key: string, compute: () => Promise<unknown>): Promise<string> {
+    const hit = this.entries.get(key);
+    if (hit !== undefined) return hit;
+    const generation = this.generation;
+    const body = JSON.stringify(await compute());
+    if (generation === this.generation) {
+      if (this.entries.size >= this.maxEntries) this.entries.clear();
+      this.entries.set(key, body);
+    }
+    return body;
+  }
+}

@@ -80,6 +80,13 @@ const CASES: Record<string, RouteCase> = {
   'GET /api/v1/me/loans': { path: () => '/api/v1/me/loans', allowed: ['borrower'] },
   'GET /api/v1/me/notes': { path: () => '/api/v1/me/notes', allowed: ['lender'] },
   'GET /api/v1/ws': { path: () => '/api/v1/ws', allowed: ROLES },
+  // Widget data: no session at all; the publishable key and the page's Origin decide (widgets-api.test.ts).
+  'GET /api/v1/widgets/listings/:id': { path: (f) => `/api/v1/widgets/listings/${f.listingA}?key=pub_none`, allowed: [] },
+  'GET /api/v1/widgets/merchants/:ref': { path: (f) => `/api/v1/widgets/merchants/${f.merchantRefA}?key=pub_none`, allowed: [] },
+  'GET /api/v1/widgets/merchants/:ref/orders/:orderId/offer': { path: (f) => `/api/v1/widgets/merchants/${f.merchantRefA}/orders/x/offer?key=pub_none`, allowed: [] },
+  'POST /api/v1/admin/partners/:partnerId/publishable-keys': { path: (f) => `/api/v1/admin/partners/${f.partner.partnerId}/publishable-keys`, body: () => ({ allowedOrigins: ['https://shop.example'] }), allowed: ['operator'] },
+  'GET /api/v1/admin/publishable-keys': { path: () => '/api/v1/admin/publishable-keys', allowed: ['operator'] },
+  'POST /api/v1/admin/publishable-keys/:key/revoke': { path: () => '/api/v1/admin/publishable-keys/pub_none/revoke', allowed: ['operator'] },
   'GET /api/v1/admin/settings': { path: () => '/api/v1/admin/settings', allowed: ['operator'] },
   'PUT /api/v1/admin/settings': { path: () => '/api/v1/admin/settings', body: () => ({ minBidMinor: null }), allowed: ['operator'] },
   'POST /api/v1/admin/clock': { path: () => '/api/v1/admin/clock', body: () => ({ advanceMs: 1 }), allowed: ['operator'] },
@@ -155,7 +162,8 @@ describe('authorization matrix', () => {
         const allowed = c.allowed.includes(role);
         if (!allowed && res.statusCode < 300) unexpected.push(`${key} as ${role}: ${res.statusCode}`);
         if (!allowed) {
-          const want = route.access === 'partner' || route.access === 'custodian' ? [401] : role === 'anonymous' ? [401] : [403];
+          const widget = key.startsWith('GET /api/v1/widgets/');
+          const want = widget ? [401, 403] : route.access === 'partner' || route.access === 'custodian' ? [401] : role === 'anonymous' ? [401] : [403];
           if (!want.includes(res.statusCode)) unexpected.push(`${key} as ${role}: ${res.statusCode} ${res.body.slice(0, 120)}`);
         }
         if (res.statusCode >= 500) unexpected.push(`${key} as ${role}: ${res.statusCode}`);

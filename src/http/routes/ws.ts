@@ -3,6 +3,7 @@ import { Type } from 'typebox';
 import { AppError } from '../../domain/errors.js';
 import type { Hub } from '../../realtime/hub.js';
 import { Strict } from '../schemas.js';
+import { keyForOrigin } from '../../services/widgets.js';
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -49,8 +50,10 @@ export async function wsRoutes(app: FastifyInstance): Promise<void> {
       },
       preHandler: async (request: FastifyRequest, reply: FastifyReply) => {
         const origin = request.headers.origin;
-        if (!originAllowed(app, origin)) throw new AppError('ORIGIN_NOT_ALLOWED', `origin ${origin} may not open a socket`);
-        const { token } = request.query as { token?: string };
+        const { token, key } = request.query as { token?: string; key?: string };
+        // A widget's socket: the publishable key decides which pages may open one.
+        if (key !== undefined) await keyForOrigin(app.ctx.db, key, origin);
+        else if (!originAllowed(app, origin)) throw new AppError('ORIGIN_NOT_ALLOWED', `origin ${origin} may not open a socket`);
         if (token !== undefined) {
           const user = await app.authenticateToken(token, 'bearer');
           if (!user) throw new AppError('UNAUTHENTICATED', 'the token is invalid, expired or revoked');

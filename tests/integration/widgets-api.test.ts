@@ -1,0 +1,87 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { call, expectInvariants } from './helpers/api.js';
+import { createTestStorage, startApp, type TestApp, type TestStorage } from './helpers/env.js';
+import { createListing, newPartner, ratedBorrower, type Borrower } from './helpers/market.js';
+import { ADMIN_ENV, adminToken, partnerCall, type PartnerKey } from './helpers/partner.js';
+import { openSocket } from './helpers/ws.js';
+
+const SHOP = 'https://shop.example';
+let storage: TestStorage;
+let t: TestApp;
+let partner: PartnerKey;
+let borrower: Borrower;
+let key: string;
+let listingId: string;
+
+beforeAll(async () => {
+  storage = await createTestStorage();
+  t = await startApp(storage, { listen: true, env: ADMIN_ENV });
+  partner = await newPartner(t.app);
+  borrower = await ratedBorrower(t.app, partner);
+  listingId = (await createListing(t.app, borrower, { amountMinor: 500_000 })).id;
+  const res = await call(t.app, 'POST', `/api/v1/admin/partners/${partner.partnerId}/publishable-keys`, { token: await adminToken(t.app), body: { allowedOrigins: [SHOP] } });
+  expect(res.statusCode, res.body).toBe(201);
+  key = res.json().key;
+});
+afterAll(async () => {
+  if (t) await expectInvariants(t.app);
+  await t?.close();
+  await storage?.dispose();
+});
+
+describe('widget data by publishable key', () => {
+  it('answers a page on an allowed origin, with CORS for it', async () => {
+    const res = await call(t.app, 'GET', `/api/v1/widgets/listings/${listingId}?key=${key}`, { headers: { origin: SHOP } });
+    expect(res.statusCode).toBe(200);
+    expect(res.headers['access-control-allow-origin']).toBe(SHOP);
+    expect(res.json()).toMatchObject({ id: listingId, status: 'open', amountMinor: 500_000 });
+  });
+
+  it('gives nothing to another origin, to no origin, or without a valid key', async () => {
+    const other = await call(t.app, 'GET', `/api/v1/widgets/listings/${listingId}?key=${key}`, { headers: { origin: 'https://evil.example' } });
+    expect(other.statusCode).toBe(403);
+    expect(other.json().code).toBe('ORIGIN_NOT_ALLOWED');
+    expect(other.headers['access-control-allow-origin']).toBeUndefined();
+    expect((await call(t.app, 'GET', `/api/v1/widgets/listings/${listingId}?key=${key}`)).statusCode).toBe(403);
+    const bad = await call(t.app, 'GET', `/api/v1/widgets/listings/${listingId}?key=pub_nope`, { headers: { origin: SHOP } });
+    expect(bad.json().code).toBe('PUBLISHABLE_KEY_INVALID');
+  });
+
+  it("shows a merchant of the key's partner, and an order's financing offer", async () => {
+    const m = await call(t.app, 'GET', `/api/v1/widgets/merchants/${borrower.merchantRef}?key=${key}`, { headers: { origin: SHOP } });
+    expect(m.statusCode).toBe(200);
+    expect(m.json()).toMatchObject({ merchantRef: borrower.merchantRef, rating: { grade: borrower.grade }, listings: [{ id: listingId }] });
+    expect(m.body).not.toContain(borrower.userId);
+    const placedAt = new Date(Date.now() - 86_400_000).toISOString();
+    await partnerCall(t.app, partner, 'POST', `/api/v1/partner/merchants/${borrower.merchantRef}/orders`, { orders: [{ orderId: 'W-1', amountMinor: 5_000_000, status: 'shipped', placedAt }] });
+    const offer = await call(t.app, 'GET', `/api/v1/widgets/merchants/${borrower.merchantRef}/orders/W-1/offer?key=${key}`, { headers: { origin: SHOP } });
+    expect(offer.statusCode).toBe(200);
+    expect(offer.json()).toMatchObject({ orderId: 'W-1', eligible: true, orderAmountMinor: 5_000_000 });
+    expect(offer.json().maxAmountMinor).toBeGreaterThan(0);
+    expect(offer.json().applyUrl).toContain('W-1');
+    // Another partner's key cannot see this merchant.
+    const otherPartner = await newPartner(t.app);
+    const otherKey = (await call(t.app, 'POST', `/api/v1/admin/partners/${otherPartner.partnerId}/publishable-keys`, { token: await adminToken(t.app), body: { allowedOrigins: [SHOP] } })).json().key;
+    const foreign = await call(t.app, 'GET', `/api/v1/widgets/merchants/${borrower.merchantRef}?key=${otherKey}`, { headers: { origin: SHOP } });
+    expect(foreign.statusCode).toBe(404);
+  });
+
+  it('opens a socket for an allowed origin with the key, and refuses others', async () => {
+    const s = await openSocket(t.url, { origin: SHOP, query: `key=${key}` });
+    s.send({ op: 'subscribe', channel: `listing:${listingId}` });
+    expect(await s.next((m) => m.type === 'snapshot')).toMatchObject({ data: { id: listingId } });
+    s.send({ op: 'subscribe', channel: 'me' });
+    expect(await s.next((m) => m.type === 'error')).toMatchObject({ code: 'WS_CHANNEL_FORBIDDEN' });
+    s.close();
+    await expect(openSocket(t.url, { origin: 'https://evil.example', query: `key=${key}` })).rejects.toMatchObject({ statusCode: 403 });
+    await expect(openSocket(t.url, { origin: SHOP })).rejects.toMatchObject({ statusCode: 403 });
+  });
+
+  it('a revoked key stops working', async () => {
+    const admin = await adminToken(t.app);
+    const k2 = (await call(t.app, 'POST', `/api/v1/admin/partners/${partner.partnerId}/publishable-keys`, { token: admin, body: { allowedOrigins: [SHOP] } })).json().key;
+    expect((await call(t.app, 'POST', `/api/v1/admin/publishable-keys/${k2}/revoke`, { token: admin })).statusCode).toBe(204);
+    const res = await call(t.app, 'GET', `/api/v1/widgets/listings/${listingId}?key=${k2}`, { headers: { origin: SHOP } });
+    expect(res.json().code).toBe('PUBLISHABLE_KEY_INVALID');
+  });
+});

@@ -11,7 +11,7 @@ export const RateBps = Type.Integer({ minimum: 1, maximum: 100_000, description:
 export const Currency = Type.Literal('CNY');
 export const Id = (prefix: string) => Type.String({ pattern: `^${prefix}_[0-9a-z]{10,40}$`, maxLength: 60 });
 export const Timestamp = Type.String({ format: 'date-time' });
-export const IsoDate = Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$' });
+export const IsoDate = Type.String({ format: 'date', description: 'YYYY-MM-DD' });
 
 /** Query strings arrive as text; integers are declared as digit patterns (no coercion anywhere). */
 export const QueryInt = (max: number) => Type.String({ pattern: `^(0|[1-9][0-9]{0,${String(max).length - 1}})$` });

@@ -3,7 +3,7 @@ import type { AppContext } from '../context.js';
 import { rows, type Queryable } from '../db/client.js';
 import { merchantInvites, merchants, orders, warehouseReceipts } from '../db/schema/index.js';
 import { AppError } from '../domain/errors.js';
-import { isoDateOfMs } from '../domain/dates.js';
+import { isIsoDate, isoDateOfMs } from '../domain/dates.js';
 import { eligibleOrders, orderAdvancePct, orderFinancingLimit, receiptLimit, type MerchantOrder, type OrderStatus } from '../domain/rating/index.js';
 import { newId } from '../ids.js';
 import { writeOutbox } from './outbox.js';
@@ -34,6 +34,9 @@ export async function merchantByRef(q: Queryable, partnerId: string, ref: string
 
 /** PUT semantics: creates the merchant or replaces its profile. */
 export async function upsertMerchant(ctx: AppContext, partnerId: string, ref: string, profile: MerchantProfile): Promise<{ merchant: MerchantRow; created: boolean }> {
+  if (!isIsoDate(profile.openedAt) || profile.openedAt > isoDateOfMs(ctx.clock.nowMs()) || profile.openedAt < '1980-01-01') {
+    throw new AppError('VALIDATION_FAILED', 'body/openedAt must be a real date, not in the future', { errors: [{ field: 'body/openedAt', message: 'must be a real date, not in the future' }] });
+  }
   return ctx.transaction(async (tx) => {
     const inserted = await tx
       .insert(merchants)

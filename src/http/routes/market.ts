@@ -13,7 +13,7 @@ import { requireUser } from '../plugins/auth.js';
 import { ReadCache } from '../../services/read-cache.js';
 import { financeableOrders } from '../../services/merchants.js';
 import { creditOf } from '../../services/rating.js';
-import { AmountMinor, Id, IdempotencyHeaders, Pagination, Problem, QueryInt, RateBps, Strict, parseLimit } from '../schemas.js';
+import { AmountMinor, Id, IdempotencyHeaders, IsoDate, Pagination, Problem, QueryInt, RateBps, Strict, parseLimit } from '../schemas.js';
 
 const ListingId = Id('lst');
 const Terms = Type.Union([1, 2, 3, 6, 9, 12, 18, 24, 36].map((n) => Type.Literal(n)));
@@ -118,7 +118,7 @@ export const marketRoutes: FastifyPluginAsyncTypebox = async (app) => {
           termMonths: QueryInt(36),
           rateBps: QueryInt(100_000),
           repayment: Repayment,
-          disbursedOn: Type.Optional(Type.String({ pattern: '^\\d{4}-\\d{2}-\\d{2}$' })),
+          disbursedOn: Type.Optional(IsoDate),
         }),
       },
     },

@@ -162,7 +162,8 @@ export class Hub {
   private send(conn: Connection, frame: string | Buffer): void {
     if (conn.socket.readyState !== conn.socket.OPEN) return;
     if (this.cutIfSlow(conn)) return;
-    conn.socket.send(frame);
+    // Pre-encoded frames are bytes of JSON: they go out as text frames, like every message.
+    conn.socket.send(frame, { binary: false });
     this.opts.metrics.wsMessagesSent.inc();
   }
 

@@ -1,0 +1,243 @@
+/**
+ * The typed HTTP client of the API (same origin, relative URLs, the httpOnly session cookie).
+ * Errors come back as problem+json with a stable `code`; they surface as ApiError, shown through i18n
+ * (`err.<CODE>`). Writes send JSON; POSTs that move money or create something send an Idempotency-Key.
+ */
+import { has, t } from './i18n.js';
+import { setServerOffset } from './format.js';
+import type {
+  AdminSettingsView,
+  BidView,
+  CollateralOptions,
+  Instruction,
+  InvariantReport,
+  LedgerLine,
+  ListingDetail,
+  ListingSummary,
+  LoanDetail,
+  LoanItem,
+  LoanOwed,
+  NewListing,
+  NoteItem,
+  Page,
+  PartnerCredentials,
+  PartnerView,
+  Portfolio,
+  PublicUser,
+  Rating,
+  RepaymentResult,
+  RiskProfile,
+  SchedulePreview,
+  SessionResponse,
+  Stats,
+  Wallet,
+  WebhookDelivery,
+} from './types.js';
+
+export const API_BASE = '/api/v1';
+
+export class ApiError extends Error {
+  override name = 'ApiError';
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    readonly detail: string,
+    readonly title: string = '',
+    readonly errors: { field: string; message: string }[] = [],
+  ) {
+    super(`${code}: ${detail}`);
+  }
+}
+
+/** A user-facing sentence for any error: the translated code, and the server's detail when useful. */
+export function errorText(err: unknown): string {
+  if (err instanceof ApiError || (err && typeof err === 'object' && 'code' in err && typeof (err as { code: unknown }).code === 'string')) {
+    const e = err as { code: string; detail?: string; title?: string };
+    const key = `err.${e.code}`;
+    if (has(key)) {
+      const base = t(key);
+      // Validation details name the field: worth showing; other details repeat the title.
+      return e.code === 'VALIDATION_FAILED' && e.detail ? `${base} (${e.detail})` : base;
+    }
+    return e.detail || e.title || e.code;
+  }
+  return t('err.UNKNOWN');
+}
+
+type Listener = () => void;
+const unauthorizedListeners = new Set<Listener>();
+/** Called when an authenticated call answers 401: the session expired or was revoked. */
+export function onUnauthorized(listener: Listener): () => void {
+  unauthorizedListeners.add(listener);
+  return () => unauthorizedListeners.delete(listener);
+}
+
+export function newIdempotencyKey(): string {
+  if (typeof crypto !== 'undefined' && typeof crypto.randomUUID === 'function') return crypto.randomUUID();
+  return `k-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 12)}`;
+}
+
+type Query = Record<string, string | number | boolean | undefined | null>;
+
+export function withQuery(path: string, query?: Query): string {
+  if (!query) return path;
+  const params = new URLSearchParams();
+  for (const [k, v] of Object.entries(query)) if (v !== undefined && v !== null && v !== '') params.set(k, String(v));
+  const s = params.toString();
+  return s ? `${path}?${s}` : path;
+}
+
+interface RequestOptions {
+  body?: unknown;
+  query?: Query;
+  idempotencyKey?: string;
+  signal?: AbortSignal;
+}
+
+export async function request<T>(method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE', path: string, opts: RequestOptions = {}): Promise<T> {
+  const headers: Record<string, string> = { accept: 'application/json' };
+  if (opts.body !== undefined) headers['content-type'] = 'application/json';
+  if (opts.idempotencyKey) headers['idempotency-key'] = opts.idempotencyKey;
+  let res: Response;
+  try {
+    res = await fetch(API_BASE + withQuery(path, opts.query), {
+      method,
+      headers,
+      credentials: 'same-origin',
+      ...(opts.body !== undefined ? { body: JSON.stringify(opts.body) } : {}),
+      ...(opts.signal ? { signal: opts.signal } : {}),
+    });
+  } catch (err) {
+    if (err instanceof DOMException && err.name === 'AbortError') throw err;
+    throw new ApiError(0, 'NETWORK', t('err.NETWORK'));
+  }
+  // The server's clock for countdowns: x-lendbook-now (ms, follows a settable demo clock) or Date.
+  const nowHeader = Number(res.headers.get('x-lendbook-now'));
+  const serverDate = res.headers.get('date');
+  if (Number.isSafeInteger(nowHeader) && nowHeader > 0) setServerOffset(nowHeader - Date.now());
+  else if (serverDate) {
+    const serverMs = Date.parse(serverDate);
+    if (!Number.isNaN(serverMs)) setServerOffset(serverMs + 500 - Date.now()); // Date has whole seconds
+  }
+  if (res.status === 204) return undefined as T;
+  const text = await res.text();
+  let data: unknown = undefined;
+  if (text) {
+    try {
+      data = JSON.parse(text);
+    } catch {
+      data = undefined;
+    }
+  }
+  if (!res.ok) {
+    const p = (data ?? {}) as { code?: string; detail?: string; title?: string; errors?: { field: string; message: string }[] };
+    const code = p.code ?? (res.status === 404 ? 'NOT_FOUND' : res.status >= 500 ? 'INTERNAL' : 'HTTP_' + res.status);
+    if (res.status === 401 && !path.startsWith('/auth/')) for (const l of [...unauthorizedListeners]) l();
+    throw new ApiError(res.status, code, p.detail ?? '', p.title ?? '', p.errors ?? []);
+  }
+  return data as T;
+}
+
+const get = <T>(path: string, query?: Query, signal?: AbortSignal) => request<T>('GET', path, { ...(query ? { query } : {}), ...(signal ? { signal } : {}) });
+
+/** Reads every page of a cursor-paginated list, up to `max` items. */
+export async function all<T>(path: string, query: Query = {}, max = 1000): Promise<T[]> {
+  const out: T[] = [];
+  let cursor: string | null = null;
+  do {
+    const page: Page<T> = await get<Page<T>>(path, { ...query, limit: 100, cursor });
+    out.push(...page.items);
+    cursor = page.nextCursor;
+  } while (cursor && out.length < max);
+  return out;
+}
+
+export interface ListingQuery {
+  status?: string;
+  grade?: string;
+  termMonths?: number;
+  product?: string;
+  sort?: 'endsAt' | 'rate' | 'fundedPct' | 'createdAt';
+  limit?: number;
+  cursor?: string | null;
+}
+
+export const api = {
+  // identity
+  me: () => get<PublicUser>('/me'),
+  login: (email: string, password: string) => request<SessionResponse>('POST', '/auth/login', { body: { email, password } }),
+  register: (body: { email: string; password: string; role: 'lender' | 'borrower'; displayName: string; inviteCode?: string }) =>
+    request<SessionResponse>('POST', '/auth/register', { body }),
+  logout: () => request<void>('POST', '/auth/logout'),
+  kyc: (body: { legalName: string; idNumber: string; riskProfile: RiskProfile }) => request<PublicUser>('PUT', '/me/kyc', { body }),
+
+  // wallet
+  wallet: () => get<Wallet>('/wallet'),
+  deposit: (amountMinor: number, idempotencyKey: string) => request<Instruction>('POST', '/wallet/deposits', { body: { amountMinor }, idempotencyKey }),
+  withdraw: (amountMinor: number, idempotencyKey: string) => request<Instruction>('POST', '/wallet/withdrawals', { body: { amountMinor }, idempotencyKey }),
+  transfers: (cursor?: string | null) => get<Page<LedgerLine>>('/wallet/transfers', { limit: 50, cursor }),
+
+  // market
+  listings: (q: ListingQuery = {}) => get<Page<ListingSummary>>('/listings', q as Query),
+  listing: (id: string, signal?: AbortSignal) => get<ListingDetail>(`/listings/${encodeURIComponent(id)}`, undefined, signal),
+  schedulePreview: (q: { amountMinor: number; termMonths: number; rateBps: number; repayment: string; disbursedOn?: string }, signal?: AbortSignal) =>
+    get<SchedulePreview>('/schedule-preview', q, signal),
+  createListing: (body: NewListing, idempotencyKey: string) => request<ListingSummary>('POST', '/listings', { body, idempotencyKey }),
+  withdrawListing: (id: string) => request<ListingSummary>('POST', `/listings/${encodeURIComponent(id)}/withdraw`),
+  placeBid: (listingId: string, body: { amountMinor: number; rateBps: number }, idempotencyKey: string) =>
+    request<BidView>('POST', `/listings/${encodeURIComponent(listingId)}/bids`, { body, idempotencyKey }),
+  amendBid: (bidId: string, rateBps: number) => request<BidView>('PATCH', `/bids/${encodeURIComponent(bidId)}`, { body: { rateBps } }),
+  myBids: (q: { status?: string; cursor?: string | null; limit?: number } = {}) => get<Page<BidView>>('/me/bids', q),
+  myListings: (cursor?: string | null) => get<Page<ListingSummary>>('/me/listings', { limit: 50, cursor }),
+
+  // borrower
+  rating: () => get<Rating>('/me/rating'),
+  collateral: () => get<CollateralOptions>('/me/collateral'),
+  myLoans: (cursor?: string | null) => get<Page<LoanItem>>('/me/loans', { limit: 50, cursor }),
+  loan: (id: string) => get<LoanDetail>(`/loans/${encodeURIComponent(id)}`),
+  owed: (id: string) => get<LoanOwed>(`/loans/${encodeURIComponent(id)}/owed`),
+  repay: (id: string, amountMinor: number, idempotencyKey: string) =>
+    request<RepaymentResult>('POST', `/loans/${encodeURIComponent(id)}/repayments`, { body: { amountMinor }, idempotencyKey }),
+
+  // lender portfolio
+  notes: (cursor?: string | null) => get<Page<NoteItem>>('/me/notes', { limit: 100, cursor }),
+  portfolio: () => get<Portfolio>('/me/portfolio'),
+
+  // public
+  stats: () => get<Stats>('/stats'),
+
+  // operators
+  settings: () => get<AdminSettingsView>('/admin/settings'),
+  putSettings: (patch: Record<string, unknown>) => request<AdminSettingsView>('PUT', '/admin/settings', { body: patch }),
+  advanceClock: (advanceMs: number) => request<{ nowMs: number; now: string; offsetMs: number }>('POST', '/admin/clock', { body: { advanceMs } }),
+  partners: () => get<{ items: PartnerView[] }>('/admin/partners'),
+  createPartner: (body: { name: string; webhookUrl?: string }) => request<PartnerCredentials>('POST', '/admin/partners', { body }),
+  rotateKey: (keyId: string) => request<PartnerCredentials>('POST', `/admin/partners/${encodeURIComponent(keyId)}/rotate`),
+  invariants: () => get<InvariantReport>('/admin/invariants'),
+  webhooks: (cursor?: string | null) => get<Page<WebhookDelivery>>('/admin/webhooks', { limit: 50, cursor }),
+  recovery: (loanId: string, body: { amountMinor: number; reference: string }, idempotencyKey: string) =>
+    request<RepaymentResult>('POST', `/admin/loans/${encodeURIComponent(loanId)}/recoveries`, { body, idempotencyKey }),
+  replayWebhook: (id: string) => request<{ id: string; status: string; replays: number }>('POST', `/admin/webhooks/${encodeURIComponent(id)}/replay`),
+};
+
+/**
+ * An idempotent action: the same body retried (a lost answer, a double click) reuses its key, so the
+ * server answers with the first result; a different body gets a new key.
+ */
+export class IdempotentAction<B> {
+  private lastBody = '';
+  private key = '';
+  keyFor(body: B): string {
+    const text = JSON.stringify(body);
+    if (text !== this.lastBody || !this.key) {
+      this.lastBody = text;
+      this.key = newIdempotencyKey();
+    }
+    return this.key;
+  }
+  /** After a success: the next submission is a new operation even with the same body. */
+  done(): void {
+    this.lastBody = '';
+    this.key = '';
+  }
+}

@@ -1,0 +1,423 @@
+/**
+ * Shapes of the API (src/http/routes/*.ts) as the web client reads them. Money in integer minor units
+ * (`…Minor`), rates in basis points (`…Bps`), times as RFC 3339 strings, dates as YYYY-MM-DD.
+ */
+
+export type Role = 'lender' | 'borrower' | 'operator';
+export type Grade = 'AA' | 'A' | 'B' | 'C' | 'D' | 'E' | 'HR';
+export const GRADES: readonly Grade[] = ['AA', 'A', 'B', 'C', 'D', 'E', 'HR'];
+export type RiskProfile = 'conservative' | 'balanced' | 'aggressive';
+export type ListingStatus = 'open' | 'cleared' | 'failed' | 'withdrawn';
+export type Product = 'credit' | 'order' | 'warehouse_receipt';
+export type Repayment = 'equal_installment' | 'equal_principal' | 'interest_only';
+export type Pricing = 'uniform' | 'pay_as_bid';
+export const TERMS = [1, 2, 3, 6, 9, 12, 18, 24, 36] as const;
+export const PRODUCTS: readonly Product[] = ['credit', 'order', 'warehouse_receipt'];
+export const REPAYMENTS: readonly Repayment[] = ['equal_installment', 'equal_principal', 'interest_only'];
+
+export interface Page<T> {
+  items: T[];
+  nextCursor: string | null;
+}
+
+export interface PublicUser {
+  id: string;
+  email: string;
+  role: Role;
+  displayName: string;
+  merchantId: string | null;
+  kyc: { status: string; legalName: string | null; idNumberLast4: string | null; riskProfile: RiskProfile | null };
+  createdAt: string;
+}
+
+export interface SessionResponse {
+  token: string;
+  expiresAt: string;
+  user: PublicUser;
+}
+
+export interface Wallet {
+  availableMinor: number;
+  heldMinor: number;
+  currency: 'CNY';
+}
+
+export interface Instruction {
+  id: string;
+  kind: 'deposit' | 'withdrawal';
+  amountMinor: number;
+  currency: 'CNY';
+  status: 'pending' | 'completed' | 'failed';
+  createdAt: string;
+  completedAt: string | null;
+  wallet: Wallet;
+}
+
+export interface LedgerLine {
+  id: string;
+  kind: string;
+  direction: 'credit' | 'debit';
+  amountMinor: number;
+  currency: 'CNY';
+  status: 'pending' | 'posted' | 'released';
+  phase: string;
+  holdId: string | null;
+  reference: string | null;
+  createdAt: string;
+}
+
+/** The public face of a listing: GET /listings items, `listings` channel events. */
+export interface ListingSummary {
+  id: string;
+  title: string;
+  purpose: string;
+  merchantName: string;
+  grade: Grade;
+  score: number;
+  expectedLossBps: number;
+  amountMinor: number;
+  currency: 'CNY';
+  termMonths: number;
+  repayment: Repayment;
+  product: Product;
+  pricing: Pricing;
+  maxRateBps: number;
+  minFundingPct: number;
+  closeWhenFunded: boolean;
+  status: ListingStatus;
+  seq: number;
+  endsAt: string;
+  originalEndsAt: string;
+  extended: boolean;
+  createdAt: string;
+  closedAt: string | null;
+  coverageMinor: number;
+  fundedPct: number;
+  currentRateBps: number;
+  bidCount: number;
+  loanId: string | null;
+}
+
+export interface BookLevelView {
+  rateBps: number;
+  amountMinor: number;
+  bidCount: number;
+}
+
+export interface BidEntryView {
+  bidId: string;
+  amountMinor: number;
+  rateBps: number;
+  priority: number;
+  fillMinor: number;
+}
+
+export interface SchedulePeriod {
+  n: number;
+  dueDate: string;
+  principalMinor: number;
+  interestMinor: number;
+}
+
+export interface RatingReason {
+  code: string;
+  text: string;
+  textZh?: string | null;
+}
+
+export type ListingCollateral =
+  | { kind: 'none' }
+  | {
+      kind: 'orders';
+      valueMinor: number | null;
+      limitMinor: number | null;
+      orders: { orderId: string; amountMinor: number; status: string; placedAt: string; impaired: boolean }[];
+    }
+  | {
+      kind: 'warehouse_receipt';
+      valueMinor: number | null;
+      limitMinor: number | null;
+      receipt: { receiptId: string; goods: string; quantity: number; valueMinor: number } | null;
+    };
+
+/** GET /listings/:id, and the `listing:<id>` snapshot. */
+export interface ListingDetail extends ListingSummary {
+  book: BookLevelView[];
+  bids: BidEntryView[];
+  requiredCoverageMinor?: number;
+  ratingReasons?: RatingReason[];
+  collateral?: ListingCollateral;
+  schedulePreview?: SchedulePeriod[];
+}
+
+export interface SchedulePreview {
+  schedule: SchedulePeriod[];
+  totals: { principalMinor: number; interestMinor: number };
+  currency: 'CNY';
+}
+
+export type BidStatus = 'winning' | 'outbid' | 'filled' | 'released';
+
+export interface BidView {
+  id: string;
+  listingId: string;
+  amountMinor: number;
+  requestedAmountMinor: number;
+  rateBps: number;
+  fillMinor: number;
+  status: BidStatus;
+  priority: number;
+  currency: 'CNY';
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface Rating {
+  score: number;
+  grade: Grade;
+  probabilityOfDefault: number;
+  probabilityOfDefaultBps: number;
+  expectedLossBps: number;
+  creditLineMinor: number;
+  creditLeftMinor: number;
+  capMinor: number;
+  capLeftMinor: number;
+  eligible: boolean;
+  ineligibleReason: { code: string; text: string; textZh?: string | null } | null;
+  reasons: RatingReason[];
+  scorecardVersion?: string | number;
+  ratedAt: string;
+  currency: 'CNY';
+}
+
+/** GET /me/collateral: what the borrower can pledge now. */
+export interface CollateralOptions {
+  orders: { orderId: string; amountMinor: number; placedAt: string; status: string }[];
+  receipts: { receiptId: string; goods: string; quantity?: number; valueMinor: number }[];
+  /** Advance rate on eligible order value for the borrower's grade (percent), or null when none. */
+  orderAdvancePct?: number | null;
+  /** Loan-to-value cap on a receipt's value (percent). */
+  warehouseLtvPct?: number;
+  currency?: 'CNY';
+}
+
+export interface NewListing {
+  title: string;
+  purpose: string;
+  amountMinor: number;
+  termMonths: number;
+  maxRateBps: number;
+  repayment: Repayment;
+  product: Product;
+  pricing?: Pricing;
+  minFundingPct?: number;
+  closeWhenFunded?: boolean;
+  durationSec?: number;
+  collateral?: { orderIds: string[] } | { receiptId: string };
+}
+
+export type LoanStatus = 'active' | 'repaid' | 'defaulted';
+
+export interface LoanItem {
+  id: string;
+  listingId: string;
+  principalMinor: number;
+  outstandingMinor: number;
+  rateBps: number;
+  termMonths: number;
+  repayment: Repayment;
+  status: LoanStatus;
+  nextDue: string | null;
+  daysPastDue: number;
+  currency: 'CNY';
+}
+
+export interface ScheduleRow {
+  n: number;
+  dueDate: string;
+  principalMinor: number;
+  interestMinor: number;
+  feeMinor: number;
+  paidMinor: number;
+  status: 'paid' | 'upcoming' | 'due' | 'overdue';
+}
+
+export interface LoanDetail {
+  id: string;
+  listingId: string;
+  principalMinor: number;
+  outstandingMinor: number;
+  rateBps: number;
+  termMonths: number;
+  repayment: Repayment;
+  pricing: Pricing;
+  product: Product;
+  grade: Grade;
+  feeMinor: number;
+  currency: 'CNY';
+  status: LoanStatus;
+  disbursedOn: string;
+  daysPastDue: number;
+  bucket: string;
+  defaultedOn: string | null;
+  nextDueDate: string | null;
+  noteCount: number;
+  schedule: ScheduleRow[];
+  myNotes: { id: string; principalMinor: number; rateBps: number; outstandingMinor: number; receivedPrincipalMinor: number; receivedInterestMinor: number; status: string }[];
+}
+
+export interface PartAmounts {
+  penaltyMinor: number;
+  interestMinor: number;
+  principalMinor: number;
+  totalMinor: number;
+}
+
+/** GET /loans/:id/owed: owedToday of docs/servicing.md §6, for the borrower or a note holder. */
+export interface LoanOwed {
+  loanId: string;
+  date: string;
+  status: LoanStatus;
+  daysPastDue: number;
+  bucket: string;
+  due: PartAmounts;
+  dueInstallments: { n: number; dueDate: string; penaltyMinor: number; interestMinor: number; principalMinor: number }[];
+  accruedInterestMinor: number;
+  principalNotDueMinor: number;
+  payoffMinor: number;
+  currency: 'CNY';
+}
+
+export interface RepaymentResult {
+  id: string;
+  loanId: string;
+  amountMinor: number;
+  penaltyMinor: number;
+  interestMinor: number;
+  principalMinor: number;
+  paidOn: string;
+  source: string;
+  afterDefault: boolean;
+  earlyInterestMinor: number;
+  prepaidPrincipalMinor: number;
+  loanStatus: LoanStatus;
+  outstandingMinor: number;
+  currency: 'CNY';
+  createdAt: string;
+}
+
+export interface NoteItem {
+  id: string;
+  loanId: string;
+  listingId: string;
+  grade: Grade;
+  principalMinor: number;
+  outstandingMinor: number;
+  rateBps: number;
+  receivedPrincipalMinor: number;
+  receivedInterestMinor: number;
+  receivedPenaltyMinor: number;
+  status: LoanStatus;
+  currency: 'CNY';
+}
+
+/** GET /me/portfolio. */
+export interface Portfolio {
+  asOf: string;
+  currency: 'CNY';
+  totals: {
+    notes: number;
+    activeNotes: number;
+    repaidNotes: number;
+    defaultedNotes: number;
+    principalLentMinor: number;
+    outstandingMinor: number;
+    lateOutstandingMinor: number;
+    defaultedOutstandingMinor: number;
+    receivedPrincipalMinor: number;
+    receivedInterestMinor: number;
+    receivedPenaltyMinor: number;
+    principalDays: number;
+    /** Net of losses, annualised over principal-days; null before any principal-day. */
+    realisedYieldBps: number | null;
+  };
+  byGrade: { grade: Grade; notes: number; principalMinor: number; outstandingMinor: number }[];
+  cashflow: { month: string; expectedMinor: number; receivedMinor: number }[];
+}
+
+export interface GradeStats {
+  grade: Grade;
+  loans: number;
+  outstandingPrincipalMinor: number;
+  lateLoans: number;
+  latePrincipalMinor: number;
+  defaultedLoans: number;
+  defaultedPrincipalMinor: number;
+  lateRateBps: number;
+  defaultRateBps: number;
+}
+
+export interface MonthStats {
+  month: string;
+  asOf: string;
+  volumeLentMinor: number;
+  loansDisbursed: number;
+  outstandingPrincipalMinor: number;
+  outstandingLoans: number;
+  borrowers: number;
+  lenders: number;
+  borrowersToDate: number;
+  lendersToDate: number;
+  lateRateBps: number;
+  defaultRateBps: number;
+  byGrade: GradeStats[];
+}
+
+/** GET /stats: the public disclosure, month by month. */
+export interface Stats {
+  asOf: string;
+  currency: 'CNY';
+  months: MonthStats[];
+}
+
+export interface AdminSettingsView {
+  settings: Record<string, unknown>;
+  overridden: string[];
+  environment: Record<string, string>;
+  gradeFloorBps: string;
+  clock: { settable: boolean; nowMs: number; now: string; offsetMs: number };
+}
+
+export interface PartnerView {
+  id: string;
+  name: string;
+  webhookUrl: string | null;
+  createdAt: string;
+  keys: { keyId: string; version: number; rotatedAt: string | null; revoked: boolean }[];
+}
+
+export interface PartnerCredentials {
+  partnerId: string;
+  keyId: string;
+  secret: string;
+}
+
+export interface InvariantReport {
+  ok: boolean;
+  checks: { name: string; ok: boolean; detail: string }[];
+}
+
+export interface WebhookDelivery {
+  id: string;
+  partnerId: string;
+  eventId: string;
+  type: string;
+  status: string;
+  attempts: number;
+  lastStatusCode: number | null;
+  lastError: string | null;
+  replays: number;
+  createdAt: string;
+  deliveredAt: string | null;
+  payload: unknown;
+}

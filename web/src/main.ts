@@ -1,0 +1,289 @@
+/**
+ * The app shell: header with navigation by role, connection state, wallet, language switch; the hash
+ * router with lazily loaded views; toasts for the `me` channel's events.
+ */
+import './styles.css';
+import { loadMessages, switchLocale } from './messages.js';
+import { LitElement, html, nothing } from 'lit';
+import { api, errorText, onUnauthorized } from './lib/api.js';
+import { money, rate, shortId } from './lib/format.js';
+import { LocaleController, locale, onLocale, t } from './lib/i18n.js';
+import type { Change, MeLiveState } from './lib/live.js';
+import { currentHash, navigate, parseHash } from './lib/router.js';
+import { connection, live, loadSession, session, sessionChanged } from './lib/session.js';
+import { StoreController } from './lib/store.js';
+import { listingOf, titles } from './lib/titles.js';
+import { dismiss, toast, toasts } from './lib/toasts.js';
+import type { Role } from './lib/types.js';
+import './views/market.js';
+
+interface RouteDef {
+  path: string;
+  tag: string;
+  load?: () => Promise<unknown>;
+  roles?: Role[];
+  title: string;
+}
+
+const ROUTES: RouteDef[] = [
+  { path: 'market', tag: 'lb-market-view', title: 'nav.market' },
+  { path: 'listing/:id', tag: 'lb-listing-view', load: () => import('./views/listing.js'), title: 'nav.listing' },
+  { path: 'stats', tag: 'lb-stats-view', load: () => import('./views/stats.js'), title: 'nav.stats' },
+  { path: 'login', tag: 'lb-login-view', load: () => import('./views/auth.js'), title: 'nav.login' },
+  { path: 'register', tag: 'lb-register-view', load: () => import('./views/auth.js'), title: 'nav.register' },
+  { path: 'bids', tag: 'lb-bids-view', load: () => import('./views/bids.js'), roles: ['lender'], title: 'nav.bids' },
+  { path: 'portfolio', tag: 'lb-portfolio-view', load: () => import('./views/portfolio.js'), roles: ['lender'], title: 'nav.portfolio' },
+  { path: 'wallet', tag: 'lb-wallet-view', load: () => import('./views/wallet.js'), roles: ['lender', 'borrower'], title: 'nav.wallet' },
+  { path: 'account', tag: 'lb-account-view', load: () => import('./views/account.js'), roles: ['lender', 'borrower'], title: 'nav.account' },
+  { path: 'borrower/rating', tag: 'lb-rating-view', load: () => import('./views/borrower.js'), roles: ['borrower'], title: 'nav.rating' },
+  { path: 'borrower/new', tag: 'lb-new-listing-view', load: () => import('./views/new-listing.js'), roles: ['borrower'], title: 'nav.newListing' },
+  { path: 'borrower/listings', tag: 'lb-my-listings-view', load: () => import('./views/borrower.js'), roles: ['borrower'], title: 'nav.myListings' },
+  { path: 'borrower/loans', tag: 'lb-my-loans-view', load: () => import('./views/loans.js'), roles: ['borrower'], title: 'nav.loans' },
+  { path: 'loan/:id', tag: 'lb-loan-view', load: () => import('./views/loans.js'), roles: ['borrower', 'lender'], title: 'nav.loan' },
+  { path: 'admin/settings', tag: 'lb-admin-settings-view', load: () => import('./views/admin.js'), roles: ['operator'], title: 'nav.settings' },
+  { path: 'admin/partners', tag: 'lb-admin-partners-view', load: () => import('./views/admin.js'), roles: ['operator'], title: 'nav.partners' },
+  { path: 'admin/invariants', tag: 'lb-admin-invariants-view', load: () => import('./views/admin.js'), roles: ['operator'], title: 'nav.invariants' },
+  { path: 'admin/webhooks', tag: 'lb-admin-webhooks-view', load: () => import('./views/admin.js'), roles: ['operator'], title: 'nav.webhooks' },
+  { path: 'admin/defaults', tag: 'lb-admin-defaults-view', load: () => import('./views/stats.js'), roles: ['operator'], title: 'nav.defaults' },
+];
+
+const NAV: Record<Role | 'anonymous', (string | null)[]> = {
+  anonymous: ['market', 'stats'],
+  lender: ['market', 'bids', 'portfolio', 'wallet', 'account', null, 'stats'],
+  borrower: ['borrower/listings', 'borrower/new', 'borrower/loans', 'borrower/rating', 'wallet', 'account', null, 'market', 'stats'],
+  operator: ['admin/settings', 'admin/partners', 'admin/invariants', 'admin/webhooks', 'admin/defaults', null, 'market', 'stats'],
+};
+
+const HOME: Record<Role | 'anonymous', string> = { anonymous: 'market', lender: 'market', borrower: 'borrower/listings', operator: 'admin/settings' };
+
+function navLabel(path: string): string {
+  return t(ROUTES.find((r) => r.path === path)?.title ?? path);
+}
+
+export class LbApp extends LitElement {
+  private readonly sessionCtl = new StoreController(this, session);
+  private readonly connCtl = new StoreController(this, connection);
+  private readonly toastCtl = new StoreController(this, toasts);
+  private readonly hashCtl = new StoreController(this, currentHash);
+  private menuOpen = false;
+  private view: HTMLElement | null = null;
+  private viewKey = '';
+  private offMe: (() => void) | undefined;
+  private loadError: unknown = null;
+
+  constructor() {
+    super();
+    new LocaleController(this);
+    new StoreController(this, titles);
+  }
+
+  override createRenderRoot(): HTMLElement {
+    return this;
+  }
+
+  override connectedCallback(): void {
+    super.connectedCallback();
+    document.documentElement.lang = locale() === 'zh' ? 'zh-CN' : 'en';
+    onLocale((l) => (document.documentElement.lang = l === 'zh' ? 'zh-CN' : 'en'));
+    currentHash.subscribe(() => void this.route());
+    session.subscribe(() => this.followSession());
+    onUnauthorized(() => {
+      if (session.value.user) {
+        sessionChanged(null);
+        toast({ tone: 'warn', kind: 'session', title: t('toast.sessionEnded') });
+        void this.route();
+      }
+    });
+    window.addEventListener('online', () => live.reconnect());
+    // The socket was refused for the session (revoked or expired): ask HTTP who we are now.
+    connection.subscribe((info) => {
+      if (info.state !== 'closed' || info.lastCloseCode !== 4001 || !session.value.user) return;
+      void loadSession().then(
+        (user) => {
+          if (!user) {
+            sessionChanged(null);
+            toast({ tone: 'warn', kind: 'session', title: t('toast.sessionEnded') });
+            void this.route();
+          }
+        },
+        () => undefined,
+      );
+    });
+    // The active language's messages and the session, then the first route.
+    void Promise.all([loadMessages(locale()).catch((err: unknown) => (this.loadError = err)), loadSession().catch((err: unknown) => (this.loadError = err))]).finally(() => void this.route());
+  }
+
+  /** Subscribes `me` while logged in: toasts and the wallet in the header. */
+  private followSession(): void {
+    const user = session.value.user;
+    if (user && !this.offMe) {
+      if (user.role !== 'operator') {
+        void api
+          .wallet()
+          .then((wallet) => session.update({ wallet }))
+          .catch(() => undefined);
+      }
+      this.offMe = live.me((state: MeLiveState, change: Change) => this.onMe(state, change));
+    } else if (!user && this.offMe) {
+      this.offMe();
+      this.offMe = undefined;
+    }
+  }
+
+  private onMe(state: MeLiveState, change: Change): void {
+    if (state.wallet && (change.type === 'snapshot' || (change.type === 'event' && change.event === 'wallet.changed'))) session.update({ wallet: state.wallet });
+    if (change.type !== 'event') return;
+    const d = (change.data ?? {}) as Record<string, unknown>;
+    const n = (k: string) => (typeof d[k] === 'number' ? (d[k] as number) : 0);
+    const listingId = typeof d.listingId === 'string' ? d.listingId : '';
+    const title = listingId ? (listingOf(listingId)?.title ?? shortId(listingId)) : '';
+    const listingHref = listingId ? `#/listing/${listingId}` : undefined;
+    const loanHref = typeof d.loanId === 'string' ? `#/loan/${d.loanId}` : undefined;
+    switch (change.event) {
+      case 'bid.outbid':
+        toast({ tone: 'bad', kind: 'outbid', title: t('toast.outbid.title'), body: t('toast.outbid.body', { amount: money(n('amountMinor')), rate: rate(n('rateBps')), title }), ...(listingHref ? { href: listingHref, linkText: t('toast.rebid') } : {}) }, 10_000);
+        break;
+      case 'bid.filled':
+        toast({ tone: 'good', kind: 'filled', title: t('toast.filled.title'), body: t('toast.filled.body', { amount: money(n('fillMinor')), rate: rate(n('rateBps')), title }), ...(loanHref ? { href: loanHref, linkText: t('toast.viewLoan') } : {}) }, 10_000);
+        break;
+      case 'bid.released':
+        toast({ tone: 'info', kind: 'released', title: t('toast.released.title'), body: t('toast.released.body', { amount: money(n('releasedMinor')), title }) });
+        break;
+      case 'loan.disbursed':
+        toast({ tone: 'good', kind: 'disbursed', title: t('toast.disbursed.title'), body: n('disbursementMinor') ? t('toast.disbursed.body', { amount: money(n('disbursementMinor')), title }) : title, ...(loanHref ? { href: loanHref, linkText: t('toast.viewLoan') } : {}) }, 10_000);
+        break;
+      case 'listing.failed':
+        toast({ tone: 'warn', kind: 'failed', title: t('toast.failed.title'), body: t('toast.failed.body', { coverage: money(n('coverageMinor')), required: money(n('requiredMinor')), title }) }, 10_000);
+        break;
+      case 'payment.received': {
+        const total = n('principalMinor') + n('interestMinor') + n('penaltyMinor');
+        toast({ tone: 'good', kind: 'payment', title: t('toast.payment.title'), body: t('toast.payment.body', { amount: money(total), principal: money(n('principalMinor')), interest: money(n('interestMinor') + n('penaltyMinor')) }), ...(loanHref ? { href: loanHref, linkText: t('toast.viewLoan') } : {}) });
+        break;
+      }
+      case 'installment.due':
+        toast({ tone: 'warn', kind: 'due', title: t('toast.due.title'), body: n('amountMinor') ? t('toast.due.body', { amount: money(n('amountMinor')), date: String(d.dueDate ?? '') }) : '', ...(loanHref ? { href: loanHref, linkText: t('toast.viewLoan') } : {}) }, 10_000);
+        break;
+      case 'loan.repaid':
+        toast({ tone: 'good', kind: 'repaid', title: t('toast.repaid.title'), ...(loanHref ? { href: loanHref, linkText: t('toast.viewLoan') } : {}) });
+        break;
+      case 'loan.defaulted':
+        toast({ tone: 'bad', kind: 'defaulted', title: t('toast.defaulted.title'), ...(loanHref ? { href: loanHref, linkText: t('toast.viewLoan') } : {}) }, 12_000);
+        break;
+      default:
+        break;
+    }
+  }
+
+  private async route(): Promise<void> {
+    if (!session.value.loaded) return;
+    const user = session.value.user;
+    const home = HOME[user?.role ?? 'anonymous'];
+    const parsed = parseHash(location.hash, ROUTES.map((r) => r.path));
+    const def = ROUTES.find((r) => r.path === parsed.pattern);
+    this.menuOpen = false;
+    if (!def) {
+      navigate(home, undefined, true);
+      return;
+    }
+    if (def.roles && (!user || !def.roles.includes(user.role))) {
+      if (!user) navigate('login', { next: location.hash.slice(1) }, true);
+      else navigate(home, undefined, true);
+      return;
+    }
+    if ((def.path === 'login' || def.path === 'register') && user) {
+      navigate(home, undefined, true);
+      return;
+    }
+    if (def.load) {
+      try {
+        await def.load();
+      } catch (err) {
+        this.loadError = err;
+        this.requestUpdate();
+        return;
+      }
+    }
+    const key = `${def.tag}|${JSON.stringify(parsed.params)}`;
+    if (!this.view || this.view.localName !== def.tag || this.viewKey !== key) {
+      this.view = document.createElement(def.tag);
+      this.viewKey = key;
+      window.scrollTo(0, 0);
+    }
+    Object.assign(this.view, { params: parsed.params, query: parsed.query });
+    document.title = `${t(def.title)} · Lendbook`;
+    this.loadError = null;
+    this.requestUpdate();
+  }
+
+  private async logout(): Promise<void> {
+    try {
+      await api.logout();
+    } catch {
+      /* the session is gone either way */
+    }
+    sessionChanged(null);
+    navigate('market');
+    toast({ tone: 'info', kind: 'logout', title: t('toast.loggedOut') }, 4000);
+  }
+
+  private renderConnection() {
+    const info = this.connCtl.value;
+    const retryIn = info.nextRetryAtMs ? Math.max(0, Math.ceil((info.nextRetryAtMs - Date.now()) / 1000)) : null;
+    return html`<span class="conn" data-testid="connection-state" data-state=${info.state} role="status" aria-live="polite" title=${t(`conn.${info.state}.title`)}>
+      <span class="dot" aria-hidden="true"></span>
+      <span>${t(`conn.${info.state}`)}${info.state === 'reconnecting' && retryIn !== null ? html` <span class="hide-sm">· ${t('conn.retryIn', { s: retryIn })}</span>` : nothing}</span>
+      ${info.state === 'reconnecting' || info.state === 'closed' ? html`<button class="link-btn" @click=${() => live.reconnect()}>${t('conn.retry')}</button>` : nothing}
+    </span>`;
+  }
+
+  override render() {
+    const { user, wallet, loaded } = this.sessionCtl.value;
+    const role = user?.role ?? 'anonymous';
+    const parsed = parseHash(this.hashCtl.value, ROUTES.map((r) => r.path));
+    const active = parsed.pattern.startsWith('listing') ? 'market' : parsed.pattern === 'loan/:id' ? (role === 'lender' ? 'portfolio' : 'borrower/loans') : parsed.pattern;
+    const other = locale() === 'zh' ? 'en' : 'zh';
+    return html`
+      <a class="skip" href="#main" @click=${(e: Event) => { e.preventDefault(); (this.querySelector('main') as HTMLElement | null)?.focus(); }}>${t('nav.skip')}</a>
+      <header class="topbar">
+        <a class="brand" href="#/${HOME[role]}"><span class="logo" aria-hidden="true">L</span>Lendbook <small>${t('brand.tagline')}</small></a>
+        <button class="menu-btn ghost" aria-expanded=${this.menuOpen} aria-controls="nav" @click=${() => { this.menuOpen = !this.menuOpen; this.requestUpdate(); }}>☰ <span class="sr-only">${t('nav.menu')}</span></button>
+        <nav id="nav" class="nav ${this.menuOpen ? 'open' : ''}" aria-label=${t('nav.main')}>
+          ${NAV[role].map((p) => (p === null ? html`<span class="sep" aria-hidden="true"></span>` : html`<a href="#/${p}" aria-current=${active === p ? 'page' : 'false'} data-testid="nav-${p.replace('/', '-')}">${navLabel(p)}</a>`))}
+        </nav>
+        <div class="tools">
+          ${this.renderConnection()}
+          ${wallet && user && user.role !== 'operator'
+            ? html`<a class="wallet-pill hide-sm" href="#/wallet" data-testid="header-wallet" title=${t('wallet.available')}>${money(wallet.availableMinor)}<small>${t('wallet.heldShort', { amount: money(wallet.heldMinor) })}</small></a>`
+            : nothing}
+          <button class="ghost" data-testid="lang-switch" lang=${other === 'zh' ? 'zh-CN' : 'en'} @click=${() => void switchLocale(other)} aria-label=${t('nav.language')}>${other === 'zh' ? '中文' : 'EN'}</button>
+          ${user
+            ? html`<span class="user" title=${user.email}>${user.displayName}</span><button class="ghost" data-testid="logout" @click=${() => void this.logout()}>${t('nav.logout')}</button>`
+            : loaded
+              ? html`<a class="btn ghost" href="#/login" data-testid="nav-login">${t('nav.login')}</a><a class="btn primary hide-sm" href="#/register" data-testid="nav-register">${t('nav.register')}</a>`
+              : nothing}
+        </div>
+      </header>
+      ${this.connCtl.value.state === 'closed' && this.connCtl.value.lastCloseCode === 4001 ? html`<div class="banner" role="alert">${t('conn.sessionRefused')}</div>` : nothing}
+      <main id="main" tabindex="-1">
+        ${this.loadError ? html`<div class="error" role="alert">${errorText(this.loadError)} <button class="link-btn" @click=${() => location.reload()}>${t('common.reload')}</button></div>` : nothing}
+        ${loaded ? this.view : html`<p class="muted">${t('common.loading')}</p>`}
+      </main>
+      <footer class="footer">${t('footer.disclaimer')} · <a href="#/stats">${t('nav.stats')}</a> · <a href="/docs" target="_blank" rel="noopener">API</a></footer>
+      <div class="toasts" aria-live="polite" aria-relevant="additions">
+        ${this.toastCtl.value.map(
+          (x) => html`<div class="toast" role="status" data-testid="toast" data-kind=${x.kind} data-tone=${x.tone}>
+            <span class="bar" aria-hidden="true"></span>
+            <div><strong>${x.title}</strong>${x.body ? html`<p>${x.body}</p>` : nothing}${x.href ? html`<a href=${x.href} @click=${() => dismiss(x.id)}>${x.linkText ?? t('common.open')}</a>` : nothing}</div>
+            <button aria-label=${t('common.close')} @click=${() => dismiss(x.id)}>×</button>
+          </div>`,
+        )}
+      </div>
+    `;
+  }
+}
+customElements.define('lb-app', LbApp);
+
+// The countdown in the header retry text follows time; refresh it while reconnecting.
+setInterval(() => {
+  if (connection.value.state === 'reconnecting') connection.set({ ...connection.value });
+}, 1000);

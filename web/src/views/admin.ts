@@ -1,0 +1,426 @@
+import { html, nothing, type TemplateResult } from 'lit';
+import { api, request } from '../lib/api.js';
+import { bpsToInput, dateTime, minorToInput, money, parseMoney, parseRate, rate, seconds, shortId } from '../lib/format.js';
+import { t } from '../lib/i18n.js';
+import { toast } from '../lib/toasts.js';
+import { GRADES, type AdminSettingsView, type Grade, type InvariantReport, type PartnerCredentials, type PartnerView, type WebhookDelivery } from '../lib/types.js';
+import { View, errorBox } from './view.js';
+
+type Unit = 'bps' | 'money' | 'sec' | 'pct' | 'days' | 'months' | 'bpsDay' | 'grade';
+const UNITS: Record<string, Unit> = {
+  maxRateBps: 'bps',
+  minBidMinor: 'money',
+  auctionMinDurationSec: 'sec',
+  auctionMaxDurationSec: 'sec',
+  auctionDefaultDurationSec: 'sec',
+  lenderListingCapPct: 'pct',
+  softCloseSec: 'sec',
+  softCloseMaxExtensionSec: 'sec',
+  platformFeeBps: 'bps',
+  graceDays: 'days',
+  penaltyBpsPerDay: 'bpsDay',
+  defaultAfterDays: 'days',
+  capLegalPersonMinor: 'money',
+  capNaturalPersonMinor: 'money',
+  minGradeToList: 'grade',
+  minMonthsActive: 'months',
+  orderMaxAgeDays: 'days',
+  warehouseLtvPct: 'pct',
+};
+const GRADE_MAPS: Record<string, 'bps' | 'pct'> = { gradeFloorBps: 'bps', orderAdvancePct: 'pct', expectedLossBps: 'bps' };
+
+function toInput(unit: Unit | 'bps' | 'pct', v: unknown): string {
+  if (v === null || v === undefined) return '';
+  if (unit === 'bps' || unit === 'bpsDay') return bpsToInput(Number(v));
+  if (unit === 'money') return minorToInput(Number(v));
+  return String(v);
+}
+
+function fromInput(unit: Unit | 'bps' | 'pct', text: string): number | string | null {
+  const s = text.trim();
+  if (unit === 'grade') return s;
+  if (unit === 'bps' || unit === 'bpsDay') return parseRate(s);
+  if (unit === 'money') return parseMoney(s);
+  return /^\d{1,15}$/.test(s) ? Number(s) : null;
+}
+
+function display(unit: Unit | 'bps' | 'pct', v: unknown): string {
+  if (v === null || v === undefined) return '—';
+  const n = Number(v);
+  switch (unit) {
+    case 'bps':
+      return rate(n);
+    case 'bpsDay':
+      return `${rate(n)} / ${t('unit.day')}`;
+    case 'money':
+      return money(n, { trimZeroFen: true });
+    case 'sec':
+      return seconds(n);
+    case 'pct':
+      return `${n}%`;
+    case 'days':
+      return `${n} ${t('unit.days')}`;
+    case 'months':
+      return `${n} ${t('unit.months')}`;
+    default:
+      return String(v);
+  }
+}
+
+/** AUCTION.md §8 settings: values in force, who overrode them, changed at run time. */
+export class AdminSettingsViewEl extends View {
+  static override properties = { ...View.properties, data: { state: true }, error: { state: true }, saveError: { state: true }, edits: { state: true }, busy: { state: true } };
+  declare data: AdminSettingsView | null;
+  declare error: unknown;
+  declare saveError: unknown;
+  declare edits: Record<string, string>;
+  declare busy: boolean;
+  constructor() {
+    super();
+    this.data = null;
+    this.error = null;
+    this.saveError = null;
+    this.edits = {};
+    this.busy = false;
+  }
+  override connectedCallback(): void {
+    super.connectedCallback();
+    void this.load();
+  }
+  private async load(): Promise<void> {
+    try {
+      this.data = await api.settings();
+      this.error = null;
+    } catch (err) {
+      this.error = err;
+    }
+  }
+
+  private patch(): Record<string, unknown> | string {
+    const s = this.data!.settings;
+    const patch: Record<string, unknown> = {};
+    for (const [key, text] of Object.entries(this.edits)) {
+      const [name, grade] = key.split('.') as [string, Grade | undefined];
+      if (grade) {
+        const unit = GRADE_MAPS[name]!;
+        const map = { ...((patch[name] as Record<string, number> | undefined) ?? (s[name] as Record<string, number>)) };
+        if (text.trim() === '') delete map[grade];
+        else {
+          const v = fromInput(unit, text);
+          if (v === null) return name;
+          map[grade] = v as number;
+        }
+        patch[name] = map;
+      } else {
+        const unit = UNITS[name]!;
+        const v = fromInput(unit, text);
+        if (v === null || v === '') return name;
+        if (v !== s[name]) patch[name] = v;
+      }
+    }
+    return patch;
+  }
+
+  private async save(e: Event, patchOverride?: Record<string, unknown>): Promise<void> {
+    e.preventDefault();
+    const patch = patchOverride ?? this.patch();
+    if (typeof patch === 'string') {
+      this.saveError = { code: 'SETTING_INVALID', detail: patch };
+      return;
+    }
+    if (Object.keys(patch).length === 0) return;
+    this.busy = true;
+    this.saveError = null;
+    try {
+      this.data = await api.putSettings(patch);
+      this.edits = {};
+      toast({ tone: 'good', kind: 'settings', title: t('admin.saved') }, 3000);
+    } catch (err) {
+      this.saveError = err;
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  private async advance(ms: number): Promise<void> {
+    try {
+      await api.advanceClock(ms);
+      await this.load();
+      toast({ tone: 'info', kind: 'clock', title: t('admin.clockMoved', { at: dateTime(this.data?.clock.now) }) }, 3000);
+    } catch (err) {
+      this.saveError = err;
+    }
+  }
+
+  private input(key: string, unit: Unit | 'bps' | 'pct', value: unknown): TemplateResult {
+    const suffix = unit === 'bps' || unit === 'bpsDay' || unit === 'pct' ? '%' : unit === 'sec' ? 's' : unit === 'days' ? t('unit.days') : unit === 'months' ? t('unit.months') : '';
+    const val = key in this.edits ? this.edits[key]! : toInput(unit, value);
+    const onInput = (e: Event) => (this.edits = { ...this.edits, [key]: (e.target as HTMLInputElement | HTMLSelectElement).value });
+    if (unit === 'grade') {
+      return html`<select @change=${onInput} data-testid="setting-${key}">${GRADES.map((g) => html`<option value=${g} ?selected=${val === g}>${g}</option>`)}</select>`;
+    }
+    return html`<span class="input-affix ${unit === 'money' ? '' : 'suffix'}">${unit === 'money' ? html`<span>¥</span>` : nothing}<input inputmode="decimal" .value=${val} @input=${onInput} data-testid="setting-${key}" />${suffix ? html`<span>${suffix}</span>` : nothing}</span>`;
+  }
+
+  override render() {
+    const d = this.data;
+    if (this.error && !d) return html`<section class="page"><h1>${t('nav.settings')}</h1>${errorBox(this.error)}</section>`;
+    if (!d) return html`<p class="muted">${t('common.loading')}</p>`;
+    const s = d.settings;
+    return html`<section class="page">
+      <div class="page-head"><div><h1>${t('nav.settings')}</h1><p>${t('admin.settingsSubtitle')}</p></div></div>
+      ${d.clock.settable
+        ? html`<div class="panel row"><strong>${t('admin.clock')}</strong><span class="muted">${dateTime(d.clock.now)}</span><span class="spacer"></span>
+            ${[3_600_000, 86_400_000, 7 * 86_400_000, 30 * 86_400_000].map((ms) => html`<button class="chip" @click=${() => void this.advance(ms)}>+${seconds(ms / 1000)}</button>`)}</div>`
+        : nothing}
+      <form class="panel" @submit=${(e: Event) => void this.save(e)} data-testid="settings-form">
+        <div class="table-wrap"><table class="data">
+          <thead><tr><th>${t('admin.setting')}</th><th>${t('admin.inForce')}</th><th style="min-width:11rem">${t('admin.newValue')}</th><th></th></tr></thead>
+          <tbody>
+            ${Object.keys(UNITS).filter((k) => k in s).map((k) => {
+              const over = d.overridden.includes(k);
+              return html`<tr><td><strong>${t(`setting.${k}`)}</strong><br /><span class="mono muted small">${d.environment[k] ?? ''}</span></td>
+                <td class="nowrap">${display(UNITS[k]!, s[k])} ${over ? html`<span class="badge warn">${t('admin.overridden')}</span>` : nothing}</td>
+                <td>${this.input(k, UNITS[k]!, s[k])}</td>
+                <td>${over ? html`<button type="button" class="ghost" @click=${(e: Event) => void this.save(e, { [k]: null })}>${t('admin.reset')}</button>` : nothing}</td></tr>`;
+            })}
+            ${Object.entries(GRADE_MAPS).filter(([k]) => k in s).map(([k, unit]) => {
+              const map = (s[k] ?? {}) as Record<string, number>;
+              const over = d.overridden.includes(k);
+              return html`<tr><td><strong>${t(`setting.${k}`)}</strong><br /><span class="mono muted small">${d.environment[k] ?? ''}</span></td>
+                <td class="small">${GRADES.filter((g) => map[g] !== undefined).map((g) => `${g} ${display(unit, map[g])}`).join(' · ') || t('admin.none')} ${over ? html`<span class="badge warn">${t('admin.overridden')}</span>` : nothing}</td>
+                <td><div style="display:grid;grid-template-columns:repeat(auto-fill,minmax(5.2rem,1fr));gap:0.3rem">${GRADES.map((g) => html`<label class="small">${g}${this.input(`${k}.${g}`, unit, map[g])}</label>`)}</div></td>
+                <td>${over ? html`<button type="button" class="ghost" @click=${(e: Event) => void this.save(e, { [k]: null })}>${t('admin.reset')}</button>` : nothing}</td></tr>`;
+            })}
+          </tbody>
+        </table></div>
+        ${this.saveError ? errorBox(this.saveError) : nothing}
+        <div class="row" style="margin-top:0.75rem"><span class="spacer"></span><button type="button" class="ghost" @click=${() => (this.edits = {})}>${t('admin.discard')}</button><button class="primary" type="submit" ?disabled=${this.busy || Object.keys(this.edits).length === 0} data-testid="settings-save">${t('admin.save')}</button></div>
+      </form>
+    </section>`;
+  }
+}
+customElements.define('lb-admin-settings-view', AdminSettingsViewEl);
+
+interface PublishableKey {
+  key: string;
+  partnerId: string;
+  allowedOrigins: string[];
+  revoked: boolean;
+  createdAt: string;
+}
+
+/** Order systems: API keys (secret shown once, rotation) and publishable widget keys with their origins. */
+export class AdminPartnersView extends View {
+  static override properties = { ...View.properties, items: { state: true }, pubKeys: { state: true }, error: { state: true }, secret: { state: true }, busy: { state: true } };
+  declare items: PartnerView[];
+  declare pubKeys: PublishableKey[];
+  declare error: unknown;
+  declare secret: PartnerCredentials | null;
+  declare busy: boolean;
+  constructor() {
+    super();
+    this.items = [];
+    this.pubKeys = [];
+    this.error = null;
+    this.secret = null;
+    this.busy = false;
+  }
+  override connectedCallback(): void {
+    super.connectedCallback();
+    void this.load();
+  }
+  private async load(): Promise<void> {
+    try {
+      this.items = (await api.partners()).items;
+      this.pubKeys = await request<{ items: PublishableKey[] }>('GET', '/admin/publishable-keys').then((r) => r.items, () => []);
+      this.error = null;
+    } catch (err) {
+      this.error = err;
+    }
+  }
+  private async create(e: Event): Promise<void> {
+    e.preventDefault();
+    const form = e.target as HTMLFormElement;
+    const data = new FormData(form);
+    const webhookUrl = String(data.get('webhookUrl') ?? '').trim();
+    this.busy = true;
+    try {
+      this.secret = await api.createPartner({ name: String(data.get('name') ?? '').trim(), ...(webhookUrl ? { webhookUrl } : {}) });
+      form.reset();
+      this.error = null;
+      void this.load();
+    } catch (err) {
+      this.error = err;
+    } finally {
+      this.busy = false;
+    }
+  }
+  private async rotate(keyId: string): Promise<void> {
+    if (!confirm(t('admin.rotateConfirm'))) return;
+    try {
+      this.secret = await api.rotateKey(keyId);
+      void this.load();
+    } catch (err) {
+      this.error = err;
+    }
+  }
+  private async addPublishable(e: Event, partnerId: string): Promise<void> {
+    e.preventDefault();
+    const form = e.target as HTMLFormElement;
+    const origins = String(new FormData(form).get('origins') ?? '')
+      .split(/[\s,]+/)
+      .filter(Boolean);
+    try {
+      await request('POST', `/admin/partners/${encodeURIComponent(partnerId)}/publishable-keys`, { body: { allowedOrigins: origins } });
+      form.reset();
+      void this.load();
+    } catch (err) {
+      this.error = err;
+    }
+  }
+  private async revoke(key: string): Promise<void> {
+    if (!confirm(t('admin.revokeConfirm'))) return;
+    try {
+      await request('POST', `/admin/publishable-keys/${encodeURIComponent(key)}/revoke`);
+      void this.load();
+    } catch (err) {
+      this.error = err;
+    }
+  }
+  override render() {
+    return html`<section class="page">
+      <div class="page-head"><div><h1>${t('nav.partners')}</h1><p>${t('admin.partnersSubtitle')}</p></div></div>
+      ${this.secret
+        ? html`<div class="ok-box" role="alert" data-testid="partner-secret"><strong>${t('admin.secretOnce')}</strong>
+            <dl class="facts" style="margin-top:0.5rem"><dt>${t('admin.keyId')}</dt><dd class="mono">${this.secret.keyId}</dd><dt>${t('admin.secret')}</dt><dd class="mono" style="word-break:break-all">${this.secret.secret}</dd></dl>
+            <div class="row" style="margin-top:0.5rem"><button class="chip" @click=${() => void navigator.clipboard?.writeText(this.secret!.secret)}>${t('admin.copy')}</button><button class="chip" @click=${() => (this.secret = null)}>${t('admin.done')}</button></div></div>`
+        : nothing}
+      ${this.error ? errorBox(this.error) : nothing}
+      <form class="panel form" @submit=${(e: Event) => void this.create(e)} data-testid="partner-form">
+        <h2>${t('admin.newPartner')}</h2>
+        <div class="form-row"><label>${t('admin.partnerName')}<input name="name" required maxlength="100" /></label><label>${t('admin.webhookUrl')}<input name="webhookUrl" type="url" placeholder="https://…" /></label></div>
+        <div class="row"><button class="primary" type="submit" ?disabled=${this.busy}>${t('admin.create')}</button></div>
+      </form>
+      ${this.items.map(
+        (p) => html`<div class="panel" data-testid="partner">
+          <div class="panel-head"><h2>${p.name}</h2><span class="mono muted small">${p.id} · ${dateTime(p.createdAt)}</span></div>
+          <p class="small muted" style="margin-bottom:0.5rem">${t('admin.webhookUrl')}: ${p.webhookUrl ?? t('admin.none')}</p>
+          <div class="table-wrap"><table class="data"><thead><tr><th>${t('admin.keyId')}</th><th class="num">${t('admin.version')}</th><th>${t('admin.rotated')}</th><th>${t('bids.col.status')}</th><th></th></tr></thead>
+            <tbody>${p.keys.map((k) => html`<tr><td class="mono">${k.keyId}</td><td class="num">${k.version}</td><td>${k.rotatedAt ? dateTime(k.rotatedAt) : '—'}</td><td>${k.revoked ? html`<span class="badge muted">${t('admin.revoked')}</span>` : html`<span class="badge good">${t('admin.active')}</span>`}</td>
+              <td>${k.revoked ? nothing : html`<button class="chip" @click=${() => void this.rotate(k.keyId)} data-testid="rotate-key">${t('admin.rotate')}</button>`}</td></tr>`)}</tbody></table></div>
+          <h3 style="margin:0.9rem 0 0.4rem">${t('admin.publishable')}</h3>
+          ${this.pubKeys.filter((k) => k.partnerId === p.id).map(
+            (k) => html`<div class="row small" style="margin-bottom:0.3rem"><span class="mono">${k.key}</span><span class="muted">${k.allowedOrigins.join(', ')}</span>${k.revoked ? html`<span class="badge muted">${t('admin.revoked')}</span>` : html`<button class="chip" @click=${() => void this.revoke(k.key)}>${t('admin.revoke')}</button>`}</div>`,
+          )}
+          <form class="row" @submit=${(e: Event) => void this.addPublishable(e, p.id)}><input name="origins" required placeholder="https://shop.example.com" style="max-width:24rem" aria-label=${t('admin.origins')} /><button type="submit" class="chip">${t('admin.addPublishable')}</button></form>
+        </div>`,
+      )}
+    </section>`;
+  }
+}
+customElements.define('lb-admin-partners-view', AdminPartnersView);
+
+/** Every money invariant recomputed from the tables. */
+export class AdminInvariantsView extends View {
+  static override properties = { ...View.properties, report: { state: true }, error: { state: true }, checkedAt: { state: true } };
+  declare report: InvariantReport | null;
+  declare error: unknown;
+  declare checkedAt: number;
+  constructor() {
+    super();
+    this.report = null;
+    this.error = null;
+    this.checkedAt = 0;
+  }
+  override connectedCallback(): void {
+    super.connectedCallback();
+    void this.load();
+    const timer = setInterval(() => void this.load(), 15_000);
+    this.own(() => clearInterval(timer));
+  }
+  private async load(): Promise<void> {
+    try {
+      this.report = await api.invariants();
+      this.checkedAt = Date.now();
+      this.error = null;
+    } catch (err) {
+      this.error = err;
+    }
+  }
+  override render() {
+    const r = this.report;
+    return html`<section class="page">
+      <div class="page-head"><div><h1>${t('nav.invariants')}</h1><p>${t('admin.invariantsSubtitle')}</p></div><button @click=${() => void this.load()}>${t('admin.recheck')}</button></div>
+      ${this.error ? errorBox(this.error) : nothing}
+      ${r
+        ? html`<div class=${r.ok ? 'ok-box' : 'error'} data-testid="invariants-status" data-ok=${String(r.ok)}>${r.ok ? t('admin.allHold', { n: r.checks.length }) : t('admin.someFail', { n: r.checks.filter((c) => !c.ok).length })} · ${t('admin.checkedAt', { at: dateTime(this.checkedAt) })}</div>
+            <div class="panel"><div class="table-wrap"><table class="data"><thead><tr><th></th><th>${t('admin.check')}</th><th>${t('admin.detail')}</th></tr></thead>
+              <tbody>${r.checks.map((c) => html`<tr data-testid="invariant" data-ok=${String(c.ok)}><td>${c.ok ? html`<span class="badge good">OK</span>` : html`<span class="badge bad">${t('admin.fail')}</span>`}</td><td class="mono">${c.name}</td><td class="small ${c.ok ? 'muted' : 'bad'}">${c.detail}</td></tr>`)}</tbody></table></div></div>`
+        : html`<p class="muted">${t('common.loading')}</p>`}
+    </section>`;
+  }
+}
+customElements.define('lb-admin-invariants-view', AdminInvariantsView);
+
+/** Webhook deliveries to the order systems, with their attempts; replay sends the same event id again. */
+export class AdminWebhooksView extends View {
+  static override properties = { ...View.properties, items: { state: true }, nextCursor: { state: true }, error: { state: true }, open: { state: true } };
+  declare items: WebhookDelivery[];
+  declare nextCursor: string | null;
+  declare error: unknown;
+  declare open: string;
+  constructor() {
+    super();
+    this.items = [];
+    this.nextCursor = null;
+    this.error = null;
+    this.open = '';
+  }
+  override connectedCallback(): void {
+    super.connectedCallback();
+    void this.load();
+  }
+  private async load(more = false): Promise<void> {
+    try {
+      const page = await api.webhooks(more ? this.nextCursor : null);
+      this.items = more ? [...this.items, ...page.items] : page.items;
+      this.nextCursor = page.nextCursor;
+      this.error = null;
+    } catch (err) {
+      this.error = err;
+    }
+  }
+  private async replay(id: string): Promise<void> {
+    try {
+      const r = await api.replayWebhook(id);
+      toast({ tone: 'info', kind: 'replay', title: t('admin.replayed', { id: shortId(id), n: r.replays }) }, 3000);
+      void this.load();
+    } catch (err) {
+      this.error = err;
+    }
+  }
+  override render() {
+    return html`<section class="page">
+      <div class="page-head"><div><h1>${t('nav.webhooks')}</h1><p>${t('admin.webhooksSubtitle')}</p></div><button @click=${() => void this.load()}>${t('admin.refresh')}</button></div>
+      ${this.error ? errorBox(this.error) : nothing}
+      <div class="panel" style="padding-top:0.4rem"><div class="table-wrap"><table class="data" data-testid="webhooks">
+        <thead><tr><th>${t('wallet.col.when')}</th><th>${t('admin.event')}</th><th>${t('bids.col.status')}</th><th class="num">${t('admin.attempts')}</th><th>${t('admin.lastResult')}</th><th></th></tr></thead>
+        <tbody>${this.items.map(
+          (d) => html`<tr data-testid="webhook-row" data-status=${d.status}>
+              <td class="nowrap muted">${dateTime(d.createdAt)}</td>
+              <td><button class="link-btn mono" aria-expanded=${this.open === d.id} @click=${() => (this.open = this.open === d.id ? '' : d.id)}>${d.type}</button><br /><span class="mono muted small">${d.eventId}</span></td>
+              <td><span class="badge ${d.status === 'delivered' ? 'good' : d.status === 'failed' ? 'bad' : 'warn'}">${t(`webhook.${d.status}`)}</span>${d.replays ? html` <span class="small muted">${t('admin.replays', { n: d.replays })}</span>` : nothing}</td>
+              <td class="num">${d.attempts}</td>
+              <td class="small">${d.lastStatusCode ? `HTTP ${d.lastStatusCode}` : ''} ${d.lastError ? html`<span class="bad">${d.lastError}</span>` : nothing}${d.deliveredAt ? html`<span class="muted">${dateTime(d.deliveredAt)}</span>` : nothing}</td>
+              <td><button class="chip" @click=${() => void this.replay(d.id)} data-testid="webhook-replay">${t('admin.replay')}</button></td>
+            </tr>
+            ${this.open === d.id ? html`<tr><td colspan="6"><pre class="mono small" style="white-space:pre-wrap;margin:0">${JSON.stringify(d.payload, null, 2)}</pre></td></tr>` : nothing}`,
+        )}</tbody></table></div>
+        ${this.items.length === 0 && !this.error ? html`<p class="empty">${t('admin.noWebhooks')}</p>` : nothing}
+        ${this.nextCursor ? html`<button class="block" @click=${() => void this.load(true)}>${t('common.loadMore')}</button>` : nothing}
+      </div>
+    </section>`;
+  }
+}
+customElements.define('lb-admin-webhooks-view', AdminWebhooksView);

@@ -1,0 +1,208 @@
+import { html, nothing } from 'lit';
+import '../components/grade.js';
+import { API_BASE, api, ApiError, IdempotentAction } from '../lib/api.js';
+import { date, minorToInput, money, parseMoney, rate } from '../lib/format.js';
+import { t } from '../lib/i18n.js';
+import { live, session } from '../lib/session.js';
+import { toast } from '../lib/toasts.js';
+import type { LoanDetail, LoanItem, LoanOwed } from '../lib/types.js';
+import { View, errorBox } from './view.js';
+
+function statusBadge(status: string, daysPastDue = 0) {
+  const tone = status === 'defaulted' ? 'bad' : status === 'repaid' ? 'muted' : daysPastDue > 0 ? 'warn' : 'good';
+  return html`<span class="badge ${tone}" data-testid="loan-status" data-status=${status}>${daysPastDue > 0 && status === 'active' ? t('loan.late', { n: daysPastDue }) : t(`loan.status.${status}`)}</span>`;
+}
+
+/** The borrower's loans. */
+export class MyLoansView extends View {
+  static override properties = { ...View.properties, items: { state: true }, error: { state: true } };
+  declare items: LoanItem[] | null;
+  declare error: unknown;
+  constructor() {
+    super();
+    this.items = null;
+    this.error = null;
+  }
+  override connectedCallback(): void {
+    super.connectedCallback();
+    void this.load();
+    this.own(live.me((_s, c) => c.type === 'event' && (c.event.startsWith('loan.') || c.event === 'installment.due') && void this.load()));
+  }
+  private async load(): Promise<void> {
+    try {
+      this.items = (await api.myLoans()).items;
+    } catch (err) {
+      this.error = err;
+    }
+  }
+  override render() {
+    const items = this.items ?? [];
+    const outstanding = items.reduce((s, l) => s + l.outstandingMinor, 0);
+    const next = items.filter((l) => l.status === 'active' && l.nextDue).sort((a, b) => (a.nextDue ?? '').localeCompare(b.nextDue ?? ''))[0];
+    return html`<section class="page">
+      <div class="page-head"><div><h1>${t('nav.loans')}</h1><p>${t('loans.subtitle')}</p></div><a class="btn" href="${API_BASE}/me/loans.csv" download="lendbook-loans.csv">${t('loans.csv')}</a></div>
+      <div class="kpis">
+        <div class="kpi"><small>${t('loans.outstanding')}</small><strong>${money(outstanding)}</strong></div>
+        <div class="kpi"><small>${t('loans.nextDue')}</small><strong>${next?.nextDue ? date(next.nextDue) : '—'}</strong></div>
+        <div class="kpi"><small>${t('loans.active')}</small><strong>${items.filter((l) => l.status === 'active').length}</strong></div>
+      </div>
+      ${this.error ? errorBox(this.error) : nothing}
+      <div class="panel" style="padding-top:0.4rem"><div class="table-wrap"><table class="data" data-testid="my-loans">
+        <thead><tr><th>${t('loans.loan')}</th><th>${t('bids.col.status')}</th><th class="num">${t('loans.principal')}</th><th class="num">${t('loans.outstanding')}</th><th class="num">${t('portfolio.col.rate')}</th><th class="num">${t('listing.term')}</th><th>${t('loans.nextDue')}</th></tr></thead>
+        <tbody>${items.map(
+          (l) => html`<tr data-testid="loan-row" data-loan-id=${l.id}><td><a href="#/loan/${l.id}" class="mono">${l.id}</a></td><td>${statusBadge(l.status, l.daysPastDue)}</td><td class="num">${money(l.principalMinor)}</td><td class="num">${money(l.outstandingMinor)}</td><td class="num">${rate(l.rateBps)}</td><td class="num">${t('listing.termMonths', { n: l.termMonths })}</td><td>${l.nextDue ? date(l.nextDue) : '—'}</td></tr>`,
+        )}</tbody></table></div>
+        ${this.items && items.length === 0 ? html`<p class="empty">${t('loans.none')}</p>` : nothing}
+      </div>
+    </section>`;
+  }
+}
+customElements.define('lb-my-loans-view', MyLoansView);
+
+/** One loan: what is due now and the payoff, its schedule, repay (borrower) or your notes (lender). */
+export class LoanView extends View {
+  static override properties = { ...View.properties, loan: { state: true }, owed: { state: true }, error: { state: true }, repayError: { state: true }, busy: { state: true }, amountText: { state: true } };
+  declare loan: LoanDetail | null;
+  declare owed: LoanOwed | null;
+  declare error: unknown;
+  declare repayError: unknown;
+  declare busy: boolean;
+  declare amountText: string;
+  private readonly action = new IdempotentAction<{ loanId: string; amountMinor: number }>();
+  private loadedId = '';
+
+  constructor() {
+    super();
+    this.loan = null;
+    this.owed = null;
+    this.error = null;
+    this.repayError = null;
+    this.busy = false;
+    this.amountText = '';
+  }
+
+  override connectedCallback(): void {
+    super.connectedCallback();
+    this.own(live.me((_s, c) => c.type === 'event' && (c.event.startsWith('loan.') || c.event === 'payment.received' || c.event === 'installment.due') && void this.load()));
+  }
+
+  override willUpdate(changed: Map<string, unknown>): void {
+    if (changed.has('params') && this.params.id && this.params.id !== this.loadedId) {
+      this.loadedId = this.params.id;
+      void this.load();
+    }
+  }
+
+  private async load(): Promise<void> {
+    const id = this.loadedId;
+    try {
+      const [loan, owed] = await Promise.all([api.loan(id), api.owed(id).catch((err: unknown) => (err instanceof ApiError && err.status === 404 ? null : Promise.reject(err)))]);
+      this.loan = loan;
+      this.owed = owed;
+      this.error = null;
+      if (!this.amountText && owed && owed.due.totalMinor > 0) this.amountText = minorToInput(owed.due.totalMinor);
+    } catch (err) {
+      this.error = err;
+    }
+  }
+
+  private async repay(e: Event): Promise<void> {
+    e.preventDefault();
+    const amountMinor = parseMoney(this.amountText);
+    if (amountMinor === null || amountMinor <= 0 || !this.loan) {
+      this.repayError = { code: 'AMOUNT_INVALID', detail: '' };
+      return;
+    }
+    this.busy = true;
+    this.repayError = null;
+    try {
+      const body = { loanId: this.loan.id, amountMinor };
+      const result = await api.repay(this.loan.id, amountMinor, this.action.keyFor(body));
+      this.action.done();
+      toast({ tone: 'good', kind: 'repaid', title: t('loan.repayDone', { amount: money(result.amountMinor) }), body: t('loan.repayBreakdown', { principal: money(result.principalMinor), interest: money(result.interestMinor + result.penaltyMinor) }) }, 6000);
+      this.amountText = '';
+      void this.load();
+      void api.wallet().then((wallet) => session.update({ wallet }), () => undefined);
+    } catch (err) {
+      this.repayError = err;
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  override render() {
+    const l = this.loan;
+    if (this.error && !l) return html`<section class="page">${errorBox(this.error)}</section>`;
+    if (!l) return html`<p class="muted">${t('common.loading')}</p>`;
+    const o = this.owed;
+    // Days past due as of today: nothing due means not late (the stored figure is as of the last closed day).
+    const dpd = o ? (o.due.totalMinor > 0 ? o.daysPastDue : 0) : l.daysPastDue;
+    const isBorrower = this.user?.role === 'borrower';
+    const paid = l.schedule.reduce((s, r) => s + r.paidMinor, 0);
+    return html`<section class="page" data-testid="loan-view" data-loan-id=${l.id}>
+      <div class="page-head">
+        <div><a class="small" href=${isBorrower ? '#/borrower/loans' : '#/portfolio'}>← ${isBorrower ? t('nav.loans') : t('nav.portfolio')}</a>
+          <h1 style="margin-top:0.3rem">${t('loan.title')} <span class="mono muted" style="font-size:0.9rem">${l.id}</span></h1>
+          <div class="row small muted" style="margin-top:0.3rem"><lb-grade grade=${l.grade}></lb-grade><span>${t(`product.${l.product}`)}</span><span>·</span><span>${t(`repayment.${l.repayment}`)}</span><span>·</span><span>${t('loan.disbursed', { date: date(l.disbursedOn) })}</span><span>·</span><a href="#/listing/${l.listingId}">${t('loan.listing')}</a></div>
+        </div>
+        ${statusBadge(o?.status ?? l.status, dpd)}
+      </div>
+      <div class="kpis">
+        <div class="kpi"><small>${t('loans.principal')}</small><strong>${money(l.principalMinor)}</strong><span class="sub">${t('loan.lenders', { n: l.noteCount })}</span></div>
+        <div class="kpi"><small>${t('loans.outstanding')}</small><strong data-testid="loan-outstanding">${money(l.outstandingMinor)}</strong></div>
+        <div class="kpi"><small>${t('portfolio.col.rate')}</small><strong>${rate(l.rateBps)}</strong><span class="sub">${t(`pricing.${l.pricing}`)}</span></div>
+        <div class="kpi"><small>${t('loans.nextDue')}</small><strong>${l.nextDueDate ? date(l.nextDueDate) : '—'}</strong>${dpd > 0 ? html`<span class="sub bad">${t('loan.dpd', { n: dpd })}</span>` : nothing}</div>
+        <div class="kpi"><small>${t('loan.paidSoFar')}</small><strong>${money(paid)}</strong></div>
+      </div>
+      ${l.status === 'defaulted' ? html`<p class="error">${t('loan.defaultedNote', { date: date(l.defaultedOn) })}</p>` : nothing}
+      <div class="split">
+        <div class="panel" style="padding-top:0.4rem">
+          <div class="panel-head" style="margin:0.4rem 0"><h2>${t('loan.schedule')}</h2></div>
+          <div class="table-wrap"><table class="data" data-testid="loan-schedule">
+            <thead><tr><th>#</th><th>${t('schedule.due')}</th><th class="num">${t('schedule.principal')}</th><th class="num">${t('schedule.interest')}</th><th class="num">${t('loan.fees')}</th><th class="num">${t('loan.paid')}</th><th>${t('bids.col.status')}</th></tr></thead>
+            <tbody>${l.schedule.map(
+              (r) => html`<tr data-testid="installment-row" data-status=${r.status}><td>${r.n}</td><td class="date">${date(r.dueDate)}</td><td class="num">${money(r.principalMinor)}</td><td class="num">${money(r.interestMinor)}</td><td class="num">${r.feeMinor ? money(r.feeMinor) : '—'}</td><td class="num">${money(r.paidMinor)}</td>
+                <td><span class="badge ${r.status === 'paid' ? 'muted' : r.status === 'overdue' ? 'bad' : r.status === 'due' ? 'warn' : 'info'}">${t(`installment.${r.status}`)}</span></td></tr>`,
+            )}</tbody>
+          </table></div>
+        </div>
+        <div class="stack sticky ticket-col">
+          ${o && l.status !== 'repaid'
+            ? html`<div class="panel" data-testid="owed">
+                <h2>${t('loan.owedTitle', { date: date(o.date) })}</h2>
+                <dl class="facts">
+                  <dt>${t('loan.dueNow')}</dt><dd><strong data-testid="owed-due">${money(o.due.totalMinor)}</strong></dd>
+                  ${o.due.penaltyMinor ? html`<dt>${t('loan.penalty')}</dt><dd class="bad">${money(o.due.penaltyMinor)}</dd>` : nothing}
+                  <dt>${t('loan.accrued')}</dt><dd>${money(o.accruedInterestMinor)}</dd>
+                  <dt>${t('loan.notDue')}</dt><dd>${money(o.principalNotDueMinor)}</dd>
+                  <dt>${t('loan.payoff')}</dt><dd><strong data-testid="owed-payoff">${money(o.payoffMinor)}</strong></dd>
+                </dl>
+              </div>`
+            : nothing}
+          ${isBorrower && l.status !== 'repaid'
+            ? html`<form class="panel form" @submit=${(e: Event) => void this.repay(e)} data-testid="repay-form">
+                <h2>${t('loan.repay')}</h2>
+                <label>${t('wallet.amount')}<span class="input-affix"><span>¥</span><input inputmode="decimal" autocomplete="off" .value=${this.amountText} @input=${(e: Event) => (this.amountText = (e.target as HTMLInputElement).value)} data-testid="repay-amount" /></span></label>
+                ${o
+                  ? html`<div class="quick">
+                      ${o.due.totalMinor > 0 ? html`<button type="button" class="chip" @click=${() => (this.amountText = minorToInput(o.due.totalMinor))}>${t('loan.payDue', { amount: money(o.due.totalMinor) })}</button>` : nothing}
+                      <button type="button" class="chip" @click=${() => (this.amountText = minorToInput(o.payoffMinor))}>${t('loan.payOff', { amount: money(o.payoffMinor) })}</button>
+                    </div>`
+                  : nothing}
+                ${this.sessionState.value.wallet ? html`<p class="hint">${t('ticket.available', { amount: money(this.sessionState.value.wallet.availableMinor) })}</p>` : nothing}
+                ${this.repayError ? errorBox(this.repayError, 'repay-error') : nothing}
+                <button class="primary" type="submit" ?disabled=${this.busy} data-testid="repay-submit">${this.busy ? t('common.sending') : t('loan.repaySubmit')}</button>
+                <p class="hint">${t('loan.repayHint')}</p>
+              </form>`
+            : nothing}
+          ${l.myNotes.length
+            ? html`<div class="panel"><h2>${t('loan.myNotes')}</h2><dl class="facts">${l.myNotes.map(
+                (n) => html`<dt>${money(n.principalMinor)} @ ${rate(n.rateBps)}</dt><dd>${t('loan.noteState', { outstanding: money(n.outstandingMinor), interest: money(n.receivedInterestMinor) })}</dd>`,
+              )}</dl></div>`
+            : nothing}
+        </div>
+      </div>
+    </section>`;
+  }
+}
+customElements.define('lb-loan-view', LoanView);

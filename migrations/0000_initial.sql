@@ -380,6 +380,7 @@ CREATE TABLE "loans" (
 	"bucket" text DEFAULT 'current' NOT NULL,
 	"defaulted_on" date,
 	"next_due_date" date,
+	"reminded_through" date,
 	"receipt_id" text,
 	"installment_history" jsonb DEFAULT '[]'::jsonb NOT NULL,
 	"created_at" timestamp (3) with time zone NOT NULL,
@@ -394,11 +395,17 @@ CREATE TABLE "repayments" (
 	"id" text PRIMARY KEY NOT NULL,
 	"loan_id" text NOT NULL,
 	"amount_minor" bigint NOT NULL,
+	"principal_minor" bigint NOT NULL,
+	"interest_minor" bigint NOT NULL,
+	"penalty_minor" bigint NOT NULL,
 	"paid_on" date NOT NULL,
 	"source" text NOT NULL,
+	"after_default" boolean DEFAULT false NOT NULL,
 	"breakdown" jsonb NOT NULL,
 	"created_at" timestamp (3) with time zone NOT NULL,
-	CONSTRAINT "repayments_amount" CHECK ("repayments"."amount_minor" > 0)
+	CONSTRAINT "repayments_amount" CHECK ("repayments"."amount_minor" > 0),
+	CONSTRAINT "repayments_parts" CHECK ("repayments"."principal_minor" >= 0 and "repayments"."interest_minor" >= 0 and "repayments"."penalty_minor" >= 0 and "repayments"."principal_minor" + "repayments"."interest_minor" + "repayments"."penalty_minor" = "repayments"."amount_minor"),
+	CONSTRAINT "repayments_source" CHECK ("repayments"."source" in ('borrower','order_sweep','recovery'))
 );
 --> statement-breakpoint
 ALTER TABLE "partner_keys" ADD CONSTRAINT "partner_keys_partner_id_partners_id_fk" FOREIGN KEY ("partner_id") REFERENCES "public"."partners"("id") ON DELETE no action ON UPDATE no action;--> statement-breakpoint
@@ -460,4 +467,5 @@ CREATE UNIQUE INDEX "loans_listing_unique" ON "loans" USING btree ("listing_id")
 CREATE INDEX "loans_borrower_idx" ON "loans" USING btree ("borrower_user_id");--> statement-breakpoint
 CREATE INDEX "loans_merchant_idx" ON "loans" USING btree ("merchant_id","status");--> statement-breakpoint
 CREATE INDEX "loans_status_idx" ON "loans" USING btree ("status");--> statement-breakpoint
-CREATE INDEX "repayments_loan_idx" ON "repayments" USING btree ("loan_id","created_at");
+CREATE INDEX "repayments_loan_idx" ON "repayments" USING btree ("loan_id","created_at");--> statement-breakpoint
+CREATE INDEX "repayments_paid_on_idx" ON "repayments" USING btree ("paid_on");

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
+import path from 'node:path';
 import fastifyCookie from '@fastify/cookie';
 import fastifyRateLimit from '@fastify/rate-limit';
 import fastifyStatic from '@fastify/static';
@@ -25,10 +26,13 @@ import { partnerRoutes } from './routes/partner.js';
 import { ratingRoutes } from './routes/rating.js';
 import { marketRoutes } from './routes/market.js';
 import { loanRoutes } from './routes/loans.js';
+import { servicingRoutes } from './routes/servicing.js';
 import { wsRoutes } from './routes/ws.js';
+import { widgetRoutes } from './routes/widgets.js';
 import { Hub } from '../realtime/hub.js';
 import { jobHandlers } from '../jobs/handlers.js';
-import { SWEEP_JOB } from '../services/clearing.js';
+import { startMaintenance } from '../jobs/maintenance.js';
+import { SERVICE_DUE_EVERY_MS, SERVICE_DUE_JOB } from '../services/servicing.js';
 import { ensureAdmin } from '../services/identity.js';
 import { AppError } from '../domain/errors.js';
 
@@ -86,6 +90,8 @@ export async function build(config: Config, options: BuildOptions = {}): Promise
 
   app.addHook('onSend', async (request, reply) => {
     reply.header('x-request-id', request.id);
+    // The server's clock (settable in demos): countdowns in the browser follow it, not the device's.
+    reply.header('x-lendbook-now', String(ctx.clock.nowMs()));
   });
   app.addHook('onResponse', async (request, reply) => {
     metrics.httpDuration.observe(
@@ -132,14 +138,29 @@ export async function build(config: Config, options: BuildOptions = {}): Promise
       await api.register(ratingRoutes);
       await api.register(marketRoutes);
       await api.register(loanRoutes);
+      await api.register(servicingRoutes);
       await api.register(wsRoutes);
+      await api.register(widgetRoutes);
     },
     { prefix: '/api/v1' },
   );
   await ensureAdmin(ctx);
 
   if (existsSync(config.webDistDir)) {
-    await app.register(fastifyStatic, { root: config.webDistDir, prefix: '/', wildcard: false, index: ['index.html'] });
+    await app.register(fastifyStatic, {
+      root: config.webDistDir,
+      prefix: '/',
+      wildcard: false,
+      index: ['index.html'],
+      setHeaders: (res, filePath) => {
+        // The widget module is loaded by partners' pages on other origins: a module script needs CORS.
+        // What it may then load is decided by the publishable key, not by this header.
+        if (filePath.endsWith(`${path.sep}widgets${path.sep}v1.js`)) {
+          res.header('access-control-allow-origin', '*');
+          res.header('cross-origin-resource-policy', 'cross-origin');
+        }
+      },
+    });
   }
 
   app.addHook('onReady', async () => {
@@ -147,8 +168,15 @@ export async function build(config: Config, options: BuildOptions = {}): Promise
     if (config.workers) {
       ctx.dispatcher.start();
       await ctx.queue.start({ ...jobHandlers(ctx), ...(options.jobHandlers ?? {}) });
-      // The safety net under the close jobs: listings past their end are closed within seconds.
-      await ctx.queue.schedule('listing-sweeper', { name: SWEEP_JOB, data: {} }, 5000);
+      // The safety net under the queue (it keeps running if Redis loses every job): listings past their
+      // end are closed within seconds, stranded webhooks re-enqueued, recurring jobs registered again.
+      const stopMaintenance = startMaintenance(ctx, {
+        schedulers: async () => {
+          // Daily servicing: enqueues each due loan's job of the day (idempotent per loan and day).
+          await ctx.queue.schedule('loan-servicing', { name: SERVICE_DUE_JOB, data: {} }, SERVICE_DUE_EVERY_MS);
+        },
+      });
+      app.addHook('preClose', async () => stopMaintenance());
     }
   });
   return app;

@@ -2,8 +2,9 @@ import type { AppContext } from '../context.js';
 import { rateMerchant, RATING_JOB } from '../services/rating.js';
 import { deliverWebhook, WEBHOOK_JOB } from '../services/webhooks.js';
 import { UnrecoverableJobError, type JobHandler } from './queue.js';
-import { closeListing, sweepListings, SWEEP_JOB } from '../services/clearing.js';
+import { closeListing } from '../services/clearing.js';
 import { CLOSE_JOB } from '../services/listings.js';
+import { ORDER_SWEEP_JOB, SERVICE_DUE_JOB, SERVICE_JOB, serviceDueLoans, serviceLoan, sweepOrder } from '../services/servicing.js';
 
 function stringField(data: Record<string, unknown>, name: string): string {
   const v = data[name];
@@ -23,8 +24,14 @@ export function jobHandlers(ctx: AppContext): Record<string, JobHandler> {
     [CLOSE_JOB]: async (data) => {
       await closeListing(ctx, stringField(data, 'listingId'));
     },
-    [SWEEP_JOB]: async () => {
-      await sweepListings(ctx);
+    [SERVICE_DUE_JOB]: async () => {
+      await serviceDueLoans(ctx, 'enqueue');
+    },
+    [SERVICE_JOB]: async (data) => {
+      await serviceLoan(ctx, stringField(data, 'loanId'));
+    },
+    [ORDER_SWEEP_JOB]: async (data) => {
+      await sweepOrder(ctx, stringField(data, 'merchantId'), stringField(data, 'orderId'));
     },
   };
 }

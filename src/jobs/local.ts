@@ -51,29 +51,33 @@ export function localQueue(opts: LocalQueueOptions): JobQueue {
 
   async function tick(): Promise<void> {
     if (ticking) return ticking;
-    ticking = (async () => {
-      try {
-        while (!closed && running < concurrency) {
-          const claimed = await claim(concurrency - running);
-          if (claimed.length === 0) break;
-          for (const job of claimed) {
-            running++;
-            const p = runJob(job).finally(() => {
-              running--;
-              inFlight.delete(p);
-              wake();
-            });
-            inFlight.add(p);
-          }
-        }
-      } catch (err) {
-        opts.onError?.(err);
-      } finally {
-        ticking = undefined;
-        wake(pollMs);
-      }
-    })();
+    // Cleared in a callback, never inside drain(): with every slot busy drain() finishes without awaiting,
+    // and clearing there would run before this assignment, leaving `ticking` set for good (the queue stalls).
+    ticking = drain().finally(() => {
+      ticking = undefined;
+      wake(pollMs);
+    });
     return ticking;
+  }
+
+  async function drain(): Promise<void> {
+    try {
+      while (!closed && running < concurrency) {
+        const claimed = await claim(concurrency - running);
+        if (claimed.length === 0) break;
+        for (const job of claimed) {
+          running++;
+          const p = runJob(job).finally(() => {
+            running--;
+            inFlight.delete(p);
+            wake();
+          });
+          inFlight.add(p);
+        }
+      }
+    } catch (err) {
+      opts.onError?.(err);
+    }
   }
 
   async function claim(limit: number): Promise<ClaimedJob[]> {

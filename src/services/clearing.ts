@@ -14,8 +14,6 @@ import { writeOutbox } from './outbox.js';
 import { walletMessages } from './wallet.js';
 import { queueWebhook } from './webhooks.js';
 
-export const SWEEP_JOB = 'listing.sweep';
-
 /**
  * Closes a listing whose end has passed: clears it into a loan or fails it, exactly once. Any number of
  * close jobs, sweeps and server instances may call this for the same listing: the row lock serialises

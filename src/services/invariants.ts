@@ -1,5 +1,6 @@
 import type { Queryable } from '../db/client.js';
 import { ledgerInvariants, type InvariantCheck } from '../ledger/invariants.js';
+import { loanInvariants } from './loan-invariants.js';
 import { marketInvariants } from './market-invariants.js';
 
 export type { InvariantCheck };
@@ -7,7 +8,7 @@ export type { InvariantCheck };
 /** Checks of one area (ledger, market, loans), each recomputed from the tables. */
 export type InvariantSource = (q: Queryable) => Promise<InvariantCheck[]>;
 
-const sources: readonly InvariantSource[] = [ledgerInvariants, marketInvariants];
+const sources: readonly InvariantSource[] = [ledgerInvariants, marketInvariants, loanInvariants];
 
 /** Every invariant of DESIGN.md, read in one repeatable-read snapshot so the sums agree with each other. */
 export async function checkInvariants(db: { transaction: Queryable['transaction'] }): Promise<{ ok: boolean; checks: InvariantCheck[] }> {

@@ -79,6 +79,14 @@ const CASES: Record<string, RouteCase> = {
   'GET /api/v1/loans/:id': { path: (f) => `/api/v1/loans/${f.loanA}`, allowed: ['borrower', 'lender'], ownedBy: 'borrowerA' },
   'GET /api/v1/me/loans': { path: () => '/api/v1/me/loans', allowed: ['borrower'] },
   'GET /api/v1/me/notes': { path: () => '/api/v1/me/notes', allowed: ['lender'] },
+  // Servicing. Amounts above any payoff: a caller that gets through is refused by the rules, and no money moves.
+  'POST /api/v1/loans/:id/repayments': { path: (f) => `/api/v1/loans/${f.loanA}/repayments`, body: () => ({ amountMinor: 100 }), allowed: ['borrower'], ownedBy: 'borrowerA' },
+  'GET /api/v1/loans/:id/owed': { path: (f) => `/api/v1/loans/${f.loanA}/owed`, allowed: ['borrower', 'lender'], ownedBy: 'borrowerA' },
+  'GET /api/v1/me/portfolio': { path: () => '/api/v1/me/portfolio', allowed: ['lender'] },
+  'GET /api/v1/me/notes.csv': { path: () => '/api/v1/me/notes.csv', allowed: ['lender'] },
+  'GET /api/v1/me/loans.csv': { path: () => '/api/v1/me/loans.csv', allowed: ['borrower'] },
+  'GET /api/v1/stats': { path: () => '/api/v1/stats', allowed: ROLES },
+  'POST /api/v1/admin/loans/:id/recoveries': { path: (f) => `/api/v1/admin/loans/${f.loanA}/recoveries`, body: () => ({ amountMinor: 900_000_000_000, reference: 'sale' }), allowed: ['operator'] },
   'GET /api/v1/ws': { path: () => '/api/v1/ws', allowed: ROLES },
   // Widget data: no session at all; the publishable key and the page's Origin decide (widgets-api.test.ts).
   'GET /api/v1/widgets/listings/:id': { path: (f) => `/api/v1/widgets/listings/${f.listingA}?key=pub_none`, allowed: [] },
@@ -198,7 +206,7 @@ describe('authorization matrix', () => {
 
   it("a lender never sees another user's wallet, ledger lines or identity", async () => {
     const secrets = [f.lenderA.userId, f.lenderA.email, 'Alice Lender', f.instructionA, f.borrowerA.userId, f.bidA];
-    for (const path of ['/api/v1/me', '/api/v1/wallet', '/api/v1/wallet/transfers', '/api/v1/me/bids', '/api/v1/me/notes', `/api/v1/listings/${f.listingA}`, '/api/v1/listings']) {
+    for (const path of ['/api/v1/me', '/api/v1/wallet', '/api/v1/wallet/transfers', '/api/v1/me/bids', '/api/v1/me/notes', '/api/v1/me/portfolio', '/api/v1/me/notes.csv', '/api/v1/stats', `/api/v1/listings/${f.listingA}`, '/api/v1/listings']) {
       const res = await call(t.app, 'GET', path, { token: f.lenderB.token });
       expect(res.statusCode).toBe(200);
       // The public book shows bids anonymously: by id, never by lender.

@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { bigint, check, date, index, integer, jsonb, pgTable, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
+import { bigint, boolean, check, date, index, integer, jsonb, pgTable, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
 import { users } from './identity.js';
 import { listings, bids } from './market.js';
 import { merchants } from './merchants.js';
@@ -39,6 +39,8 @@ export const loans = pgTable(
     bucket: text('bucket').notNull().default('current'),
     defaultedOn: date('defaulted_on', { mode: 'string' }),
     nextDueDate: date('next_due_date', { mode: 'string' }),
+    /** Last day whose due reminders were sent (the daily job sends them once per day). */
+    remindedThrough: date('reminded_through', { mode: 'string' }),
     receiptId: text('receipt_id'),
     /** Each loan-level installment once settled or past due: for the borrower's repayment record. */
     installmentHistory: jsonb('installment_history').$type<{ n: number; dueDate: string; paidOn: string | null; daysLate: number; paidOnTime: boolean }[]>().notNull().default(sql`'[]'::jsonb`),
@@ -102,10 +104,23 @@ export const repayments = pgTable(
       .notNull()
       .references(() => loans.id),
     amountMinor: bigint('amount_minor', { mode: 'number' }).notNull(),
+    /** The parts of the amount, summed over installments and notes (the breakdown has the detail). */
+    principalMinor: bigint('principal_minor', { mode: 'number' }).notNull(),
+    interestMinor: bigint('interest_minor', { mode: 'number' }).notNull(),
+    penaltyMinor: bigint('penalty_minor', { mode: 'number' }).notNull(),
     paidOn: date('paid_on', { mode: 'string' }).notNull(),
+    /** Who paid: the borrower's wallet, a settled pledged order swept from it, or proceeds from outside (a collateral sale). */
     source: text('source', { enum: ['borrower', 'order_sweep', 'recovery'] }).notNull(),
+    /** True when the loan had defaulted before this payment: a recovery split pro rata. */
+    afterDefault: boolean('after_default').notNull().default(false),
     breakdown: jsonb('breakdown').$type<Record<string, unknown>>().notNull(),
     createdAt: timestamp('created_at', { withTimezone: true, precision: 3 }).notNull(),
   },
-  (t) => [index('repayments_loan_idx').on(t.loanId, t.createdAt), check('repayments_amount', sql`${t.amountMinor} > 0`)],
+  (t) => [
+    index('repayments_loan_idx').on(t.loanId, t.createdAt),
+    index('repayments_paid_on_idx').on(t.paidOn),
+    check('repayments_amount', sql`${t.amountMinor} > 0`),
+    check('repayments_parts', sql`${t.principalMinor} >= 0 and ${t.interestMinor} >= 0 and ${t.penaltyMinor} >= 0 and ${t.principalMinor} + ${t.interestMinor} + ${t.penaltyMinor} = ${t.amountMinor}`),
+    check('repayments_source', sql`${t.source} in ('borrower','order_sweep','recovery')`),
+  ],
 );

@@ -71,3 +71,17 @@ export {
 } from './daily.js';
 export { replay, type PaymentRecord } from './replay.js';
 export { noteSummaries, scheduleView, type InstallmentStatus, type NoteSummary, type ScheduleRow } from './views.js';
+export { installmentHistory, nextDueDate, type HistoryEntry } from './history.js';
+export {
+  DAYS_PER_YEAR,
+  cashByMonth,
+  formatYuan,
+  principalDays,
+  realisedYield,
+  shownDelinquency,
+  type MonthCash,
+  type NoteReceipt,
+  type StatementNote,
+  type YieldFigures,
+} from './statements.js';
+export { disclosureSeries, lateOn, type DisclosureLoan, type GradeStats, type MonthStats, type PrincipalRepaid } from './disclosure.js';

@@ -3,7 +3,9 @@ import { and, desc, eq, lt } from 'drizzle-orm';
 import { loanNotes, loans } from '../../db/schema/index.js';
 import { AppError } from '../../domain/errors.js';
 import { isoDateOfMs } from '../../domain/dates.js';
-import { scheduleView } from '../../domain/servicing/index.js';
+import { delinquency, nextDueDate, noteSummaries, scheduleView, shownDelinquency, type NoteSummary } from '../../domain/servicing/index.js';
+import { servicingSettings } from '../../services/servicing-store.js';
+import { currentState } from '../../services/statements.js';
 import { loadLoan } from '../../services/loans.js';
 import { requireUser } from '../plugins/auth.js';
 import { Id, Pagination, Strict, parseLimit } from '../schemas.js';
@@ -22,13 +24,16 @@ export const loanRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const loaded = await loadLoan(ctx.db, request.params.id);
       const mine = loaded && (loaded.loan.borrowerUserId === user.id || loaded.notes.some((n) => n.lenderId === user.id));
       if (!loaded || !mine) throw new AppError('NOT_FOUND', 'no such loan of yours');
-      const { loan, notes, state } = loaded;
+      const { loan, notes } = loaded;
       const today = isoDateOfMs(ctx.clock.nowMs());
+      // As of now: the days the daily job has not closed yet are closed on a copy, so the view never lags.
+      const state = currentState(ctx, loaded.state, today);
+      const summaries = new Map(noteSummaries(state).map((s) => [s.noteId, s]));
       return {
         id: loan.id,
         listingId: loan.listingId,
         principalMinor: loan.principalMinor,
-        outstandingMinor: loan.outstandingPrincipalMinor,
+        outstandingMinor: sumOf(summaries, (s) => s.outstandingMinor),
         rateBps: loan.rateBps,
         termMonths: loan.termMonths,
         repayment: loan.repayment,
@@ -37,18 +42,23 @@ export const loanRoutes: FastifyPluginAsyncTypebox = async (app) => {
         grade: loan.grade,
         feeMinor: loan.feeMinor,
         currency: 'CNY',
-        status: loan.status,
+        status: state.status,
         disbursedOn: loan.disbursedOn,
-        daysPastDue: loan.daysPastDue,
-        bucket: loan.bucket,
-        defaultedOn: loan.defaultedOn,
-        nextDueDate: loan.nextDueDate,
+        servicedThrough: state.servicedThrough,
+        ...shownDelinquency(state),
+        lateInstallments: delinquency(state, state.servicedThrough, servicingSettings(ctx.settings.get())).lateInstallments,
+        defaultedOn: state.defaultedOn,
+        nextDueDate: nextDueDate(state),
+        paidMinor: sumOf(summaries, (s) => s.receivedPrincipalMinor + s.receivedInterestMinor + s.receivedPenaltyMinor),
         noteCount: notes.length,
         schedule: scheduleView(state, today),
         // A lender sees its own notes of the loan; the borrower sees how many lenders, not who.
         myNotes: notes
           .filter((n) => n.lenderId === user.id)
-          .map((n) => ({ id: n.id, principalMinor: n.principalMinor, rateBps: n.rateBps, outstandingMinor: n.outstandingPrincipalMinor, receivedPrincipalMinor: n.receivedPrincipalMinor, receivedInterestMinor: n.receivedInterestMinor, status: n.status })),
+          .map((n) => {
+            const s = summaries.get(n.id)!;
+            return { id: n.id, principalMinor: n.principalMinor, rateBps: n.rateBps, outstandingMinor: s.outstandingMinor, receivedPrincipalMinor: s.receivedPrincipalMinor, receivedInterestMinor: s.receivedInterestMinor, receivedPenaltyMinor: s.receivedPenaltyMinor, status: s.status };
+          }),
       };
     },
   );
@@ -77,7 +87,7 @@ export const loanRoutes: FastifyPluginAsyncTypebox = async (app) => {
           repayment: l.repayment,
           status: l.status,
           nextDue: l.nextDueDate,
-          daysPastDue: l.daysPastDue,
+          ...shownDelinquency(l),
           currency: 'CNY',
         })),
         nextCursor: found.length > limit ? (page[page.length - 1]?.id ?? null) : null,
@@ -92,7 +102,7 @@ export const loanRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const user = requireUser(request);
       const limit = parseLimit(request.query.limit);
       const found = await ctx.db
-        .select({ note: loanNotes, listingId: loans.listingId, grade: loans.grade, loanStatus: loans.status })
+        .select({ note: loanNotes, listingId: loans.listingId, grade: loans.grade, loanStatus: loans.status, daysPastDue: loans.daysPastDue, bucket: loans.bucket })
         .from(loanNotes)
         .innerJoin(loans, eq(loans.id, loanNotes.loanId))
         .where(and(eq(loanNotes.lenderId, user.id), request.query.cursor ? lt(loanNotes.id, request.query.cursor) : undefined))
@@ -100,7 +110,8 @@ export const loanRoutes: FastifyPluginAsyncTypebox = async (app) => {
         .limit(limit + 1);
       const page = found.slice(0, limit);
       return {
-        items: page.map(({ note, listingId, grade }) => ({
+        items: page.map(({ note, listingId, grade, loanStatus, daysPastDue, bucket }) => ({
+          ...shownDelinquency({ status: loanStatus, daysPastDue, bucket }),
           id: note.id,
           loanId: note.loanId,
           listingId,
@@ -112,6 +123,7 @@ export const loanRoutes: FastifyPluginAsyncTypebox = async (app) => {
           receivedInterestMinor: note.receivedInterestMinor,
           receivedPenaltyMinor: note.receivedPenaltyMinor,
           status: note.status,
+          loanStatus,
           currency: 'CNY',
         })),
         nextCursor: found.length > limit ? (page[page.length - 1]?.note.id ?? null) : null,
@@ -119,3 +131,9 @@ export const loanRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
   );
 };
+
+function sumOf(summaries: Map<string, NoteSummary>, f: (s: NoteSummary) => number): number {
+  let total = 0;
+  for (const s of summaries.values()) total += f(s);
+  return total;
+}

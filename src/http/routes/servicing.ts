@@ -1,0 +1,134 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
+import { Type } from 'typebox';
+import { compareIsoDate, isoDateOfMs } from '../../domain/dates.js';
+import { AppError } from '../../domain/errors.js';
+import { owedToday } from '../../domain/servicing/index.js';
+import { loadLoan } from '../../services/loans.js';
+import { recordRecovery, repayLoan } from '../../services/servicing.js';
+import { currentState, disclosure, loansCsv, notesCsv, portfolio } from '../../services/statements.js';
+import { requireUser, type AuthUser } from '../plugins/auth.js';
+import { AmountMinor, Id, IdempotencyHeaders, Problem, Strict } from '../schemas.js';
+
+const LoanParams = Strict({ id: Id('loan') });
+
+const Parts = { penaltyMinor: Type.Integer(), interestMinor: Type.Integer(), principalMinor: Type.Integer() };
+const RepaymentResponse = Type.Object({
+  id: Type.String(),
+  loanId: Type.String(),
+  amountMinor: Type.Integer(),
+  ...Parts,
+  paidOn: Type.String({ description: 'YYYY-MM-DD' }),
+  source: Type.String({ description: 'borrower | order_sweep | recovery' }),
+  afterDefault: Type.Boolean({ description: 'the loan had defaulted: a recovery split pro rata' }),
+  installments: Type.Array(Type.Object({ n: Type.Integer(), dueDate: Type.String(), early: Type.Boolean(), ...Parts })),
+  earlyInterestMinor: Type.Integer(),
+  prepaidPrincipalMinor: Type.Integer(),
+  loanStatus: Type.String(),
+  outstandingMinor: Type.Integer(),
+  currency: Type.String(),
+  createdAt: Type.String(),
+});
+
+const CSV_HEADERS = { 'content-type': 'text/csv; charset=utf-8' };
+
+export const servicingRoutes: FastifyPluginAsyncTypebox = async (app) => {
+  const ctx = app.ctx;
+
+  /** The loan if the caller is its borrower or holds one of its notes; NOT_FOUND otherwise (no probing). */
+  async function visibleLoan(user: AuthUser, loanId: string) {
+    const loaded = await loadLoan(ctx.db, loanId);
+    const mine = loaded && (loaded.loan.borrowerUserId === user.id || loaded.notes.some((n) => n.lenderId === user.id));
+    if (!loaded || !mine) throw new AppError('NOT_FOUND', 'no such loan of yours');
+    return loaded;
+  }
+
+  app.post(
+    '/loans/:id/repayments',
+    {
+      config: { access: ['borrower'], idempotent: true },
+      schema: {
+        tags: ['loans'],
+        summary: 'Repay from your wallet: oldest installment first, penalty then interest then principal; the rest prepays principal (AUCTION.md §6)',
+        headers: IdempotencyHeaders,
+        params: LoanParams,
+        body: Strict({ amountMinor: AmountMinor }),
+        response: { 201: RepaymentResponse, 404: Problem, 409: Problem, 422: Problem },
+      },
+    },
+    async (request, reply) => {
+      const user = requireUser(request);
+      return reply.code(201).send(await repayLoan(ctx, user.id, request.params.id, request.body.amountMinor, request.idempotencyKey));
+    },
+  );
+
+  app.get(
+    '/loans/:id/owed',
+    {
+      config: { access: ['borrower', 'lender'] },
+      schema: { tags: ['loans'], summary: 'What is due today and the payoff (its borrower, or a lender holding one of its notes)', params: LoanParams },
+    },
+    async (request) => {
+      const loaded = await visibleLoan(requireUser(request), request.params.id);
+      const day = isoDateOfMs(ctx.clock.nowMs());
+      if (compareIsoDate(day, loaded.state.servicedThrough) < 0) throw new AppError('CONFLICT', `the loan is serviced through ${loaded.state.servicedThrough}; retry`);
+      const state = currentState(ctx, loaded.state, day);
+      const owed = state.status === 'repaid' ? null : owedToday(state, day);
+      return {
+        loanId: loaded.loan.id,
+        date: day,
+        status: state.status,
+        daysPastDue: state.daysPastDue,
+        bucket: state.bucket,
+        due: owed?.due ?? { penaltyMinor: 0, interestMinor: 0, principalMinor: 0, totalMinor: 0 },
+        dueInstallments: owed?.dueInstallments ?? [],
+        accruedInterestMinor: owed?.accruedInterestMinor ?? 0,
+        principalNotDueMinor: owed?.principalNotDueMinor ?? 0,
+        payoffMinor: owed?.payoffMinor ?? 0,
+        currency: 'CNY',
+      };
+    },
+  );
+
+  app.get(
+    '/me/portfolio',
+    { config: { access: ['lender'] }, schema: { tags: ['loans'], summary: 'Your portfolio: totals, realised yield, allocation by grade, cash received against the schedules by month' } },
+    async (request) => portfolio(ctx, requireUser(request).id),
+  );
+
+  app.get(
+    '/me/notes.csv',
+    { config: { access: ['lender'] }, schema: { tags: ['loans'], summary: 'Your notes as CSV (money in yuan with two decimals)' } },
+    async (request, reply) => reply.headers({ ...CSV_HEADERS, 'content-disposition': 'attachment; filename="lendbook-notes.csv"' }).send(await notesCsv(ctx, requireUser(request).id)),
+  );
+
+  app.get(
+    '/me/loans.csv',
+    { config: { access: ['borrower'] }, schema: { tags: ['loans'], summary: 'Your loans, one line per installment, as CSV (money in yuan with two decimals)' } },
+    async (request, reply) => reply.headers({ ...CSV_HEADERS, 'content-disposition': 'attachment; filename="lendbook-loans.csv"' }).send(await loansCsv(ctx, requireUser(request).id)),
+  );
+
+  app.get(
+    '/stats',
+    { config: { access: 'public' }, schema: { tags: ['disclosure'], summary: 'Public disclosure: monthly volume lent, outstanding principal, borrowers and lenders, late and default rates by grade' } },
+    async () => disclosure(ctx),
+  );
+
+  app.post(
+    '/admin/loans/:id/recoveries',
+    {
+      config: { access: ['operator'], idempotent: true },
+      schema: {
+        tags: ['operators'],
+        summary: 'Record proceeds from outside (a collateral sale): the custodian credits the note holders, split like any payment',
+        headers: IdempotencyHeaders,
+        params: LoanParams,
+        body: Strict({ amountMinor: AmountMinor, reference: Type.String({ minLength: 1, maxLength: 200, pattern: '\\S' }) }),
+        response: { 201: RepaymentResponse, 404: Problem, 409: Problem, 422: Problem },
+      },
+    },
+    async (request, reply) => {
+      const user = requireUser(request);
+      return reply.code(201).send(await recordRecovery(ctx, user.id, request.params.id, request.body.amountMinor, request.body.reference, request.idempotencyKey));
+    },
+  );
+};

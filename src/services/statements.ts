@@ -1,0 +1,227 @@
+/**
+ * Read models of servicing (issue 7 "Statements" and "Disclosure"): the lender's portfolio, the CSV
+ * exports, and the public monthly statistics. Reads only; the figures come from the servicing tables
+ * (loans, loan_notes, repayments) and the pure functions of src/domain/servicing.
+ */
+import { asc, eq, sql } from 'drizzle-orm';
+import type { AppContext } from '../context.js';
+import { rows, type Queryable } from '../db/client.js';
+import { loanNotes, loans } from '../db/schema/index.js';
+import { addDays, compareIsoDate, isoDateOfMs, type IsoDate } from '../domain/dates.js';
+import { GRADES } from '../domain/grades.js';
+import {
+  accrueDay,
+  cashByMonth,
+  disclosureSeries,
+  formatYuan,
+  realisedYield,
+  scheduleView,
+  shownDelinquency,
+  type HistoryEntry,
+  type LoanState,
+  type NoteReceipt,
+  type StatementNote,
+} from '../domain/servicing/index.js';
+import { stateOf, type LoanRow, type NoteRow } from './loans.js';
+import { servicingSettings } from './servicing-store.js';
+
+/** A limit on every export: rows of one CSV. */
+export const MAX_CSV_ROWS = 50_000;
+
+function todayOf(ctx: AppContext): IsoDate {
+  return isoDateOfMs(ctx.clock.nowMs());
+}
+
+/**
+ * The loan's state as of now for reads: the days before today closed on a copy, so a view never waits for
+ * the daily job (and shows what a payment today would see).
+ */
+export function currentState(ctx: AppContext, state: LoanState, day: IsoDate = todayOf(ctx)): LoanState {
+  if (compareIsoDate(day, state.servicedThrough) <= 0) return state;
+  return accrueDay(state, addDays(day, -1), servicingSettings(ctx.settings.get())).state;
+}
+
+// ---- lender portfolio ----
+
+interface ReceiptRow {
+  note_id: string;
+  paid_on: string;
+  principal: number;
+  interest: number;
+  penalty: number;
+}
+
+/** What each note of the lender received, payment by payment (from the repayments' per-note split). */
+async function receiptsOfLender(q: Queryable, lenderId: string): Promise<Map<string, NoteReceipt[]>> {
+  const found = await rows<ReceiptRow>(
+    q,
+    sql`select x->>'noteId' as note_id, to_char(r.paid_on, 'YYYY-MM-DD') as paid_on, (x->>'principalMinor')::bigint as principal,
+               (x->>'interestMinor')::bigint as interest, (x->>'penaltyMinor')::bigint as penalty
+        from repayments r cross join lateral jsonb_array_elements(r.breakdown->'perNote') as x
+        join loan_notes n on n.id = x->>'noteId' and n.loan_id = r.loan_id
+        where n.lender_id = ${lenderId} and (x->>'totalMinor')::bigint > 0
+        order by r.paid_on, r.created_at`,
+  );
+  const byNote = new Map<string, NoteReceipt[]>();
+  for (const r of found) {
+    const list = byNote.get(r.note_id) ?? [];
+    list.push({ paidOn: r.paid_on, principalMinor: Number(r.principal), interestMinor: Number(r.interest), penaltyMinor: Number(r.penalty) });
+    byNote.set(r.note_id, list);
+  }
+  return byNote;
+}
+
+async function notesOfLender(q: Queryable, lenderId: string) {
+  return q
+    .select({ note: loanNotes, loan: loans })
+    .from(loanNotes)
+    .innerJoin(loans, eq(loans.id, loanNotes.loanId))
+    .where(eq(loanNotes.lenderId, lenderId))
+    .orderBy(asc(loanNotes.id))
+    .limit(MAX_CSV_ROWS);
+}
+
+function statementNote(note: NoteRow, loan: LoanRow, receipts: readonly NoteReceipt[]): StatementNote {
+  return {
+    principalMinor: note.principalMinor,
+    rateBps: note.rateBps,
+    termMonths: loan.termMonths,
+    repayment: loan.repayment,
+    disbursedOn: loan.disbursedOn,
+    defaultedOn: loan.defaultedOn,
+    defaulted: note.status === 'defaulted',
+    outstandingMinor: note.outstandingPrincipalMinor,
+    receipts,
+  };
+}
+
+function sum<T>(items: readonly T[], f: (x: T) => number): number {
+  return items.reduce((a, x) => a + f(x), 0);
+}
+
+/** GET /me/portfolio: totals, realised yield, allocation by grade, cash received against the schedules. */
+export async function portfolio(ctx: AppContext, lenderId: string) {
+  const day = todayOf(ctx);
+  const held = await notesOfLender(ctx.db, lenderId);
+  const receipts = await receiptsOfLender(ctx.db, lenderId);
+  const notes = held.map(({ note, loan }) => statementNote(note, loan, receipts.get(note.id) ?? []));
+  const y = realisedYield(notes, day);
+  const late = held.filter(({ note, loan }) => note.status === 'active' && loan.daysPastDue > 0);
+  const defaulted = held.filter(({ note }) => note.status === 'defaulted');
+  const outstanding = sum(held, (h) => h.note.outstandingPrincipalMinor);
+  const grades = GRADES.filter((g) => held.some((h) => h.loan.grade === g));
+  return {
+    asOf: day,
+    currency: 'CNY' as const,
+    totals: {
+      notes: held.length,
+      activeNotes: held.filter((h) => h.note.status === 'active').length,
+      repaidNotes: held.filter((h) => h.note.status === 'repaid').length,
+      defaultedNotes: defaulted.length,
+      principalLentMinor: sum(held, (h) => h.note.principalMinor),
+      outstandingMinor: outstanding,
+      lateOutstandingMinor: sum(late, (h) => h.note.outstandingPrincipalMinor),
+      defaultedOutstandingMinor: sum(defaulted, (h) => h.note.outstandingPrincipalMinor),
+      receivedPrincipalMinor: sum(held, (h) => h.note.receivedPrincipalMinor),
+      receivedInterestMinor: sum(held, (h) => h.note.receivedInterestMinor),
+      receivedPenaltyMinor: sum(held, (h) => h.note.receivedPenaltyMinor),
+      principalDays: y.principalDays,
+      realisedYieldBps: y.realisedYieldBps,
+    },
+    byGrade: grades.map((grade) => {
+      const mine = held.filter((h) => h.loan.grade === grade);
+      return { grade, notes: mine.length, principalMinor: sum(mine, (h) => h.note.principalMinor), outstandingMinor: sum(mine, (h) => h.note.outstandingPrincipalMinor) };
+    }),
+    cashflow: cashByMonth(notes),
+  };
+}
+
+// ---- CSV ----
+
+function csvField(value: string | number | null): string {
+  const text = value === null ? '' : String(value);
+  return /[",\n\r]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+}
+
+export function csv(header: readonly string[], lines: readonly (readonly (string | number | null)[])[]): string {
+  return [header, ...lines].map((line) => line.map(csvField).join(',')).join('\r\n') + '\r\n';
+}
+
+/** GET /me/notes.csv: one line per note, money in yuan with two decimals. */
+export async function notesCsv(ctx: AppContext, lenderId: string): Promise<string> {
+  const held = await notesOfLender(ctx.db, lenderId);
+  return csv(
+    ['note_id', 'loan_id', 'listing_id', 'grade', 'rate_bps', 'repayment', 'term_months', 'disbursed_on', 'principal_yuan', 'outstanding_yuan', 'received_principal_yuan', 'received_interest_yuan', 'received_penalty_yuan', 'note_status', 'loan_status', 'days_past_due', 'bucket'],
+    held.map(({ note, loan }) => [
+      note.id,
+      loan.id,
+      loan.listingId,
+      loan.grade,
+      note.rateBps,
+      loan.repayment,
+      loan.termMonths,
+      loan.disbursedOn,
+      formatYuan(note.principalMinor),
+      formatYuan(note.outstandingPrincipalMinor),
+      formatYuan(note.receivedPrincipalMinor),
+      formatYuan(note.receivedInterestMinor),
+      formatYuan(note.receivedPenaltyMinor),
+      note.status,
+      loan.status,
+      shownDelinquency(loan).daysPastDue,
+      shownDelinquency(loan).bucket,
+    ]),
+  );
+}
+
+/** GET /me/loans.csv: one line per installment of each of the borrower's loans, as of today. */
+export async function loansCsv(ctx: AppContext, borrowerId: string): Promise<string> {
+  const day = todayOf(ctx);
+  const mine = await ctx.db.select().from(loans).where(eq(loans.borrowerUserId, borrowerId)).orderBy(asc(loans.id)).limit(MAX_CSV_ROWS);
+  const lines: (string | number)[][] = [];
+  for (const loan of mine) {
+    const notes = await ctx.db.select().from(loanNotes).where(eq(loanNotes.loanId, loan.id)).orderBy(asc(loanNotes.id));
+    const state = currentState(ctx, stateOf(loan, notes), day);
+    for (const r of scheduleView(state, day)) {
+      lines.push([loan.id, loan.listingId, loan.disbursedOn, state.status, loan.rateBps, r.n, r.dueDate, formatYuan(r.principalMinor), formatYuan(r.interestMinor), formatYuan(r.feeMinor), formatYuan(r.paidMinor), r.status]);
+    }
+  }
+  return csv(['loan_id', 'listing_id', 'disbursed_on', 'loan_status', 'rate_bps', 'n', 'due_date', 'principal_yuan', 'interest_yuan', 'fee_yuan', 'paid_yuan', 'installment_status'], lines.slice(0, MAX_CSV_ROWS));
+}
+
+// ---- disclosure ----
+
+/** GET /stats: the monthly series of docs/servicing.md "Disclosure", computed from the servicing tables. */
+export async function disclosure(ctx: AppContext) {
+  const day = todayOf(ctx);
+  const all = await rows<{ id: string; grade: string; borrower_user_id: string; principal_minor: number; disbursed_on: string; defaulted_on: string | null; installment_history: HistoryEntry[] | string }>(
+    ctx.db,
+    sql`select id, grade, borrower_user_id, principal_minor, to_char(disbursed_on, 'YYYY-MM-DD') as disbursed_on,
+               to_char(defaulted_on, 'YYYY-MM-DD') as defaulted_on, installment_history
+        from loans order by id`,
+  );
+  const lenders = await rows<{ loan_id: string; lender_id: string }>(ctx.db, sql`select distinct loan_id, lender_id from loan_notes`);
+  const repaid = await rows<{ loan_id: string; paid_on: string; principal: number }>(
+    ctx.db,
+    sql`select loan_id, to_char(paid_on, 'YYYY-MM-DD') as paid_on, sum(principal_minor)::bigint as principal
+        from repayments where principal_minor > 0 group by loan_id, paid_on`,
+  );
+  const lendersOf = new Map<string, string[]>();
+  for (const l of lenders) lendersOf.set(l.loan_id, [...(lendersOf.get(l.loan_id) ?? []), l.lender_id]);
+  const months = disclosureSeries(
+    all.map((l) => ({
+      id: l.id,
+      grade: l.grade,
+      borrowerId: l.borrower_user_id,
+      lenderIds: lendersOf.get(l.id) ?? [],
+      principalMinor: Number(l.principal_minor),
+      disbursedOn: l.disbursed_on,
+      defaultedOn: l.defaulted_on,
+      history: typeof l.installment_history === 'string' ? (JSON.parse(l.installment_history) as HistoryEntry[]) : l.installment_history,
+    })),
+    repaid.map((r) => ({ loanId: r.loan_id, paidOn: r.paid_on, principalMinor: Number(r.principal) })),
+    day,
+    GRADES,
+  );
+  return { asOf: day, currency: 'CNY' as const, months };
+}

@@ -23,6 +23,10 @@ export interface Config {
   adminPassword: string | undefined;
   /** Seed a demo market into an empty database and keep it alive with simulated lenders. */
   demo: boolean;
+  /** Simulated lenders and borrowers keep the demo market moving (LENDBOOK_DEMO_SIMULATION=off stops them). */
+  demoSimulation: boolean;
+  /** Port of the widget demo page (a partner's page on another origin); 0 = PORT + 1. */
+  widgetDemoPort: number;
   /** `settable` lets operators move the clock (demos and tests of servicing). */
   clock: 'system' | 'settable';
   logLevel: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
@@ -152,6 +156,8 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     adminEmail,
     adminPassword,
     demo: enumVar(env, 'LENDBOOK_DEMO', ['on', 'off'], 'on') === 'on',
+    demoSimulation: boolVar(env, 'LENDBOOK_DEMO_SIMULATION', true),
+    widgetDemoPort: intVar(env, 'LENDBOOK_WIDGET_DEMO_PORT', 0, 0, 65535),
     clock: enumVar(env, 'LENDBOOK_CLOCK', ['system', 'settable'], 'system'),
     logLevel: enumVar(env, 'LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], 'info'),
     wsAllowedOrigins: origins,

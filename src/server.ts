@@ -1,5 +1,6 @@
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { build } from './http/app.js';
+import { DEMO_LOGINS, DEMO_PASSWORD, prepareDemo } from './demo/index.js';
 
 /** Entry: read the config, build the app, listen, and drain gracefully on SIGINT/SIGTERM. */
 async function main(): Promise<void> {
@@ -14,6 +15,17 @@ async function main(): Promise<void> {
     throw err;
   }
   const app = await build(config);
+  const widgetPort = config.widgetDemoPort || (config.port === 0 ? 0 : config.port + 1);
+  // The demo seeds before the server takes traffic; its history is written on a clock of the past.
+  const demo = await prepareDemo(app, widgetPort).catch((err: unknown) => {
+    app.log.error({ err }, 'demo seeding failed; starting without it');
+    return null;
+  });
+  let stopDemo: (() => Promise<void>) | undefined;
+  let widgetDemoUrl: string | undefined;
+  app.get('/widgets/demo', { schema: { tags: ['widgets'], summary: 'The widget demo: a partner page on another origin embedding the widgets' } }, async (_req, reply) =>
+    widgetDemoUrl ? reply.redirect(widgetDemoUrl) : reply.code(404).type('text/plain').send('The widget demo runs with LENDBOOK_DEMO=on.'),
+  );
   let closing = false;
   const shutdown = (signal: string) => {
     if (closing) return;
@@ -24,7 +36,9 @@ async function main(): Promise<void> {
       process.exit(1);
     }, 4500);
     force.unref();
-    app.close().then(
+    Promise.resolve(stopDemo?.())
+      .then(() => app.close())
+      .then(
       () => process.exit(0),
       (err: unknown) => {
         app.log.error({ err }, 'error during shutdown');
@@ -39,7 +53,17 @@ async function main(): Promise<void> {
   const url = config.port === 0 && typeof address === 'object' && address ? `http://localhost:${address.port}` : config.publicUrl;
   const mode = `${config.databaseUrl ? 'PostgreSQL' : `PGlite in ${config.dataDir}`}, ${config.redisUrl ? 'Redis (BullMQ + pub/sub)' : 'in-process queue and bus'}`;
   app.log.info(`Lendbook is running on ${url} (${mode})`);
-  process.stdout.write(`\n  Lendbook: ${url}\n  API docs: ${url}/docs\n\n`);
+  let banner = `\n  Lendbook: ${url}\n  API docs: ${url}/docs\n`;
+  if (demo) {
+    const handle = await demo.start(url);
+    stopDemo = handle.stop;
+    widgetDemoUrl = handle.widgetHost?.url;
+    banner +=
+      `\n  Demo market (simulated lenders ${config.demoSimulation ? 'bidding' : 'paused'}). Log in with password ${DEMO_PASSWORD}:\n` +
+      `    lender    ${DEMO_LOGINS.lender}\n    borrower  ${DEMO_LOGINS.borrower}\n    operator  ${DEMO_LOGINS.operator}\n` +
+      (handle.widgetHost ? `  Widgets on a partner's page: ${handle.widgetHost.url}\n` : '');
+  }
+  process.stdout.write(`${banner}\n`);
 }
 
 main().catch((err: unknown) => {

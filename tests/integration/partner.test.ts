@@ -5,7 +5,7 @@ import { rows } from '../../src/db/client.js';
 import { assessMerchant } from '../../src/domain/rating/index.js';
 import { DEFAULT_SETTINGS } from '../../src/domain/settings.js';
 import { sign } from '../../src/security/signature.js';
-import { GOOD_MERCHANT, generateHistory, ordersFromMonthly } from '../unit/rating/synthetic.js';
+import { GOOD_MERCHANT, generateHistory, ordersFromMonthly } from '../../src/demo/synthetic.js';
 import { call, expectInvariants, uniq } from './helpers/api.js';
 import { createTestStorage, startApp, type TestApp, type TestStorage } from './helpers/env.js';
 import { ADMIN_ENV, adminToken, createPartner, inviteCode, partnerCall, pushOrders, putMerchant, registerBorrower, type PartnerKey } from './helpers/partner.js';

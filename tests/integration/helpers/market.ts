@@ -3,7 +3,7 @@ import type { App } from '../../../src/http/app.js';
 import { isoDateOfMs } from '../../../src/domain/dates.js';
 import { rateMerchant } from '../../../src/services/rating.js';
 import { closeListing } from '../../../src/services/clearing.js';
-import { ordersFromMonthly } from '../../unit/rating/synthetic.js';
+import { ordersFromMonthly } from '../../../src/demo/synthetic.js';
 import { call, uniq } from './api.js';
 import { createPartner, inviteCode, pushOrders, putMerchant, registerBorrower, type PartnerKey } from './partner.js';
 

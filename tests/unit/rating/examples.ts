@@ -4,7 +4,7 @@
 import type { IsoDate } from '../../../src/domain/dates.js';
 import type { Grade } from '../../../src/domain/grades.js';
 import type { AssessmentInput, RepaymentHistory } from '../../../src/domain/rating/index.js';
-import { ordersFromMonthly, type MonthlySpec } from './synthetic.js';
+import { ordersFromMonthly, type MonthlySpec } from '../../../src/demo/synthetic.js';
 
 export const AS_OF: IsoDate = '2025-07-10';
 

@@ -22,7 +22,7 @@ import {
 } from '../../../src/domain/rating/index.js';
 import { DEFAULT_SETTINGS } from '../../../src/domain/settings.js';
 import { AS_OF, exampleInput, GRADE_EXAMPLES } from './examples.js';
-import { generateHistory, GOOD_MERCHANT, ordersFromMonthly } from './synthetic.js';
+import { generateHistory, GOOD_MERCHANT, ordersFromMonthly } from '../../../src/demo/synthetic.js';
 
 describe('points tables', () => {
   it('cover every feature once, in FEATURE_NAMES order', () => {

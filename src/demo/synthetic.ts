@@ -1,10 +1,10 @@
 /**
- * A seeded, pure synthetic merchant history for the rating tests: monthly sales with growth, Chinese
- * e-commerce seasonality (618 in June, 双11 in November, 双12, a Spring Festival dip) and noise, cut
- * into orders with refunds and disputes at given rates. Same parameters, same orders.
+ * A seeded, pure synthetic merchant history (the demo market and the rating tests): monthly sales with
+ * growth, Chinese e-commerce seasonality (618 in June, 双11 in November, 双12, a Spring Festival dip) and
+ * noise, cut into orders with refunds and disputes at given rates. Same parameters, same orders.
  */
-import { addMonthsToKey, daysBetween, daysInMonth, formatIsoDate, monthKey, type IsoDate } from '../../../src/domain/dates.js';
-import type { MerchantOrder, OrderStatus } from '../../../src/domain/rating/index.js';
+import { addMonthsToKey, daysBetween, daysInMonth, formatIsoDate, monthKey, type IsoDate } from '../domain/dates.js';
+import type { MerchantOrder, OrderStatus } from '../domain/rating/index.js';
 
 /** mulberry32: a tiny deterministic PRNG, uniform in [0, 1). */
 export function prng(seed: number): () => number {

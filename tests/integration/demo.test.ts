@@ -1,0 +1,51 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { usingPostgres } from './helpers/env.js';
+import { http, sleep } from '../chaos/helpers/load.js';
+import { freePort, startServerProcess, type ServerProcess } from '../chaos/helpers/process.js';
+
+/**
+ * `npm start` on a bare machine: no PostgreSQL, no Redis. Within a minute the market has open listings
+ * whose funded % and rates move by themselves, and the demo logins have a past to show.
+ */
+const dir = mkdtempSync(path.join(tmpdir(), 'lendbook-demo-'));
+let server: ServerProcess | undefined;
+afterAll(async () => {
+  await server?.kill('SIGTERM');
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe.skipIf(usingPostgres)('the demo market of npm start', () => {
+  it('opens onto a live market with a history, within a minute', async () => {
+    const started = Date.now();
+    const port = await freePort();
+    server = await startServerProcess(port, { LENDBOOK_DEMO: 'on', LENDBOOK_DATA_DIR: dir, LENDBOOK_WIDGET_DEMO_PORT: String(await freePort()) }, 90_000);
+    const base = () => server!.url;
+    const readyMs = Date.now() - started;
+    expect(server.output()).toContain('lender@lendbook.demo');
+    const first = await http(base, 'GET', '/api/v1/listings?status=open&limit=50');
+    expect(first.status).toBe(200);
+    expect(first.body.items.length).toBeGreaterThanOrEqual(3);
+    const seen = new Map<string, string>(first.body.items.map((l: { id: string; fundedPct: number; currentRateBps: number; bidCount: number }) => [l.id, `${l.fundedPct}/${l.currentRateBps}/${l.bidCount}`]));
+    let moved = 0;
+    for (let i = 0; i < 40 && moved < 2; i++) {
+      await sleep(1000);
+      const now = await http(base, 'GET', '/api/v1/listings?status=open&limit=50');
+      moved = now.body.items.filter((l: { id: string; fundedPct: number; currentRateBps: number; bidCount: number }) => seen.has(l.id) && seen.get(l.id) !== `${l.fundedPct}/${l.currentRateBps}/${l.bidCount}`).length;
+    }
+    expect(moved).toBeGreaterThanOrEqual(2);
+    // The demo lender has notes in every state; the operator sees the invariants hold.
+    const lender = await http(base, 'POST', '/api/v1/auth/login', undefined, { email: 'lender@lendbook.demo', password: 'lendbook-demo' });
+    const notes = await http(base, 'GET', '/api/v1/me/notes?limit=200', lender.body.token);
+    const states = new Set(notes.body.items.map((n: { status: string; bucket?: string }) => (n.status === 'active' && n.bucket && n.bucket !== 'current' ? 'late' : n.status)));
+    expect([...states].sort()).toEqual(expect.arrayContaining(['active', 'defaulted', 'late', 'repaid']));
+    const ops = await http(base, 'POST', '/api/v1/auth/login', undefined, { email: 'ops@lendbook.demo', password: 'lendbook-demo' });
+    const inv = await http(base, 'GET', '/api/v1/admin/invariants', ops.body.token);
+    expect(inv.body.checks.filter((c: { ok: boolean }) => !c.ok)).toEqual([]);
+    const grades = new Set((await http(base, 'GET', '/api/v1/listings?limit=200')).body.items.map((l: { grade: string }) => l.grade));
+    // The time to ready is reported, not asserted: tests do not depend on the machine's speed.
+    console.log(`demo: ready in ${(readyMs / 1000).toFixed(1)} s, ${first.body.items.length} open listings, ${moved} moved on their own, listing grades ${[...grades].sort().join(' ')}`);
+  });
+});

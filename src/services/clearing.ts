@@ -52,7 +52,9 @@ export async function clearLockedListing(ctx: AppContext, tx: Tx, listing: Listi
   const result = clearListing(listing, rowsActive.map(activeBidOf), settings.platformFeeBps, listing.minFundingPct);
   await lockAccounts(tx, [...rowsActive.map((b) => walletAccountId(b.lenderId)), walletAccountId(listing.borrowerUserId)]);
   const [merchant] = await tx.select({ partnerId: merchants.partnerId, ref: merchants.ref }).from(merchants).where(eq(merchants.id, listing.merchantId));
-  for (const e of result.events) messages.push({ channel: `listing:${listing.id}`, type: e.type, seq: e.seq, data: e.data });
+  // The loan's id is known before it exists, so that the cleared event can name it.
+  const loanId = newId('loan', at.getTime());
+  for (const e of result.events) messages.push({ channel: `listing:${listing.id}`, type: e.type, seq: e.seq, data: e.type === 'listing.cleared' ? { ...e.data, loanId } : e.data });
   if (result.outcome === 'failed') {
     await applyBatch(tx, [], rowsActive.map((b) => ({ id: `xfr_rel_${b.id}`, hold: bidHold(b, listing.borrowerUserId), phase: 'void' as const, amountMinor: 0, kind: 'bid_release' })), at);
     if (rowsActive.length) await tx.update(bids).set({ status: 'released', updatedAt: at }).where(inArray(bids.id, rowsActive.map((b) => b.id)));
@@ -64,7 +66,7 @@ export async function clearLockedListing(ctx: AppContext, tx: Tx, listing: Listi
     if (merchant) await queueWebhook(ctx, tx, merchant.partnerId, 'listing.failed', { merchantRef: merchant.ref, listingId: listing.id, coverageMinor: result.coverageMinor, requiredMinor: result.requiredMinor });
     return 'failed';
   }
-  await disburse(ctx, tx, listing, result, byId, at, messages, merchant);
+  await disburse(ctx, tx, listing, result, byId, at, messages, merchant, loanId);
   return 'cleared';
 }
 
@@ -77,6 +79,7 @@ async function disburse(
   at: Date,
   messages: OutboxMessage[],
   merchant: { partnerId: string; ref: string } | undefined,
+  loanId: string,
 ): Promise<void> {
   // Every winning hold posted for its fill (the rest released), in one set-based ledger batch.
   await applyBatch(
@@ -103,7 +106,6 @@ async function disburse(
       from jsonb_to_recordset(${JSON.stringify(filledIds.map((id) => ({ id, fill: fills.get(id) })))}::jsonb) as v(id text, fill bigint) where bids.id = v.id`);
   }
   if (releasedIds.length) await tx.update(bids).set({ status: 'released', updatedAt: at }).where(inArray(bids.id, releasedIds));
-  const loanId = newId('loan', at.getTime());
   const disbursedOn = isoDateOfMs(at.getTime());
   await insertLoan(tx, {
     id: loanId,

@@ -88,7 +88,7 @@ export async function widgetOrderOffer(ctx: AppContext, partnerId: string, ref: 
     maxAmountMinor: limit,
     grade: credit?.grade ?? null,
     reason: !credit ? 'NOT_RATED' : !credit.eligibility.eligible ? credit.eligibility.code : !order ? 'ORDER_NOT_ELIGIBLE' : limit < 100_000 ? 'BELOW_MINIMUM' : null,
-    applyUrl: `${ctx.config.publicUrl}/#/borrower/new-listing?product=order&orders=${encodeURIComponent(orderId)}`,
+    applyUrl: `${ctx.config.publicUrl}/#/borrower/new?product=order&orderId=${encodeURIComponent(orderId)}`,
     currency: 'CNY' as const,
   };
 }

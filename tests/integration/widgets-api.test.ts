@@ -58,7 +58,7 @@ describe('widget data by publishable key', () => {
     expect(offer.statusCode).toBe(200);
     expect(offer.json()).toMatchObject({ orderId: 'W-1', eligible: true, orderAmountMinor: 5_000_000 });
     expect(offer.json().maxAmountMinor).toBeGreaterThan(0);
-    expect(offer.json().applyUrl).toContain('W-1');
+    expect(offer.json().applyUrl).toMatch(/#\/borrower\/new\?product=order&orderId=W-1$/);
     // Another partner's key cannot see this merchant.
     const otherPartner = await newPartner(t.app);
     const otherKey = (await call(t.app, 'POST', `/api/v1/admin/partners/${otherPartner.partnerId}/publishable-keys`, { token: await adminToken(t.app), body: { allowedOrigins: [SHOP] } })).json().key;

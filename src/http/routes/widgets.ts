@@ -11,7 +11,8 @@ const KeyQuery = Strict({ key: Key });
 /** Lets the partner's page read the answer: its origin, and only when the key allows that origin. */
 function allowOrigin(request: FastifyRequest, reply: FastifyReply): void {
   const origin = request.headers.origin;
-  if (origin) reply.header('access-control-allow-origin', origin).header('vary', 'Origin');
+  // The server's clock too, so that a widget's countdown follows it (settable in demos).
+  if (origin) reply.header('access-control-allow-origin', origin).header('access-control-expose-headers', 'x-lendbook-now').header('vary', 'Origin');
 }
 
 /** Data for the embeddable widgets (docs/widgets.md): by publishable key, from allowed origins only. */

@@ -17,16 +17,20 @@ export type ListingStatusData = Pick<
  * card — grade, amount and term, current rate (it flashes when it moves), funded %, bids, time left with
  * soft-close extensions. Pure presentation: the owner feeds it (the app from the live client, a widget
  * from its own subscription). Theming: --lb-surface, --lb-border, --lb-text, --lb-muted, --lb-accent,
- * --lb-radius, --lb-font; ::part(card|header|title|rate|meta|bar|footer|status).
+ * --lb-radius, --lb-font; ::part(card|header|title|rate|meta|bar|footer|status), and the inner
+ * components' parts exported as grade (the badge), track, fill, min, funded-label, time, extended.
  */
 export class LbListingStatus extends LitElement {
   static override properties = {
     listing: { attribute: false },
     href: { type: String },
+    target: { type: String },
     compact: { type: Boolean, reflect: true },
   };
   declare listing: ListingStatusData | null;
   declare href: string;
+  /** Where the title link opens (`_blank` in a widget, so the host page stays). */
+  declare target: string;
   declare compact: boolean;
   private rateMoves = 0;
 
@@ -34,6 +38,7 @@ export class LbListingStatus extends LitElement {
     super();
     this.listing = null;
     this.href = '';
+    this.target = '';
     this.compact = false;
     new LocaleController(this);
   }
@@ -76,10 +81,14 @@ export class LbListingStatus extends LitElement {
   override render() {
     const l = this.listing;
     if (!l) return nothing;
-    const title = this.href ? html`<a class="title" part="title" href=${this.href}>${l.title}</a>` : html`<p class="title" part="title">${l.title}</p>`;
+    const title = this.href
+      ? this.target
+        ? html`<a class="title" part="title" href=${this.href} target=${this.target} rel="noopener">${l.title}</a>`
+        : html`<a class="title" part="title" href=${this.href}>${l.title}</a>`
+      : html`<p class="title" part="title">${l.title}</p>`;
     return html`<div class="card" part="card" data-testid="listing-status" data-listing-id=${l.id} data-status=${l.status}>
       <div class="header" part="header">
-        <lb-grade grade=${l.grade}></lb-grade>
+        <lb-grade grade=${l.grade} exportparts="badge: grade"></lb-grade>
         <span class="merchant">${l.merchantName} · ${t(`product.${l.product}`)}</span>
         <span class="status ${l.status}" part="status" data-testid="listing-state">${t(`status.${l.status}`)}</span>
       </div>
@@ -94,10 +103,10 @@ export class LbListingStatus extends LitElement {
           <small>${t('listing.termMonths', { n: l.termMonths })}</small>
         </div>
       </div>
-      <lb-funded-bar part="bar" label pct=${l.fundedPct} min-pct=${l.minFundingPct} data-testid="listing-funded"></lb-funded-bar>
+      <lb-funded-bar part="bar" exportparts="track, fill, min, label: funded-label" label pct=${l.fundedPct} min-pct=${l.minFundingPct} data-testid="listing-funded"></lb-funded-bar>
       <div class="footer" part="footer">
         <span>${t('listing.bidCount', { n: l.bidCount })}</span>
-        <lb-countdown ends-at=${l.endsAt} original-ends-at=${l.originalEndsAt} status=${l.status}></lb-countdown>
+        <lb-countdown ends-at=${l.endsAt} original-ends-at=${l.originalEndsAt} status=${l.status} exportparts="time, extended"></lb-countdown>
       </div>
     </div>`;
   }

@@ -124,12 +124,57 @@ function initialLocale(): Locale {
 let current: Locale = initialLocale();
 const listeners = new Set<(l: Locale) => void>();
 
+/**
+ * Locale scopes: a subtree of the page with a language of its own (an embedded widget's `lang`). A
+ * component with a LocaleController renders in the locale of the nearest scoped ancestor — across
+ * shadow roots — and in the page's locale when there is none. The app sets no scope.
+ */
+const scopes = new WeakMap<object, Locale>();
+let scopeCount = 0;
+/** The locale of the element being rendered, between its controller's hostUpdate and hostUpdated. */
+let rendering: Locale | null = null;
+
 export function locale(): Locale {
-  return current;
+  return rendering ?? current;
+}
+
+/** Gives `node` and everything under it (shadow trees included) a locale; null removes it. */
+export function setScopeLocale(node: object, l: Locale | null): void {
+  const had = scopes.has(node);
+  if (l) {
+    scopes.set(node, l);
+    if (!had) scopeCount++;
+  } else if (had) {
+    scopes.delete(node);
+    scopeCount--;
+  }
+}
+
+/** The locale of the nearest scoped ancestor of `node` (itself included), or null. */
+export function scopeLocaleOf(node: unknown): Locale | null {
+  if (scopeCount === 0 || typeof Node === 'undefined' || !(node instanceof Node)) return null;
+  let n: Node | null = node;
+  while (n) {
+    const l = scopes.get(n);
+    if (l) return l;
+    n = n.parentNode ?? (typeof ShadowRoot !== 'undefined' && n instanceof ShadowRoot ? n.host : null);
+  }
+  return null;
+}
+
+/** Runs `fn` with `t()` and the formatters in locale `l` (null: the page's). */
+export function withLocale<T>(l: Locale | null, fn: () => T): T {
+  const before = rendering;
+  rendering = l;
+  try {
+    return fn();
+  } finally {
+    rendering = before;
+  }
 }
 
 /** BCP 47 tag for Intl formatting. */
-export function localeTag(l: Locale = current): string {
+export function localeTag(l: Locale = locale()): string {
   return l === 'zh' ? 'zh-CN' : 'en-GB';
 }
 
@@ -156,17 +201,20 @@ export function addMessages(l: Locale, messages: Messages): void {
 }
 
 export function has(key: string): boolean {
-  return key in dictionaries[current] || key in dictionaries.en;
+  return key in dictionaries[locale()] || key in dictionaries.en;
 }
 
 /** The message for `key` in the current locale (English, then the key itself, as fallbacks). */
 export function t(key: string, params?: Record<string, string | number>): string {
-  const template = dictionaries[current][key] ?? dictionaries.en[key] ?? key;
+  const template = dictionaries[locale()][key] ?? dictionaries.en[key] ?? key;
   if (!params) return template;
   return template.replace(/\{(\w+)\}/g, (whole, name: string) => (name in params ? String(params[name]) : whole));
 }
 
-/** Re-renders a Lit host when the locale changes. */
+/**
+ * Re-renders a Lit host when the locale changes, and renders it in the locale of its scope (see
+ * setScopeLocale) when it sits inside one.
+ */
 export class LocaleController implements ReactiveController {
   private off: (() => void) | undefined;
   constructor(private readonly host: ReactiveControllerHost) {
@@ -178,5 +226,11 @@ export class LocaleController implements ReactiveController {
   hostDisconnected(): void {
     this.off?.();
     this.off = undefined;
+  }
+  hostUpdate(): void {
+    rendering = scopeLocaleOf(this.host);
+  }
+  hostUpdated(): void {
+    rendering = null;
   }
 }

@@ -203,7 +203,7 @@ export const listingKind: ChannelKind<ListingLiveState> = {
         const filled = new Set(fills.map((f) => f.bidId));
         bids = new Map([...bids].filter(([id]) => filled.has(id)));
         const fundedPct = Math.floor((cleared.principalMinor * 100) / listing.amountMinor);
-        listing = { ...listing, status: 'cleared', currentRateBps: cleared.borrowerRateBps, fundedPct: Math.min(100, fundedPct) };
+        listing = { ...listing, status: 'cleared', currentRateBps: cleared.borrowerRateBps, fundedPct: Math.min(100, fundedPct), loanId: typeof d.loanId === 'string' ? d.loanId : listing.loanId };
         break;
       }
       case 'listing.failed':

@@ -139,7 +139,8 @@ export class ListingView extends View {
       const d = await api.listing(this.listingId);
       if (d.id !== this.subscribedId) return;
       if (!this.liveState || connection.value.state !== 'open') this.detail = d;
-      else this.detail = { ...d, ...this.liveState.listing, ratingReasons: d.ratingReasons, collateral: d.collateral, schedulePreview: d.schedulePreview };
+      // The channel's snapshot predates the loan: its loanId (null) must not hide the one HTTP now has.
+      else this.detail = { ...d, ...this.liveState.listing, loanId: this.liveState.listing.loanId ?? d.loanId, ratingReasons: d.ratingReasons, collateral: d.collateral, schedulePreview: d.schedulePreview };
       rememberListings([d]);
       this.error = null;
       if (!this.amountText) this.amountText = minorToInput(Math.min(d.amountMinor, 100_000));
@@ -177,7 +178,7 @@ export class ListingView extends View {
   }
 
   private get effective(): ListingDetail | null {
-    if (this.liveState) return { ...(this.detail ?? {}), ...this.liveState.listing } as ListingDetail;
+    if (this.liveState) return { ...(this.detail ?? {}), ...this.liveState.listing, loanId: this.liveState.listing.loanId ?? this.detail?.loanId ?? null } as ListingDetail;
     return this.detail;
   }
 

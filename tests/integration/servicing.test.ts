@@ -195,19 +195,23 @@ describe('a 12-month loan with 5 lenders at their own rates', () => {
     expect(buckets).toEqual([{ loanId, on: '2031-04-16', from: 'current', to: 'dpd_1_30' }]);
     await setClock(t.app, '2031-04-22T03:00:00Z');
     const view = (await call(t.app, 'GET', `/api/v1/loans/${loanId}`, { token: borrower.token })).json();
-    expect(view).toMatchObject({ daysPastDue: 6, bucket: 'dpd_1_30', lateInstallments: [3], servicedThrough: '2031-04-21' });
+    // Days past due as of today (22 − 15), not as of the last close.
+    expect(view).toMatchObject({ daysPastDue: 7, bucket: 'dpd_1_30', lateInstallments: [3], servicedThrough: '2031-04-21' });
     expect(view.schedule[2]).toMatchObject({ n: 3, feeMinor: 132, paidMinor: 0, status: 'overdue' });
     expect(view.schedule[3]).toMatchObject({ n: 4, status: 'upcoming' });
     await setClock(t.app, '2031-04-25T03:00:00Z');
     const quote = await owed(t.app, borrower.token, loanId);
     // 19–24 April: 6 days × 44 = 264 of penalty; interest 8,133 and principal 80,531 of installment 3.
-    expect(quote).toMatchObject({ daysPastDue: 9, bucket: 'dpd_1_30', due: { penaltyMinor: 264, interestMinor: 8_133, principalMinor: 80_531, totalMinor: 88_928 } });
+    expect(quote).toMatchObject({ daysPastDue: 10, bucket: 'dpd_1_30', due: { penaltyMinor: 264, interestMinor: 8_133, principalMinor: 80_531, totalMinor: 88_928 } });
     model = replay(terms, await paymentsOf(t.app, loanId), '2031-04-19', SETTINGS);
     const { expected } = await payAndCheck(88_928, '2031-04-25');
     // The penalty went to the notes by their overdue amounts.
     expect(expected.perNote.map((n) => n.penaltyMinor)).toEqual([78, 66, 54, 42, 24]);
     const { loan } = await loanOf(t.app, loanId);
     expect(loan.installmentHistory[2]).toEqual({ n: 3, dueDate: '2031-04-15', paidOn: '2031-04-25', daysLate: 10, paidOnTime: false });
+    // Paid today: the loan is current again at once, without waiting for tonight's close.
+    const after = (await call(t.app, 'GET', `/api/v1/loans/${loanId}`, { token: borrower.token })).json();
+    expect(after).toMatchObject({ daysPastDue: 0, bucket: 'current', lateInstallments: [] });
     await dayOf(t.app, '2031-04-26');
     expect((await messagesTo(t.app, `user:${L[2]!.userId}`, 'loan.delinquency')).at(-1)).toEqual({ loanId, on: '2031-04-25', from: 'dpd_1_30', to: 'current' });
   });

@@ -28,6 +28,8 @@ export const loanRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const today = isoDateOfMs(ctx.clock.nowMs());
       // As of now: the days the daily job has not closed yet are closed on a copy, so the view never lags.
       const state = currentState(ctx, loaded.state, today);
+      // Lateness as of now, after today's payments (the stored figures are as of yesterday's close).
+      const now = delinquency(state, today, servicingSettings(ctx.settings.get()));
       const summaries = new Map(noteSummaries(state).map((s) => [s.noteId, s]));
       return {
         id: loan.id,
@@ -45,8 +47,8 @@ export const loanRoutes: FastifyPluginAsyncTypebox = async (app) => {
         status: state.status,
         disbursedOn: loan.disbursedOn,
         servicedThrough: state.servicedThrough,
-        ...shownDelinquency(state),
-        lateInstallments: delinquency(state, state.servicedThrough, servicingSettings(ctx.settings.get())).lateInstallments,
+        ...shownDelinquency({ status: state.status, daysPastDue: now.daysPastDue, bucket: now.bucket }),
+        lateInstallments: now.lateInstallments,
         defaultedOn: state.defaultedOn,
         nextDueDate: nextDueDate(state),
         paidMinor: sumOf(summaries, (s) => s.receivedPrincipalMinor + s.receivedInterestMinor + s.receivedPenaltyMinor),

@@ -2,7 +2,8 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { compareIsoDate, isoDateOfMs } from '../../domain/dates.js';
 import { AppError } from '../../domain/errors.js';
-import { owedToday } from '../../domain/servicing/index.js';
+import { delinquency, owedToday, shownDelinquency } from '../../domain/servicing/index.js';
+import { servicingSettings } from '../../services/servicing-store.js';
 import { loadLoan } from '../../services/loans.js';
 import { recordRecovery, repayLoan } from '../../services/servicing.js';
 import { currentState, disclosure, loansCsv, notesCsv, portfolio } from '../../services/statements.js';
@@ -77,8 +78,8 @@ export const servicingRoutes: FastifyPluginAsyncTypebox = async (app) => {
         loanId: loaded.loan.id,
         date: day,
         status: state.status,
-        daysPastDue: state.daysPastDue,
-        bucket: state.bucket,
+        // As of now, after today's payments.
+        ...shownDelinquency({ status: state.status, ...delinquency(state, day, servicingSettings(ctx.settings.get())) }),
         due: owed?.due ?? { penaltyMinor: 0, interestMinor: 0, principalMinor: 0, totalMinor: 0 },
         dueInstallments: owed?.dueInstallments ?? [],
         accruedInterestMinor: owed?.accruedInterestMinor ?? 0,

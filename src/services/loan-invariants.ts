@@ -51,18 +51,25 @@ export async function loanInvariants(q: Queryable): Promise<InvariantCheck[]> {
         where p.total is distinct from r.amount_minor or p.principal is distinct from r.principal_minor
            or p.interest is distinct from r.interest_minor or p.penalty is distinct from r.penalty_minor limit 5`,
   );
+  // Every note has the loan's number of periods, its schedule adds up to its principal, and its due
+  // dates are the loan's (those of the loan's first note): the loan schedule is their period-by-period sum.
   const schedules = await rows<{ id: string }>(
     q,
-    sql`select n.id from loan_notes n join loans l on l.id = n.loan_id
-        left join lateral (
-          select count(*) as periods, sum((i->>'principalDueMinor')::bigint) as principal from jsonb_array_elements(n.installments) as i
-        ) s on true
-        where s.periods <> l.term_months or s.principal <> n.principal_minor
-           or exists (
-             select 1 from loan_notes o cross join lateral jsonb_array_elements(o.installments) with ordinality as oi(v, k)
-             join lateral jsonb_array_elements(n.installments) with ordinality as ni(v, k) on ni.k = oi.k
-             where o.id = (select min(f.id) from loan_notes f where f.loan_id = n.loan_id) and ni.v->>'dueDate' <> oi.v->>'dueDate'
-           ) limit 5`,
+    sql`with periods as (
+          select n.id, n.loan_id, n.principal_minor, l.term_months, x.k, x.v->>'dueDate' as due, (x.v->>'principalDueMinor')::bigint as principal
+          from loan_notes n join loans l on l.id = n.loan_id
+          cross join lateral jsonb_array_elements(n.installments) with ordinality as x(v, k)
+        ), firsts as (
+          select distinct on (loan_id) loan_id, id from loan_notes order by loan_id, id
+        ), sums as (
+          select id, count(*) as periods, sum(principal) as principal, min(principal_minor) as note_principal, min(term_months) as term
+          from periods group by id
+        )
+        select s.id from sums s where s.periods <> s.term or s.principal <> s.note_principal
+        union
+        select p.id from periods p join firsts f on f.loan_id = p.loan_id join periods fp on fp.id = f.id and fp.k = p.k
+        where fp.due <> p.due
+        limit 5`,
   );
   const statuses = await rows<{ id: string }>(
     q,

@@ -84,9 +84,10 @@ export async function placeBids(ctx: AppContext, listingId: string, requests: re
   const nowMs = ctx.clock.nowMs();
   const at = new Date(nowMs);
   const settings = ctx.settings.get();
-  return ctx.transaction(async (tx) => {
+  const cache = activeCacheOf(ctx);
+  const { outcomes, active: after } = await ctx.transaction(async (tx): Promise<{ outcomes: BidOutcome[]; active: ActiveSnapshot | null }> => {
     const listing = await lockListing(tx, listingId);
-    if (!listing) return requests.map(() => ({ ok: false as const, code: 'NOT_FOUND' as const, detail: 'no such listing' }));
+    if (!listing) return { outcomes: requests.map((): BidOutcome => ({ ok: false, code: 'NOT_FOUND', detail: 'no such listing' })), active: null };
     const lenderIds = [...new Set(requests.map((r) => r.lenderId))];
     await lockAccounts(tx, lenderIds.map(walletAccountId));
     const available = new Map([...(await balances(tx, lenderIds.map(walletAccountId))).values()].map((b) => [b.id, b.availableMinor]));
@@ -95,9 +96,13 @@ export async function placeBids(ctx: AppContext, listingId: string, requests: re
     // The borrower's representative, if verified: a lender account of the same person is self-dealing.
     const [borrower] = await tx.select({ idNumberHash: users.idNumberHash }).from(users).where(eq(users.id, listing.borrowerUserId));
     const replays = await priorBids(tx, requests);
-    const existing = await activeBids(tx, listingId);
+    // The active bids as this node last committed them, if no one has changed the listing since (same seq).
+    const cached = cache.get(listingId);
+    const existing = cached && cached.seq === listing.seq ? cached.rows : await activeBids(tx, listingId);
+    const activeRows = new Map(existing.map((b) => [b.id, b]));
     const holdsById = new Map<string, KnownHold>(existing.map((b) => [b.id, holdOf(b, listing.borrowerUserId)]));
     let active = existing.map(activeBidOf);
+    let book: Book | undefined;
     let state = listing;
     const pending = newPendingWrites();
     const outcomes: BidOutcome[] = [];
@@ -130,6 +135,7 @@ export async function placeBids(ctx: AppContext, listingId: string, requests: re
         availableMinor: available.get(wallet) ?? 0,
         nowMs,
         settings,
+        ...(book ? { bookBefore: book } : {}),
       });
       if (!decision.ok) {
         outcomes.push({ ok: false, code: decision.code, detail: decision.detail });
@@ -152,6 +158,7 @@ export async function placeBids(ctx: AppContext, listingId: string, requests: re
       };
       const hold = holdOf(row, state.borrowerUserId);
       holdsById.set(bidId, hold);
+      activeRows.set(bidId, row);
       pending.bids.push(row);
       pending.holds.push({ ...hold, phase: 'pending' });
       available.set(wallet, (available.get(wallet) ?? 0) - decision.holdMinor);
@@ -160,6 +167,7 @@ export async function placeBids(ctx: AppContext, listingId: string, requests: re
         const released = holdsById.get(o.bidId)!;
         pending.releases.push({ id: `xfr_rel_${o.bidId}`, hold: released, phase: 'void', amountMinor: 0, kind: 'bid_release' });
         pending.outbid.push(o.bidId);
+        activeRows.delete(o.bidId);
         const w = walletAccountId(o.lenderId);
         if (available.has(w)) available.set(w, available.get(w)! + o.amountMinor);
         pending.wallets.add(o.lenderId);
@@ -178,6 +186,7 @@ export async function placeBids(ctx: AppContext, listingId: string, requests: re
       };
       if (extended) pending.jobs.push(closeJob(state));
       active = decision.book.entries.map(({ id, lenderId, amountMinor, rateBps, priority }) => ({ id, lenderId, amountMinor, rateBps, priority }));
+      book = decision.book;
       outcomes.push({ ok: true, bid: bidView(row, decision.book), replayed: false });
       if (decision.closeNow) {
         await flush(tx, state, pending, at);
@@ -186,6 +195,8 @@ export async function placeBids(ctx: AppContext, listingId: string, requests: re
         // The rest of the batch meets a cleared listing.
         state = (await lockListing(tx, listingId))!;
         active = [];
+        book = undefined;
+        activeRows.clear();
       }
     }
     if (!cleared) await flush(tx, state, pending, at);
@@ -196,10 +207,34 @@ export async function placeBids(ctx: AppContext, listingId: string, requests: re
       // Bids of this batch were filled or released by the clearing: report their final state.
       const finals = await tx.select().from(bids).where(inArray(bids.id, pending.created));
       const byId = new Map(finals.map((b) => [b.id, b]));
-      return outcomes.map((o) => (o.ok && !o.replayed && byId.has(o.bid.id) ? { ...o, bid: bidView(byId.get(o.bid.id)!) } : o));
+      return { outcomes: outcomes.map((o) => (o.ok && !o.replayed && byId.has(o.bid.id) ? { ...o, bid: bidView(byId.get(o.bid.id)!) } : o)), active: null };
     }
-    return outcomes;
+    return { outcomes, active: state.status === 'open' ? { seq: state.seq, rows: [...activeRows.values()] } : null };
   });
+  // Only what committed may be remembered: a rolled-back batch must not leave its bids here.
+  if (after) cache.set(listingId, after);
+  else cache.delete(listingId);
+  return outcomes;
+}
+
+interface ActiveSnapshot {
+  /** The listing's seq when these were its active bids. */
+  seq: number;
+  rows: BidRow[];
+}
+
+const activeCaches = new WeakMap<AppContext, Map<string, ActiveSnapshot>>();
+
+/**
+ * The active bids of hot listings as this node last committed them. Reading every active bid of a
+ * listing with thousands of them is the most expensive part of a batch; the listing's seq, read under its
+ * lock, tells whether anything (another node, an amend, a clearing) changed them since.
+ */
+function activeCacheOf(ctx: AppContext): Map<string, ActiveSnapshot> {
+  let cache = activeCaches.get(ctx);
+  if (!cache) activeCaches.set(ctx, (cache = new Map()));
+  if (cache.size > 1000) cache.clear();
+  return cache;
 }
 
 interface PendingWrites {

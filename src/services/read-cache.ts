@@ -6,7 +6,8 @@ import type { AppContext } from '../context.js';
  * when the event reaches them. A response computed while a change landed is not kept.
  */
 export class ReadCache {
-  private readonly entries = new Map<string, string>();
+  /** Kept as bytes: a large response encoded once, not on every request. */
+  private readonly entries = new Map<string, Buffer>();
   private generation = 0;
 
   constructor(
@@ -28,11 +29,11 @@ export class ReadCache {
     this.entries.clear();
   }
 
-  async get(key: string, compute: () => Promise<unknown>): Promise<string> {
+  async get(key: string, compute: () => Promise<unknown>): Promise<Buffer> {
     const hit = this.entries.get(key);
     if (hit !== undefined) return hit;
     const generation = this.generation;
-    const body = JSON.stringify(await compute());
+    const body = Buffer.from(JSON.stringify(await compute()));
     if (generation === this.generation) {
       if (this.entries.size >= this.maxEntries) this.entries.clear();
       this.entries.set(key, body);

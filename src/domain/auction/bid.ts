@@ -60,6 +60,11 @@ export interface PlaceBidInput {
   readonly availableMinor: number;
   readonly nowMs: number;
   readonly settings: BidSettings;
+  /**
+   * The book of `activeBids`, when the caller has it from the change it just made (a batch of bids):
+   * saves recomputing it. It must be exactly computeBook(listing, activeBids).
+   */
+  readonly bookBefore?: Book;
 }
 
 /** What changes when a bid or an amend is accepted. */
@@ -262,10 +267,11 @@ function finishChange(
   return { ok: true, outbid, events, notify, endsAtMs, extended, book };
 }
 
-function assertListingState(listing: AuctionListing, activeBids: readonly ActiveBid[], nowMs: number): Book {
+function assertListingState(listing: AuctionListing, activeBids: readonly ActiveBid[], nowMs: number, known?: Book): Book {
   assertTimeMs(nowMs, 'nowMs');
   assert(Number.isSafeInteger(listing.seq) && listing.seq >= 0, 'listing seq must be an integer >= 0');
-  const book = computeBook(listing, activeBids);
+  assert(!known || known.bidCount === activeBids.length, 'the book given is not the book of these bids');
+  const book = known ?? computeBook(listing, activeBids);
   assert(book.entries.every((e) => e.winning), 'active bids must all be winning (outbid bids leave the book)');
   assert(activeBids.every((b) => b.priority <= listing.seq), 'a bid priority is a seq already used');
   if (listing.status === 'open') {
@@ -276,7 +282,7 @@ function assertListingState(listing: AuctionListing, activeBids: readonly Active
 
 export function placeBid(input: PlaceBidInput): PlaceBidResult {
   const { listing, lender, nowMs } = input;
-  const bookBefore = assertListingState(listing, input.activeBids, nowMs);
+  const bookBefore = assertListingState(listing, input.activeBids, nowMs, input.bookBefore);
   assert(input.newBidId.length > 0 && !input.activeBids.some((b) => b.id === input.newBidId), 'newBidId must be new');
   assertNonNegativeMinor(input.availableMinor, 'availableMinor');
 

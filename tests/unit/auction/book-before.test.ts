@@ -1,0 +1,50 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { placeBid, type ActiveBid, type Book } from '../../../src/domain/auction/index.js';
+import { SETTINGS, T0_MS, lender, makeListing } from './fixtures.js';
+
+/** A caller may hand placeBid the book it already has (a batch): the decision must be exactly the same. */
+describe('placeBid with the book known', () => {
+  it('decides exactly as when it computes the book itself, over random sequences', () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.record({ who: fc.nat(12), amount: fc.integer({ min: 1, max: 40 }), rate: fc.integer({ min: 800, max: 1500 }) }), { minLength: 1, maxLength: 60 }),
+        (steps) => {
+          let listing = makeListing({ amountMinor: 1_000_000 });
+          let active: ActiveBid[] = [];
+          let book: Book | undefined;
+          steps.forEach((s, i) => {
+            const input = {
+              listing,
+              activeBids: active,
+              lender: lender(`usr_${s.who}`),
+              bid: { amountMinor: s.amount * 10_000, rateBps: s.rate },
+              newBidId: `bid_${i}`,
+              availableMinor: 10_000_000,
+              nowMs: T0_MS,
+              settings: SETTINGS,
+            };
+            const fresh = placeBid(input);
+            const reused = placeBid({ ...input, ...(book ? { bookBefore: book } : {}) });
+            expect(reused).toEqual(fresh);
+            if (fresh.ok) {
+              listing = { ...listing, seq: fresh.seq, endsAtMs: fresh.endsAtMs };
+              active = fresh.book.entries.map(({ id, lenderId, amountMinor, rateBps, priority }) => ({ id, lenderId, amountMinor, rateBps, priority }));
+              book = fresh.book;
+            }
+          });
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
+  it('refuses a book that is not the book of the bids given', () => {
+    const listing = makeListing();
+    const first = placeBid({ listing, activeBids: [], lender: lender('usr_a'), bid: { amountMinor: 100_000, rateBps: 1000 }, newBidId: 'bid_a', availableMinor: 1_000_000, nowMs: T0_MS, settings: SETTINGS });
+    if (!first.ok) throw new Error('accepted expected');
+    expect(() =>
+      placeBid({ listing: { ...listing, seq: first.seq }, activeBids: [], bookBefore: first.book, lender: lender('usr_b'), bid: { amountMinor: 100_000, rateBps: 1000 }, newBidId: 'bid_b', availableMinor: 1_000_000, nowMs: T0_MS, settings: SETTINGS }),
+    ).toThrow(/not the book of these bids/);
+  });
+});

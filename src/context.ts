@@ -14,6 +14,7 @@ import { SettingsStore } from './services/settings.js';
 import { SecretBox } from './security/crypto.js';
 import { SessionCache } from './security/session-cache.js';
 import type { AuthUser } from './http/plugins/auth.js';
+import type { Metrics } from './http/metrics.js';
 import { resolveServerKey } from './security/server-key.js';
 import { ensurePlatformAccounts } from './ledger/ledger.js';
 
@@ -36,6 +37,8 @@ export interface AppContext {
   secrets: SecretBox;
   /** Keys hashes of personal data (id numbers). */
   serverKey: string;
+  /** Prometheus metrics of this node, set once the app has them. */
+  metrics?: Metrics;
   /** Recently looked-up sessions (see SessionCache). */
   sessionCache: SessionCache<AuthUser>;
   /** Runs `fn` in one transaction and, after it commits, dispatches its outbox rows at once. */

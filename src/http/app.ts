@@ -80,6 +80,7 @@ export async function build(config: Config, options: BuildOptions = {}): Promise
   app.decorate('ctx', ctx);
   const metrics = createMetrics(ctx.queue);
   app.decorate('metrics', metrics);
+  ctx.metrics = metrics;
   app.decorate('hub', new Hub({ ctx, metrics, maxBufferedBytes: config.wsMaxBufferedBytes }));
   app.addHook('onClose', async () => {
     await ctx.close();

@@ -9,6 +9,8 @@ export interface Metrics {
   wsMessagesSent: Counter;
   bidsAccepted: Counter;
   outboxDispatched: Counter;
+  clearingSeconds: Histogram<'outcome'>;
+  bidBatchSize: Histogram;
 }
 
 export function createMetrics(queue: JobQueue): Metrics {
@@ -27,6 +29,14 @@ export function createMetrics(queue: JobQueue): Metrics {
     wsMessagesSent: new Counter({ name: 'lendbook_ws_messages_sent_total', help: 'WebSocket frames sent', registers: [registry] }),
     bidsAccepted: new Counter({ name: 'lendbook_bids_accepted_total', help: 'Bids accepted', registers: [registry] }),
     outboxDispatched: new Counter({ name: 'lendbook_outbox_dispatched_total', help: 'Outbox rows dispatched by this node', registers: [registry] }),
+    clearingSeconds: new Histogram({
+      name: 'lendbook_listing_clearing_seconds',
+      help: 'Time to close a listing (clear or fail), in its transaction',
+      labelNames: ['outcome'],
+      buckets: [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2, 5, 10, 30],
+      registers: [registry],
+    }),
+    bidBatchSize: new Histogram({ name: 'lendbook_bid_batch_size', help: 'Bids committed together in one transaction (group commit)', buckets: [1, 2, 5, 10, 20, 50, 100, 200], registers: [registry] }),
   };
   new Gauge({
     name: 'lendbook_queue_jobs',

@@ -2,7 +2,7 @@ import { and, eq, inArray } from 'drizzle-orm';
 import type { AppContext } from '../context.js';
 import type { Queryable, Tx } from '../db/client.js';
 import { bids, listings, users, type OutboxJob, type OutboxMessage } from '../db/schema/index.js';
-import { amendBid as amendDecision, placeBid as placeDecision, type Book, type ListingEvent, type LenderNotification } from '../domain/auction/index.js';
+import { amendBid as amendDecision, placeBid as placeDecision, type ActiveBid, type Book, type ListingEvent, type LenderNotification } from '../domain/auction/index.js';
 import { AppError, type ErrorCode } from '../domain/errors.js';
 import { isGrade } from '../domain/grades.js';
 import { idFromSeed, newId } from '../ids.js';
@@ -101,7 +101,7 @@ export async function placeBids(ctx: AppContext, listingId: string, requests: re
     const existing = cached && cached.seq === listing.seq ? cached.rows : await activeBids(tx, listingId);
     const activeRows = new Map(existing.map((b) => [b.id, b]));
     const holdsById = new Map<string, KnownHold>(existing.map((b) => [b.id, holdOf(b, listing.borrowerUserId)]));
-    let active = existing.map(activeBidOf);
+    let active: readonly ActiveBid[] = existing.map(activeBidOf);
     let book: Book | undefined;
     let state = listing;
     const pending = newPendingWrites();
@@ -185,7 +185,8 @@ export async function placeBids(ctx: AppContext, listingId: string, requests: re
         bidCount: decision.book.bidCount,
       };
       if (extended) pending.jobs.push(closeJob(state));
-      active = decision.book.entries.map(({ id, lenderId, amountMinor, rateBps, priority }) => ({ id, lenderId, amountMinor, rateBps, priority }));
+      // The settled book's entries are the active bids (with their fills): no copy per bid.
+      active = decision.book.entries;
       book = decision.book;
       outcomes.push({ ok: true, bid: bidView(row, decision.book), replayed: false });
       if (decision.closeNow) {
@@ -211,6 +212,8 @@ export async function placeBids(ctx: AppContext, listingId: string, requests: re
     }
     return { outcomes, active: state.status === 'open' ? { seq: state.seq, rows: [...activeRows.values()] } : null };
   });
+  ctx.metrics?.bidBatchSize.observe(requests.length);
+  ctx.metrics?.bidsAccepted.inc(outcomes.filter((o) => o.ok && !o.replayed).length);
   // Only what committed may be remembered: a rolled-back batch must not leave its bids here.
   if (after) cache.set(listingId, after);
   else cache.delete(listingId);

@@ -34,7 +34,9 @@ export async function closeListing(ctx: AppContext, listingId: string): Promise<
     return outcome;
   });
   if (outcome === 'cleared' || outcome === 'failed') {
-    ctx.log.info({ listingId, outcome, clearingMs: Math.round(performance.now() - startedMs) }, 'listing closed');
+    const seconds = (performance.now() - startedMs) / 1000;
+    ctx.metrics?.clearingSeconds.observe({ outcome }, seconds);
+    ctx.log.info({ listingId, outcome, clearingMs: Math.round(seconds * 1000) }, 'listing closed');
   }
   return outcome;
 }

@@ -22,7 +22,7 @@ import { reject, type ErrorCode, type Rejection } from '../errors.js';
 import { riskProfileAllows, type RiskProfile } from '../grades.js';
 import { isWholeMajor } from '../money.js';
 import type { Settings } from '../settings.js';
-import { computeBook, type Book, type BookEntry } from './book.js';
+import { computeBook, insertIntoSettledBook, type Book, type BookEntry } from './book.js';
 import { sequencer } from './math.js';
 import { assertTimeMs, isOpenAt, softCloseEndsAtMs } from './timing.js';
 import type {
@@ -246,12 +246,12 @@ function settle(listing: AuctionListing, bids: readonly ActiveBid[]): { book: Bo
 /** Events and notices after the bid.accepted / bid.amended event: outbids, then the extension. */
 function finishChange(
   listing: AuctionListing,
-  bids: readonly ActiveBid[],
+  settled: { book: Book; outbid: OutbidBid[] },
   first: ListingEvent,
   next: () => number,
   endsAtMs: number,
 ): Omit<BookChange, 'seq'> {
-  const { book, outbid } = settle(listing, bids);
+  const { book, outbid } = settled;
   const events: ListingEvent[] = [first];
   const notify: LenderNotification[] = [];
   for (const o of outbid) {
@@ -300,7 +300,10 @@ export function placeBid(input: PlaceBidInput): PlaceBidResult {
 
   const closeNow = listing.closeWhenFunded && bookBefore.coverageMinor + holdMinor >= listing.amountMinor;
   const endsAtMs = closeNow ? listing.endsAtMs : softCloseEndsAtMs(listing, nowMs, input.settings);
-  const change = finishChange(listing, [...input.activeBids, bid], accepted, seq.next, endsAtMs);
+  // A new bid only goes into the settled book: place it, and cut what it pushed out (no full re-sort).
+  const inserted = insertIntoSettledBook(listing, bookBefore, bid);
+  const settled = { book: inserted.book, outbid: inserted.outbid.map((e) => ({ bidId: e.id, lenderId: e.lenderId, amountMinor: e.amountMinor, rateBps: e.rateBps, releasedMinor: e.amountMinor })) };
+  const change = finishChange(listing, settled, accepted, seq.next, endsAtMs);
   assert(change.book.entries.some((e) => e.id === bid.id), 'an accepted bid is always winning');
   assert(!closeNow || change.outbid.length === 0, 'a trimmed bid never pushes another out');
   return {
@@ -335,7 +338,7 @@ export function amendBid(input: AmendBidInput): AmendBidResult {
   };
   const others = input.activeBids.filter((b) => b.id !== bid.id);
   const endsAtMs = softCloseEndsAtMs(listing, nowMs, input.settings);
-  const change = finishChange(listing, [...others, bid], amended, seq.next, endsAtMs);
+  const change = finishChange(listing, settle(listing, [...others, bid]), amended, seq.next, endsAtMs);
   assert(change.book.entries.some((e) => e.id === bid.id), 'a lowered bid stays winning');
   return { ...change, seq: seq.last(), bid, fromRateBps: current.rateBps, closeNow: false };
 }

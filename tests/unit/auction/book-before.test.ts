@@ -1,6 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { placeBid, type ActiveBid, type Book } from '../../../src/domain/auction/index.js';
+import { computeBook, placeBid, type ActiveBid, type Book } from '../../../src/domain/auction/index.js';
+import { insertIntoSettledBook } from '../../../src/domain/auction/book.js';
 import { SETTINGS, T0_MS, lender, makeListing } from './fixtures.js';
 
 /** A caller may hand placeBid the book it already has (a batch): the decision must be exactly the same. */
@@ -46,5 +47,31 @@ describe('placeBid with the book known', () => {
     expect(() =>
       placeBid({ listing: { ...listing, seq: first.seq }, activeBids: [], bookBefore: first.book, lender: lender('usr_b'), bid: { amountMinor: 100_000, rateBps: 1000 }, newBidId: 'bid_b', availableMinor: 1_000_000, nowMs: T0_MS, settings: SETTINGS }),
     ).toThrow(/not the book of these bids/);
+  });
+});
+
+describe('insertIntoSettledBook', () => {
+  it('equals computeBook of the winning bids, and cuts exactly the bids computeBook finds outside', () => {
+    fc.assert(
+      fc.property(
+        fc.constantFrom('uniform' as const, 'pay_as_bid' as const),
+        fc.integer({ min: 1, max: 50 }).map((x) => x * 10_000),
+        fc.array(fc.record({ amount: fc.integer({ min: 1, max: 30 }).map((x) => x * 1_000), rate: fc.integer({ min: 900, max: 1000 }) }), { minLength: 1, maxLength: 80 }),
+        (pricing, amountMinor, steps) => {
+          const terms = { amountMinor, maxRateBps: 1500, pricing };
+          let book = computeBook(terms, []);
+          steps.forEach((s, i) => {
+            const bid = { id: `b${i}`, lenderId: `l${i}`, amountMinor: s.amount, rateBps: s.rate, priority: i + 1 };
+            const { book: next, outbid } = insertIntoSettledBook(terms, book, bid);
+            const full = computeBook(terms, [...book.entries, bid]);
+            expect(outbid.map((e) => e.id)).toEqual(full.entries.filter((e) => !e.winning).map((e) => e.id));
+            const expected = computeBook(terms, full.entries.filter((e) => e.winning));
+            expect({ ...next, bookLevels: next.bookLevels }).toEqual(expected);
+            book = next;
+          });
+        },
+      ),
+      { numRuns: 500 },
+    );
   });
 });

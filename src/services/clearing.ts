@@ -134,8 +134,9 @@ async function disburse(
     type: 'loan.disbursed',
     data: { loanId, listingId: listing.id, principalMinor: result.principalMinor, feeMinor: result.feeMinor, disbursementMinor: result.disbursementMinor, rateBps: result.borrowerRateBps },
   });
+  // Lenders learn of the loan from bid.filled (it names the loan); a second message each would double
+  // the work of a clearing with thousands of them.
   const lenderIds = [...new Set(result.postings.map((p) => p.lenderId))];
-  for (const lenderId of lenderIds) messages.push({ channel: `user:${lenderId}`, type: 'loan.disbursed', data: { loanId, listingId: listing.id } });
   messages.push(...(await walletMessages(tx, lenderIds, 'listing.cleared')), ...(await walletMessages(tx, [listing.borrowerUserId], 'loan.disbursed')));
   if (merchant) {
     await queueWebhook(ctx, tx, merchant.partnerId, 'listing.cleared', {

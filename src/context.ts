@@ -54,6 +54,8 @@ export interface ContextOverrides {
   /** Share one PGlite between apps of a test worker. */
   pglite?: PGlite;
   clock?: Clock;
+  /** Lets a test stand between the bus and this node (to make it miss messages on purpose). */
+  wrapBus?: (bus: EventBus) => EventBus;
 }
 
 export async function createContext(config: Config, log: FastifyBaseLogger, overrides: ContextOverrides = {}): Promise<AppContext> {
@@ -95,9 +97,10 @@ export async function createContext(config: Config, log: FastifyBaseLogger, over
       ? bullQueue({ connect: redis, prefix: `${config.redisPrefix}`, clock, onError: onJobError })
       : localQueue({ db, clock, onError: onJobError });
     closers.push(() => queue.close());
-    const bus: EventBus = config.redisUrl
+    const realBus: EventBus = config.redisUrl
       ? redisBus({ connect: (p) => redis(p), prefix: config.redisPrefix, onError: (err) => log.warn({ err }, 'bus error') })
       : localBus();
+    const bus = overrides.wrapBus ? overrides.wrapBus(realBus) : realBus;
     closers.push(() => bus.close());
     const stream = new EventStream({ db, bus, onError: (err) => log.warn({ err }, 'event stream error') });
     const sessionCache = new SessionCache<AuthUser>();

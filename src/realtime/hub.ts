@@ -47,6 +47,8 @@ export interface Connection {
 }
 
 const MAX_SUBSCRIPTIONS = 200;
+/** Waits between attempts to read a snapshot the server decided to send. */
+const RESUBSCRIBE_DELAYS_MS = [100, 250, 500, 1000, 2000, 4000];
 
 /**
  * The WebSocket side of every node: connections, their subscriptions, and the fan-out of events that the
@@ -290,6 +292,7 @@ export class Hub {
 
   // ---- subscriptions ----
 
+  /** A subscribe the client asked for: a snapshot, then live events; a failure is answered on the spot. */
   private async subscribe(conn: Connection, channel: Channel): Promise<void> {
     if (channel === 'me' && !conn.user) {
       this.error(conn, 'WS_CHANNEL_FORBIDDEN', 'log in to subscribe to me', { channel });
@@ -299,21 +302,57 @@ export class Hub {
       this.error(conn, 'WS_MESSAGE_INVALID', `at most ${MAX_SUBSCRIPTIONS} subscriptions per socket`, { channel });
       return;
     }
+    const sub = this.addSub(conn, channel);
+    try {
+      await this.load(conn, sub);
+    } catch (err) {
+      if (conn.subs.get(channel) === sub) this.removeSub(conn, channel);
+      if (err instanceof AppError && err.code === 'NOT_FOUND') this.error(conn, 'WS_CHANNEL_UNKNOWN', `no channel ${channel}`, { channel });
+      else throw err;
+    }
+  }
+
+  /**
+   * A fresh snapshot the server decided to send (a hole it cannot fill, or a reset of the event stream).
+   * The client did not ask, so a failed read must not leave it silently unsubscribed: the subscription
+   * keeps collecting events while the read is retried, and if it never succeeds the client is told.
+   */
+  private async resubscribe(conn: Connection, channel: Channel): Promise<void> {
+    const sub = this.addSub(conn, channel);
+    for (let attempt = 0; ; attempt++) {
+      try {
+        await this.load(conn, sub);
+        return;
+      } catch (err) {
+        if (conn.subs.get(channel) !== sub || !this.connections.has(conn)) return; // the client moved on
+        const gone = err instanceof AppError && err.code === 'NOT_FOUND';
+        if (gone || attempt >= RESUBSCRIBE_DELAYS_MS.length) {
+          this.removeSub(conn, channel);
+          this.opts.ctx.log.warn({ err, channel }, 'resubscribe failed');
+          if (gone) this.error(conn, 'WS_CHANNEL_UNKNOWN', `no channel ${channel}`, { channel });
+          else this.error(conn, 'SERVICE_UNAVAILABLE', `lost ${channel}: subscribe again`, { channel });
+          return;
+        }
+        await new Promise((r) => setTimeout(r, RESUBSCRIBE_DELAYS_MS[attempt]));
+        if (conn.subs.get(channel) !== sub || !this.connections.has(conn)) return;
+      }
+    }
+  }
+
+  /** Replaces any subscription to the channel with one that collects events until its snapshot is read. */
+  private addSub(conn: Connection, channel: Channel): Subscription {
     this.removeSub(conn, channel);
     const sub: Subscription = { channel, state: 'loading', lastSeq: 0, pending: [] };
     conn.subs.set(channel, sub);
     this.index(conn, channel).add(conn);
-    // Events arriving from now on are kept; those the snapshot already contains are skipped after it.
+    return sub;
+  }
+
+  /** Reads the snapshot, sends it, then the events that arrived meanwhile and are not in it. */
+  private async load(conn: Connection, sub: Subscription): Promise<void> {
+    const channel = sub.channel;
     const seqAtStart = this.marketSeq;
-    let snapshot: { seq: number; data: unknown };
-    try {
-      snapshot = await this.snapshot(conn, channel, seqAtStart);
-    } catch (err) {
-      this.removeSub(conn, channel);
-      if (err instanceof AppError && err.code === 'NOT_FOUND') this.error(conn, 'WS_CHANNEL_UNKNOWN', `no channel ${channel}`, { channel });
-      else throw err;
-      return;
-    }
+    const snapshot = await this.snapshot(conn, channel, seqAtStart);
     if (conn.subs.get(channel) !== sub) return; // unsubscribed or resubscribed meanwhile
     sub.lastSeq = snapshot.seq;
     sub.state = 'live';
@@ -379,7 +418,7 @@ export class Hub {
     if (seq <= sub.lastSeq) return; // already in its snapshot
     if (seq !== sub.lastSeq + 1) {
       // This node cannot fill the hole from here: give the subscriber a fresh snapshot instead.
-      void this.subscribe(conn, sub.channel).catch((err: unknown) => this.opts.ctx.log.warn({ err }, 'resubscribe failed'));
+      void this.resubscribe(conn, sub.channel);
       return;
     }
     sub.lastSeq = seq;
@@ -430,7 +469,8 @@ export class Hub {
 
   /** The event stream lost messages it cannot recover: every subscriber gets a fresh snapshot. */
   resyncAll(): void {
-    for (const conn of this.connections) for (const channel of conn.subs.keys()) void this.subscribe(conn, channel).catch(() => {});
+    // Copies: a resubscribe replaces the map entry, and a Map's iterator visits a re-added key again.
+    for (const conn of [...this.connections]) for (const channel of [...conn.subs.keys()]) void this.resubscribe(conn, channel);
   }
 }
 

@@ -32,7 +32,7 @@ export class EventStream {
   private filling: Promise<void> | undefined;
   private lastArrivalMs = 0;
   /** How envelopes reached this node: over the bus, or read back from the outbox to fill a gap. */
-  readonly stats = { fromBus: 0, fromDatabase: 0 };
+  readonly stats = { fromBus: 0, fromDatabase: 0, resets: 0 };
 
   constructor(private readonly opts: EventStreamOptions) {}
 
@@ -99,33 +99,43 @@ export class EventStream {
     }
   }
 
-  /** Reads missing dispatched rows from the database. */
-  private fillGap(): Promise<void> {
+  /**
+   * Reads missing dispatched rows from the database: those before the first buffered envelope, or up to
+   * `knownLast` (the last dispatch number committed) when nothing is buffered.
+   */
+  private fillGap(knownLast?: number): Promise<void> {
     if (this.filling) return this.filling;
     this.filling = (async () => {
       try {
         for (let round = 0; round < 100; round++) {
-          const upTo = this.buffered.size ? Math.min(...this.buffered.keys()) : Number.MAX_SAFE_INTEGER;
-          if (upTo <= this.lastSeq + 1) break;
-          const missing = await rows<{ dispatch_seq: number; messages: OutboxMessage[] }>(
+          const from = this.lastSeq;
+          const upTo = this.buffered.size ? Math.min(...this.buffered.keys()) : (knownLast ?? from) + 1;
+          if (upTo <= from + 1) break;
+          const found = await rows<{ dispatch_seq: number; messages: OutboxMessage[] }>(
             this.opts.db,
-            sql`select dispatch_seq, messages from outbox where dispatch_seq > ${this.lastSeq} and dispatch_seq < ${upTo}
+            sql`select dispatch_seq, messages from outbox where dispatch_seq > ${from} and dispatch_seq < ${upTo}
                 order by dispatch_seq limit ${MAX_CATCH_UP_ROWS}`,
           );
-          if (missing.length === 0) break;
-          if (Number(missing[0]!.dispatch_seq) !== this.lastSeq + 1) {
-            // The rows we missed were already cleaned up: skip ahead and let subscribers resynchronise.
-            this.lastSeq = Number(missing[0]!.dispatch_seq) - 1;
+          // The bus may have delivered some of these while the query ran: go on from where we are now,
+          // never back. Every number below `upTo` was committed before we asked, so one that the table
+          // no longer holds was cleaned up, not in flight.
+          const ahead = found.filter((r) => Number(r.dispatch_seq) > this.lastSeq);
+          const next = ahead.length ? Number(ahead[0]!.dispatch_seq) : found.length < MAX_CATCH_UP_ROWS ? upTo : undefined;
+          if (next !== undefined && next > this.lastSeq + 1) {
+            // Skip the hole and let subscribers resynchronise from fresh snapshots.
+            this.lastSeq = next - 1;
+            this.stats.resets++;
             this.opts.onReset?.();
             for (const l of this.resetListeners) l();
           }
-          for (const r of missing) {
+          for (const r of ahead) {
             const seq = Number(r.dispatch_seq);
-            if (seq <= this.lastSeq || this.buffered.has(seq)) continue;
+            if (this.buffered.has(seq)) continue;
             this.buffered.set(seq, { dispatchSeq: seq, messages: r.messages });
             this.stats.fromDatabase++;
           }
           this.drain();
+          if (this.lastSeq === from) break; // no progress: nothing more to read now
         }
       } catch (err) {
         this.opts.onError?.(err);
@@ -145,7 +155,7 @@ export class EventStream {
       if (last > this.lastSeq) {
         // Rows whose envelopes may still be in flight get a short grace before we read them ourselves.
         await new Promise((r) => setTimeout(r, 100));
-        if (last > this.lastSeq) await this.fillGap();
+        if (last > this.lastSeq) await this.fillGap(last);
       }
     } catch (err) {
       this.opts.onError?.(err);

@@ -53,8 +53,12 @@ export async function openDatabase(opts: OpenDatabaseOptions): Promise<Database>
       connectionTimeoutMillis: 10_000,
       application_name: 'lendbook',
     });
-    // A dropped idle connection (PostgreSQL restarted) must not crash the process.
+    // A dropped connection (PostgreSQL restarted) must not crash the process. The pool listens for errors
+    // on idle clients only; a client checked out between two statements of a transaction would emit an
+    // 'error' nobody hears, which Node turns into a crash. Its next query fails instead, the transaction
+    // rolls back and the pool discards the client.
     pool.on('error', () => {});
+    pool.on('connect', (client) => client.on('error', () => {}));
     const db = drizzlePg({ client: pool, schema }) as unknown as Db;
     return { db, kind: 'postgres', pool, close: () => pool.end() };
   }

@@ -5,7 +5,7 @@ import { createTestStorage, startApp, usingPostgres, usingRedis, type TestStorag
 import { newPartner, ratedBorrower, type Borrower } from '../integration/helpers/market.js';
 import { ADMIN_ENV } from '../integration/helpers/partner.js';
 import { http, rng, sleep } from './helpers/load.js';
-import { freePort, startServerProcess, type ServerProcess } from './helpers/process.js';
+import { freePort, killAllServerProcesses, startServerProcess, type ServerProcess } from './helpers/process.js';
 
 /**
  * Crash nemesis: bids are placed and acknowledged while the server process is killed with SIGKILL at
@@ -39,6 +39,7 @@ beforeAll(async () => {
   await seeder.close();
 });
 afterAll(async () => {
+  await killAllServerProcesses();
   await storage?.dispose();
 });
 

@@ -7,7 +7,7 @@ import { createListing, createPartner, ratedBorrower } from '../integration/help
 import { ADMIN_ENV } from '../integration/helpers/partner.js';
 import { openSocket, rebuildBids, type TestSocket } from '../integration/helpers/ws.js';
 import { http, rng, sleep } from './helpers/load.js';
-import { freePort, rssMb, startServerProcess, type ServerProcess } from './helpers/process.js';
+import { freePort, killAllServerProcesses, rssMb, startServerProcess, type ServerProcess } from './helpers/process.js';
 
 let storage: TestStorage;
 let env: Record<string, string>;
@@ -28,6 +28,7 @@ beforeAll(async () => {
   await seeder.close();
 });
 afterAll(async () => {
+  await killAllServerProcesses();
   await storage?.dispose();
 });
 
@@ -57,26 +58,29 @@ describe.runIf(usingPostgres && usingRedis)('two server processes', () => {
     );
     const db = new pg.Client({ connectionString: storage.databaseUrl });
     await db.connect();
-    for (const id of listingIds) {
-      const { rows } = await db.query(`select id, lender_id, amount_minor, rate_bps, priority, status from bids where listing_id = $1 order by priority`, [id]);
-      const { rows: [listing] } = await db.query(`select amount_minor, max_rate_bps, pricing, seq from listings where id = $1`, [id]);
-      // The model: every accepted bid in commit order (its priority), the book settled after each.
-      let book: ActiveBid[] = [];
-      for (const b of rows) {
-        book.push({ id: b.id, lenderId: b.lender_id, amountMinor: Number(b.amount_minor), rateBps: b.rate_bps, priority: b.priority });
-        book = computeBook({ amountMinor: Number(listing.amount_minor), maxRateBps: listing.max_rate_bps, pricing: listing.pricing }, book).entries.filter((e) => e.winning).map(({ id: bidId, lenderId, amountMinor, rateBps, priority }) => ({ id: bidId, lenderId, amountMinor, rateBps, priority }));
+    try {
+      for (const id of listingIds) {
+        const { rows } = await db.query(`select id, lender_id, amount_minor, rate_bps, priority, status from bids where listing_id = $1 order by priority`, [id]);
+        const { rows: [listing] } = await db.query(`select amount_minor, max_rate_bps, pricing, seq from listings where id = $1`, [id]);
+        // The model: every accepted bid in commit order (its priority), the book settled after each.
+        let book: ActiveBid[] = [];
+        for (const b of rows) {
+          book.push({ id: b.id, lenderId: b.lender_id, amountMinor: Number(b.amount_minor), rateBps: b.rate_bps, priority: b.priority });
+          book = computeBook({ amountMinor: Number(listing.amount_minor), maxRateBps: listing.max_rate_bps, pricing: listing.pricing }, book).entries.filter((e) => e.winning).map(({ id: bidId, lenderId, amountMinor, rateBps, priority }) => ({ id: bidId, lenderId, amountMinor, rateBps, priority }));
+        }
+        expect(rows.filter((b) => b.status === 'active').map((b) => b.id).sort()).toEqual(book.map((b) => b.id).sort());
+        const expected = new Map(book.map((b) => [b.id, { bidId: b.id, amountMinor: b.amountMinor, rateBps: b.rateBps, priority: b.priority }]));
+        for (const s of sockets) {
+          const deadline = Date.now() + 15_000;
+          while (rebuildBids(s.messages, `listing:${id}`).seq < listing.seq && Date.now() < deadline) await sleep(50);
+          const rebuilt = rebuildBids(s.messages, `listing:${id}`); // throws on any gap
+          expect(rebuilt.seq).toBe(listing.seq);
+          expect(rebuilt.bids).toEqual(expected);
+        }
       }
-      expect(rows.filter((b) => b.status === 'active').map((b) => b.id).sort()).toEqual(book.map((b) => b.id).sort());
-      const expected = new Map(book.map((b) => [b.id, { bidId: b.id, amountMinor: b.amountMinor, rateBps: b.rateBps, priority: b.priority }]));
-      for (const s of sockets) {
-        const deadline = Date.now() + 15_000;
-        while (rebuildBids(s.messages, `listing:${id}`).seq < listing.seq && Date.now() < deadline) await sleep(50);
-        const rebuilt = rebuildBids(s.messages, `listing:${id}`); // throws on any gap
-        expect(rebuilt.seq).toBe(listing.seq);
-        expect(rebuilt.bids).toEqual(expected);
-      }
+    } finally {
+      await db.end();
     }
-    await db.end();
     for (const s of sockets) s.close();
     for (const n of nodes) await n.kill('SIGTERM');
     console.log(`two nodes: ${sent} bids over 2 processes, ${acked} accepted; books equal the model; sockets on both nodes saw every event in order`);

@@ -10,7 +10,7 @@
  *   VUS           concurrent clients (default 50), DURATION (default 30s)
  *   LISTING_ID    also read one listing's page (GET /api/v1/listings/:id) every 10th request
  *   BASELINE_RPS  requests/s of a bare server returning the same JSON from memory on the same machines
- *                 (see load-tests/README.md); when set, Lendbook must reach 0.8× of it (the issue's target)
+ *                 (see load-tests/README.md); when set, Lendbook must reach 0.8× of it (the target)
  *   P99_MS        the p99 the list must stay under (default 100)
  */
 import { check, fail } from 'k6';

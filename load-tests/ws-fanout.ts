@@ -24,9 +24,9 @@
  *   DURATION         how long bids arrive (default 30s); RAMP how long watchers get to connect (default 20s)
  *   AMOUNT_MINOR     each bid's amount (default 10000); MAX_RATE_BPS (default 2400); RATE_FLOOR_BPS (default 100)
  *   BASELINE_DELIVERIES_PER_SEC  a bare broadcast's deliveries/s on the same machines: when set, Lendbook
- *                    must reach 0.8× of it (the issue's target).
+ *                    must reach 0.8× of it (the target).
  *
- * Thresholds mirror issue 10: event→client p99 ≤ 50 ms with 1,000 watchers; `seq` contiguous.
+ * Thresholds are the performance targets: event→client p99 ≤ 50 ms with 1,000 watchers; `seq` contiguous.
  */
 import { fail } from 'k6';
 import { SharedArray } from 'k6/data';

@@ -3,7 +3,7 @@ import { defineConfig } from 'vite';
 import { minifyTemplatesPlugin } from './widgets/minify-templates.js';
 
 /**
- * The widget module (issue 9): web/widgets/v1.ts → web/dist/widgets/v1.js, one self-contained, minified
+ * The widget module: web/widgets/v1.ts → web/dist/widgets/v1.js, one self-contained, minified
  * ES module (no chunks, no CSS files: the styles live in the components' shadow roots). Built after the
  * app (whose build empties web/dist): `npm run build:web` runs both. Budget: `npm run check:widget-size`.
  *

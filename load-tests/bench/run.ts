@@ -1,5 +1,5 @@
 /**
- * `npm run bench`: the performance harness of issue 10. Starts the real server as its own process on
+ * `npm run bench`: the performance harness. Starts the real server as its own process on
  * PostgreSQL and Redis, seeds what it needs, measures each scenario against a baseline taken in the same
  * run on the same machine, prints the table with ratios, writes bench-results/<ISO time>.json, and
  * rewrites the results block of docs/performance.md. Knobs: see load-tests/README.md (BENCH_*).

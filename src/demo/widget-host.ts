@@ -1,5 +1,5 @@
 /**
- * The widget demo (issue 9): a fake order-system page — a seller back office on its own port, so another
+ * The widget demo: a fake order-system page — a seller back office on its own port, so another
  * origin than Lendbook — that embeds all three widgets the way a partner would, with their copy-paste
  * snippets and a log of the events they fire.
  *

@@ -19,7 +19,7 @@ export function gradeAtLeast(grade: Grade, floor: Grade): boolean {
 export const RISK_PROFILES = ['conservative', 'balanced', 'aggressive'] as const;
 export type RiskProfile = (typeof RISK_PROFILES)[number];
 
-/** The worst grade each risk profile may bid on (issue: conservative A+, balanced C+, aggressive all). */
+/** The worst grade each risk profile may bid on (conservative A+, balanced C+, aggressive all). */
 export const RISK_PROFILE_FLOOR: Record<RiskProfile, Grade> = {
   conservative: 'A',
   balanced: 'C',

@@ -1,7 +1,7 @@
 import { GRADES, isGrade, type Grade } from './grades.js';
 
 /**
- * Market settings of AUCTION.md §8 (plus the rating and collateral settings the issues add). Read from
+ * Market settings of AUCTION.md §8 (plus the rating and collateral settings). Read from
  * `LENDBOOK_<NAME>` at start and changeable by operators. Validation is pure so the config loader, the
  * admin route and tests share it.
  */

@@ -1,5 +1,5 @@
 /**
- * Read models of servicing (issue 7 "Statements" and "Disclosure"): the lender's portfolio, the CSV
+ * Read models of servicing (statements and disclosure): the lender's portfolio, the CSV
  * exports, and the public monthly statistics. Reads only; the figures come from the servicing tables
  * (loans, loan_notes, repayments) and the pure functions of src/domain/servicing.
  */

@@ -1,5 +1,5 @@
 /**
- * Issue 8 acceptance in headless Chromium, through the web app's own screens (data-testid):
+ * The web app in headless Chromium, through the web app's own screens (data-testid):
  * a lender logs in, deposits, bids and sees the bid in the book; a second lender in another browser
  * context outbids it and the first sees the outbid toast and the book change without reloading; a
  * borrower creates a listing and watches bids arrive; the listing clears and both sides see the loan.

@@ -1,5 +1,5 @@
 /**
- * Issue 9 acceptance in headless Chromium: pages of a partner's site on another origin embed the widget
+ * The widgets in headless Chromium: pages of a partner's site on another origin embed the widget
  * module served by Lendbook.
  */
 import type { Browser, BrowserContext, Page, WebSocket as PwWebSocket } from 'playwright-core';

@@ -10,7 +10,7 @@ import { serviceDueLoans } from '../../src/services/servicing.js';
 import { SETTINGS, dayOf, expectReplayed, loanOf, messagesTo, owed, paymentsOf, repay, repayOk, repaymentTransfersOf, setClock, termsOf, webhooksOf } from './helpers/servicing.js';
 
 /**
- * Issue 7 acceptance: a 12-month loan with 5 lenders at their own rates (pay_as_bid), driven by the
+ * Servicing end to end: a 12-month loan with 5 lenders at their own rates (pay_as_bid), driven by the
  * settable clock through on-time payments, a late installment with penalty, a partial payment, an early
  * repayment and the payoff. Every figure is checked against the pure core run independently here (and a
  * replay of the recorded payments), and the key ones against hand-computed literals.

@@ -1,5 +1,5 @@
 /**
- * The issue-8 acceptance flow through the UI, by data-testid (dev check and a starting point for the
+ * The outbid flow through the UI, by data-testid (dev check and a starting point for the
  * Playwright e2e tests): two lenders register in two browser contexts, verify and deposit; the first
  * bids and sees its bid in the book; the second outbids it; the first sees the outbid toast and the book
  * change without reloading. Needs an open listing with room: pass its id.

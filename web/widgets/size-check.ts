@@ -1,5 +1,5 @@
 /**
- * The widget module's size budget (issue 9): web/dist/widgets/v1.js must stay under 25 KB gzipped.
+ * The widget module's size budget: web/dist/widgets/v1.js must stay under 25 KB gzipped.
  *
  *   npm run check:widget-size            # builds the module first when a source is newer than it
  *   npm run check:widget-size -- --build # always builds first

@@ -1,5 +1,5 @@
 /**
- * Merchant rating, credit line and collateral rules (issue 4): pure functions of the merchant's data
+ * Merchant rating, credit line and collateral rules: pure functions of the merchant's data
  * and a date. Services store the inputs, the result and SCORECARD_VERSION together.
  */
 export * from './features.js';

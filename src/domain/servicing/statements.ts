@@ -1,5 +1,5 @@
 /**
- * Lender statements (issue 7 "Statements"): realised yield and cash received against the schedule, month
+ * Lender statements: realised yield and cash received against the schedule, month
  * by month. Pure: the shell reads the notes and their receipts and passes today's date in. Definitions are
  * in docs/servicing.md "Statements".
  */

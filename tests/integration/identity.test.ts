@@ -82,6 +82,7 @@ describe('register, login, logout', () => {
     const limited = await call(t.app, 'POST', '/api/v1/auth/login', { body: { email: lender.email, password: 'correct horse battery' } });
     expect(limited.statusCode).toBe(429);
     expect(limited.json().code).toBe('RATE_LIMITED');
+    console.log(`login throttling: answers to 8 guesses ${codes.join(' ')}; then the right password ${limited.statusCode}`);
   });
 
   it('a password change revokes every other session', async () => {

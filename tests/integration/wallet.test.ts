@@ -204,5 +204,8 @@ describe('custodian callbacks (a custodian that confirms later)', () => {
     const replay = await call(c.app, 'POST', '/api/v1/custodian/callbacks', { rawBody: raw, headers });
     expect(replay.json().code).toBe('SIGNATURE_REPLAYED');
     expect(await walletOfToken(c.app, lender.token)).toMatchObject({ availableMinor: 90_000 });
+    const refused = [bad, stale, unsigned, altered, replay].filter((r) => r.statusCode === 401).length;
+    console.log(`custodian callbacks: 5 bad, stale, unsigned, altered or replayed, ${5 - refused} accepted; the good one applied once`);
+    expect(refused).toBe(5);
   });
 });

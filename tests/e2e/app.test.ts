@@ -12,7 +12,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { call, expectInvariants, loginAs, registerLender, type Session } from '../integration/helpers/api.js';
 import { endAuction, newPartner, type Borrower } from '../integration/helpers/market.js';
 import type { PartnerKey } from '../integration/helpers/partner.js';
-import { dayOf, repayOk } from '../integration/helpers/servicing.js';
+import { isoDateOfMs } from '../../src/domain/dates.js';
+import { dayOf, repayOk, setClock } from '../integration/helpers/servicing.js';
 import { startE2eApp, type E2eApp } from './helpers/app.js';
 import { launchBrowser, newContext, screenshot, watchErrors } from './helpers/browser.js';
 import { bidOk, lenders, listingOf, namedBorrower, PASSWORD } from './helpers/market.js';
@@ -72,6 +73,9 @@ function publish(file: string, name: string): void {
 
 beforeAll(async () => {
   [t, browser] = await Promise.all([startE2eApp({ LENDBOOK_CLOCK: 'settable' }), launchBrowser()]);
+  // The history below runs two auctions of an hour each, one after the other: started at 01:00 UTC, both
+  // loans are disbursed on one UTC date and fall due together, whatever the hour the suite runs at.
+  await setClock(t.app, `${isoDateOfMs(t.app.ctx.clock.nowMs() + 86_400_000)}T01:00:00Z`);
   partner = await newPartner(t.app);
 
   // Lender B's history: two loans it funded a month ago, and their first installments paid.

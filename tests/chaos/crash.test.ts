@@ -1,10 +1,11 @@
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registerLender, type Session } from '../integration/helpers/api.js';
-import { createTestStorage, startApp, usingPostgres, usingRedis, type TestStorage } from '../integration/helpers/env.js';
+import { createTestStorage, usingPostgres, usingRedis, type TestStorage } from '../integration/helpers/env.js';
 import { newPartner, ratedBorrower, type Borrower } from '../integration/helpers/market.js';
 import { ADMIN_ENV } from '../integration/helpers/partner.js';
 import { http, rng, sleep } from './helpers/load.js';
+import { serverEnv, seedWith } from './helpers/seed.js';
 import { freePort, killAllServerProcesses, startServerProcess, type ServerProcess } from './helpers/process.js';
 
 /**
@@ -22,21 +23,12 @@ let lenders: Session[] = [];
 beforeAll(async () => {
   if (!usingPostgres || !usingRedis) return;
   storage = await createTestStorage();
-  env = {
-    ...ADMIN_ENV,
-    DATABASE_URL: storage.databaseUrl!,
-    REDIS_URL: storage.redisUrl!,
-    LENDBOOK_REDIS_PREFIX: storage.redisPrefix,
-    LENDBOOK_AUCTION_MIN_DURATION_SEC: '1',
-    LENDBOOK_SOFT_CLOSE_SEC: '0',
-    LENDBOOK_REGISTER_RATE_PER_MIN: '1000000',
-  };
-  // Seed through an in-process node that runs no background work, then leave the field to processes.
-  const seeder = await startApp(storage, { env: { ...env, LENDBOOK_WORKERS: 'off' } });
-  const partner = await newPartner(seeder.app);
-  for (let i = 0; i < 8; i++) borrowers.push(await ratedBorrower(seeder.app, partner, { monthlyYuan: 900_000, orderYuan: 15_000 }));
-  for (let i = 0; i < 30; i++) lenders.push(await registerLender(seeder.app, { depositMinor: 20_000_000 }));
-  await seeder.close();
+  env = serverEnv(storage, { LENDBOOK_AUCTION_MIN_DURATION_SEC: '1', LENDBOOK_SOFT_CLOSE_SEC: '0', LENDBOOK_REGISTER_RATE_PER_MIN: '1000000' });
+  await seedWith(storage, env, async (app) => {
+    const partner = await newPartner(app);
+    for (let i = 0; i < 8; i++) borrowers.push(await ratedBorrower(app, partner, { monthlyYuan: 900_000, orderYuan: 15_000 }));
+    for (let i = 0; i < 30; i++) lenders.push(await registerLender(app, { depositMinor: 20_000_000 }));
+  });
 });
 afterAll(async () => {
   await killAllServerProcesses();

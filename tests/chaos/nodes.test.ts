@@ -2,11 +2,11 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { computeBook, type ActiveBid } from '../../src/domain/auction/index.js';
 import { registerLender, type Session } from '../integration/helpers/api.js';
-import { createTestStorage, startApp, usingPostgres, usingRedis, type TestStorage } from '../integration/helpers/env.js';
+import { createTestStorage, usingPostgres, usingRedis, type TestStorage } from '../integration/helpers/env.js';
 import { createListing, createPartner, ratedBorrower } from '../integration/helpers/market.js';
-import { ADMIN_ENV } from '../integration/helpers/partner.js';
 import { openSocket, rebuildBids, type TestSocket } from '../integration/helpers/ws.js';
 import { http, rng, sleep } from './helpers/load.js';
+import { serverEnv, seedWith } from './helpers/seed.js';
 import { freePort, killAllServerProcesses, rssMb, startServerProcess, type ServerProcess } from './helpers/process.js';
 
 let storage: TestStorage;
@@ -17,15 +17,15 @@ const listingIds: string[] = [];
 beforeAll(async () => {
   if (!usingPostgres || !usingRedis) return;
   storage = await createTestStorage();
-  env = { ...ADMIN_ENV, DATABASE_URL: storage.databaseUrl!, REDIS_URL: storage.redisUrl!, LENDBOOK_REDIS_PREFIX: storage.redisPrefix };
-  const seeder = await startApp(storage, { env: { ...env, LENDBOOK_WORKERS: 'off' } });
-  const partner = await createPartner(seeder.app);
-  for (let i = 0; i < 4; i++) {
-    const b = await ratedBorrower(seeder.app, partner, { monthlyYuan: 900_000, orderYuan: 15_000 });
-    listingIds.push((await createListing(seeder.app, b, { amountMinor: 2_000_000, maxRateBps: 2000 })).id);
-  }
-  for (let i = 0; i < 40; i++) lenders.push(await registerLender(seeder.app, { depositMinor: 5_000_000 }));
-  await seeder.close();
+  env = serverEnv(storage);
+  await seedWith(storage, env, async (app) => {
+    const partner = await createPartner(app);
+    for (let i = 0; i < 4; i++) {
+      const b = await ratedBorrower(app, partner, { monthlyYuan: 900_000, orderYuan: 15_000 });
+      listingIds.push((await createListing(app, b, { amountMinor: 2_000_000, maxRateBps: 2000 })).id);
+    }
+    for (let i = 0; i < 40; i++) lenders.push(await registerLender(app, { depositMinor: 5_000_000 }));
+  });
 });
 afterAll(async () => {
   await killAllServerProcesses();

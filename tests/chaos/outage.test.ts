@@ -5,10 +5,11 @@ import pg from 'pg';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { registerLender, type Session } from '../integration/helpers/api.js';
-import { createTestStorage, startApp, usingPostgres, usingRedis, type TestStorage } from '../integration/helpers/env.js';
+import { createTestStorage, usingPostgres, usingRedis, type TestStorage } from '../integration/helpers/env.js';
 import { createPartner, ratedBorrower, type Borrower } from '../integration/helpers/market.js';
 import { ADMIN_ENV } from '../integration/helpers/partner.js';
 import { http, rng, sleep } from './helpers/load.js';
+import { serverEnv, seedWith } from './helpers/seed.js';
 import { freePort, killAllServerProcesses, startServerProcess, type ServerProcess } from './helpers/process.js';
 
 /**
@@ -63,20 +64,12 @@ beforeAll(async () => {
   await new Promise<void>((r) => hooks.listen(0, '127.0.0.1', () => r()));
   const hookPort = (hooks.address() as { port: number }).port;
   storage = await createTestStorage();
-  env = {
-    ...ADMIN_ENV,
-    DATABASE_URL: storage.databaseUrl!,
-    REDIS_URL: storage.redisUrl!,
-    LENDBOOK_REDIS_PREFIX: storage.redisPrefix,
-    LENDBOOK_AUCTION_MIN_DURATION_SEC: '1',
-    LENDBOOK_SOFT_CLOSE_SEC: '0',
-    LENDBOOK_WEBHOOK_BACKOFF_MS: '200',
-  };
-  const seeder = await startApp(storage, { env: { ...env, LENDBOOK_WORKERS: 'off' } });
-  const partner = await createPartner(seeder.app, { webhookUrl: `http://127.0.0.1:${hookPort}/hooks` });
-  for (let i = 0; i < 6; i++) borrowers.push(await ratedBorrower(seeder.app, partner, { monthlyYuan: 900_000, orderYuan: 15_000 }));
-  for (let i = 0; i < 20; i++) lenders.push(await registerLender(seeder.app, { depositMinor: 20_000_000 }));
-  await seeder.close();
+  env = serverEnv(storage, { LENDBOOK_AUCTION_MIN_DURATION_SEC: '1', LENDBOOK_SOFT_CLOSE_SEC: '0', LENDBOOK_WEBHOOK_BACKOFF_MS: '200' });
+  await seedWith(storage, env, async (app) => {
+    const partner = await createPartner(app, { webhookUrl: `http://127.0.0.1:${hookPort}/hooks` });
+    for (let i = 0; i < 6; i++) borrowers.push(await ratedBorrower(app, partner, { monthlyYuan: 900_000, orderYuan: 15_000 }));
+    for (let i = 0; i < 20; i++) lenders.push(await registerLender(app, { depositMinor: 20_000_000 }));
+  });
 });
 afterAll(async () => {
   await killAllServerProcesses();

@@ -1,8 +1,9 @@
-import { LitElement, css, html, nothing, type PropertyValues } from 'lit';
+import { css, html, nothing, type PropertyValues } from 'lit';
 import type uPlot from 'uplot';
 import { money, moneyShort, rate } from '../lib/format.js';
 import { LocaleController, t } from '../lib/i18n.js';
-import { adoptSheet, cssVar, loadUPlot, withAlpha, type UPlotCtor } from './uplot-loader.js';
+import { cssVar, withAlpha } from './uplot-loader.js';
+import { UPlotElement } from './uplot-element.js';
 
 export interface ChartSeries {
   label: string;
@@ -20,7 +21,7 @@ export type ChartFormat = 'money' | 'bps' | 'count';
  * over the same categories: months, grades) drawn with uPlot, loaded on first use. A legend shows the
  * values of the hovered category. Theming: --lb-text, --lb-muted, --lb-grid; ::part(chart|legend).
  */
-export class LbChart extends LitElement {
+export class LbChart extends UPlotElement {
   static override properties = {
     labels: { attribute: false },
     series: { attribute: false },
@@ -35,9 +36,6 @@ export class LbChart extends LitElement {
   declare height: number;
   declare label: string;
   declare hoverIdx: number | null;
-  private plot: uPlot | null = null;
-  private ctor: UPlotCtor | null = null;
-  private resizer: ResizeObserver | null = null;
   private shape = '';
 
   constructor() {
@@ -62,23 +60,6 @@ export class LbChart extends LitElement {
     .swatch.line { height: 3px; width: 14px; }
   `;
 
-  override connectedCallback(): void {
-    super.connectedCallback();
-    void loadUPlot().then(({ uPlot, sheet }) => {
-      this.ctor = uPlot;
-      adoptSheet(this.shadowRoot, sheet);
-      this.requestUpdate();
-    });
-  }
-
-  override disconnectedCallback(): void {
-    super.disconnectedCallback();
-    this.resizer?.disconnect();
-    this.resizer = null;
-    this.plot?.destroy();
-    this.plot = null;
-  }
-
   fmt(v: number): string {
     const n = Math.round(v);
     return this.format === 'money' ? moneyShort(n) : this.format === 'bps' ? rate(n) : String(n);
@@ -97,15 +78,11 @@ export class LbChart extends LitElement {
   }
 
   override updated(changed: PropertyValues): void {
-    if (!this.ctor) return;
-    const host = this.renderRoot.querySelector('.chart') as HTMLElement | null;
+    const host = this.chartBox();
     if (!host) return;
     // A different set of series needs a new plot; new values only need new data.
     const shape = this.series.map((s) => `${s.kind}:${s.color}:${s.label}`).join('|') + `#${this.format}`;
-    if (this.plot && shape !== this.shape) {
-      this.plot.destroy();
-      this.plot = null;
-    }
+    if (this.plot && shape !== this.shape) this.destroyPlot();
     if (!this.plot) {
       if (this.labels.length > 0) this.create(host, shape);
       return;
@@ -172,13 +149,7 @@ export class LbChart extends LitElement {
         ],
       },
     };
-    this.plot = new U(opts, this.data(), host);
-    this.resizer?.disconnect();
-    this.resizer = new ResizeObserver(() => {
-      const w = host.clientWidth;
-      if (w > 0 && this.plot && Math.abs(this.plot.width - w) > 1) this.plot.setSize({ width: w, height: this.height });
-    });
-    this.resizer.observe(host);
+    this.mountPlot(opts, this.data(), host);
   }
 
   override render() {

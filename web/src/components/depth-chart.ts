@@ -1,9 +1,10 @@
-import { LitElement, css, html, nothing, type PropertyValues } from 'lit';
+import { css, html, nothing, type PropertyValues } from 'lit';
 import type uPlot from 'uplot';
 import { money, moneyShort, rate } from '../lib/format.js';
 import { LocaleController, t } from '../lib/i18n.js';
 import type { BookLevelView } from '../lib/types.js';
-import { adoptSheet, cssVar, loadUPlot, withAlpha, type UPlotCtor } from './uplot-loader.js';
+import { cssVar, withAlpha } from './uplot-loader.js';
+import { UPlotElement } from './uplot-element.js';
 
 export interface DepthCandidate {
   rateBps: number;
@@ -19,7 +20,7 @@ export interface DepthCandidate {
  * reads out the cumulative amount at a rate. Drawn with uPlot (loaded on first use).
  * Theming: --lb-accent, --lb-warn, --lb-text, --lb-muted, --lb-grid; ::part(chart), ::part(readout).
  */
-export class LbDepthChart extends LitElement {
+export class LbDepthChart extends UPlotElement {
   static override properties = {
     levels: { attribute: false },
     amountMinor: { type: Number, attribute: 'amount-minor' },
@@ -37,9 +38,6 @@ export class LbDepthChart extends LitElement {
   declare height: number;
   declare hover: { rateBps: number; cumulativeMinor: number } | null;
 
-  private plot: uPlot | null = null;
-  private ctor: UPlotCtor | null = null;
-  private resizer: ResizeObserver | null = null;
 
   constructor() {
     super();
@@ -63,23 +61,6 @@ export class LbDepthChart extends LitElement {
     .swatch { width: 14px; height: 3px; border-radius: 2px; display: inline-block; }
     .swatch.dashed { background: repeating-linear-gradient(90deg, currentColor 0 4px, transparent 4px 7px) !important; height: 2px; }
   `;
-
-  override connectedCallback(): void {
-    super.connectedCallback();
-    void loadUPlot().then(({ uPlot, sheet }) => {
-      this.ctor = uPlot;
-      adoptSheet(this.shadowRoot, sheet);
-      this.requestUpdate();
-    });
-  }
-
-  override disconnectedCallback(): void {
-    super.disconnectedCallback();
-    this.resizer?.disconnect();
-    this.resizer = null;
-    this.plot?.destroy();
-    this.plot = null;
-  }
 
   /** x: rates (bps); y: cumulative amounts (minor units) without and with the candidate. */
   private data(): uPlot.AlignedData {
@@ -114,8 +95,7 @@ export class LbDepthChart extends LitElement {
   }
 
   override updated(changed: PropertyValues): void {
-    if (!this.ctor) return;
-    const host = this.renderRoot.querySelector('.chart') as HTMLElement | null;
+    const host = this.chartBox();
     if (!host) return;
     if (!this.plot) {
       this.create(host);
@@ -185,12 +165,7 @@ export class LbDepthChart extends LitElement {
         ],
       },
     };
-    this.plot = new U(opts, this.data(), host);
-    this.resizer = new ResizeObserver(() => {
-      const w = host.clientWidth;
-      if (w > 0 && this.plot && Math.abs(this.plot.width - w) > 1) this.plot.setSize({ width: w, height: this.height });
-    });
-    this.resizer.observe(host);
+    this.mountPlot(opts, this.data(), host);
   }
 
   private drawMarks(u: uPlot, c: { accent: string; warn: string; text: string }): void {

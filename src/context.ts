@@ -117,7 +117,7 @@ export async function createContext(config: Config, log: FastifyBaseLogger, over
       }
     });
     const committedListeners: ((channels: ReadonlySet<string>) => void)[] = [];
-    const dispatcher = new OutboxDispatcher({ db, bus, queue, onError: (err) => log.warn({ err }, 'outbox dispatch failed') });
+    const dispatcher = new OutboxDispatcher({ db, clock, bus, queue, onError: (err) => log.warn({ err }, 'outbox dispatch failed') });
 
     const ctx: AppContext = {
       config,

@@ -1,7 +1,7 @@
 import { and, eq, inArray, isNull, sql } from 'drizzle-orm';
 import type { AppContext } from '../context.js';
 import { rows, type Queryable } from '../db/client.js';
-import { merchantInvites, merchants, orders, warehouseReceipts } from '../db/schema/index.js';
+import { merchantInvites, merchants, orders, warehouseReceipts, type OutboxJob } from '../db/schema/index.js';
 import { AppError } from '../domain/errors.js';
 import { isIsoDate, isoDateOfMs } from '../domain/dates.js';
 import { eligibleOrders, orderAdvancePct, orderFinancingLimit, receiptLimit, type MerchantOrder, type OrderStatus } from '../domain/rating/index.js';
@@ -63,6 +63,8 @@ export interface OrderInput {
 
 export const MAX_ORDERS_PER_BATCH = 5000;
 const CHUNK = 1000;
+/** A merchant's rating follows its order batches within this window (one recompute per window). */
+export const RATING_COALESCE_MS = 2000;
 
 function badOrder(index: number, field: string, message: string): AppError {
   return new AppError('VALIDATION_FAILED', `body/orders/${index}/${field} ${message}`, { errors: [{ field: `body/orders/${index}/${field}`, message }] });
@@ -163,11 +165,10 @@ export async function upsertOrders(ctx: AppContext, partnerId: string, ref: stri
       await queueWebhook(ctx, tx, partnerId, 'collateral.impaired', { merchantRef: ref, orderId: h.orderId, status: h.to, listingId: h.pledged });
     }
     const settledPledged = history.filter((h) => h.pledged && h.to === 'settled');
-    const jobs: { name: string; id: string; data: Record<string, unknown>; runAtMs?: number }[] = [];
+    const jobs: OutboxJob[] = [];
     if (created + updated > 0) {
-      // Coalesce bursts of batches into one recompute per merchant every few seconds.
-      const bucket = Math.floor(nowMs / 2000);
-      jobs.push({ name: RATING_JOB, id: `rate-${merchant.id}-${bucket}`, data: { merchantId: merchant.id }, runAtMs: (bucket + 1) * 2000 });
+      // Bursts of batches coalesce into one recompute per merchant every few seconds.
+      jobs.push({ name: RATING_JOB, id: `rate-${merchant.id}`, data: { merchantId: merchant.id }, coalesceMs: RATING_COALESCE_MS });
     }
     for (const h of settledPledged) jobs.push({ name: 'order.sweep', id: `sweep-${merchant.id}-${h.orderId}`.replace(/[^A-Za-z0-9_.-]/g, '_'), data: { merchantId: merchant.id, orderId: h.orderId } });
     await writeOutbox(tx, { jobs });

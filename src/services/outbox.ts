@@ -1,7 +1,8 @@
 import { sql } from 'drizzle-orm';
 import { rows, type Db, type Queryable } from '../db/client.js';
 import { outbox, type OutboxJob, type OutboxMessage } from '../db/schema/index.js';
-import type { JobQueue } from '../jobs/queue.js';
+import type { Clock } from '../clock.js';
+import type { JobQueue, JobSpec } from '../jobs/queue.js';
 import type { BusEnvelope, EventBus } from '../realtime/bus.js';
 
 export interface OutboxWrite {
@@ -34,6 +35,7 @@ interface PendingRow {
 
 export interface OutboxDispatcherOptions {
   db: Db;
+  clock: Clock;
   bus: EventBus;
   queue: JobQueue;
   pollMs?: number;
@@ -114,7 +116,7 @@ export class OutboxDispatcher {
 
   /** Dispatches one batch; returns how many rows, or 'locked' when another node holds the lock. */
   async dispatchOnce(): Promise<number | 'locked'> {
-    const { db, bus, queue } = this.opts;
+    const { db, bus, queue, clock } = this.opts;
     const envelopes: BusEnvelope[] = [];
     const outcome = await db.transaction(async (tx) => {
       const [lock] = await rows<{ locked: boolean }>(tx, sql`select pg_try_advisory_xact_lock(${DISPATCH_LOCK_KEY}) as locked`);
@@ -136,8 +138,8 @@ export class OutboxDispatcher {
       await tx.execute(sql`update ${outbox} o set dispatch_seq = v.seq, dispatched_at = now()
         from unnest(${sqlArray(ids)}::bigint[], ${sqlArray(seqs)}::bigint[]) as v(id, seq) where o.id = v.id`);
       await tx.execute(sql`update bus_state set last_dispatch_seq = ${first + pending.length - 1} where id = 1`);
-      const jobs = pending.flatMap((r) => r.jobs);
-      await queue.enqueue(jobs, tx);
+      const nowMs = clock.nowMs();
+      await queue.enqueue(pending.flatMap((r) => r.jobs.map((j) => jobToEnqueue(j, nowMs))), tx);
       // Rows with jobs only are published too (empty): readers then see contiguous dispatch numbers.
       pending.forEach((r, i) => envelopes.push({ dispatchSeq: seqs[i]!, messages: r.messages }));
       return pending.length;
@@ -147,6 +149,14 @@ export class OutboxDispatcher {
     await bus.publish(envelopes).catch((err) => this.opts.onError?.(err));
     return outcome;
   }
+}
+
+/** The job as the queue gets it: a coalesced job takes the window of `nowMs`, the dispatch time. */
+export function jobToEnqueue(job: OutboxJob, nowMs: number): JobSpec {
+  const { coalesceMs, ...spec } = job;
+  if (coalesceMs === undefined) return spec;
+  const window = Math.floor(nowMs / coalesceMs);
+  return { ...spec, id: `${job.id}-${window}`, runAtMs: (window + 1) * coalesceMs };
 }
 
 /** A JS array as a PostgreSQL array literal parameter (works on pg and PGlite alike). */

@@ -1,5 +1,6 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { sql } from 'drizzle-orm';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rows } from '../../src/db/client.js';
 import { assessMerchant } from '../../src/domain/rating/index.js';
@@ -7,7 +8,8 @@ import { DEFAULT_SETTINGS } from '../../src/domain/settings.js';
 import { sign } from '../../src/security/signature.js';
 import { GOOD_MERCHANT, generateHistory, ordersFromMonthly } from '../../src/demo/synthetic.js';
 import { call, expectInvariants, uniq } from './helpers/api.js';
-import { createTestStorage, startApp, type TestApp, type TestStorage } from './helpers/env.js';
+import { RATING_COALESCE_MS } from '../../src/services/merchants.js';
+import { createTestStorage, startApp, usingPostgres, type TestApp, type TestStorage } from './helpers/env.js';
 import { ADMIN_ENV, adminToken, createPartner, inviteCode, partnerCall, pushOrders, putMerchant, registerBorrower, type PartnerKey } from './helpers/partner.js';
 import { waitFor } from './helpers/wait.js';
 
@@ -188,6 +190,39 @@ describe('rating', () => {
     const stored = await rows<{ version: string; inputs: { features: { monthsActive: number } } }>(t.app.ctx.db, sql`select version, inputs from ratings r join merchants m on m.id = r.merchant_id where m.ref = ${ref} order by r.created_at desc, r.id desc limit 1`);
     expect(stored[0]!.version).toBe(expected.version);
     expect(stored[0]!.inputs.features.monthsActive).toBe(12);
+  });
+
+  it.runIf(usingPostgres)('a batch that commits after the recompute of the window it began in has run is rated again', async () => {
+    const ref = uniq('slowbatch');
+    const history = ordersFromMonthly({ asOf: AS_OF, monthlyYuan: Array.from({ length: 12 }, () => 300_000), orderYuan: 500 });
+    const half = Math.floor(history.orders.length / 2);
+    const merchant = await putMerchant(t.app, key, ref, { openedAt: history.openedAt });
+    const ratingCount = async () => (await rows<{ n: number }>(t.app.ctx.db, sql`select count(*)::int as n from ratings where merchant_id = ${merchant.id}`))[0]!.n;
+    // Both batches begin early in one coalescing window.
+    while (t.app.ctx.clock.nowMs() % RATING_COALESCE_MS > RATING_COALESCE_MS / 10) await new Promise((r) => setTimeout(r, 10));
+    await pushOrders(t.app, key, ref, history.orders.slice(0, half));
+    // The second batch waits behind a lock on the merchant row (a slow batch) while the window's
+    // recompute runs and reads the first batch only.
+    const locker = new pg.Client({ connectionString: storage.databaseUrl });
+    await locker.connect();
+    try {
+      await locker.query('begin');
+      // (no key update: it blocks the batch's `for update` but not the key-share lock of a rating's foreign key)
+      await locker.query('select id from merchants where id = $1 for no key update', [merchant.id]);
+      const second = pushOrders(t.app, key, ref, history.orders.slice(half));
+      await waitFor(async () => (await ratingCount()) === 1, 15_000, 50);
+      await locker.query('commit');
+      await second;
+    } finally {
+      await locker.end();
+    }
+    // The second batch is rated too: its recompute is a new job, not the one that already ran.
+    await waitFor(async () => (await ratingCount()) === 2, 15_000, 50);
+    const [latest] = await rows<{ n: number }>(
+      t.app.ctx.db,
+      sql`select (inputs->'features'->>'monthsActive')::int as n from ratings where merchant_id = ${merchant.id} order by created_at desc, id desc limit 1`,
+    );
+    expect(latest!.n).toBe(12);
   });
 
   it('a merchant with 4 months of history is not eligible', async () => {

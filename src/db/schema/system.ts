@@ -16,6 +16,13 @@ export interface OutboxJob {
   id: string;
   data: Record<string, unknown>;
   runAtMs?: number;
+  /**
+   * Coalesce into one run per window of this length: the dispatcher appends the window of the moment it
+   * enqueues (after the commit) to the id and runs the job at the window's end. A job with that id, if
+   * one exists, has therefore not started yet and will see this commit. (A window taken when the
+   * transaction began would not do: a slow transaction can commit after its window's run has read.)
+   */
+  coalesceMs?: number;
 }
 
 /**

@@ -61,14 +61,26 @@ export async function insertLoan(tx: Queryable, loan: NewLoan): Promise<LoanStat
     createdAt: loan.at,
   });
   // One statement per 2,000 notes, the rows as one JSON document: a clearing with thousands of winners
-  // must not cost thousands of round trips or a parameter list per column.
+  // must not cost thousands of round trips or a parameter list per column. Notes with the same principal
+  // and rate have the same opening installments: each distinct list is sent once and joined in.
   const byId = new Map(state.notes.map((n) => [n.noteId, n]));
   const at = loan.at.toISOString();
   for (let i = 0; i < loan.notes.length; i += NOTE_CHUNK) {
-    const chunk = loan.notes.slice(i, i + NOTE_CHUNK).map((n) => ({ id: n.id, bid: n.bidId, lender: n.lenderId, p: n.principalMinor, r: n.rateBps, inst: byId.get(n.id)!.installments }));
+    const schedules: Installment[][] = [];
+    const scheduleIndex = new Map<string, number>();
+    const rowsOfChunk = loan.notes.slice(i, i + NOTE_CHUNK).map((n) => {
+      const key = `${n.principalMinor}:${n.rateBps}`;
+      let k = scheduleIndex.get(key);
+      if (k === undefined) {
+        k = schedules.push(byId.get(n.id)!.installments); // 1-based, as ordinality counts
+        scheduleIndex.set(key, k);
+      }
+      return { id: n.id, bid: n.bidId, lender: n.lenderId, p: n.principalMinor, r: n.rateBps, s: k };
+    });
     await tx.execute(sql`insert into loan_notes (id, loan_id, bid_id, lender_id, principal_minor, rate_bps, status, outstanding_principal_minor, installments, created_at)
-      select x.id, ${loan.id}, x.bid, x.lender, x.p, x.r, 'active', x.p, x.inst, ${at}::timestamptz
-      from jsonb_to_recordset(${JSON.stringify(chunk)}::jsonb) as x(id text, bid text, lender text, p bigint, r integer, inst jsonb)`);
+      select x.id, ${loan.id}, x.bid, x.lender, x.p, x.r, 'active', x.p, s.inst, ${at}::timestamptz
+      from jsonb_to_recordset(${JSON.stringify(rowsOfChunk)}::jsonb) as x(id text, bid text, lender text, p bigint, r integer, s bigint)
+      join jsonb_array_elements(${JSON.stringify(schedules)}::jsonb) with ordinality as s(inst, k) on s.k = x.s`);
   }
   return state;
 }

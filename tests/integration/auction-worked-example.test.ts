@@ -1,6 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rows } from '../../src/db/client.js';
+import { noteSchedule, type RepaymentKind } from '../../src/domain/servicing/index.js';
 import { call, expectInvariants, registerLender, walletOfToken, type Session } from './helpers/api.js';
 import { createTestStorage, startApp, type TestApp, type TestStorage } from './helpers/env.js';
 import { acceptedBid, bid, createListing, endAuction, listing, myBids, newPartner, ratedBorrower, type Borrower } from './helpers/market.js';
@@ -32,7 +33,22 @@ async function transfersOf(token: string) {
 }
 
 async function notesOf(loanId: string) {
+  await expectOwnSchedules(loanId);
   return rows<{ lender_id: string; principal_minor: number; rate_bps: number }>(t.app.ctx.db, sql`select lender_id, principal_minor, rate_bps from loan_notes where loan_id = ${loanId} order by principal_minor desc, lender_id`);
+}
+
+/** Every note starts with its own schedule: its principal at its rate (notes that share both share it). */
+async function expectOwnSchedules(loanId: string) {
+  const notes = await rows<{ principal_minor: number; rate_bps: number; term_months: number; repayment: RepaymentKind; disbursed_on: string; installments: { dueDate: string; principalDueMinor: number; interestDueMinor: number }[] }>(
+    t.app.ctx.db,
+    sql`select n.principal_minor, n.rate_bps, l.term_months, l.repayment, l.disbursed_on::text as disbursed_on, n.installments
+        from loan_notes n join loans l on l.id = n.loan_id where l.id = ${loanId}`,
+  );
+  expect(notes.length).toBeGreaterThan(0);
+  for (const n of notes) {
+    const own = noteSchedule({ principalMinor: Number(n.principal_minor), rateBps: n.rate_bps, termMonths: n.term_months, repayment: n.repayment, disbursedOn: n.disbursed_on });
+    expect(n.installments.map((i) => [i.dueDate, i.principalDueMinor, i.interestDueMinor])).toEqual(own.map((p) => [p.dueDate, p.principalMinor, p.interestMinor]));
+  }
 }
 
 function byLender(notes: { lender_id: string; principal_minor: number; rate_bps: number }[]) {

@@ -6,7 +6,7 @@
  */
 import { assert, assertNonNegativeMinor } from '../assert.js';
 import { addDays, compareIsoDate, isIsoDate, type IsoDate } from '../dates.js';
-import { assertRate, assertTerm, noteSchedule, type RepaymentKind } from './schedule.js';
+import { assertRate, assertTerm, noteSchedule, type RepaymentKind, type SchedulePeriod } from './schedule.js';
 
 /** A limit on the notes of one loan (one note per winning bid). */
 export const MAX_NOTES_PER_LOAN = 10_000;
@@ -89,9 +89,22 @@ export function openLoan(terms: LoanTerms): LoanState {
   assertTerm(terms.termMonths);
   assert(terms.notes.length >= 1 && terms.notes.length <= MAX_NOTES_PER_LOAN, 'a loan has 1..MAX_NOTES_PER_LOAN notes');
   assert(new Set(terms.notes.map((n) => n.noteId)).size === terms.notes.length, 'note ids are unique');
+  // A note's schedule depends only on its principal and rate (the loan fixes the rest), and the notes of
+  // a large loan repeat few of them (round bid amounts; one rate under uniform pricing): each distinct
+  // pair is computed once.
+  const schedules = new Map<string, SchedulePeriod[]>();
+  const scheduleOf = (t: { principalMinor: number; rateBps: number }) => {
+    const key = `${t.principalMinor}:${t.rateBps}`;
+    let schedule = schedules.get(key);
+    if (!schedule) {
+      schedule = noteSchedule({ ...t, termMonths: terms.termMonths, repayment: terms.repayment, disbursedOn: terms.disbursedOn });
+      schedules.set(key, schedule);
+    }
+    return schedule;
+  };
   const notes = terms.notes.map((t): NoteState => {
     assertRate(t.rateBps);
-    const schedule = noteSchedule({ ...t, termMonths: terms.termMonths, repayment: terms.repayment, disbursedOn: terms.disbursedOn });
+    const schedule = scheduleOf(t);
     return {
       noteId: t.noteId,
       principalMinor: t.principalMinor,

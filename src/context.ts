@@ -104,16 +104,21 @@ export async function createContext(config: Config, log: FastifyBaseLogger, over
     closers.push(() => bus.close());
     const stream = new EventStream({ db, bus, onError: (err) => log.warn({ err }, 'event stream error') });
     const sessionCache = new SessionCache<AuthUser>();
+    // Settings reloads run one at a time, in event order, so that the last to finish read the newest row.
+    // The clock follows a reload only if it did not move here meanwhile: a local move is newer than
+    // what the reload may have read, and its own event brings a reload of its own.
+    let settingsReload = Promise.resolve();
     stream.on((msg) => {
       if (msg.channel !== 'system') return;
       if (msg.type === 'users.changed') sessionCache.clear();
       if (msg.type === 'settings.changed') {
-        void settings.reload().then(
-          () => {
-            if (clock.settable) clock.setOffsetMs(settings.clockOffsetMs);
-          },
-          (err: unknown) => log.warn({ err }, 'settings reload failed'),
-        );
+        settingsReload = settingsReload
+          .then(async () => {
+            const offsetBefore = clock.offsetMs();
+            await settings.reload();
+            if (clock.settable && clock.offsetMs() === offsetBefore) clock.setOffsetMs(settings.clockOffsetMs);
+          })
+          .catch((err: unknown) => log.warn({ err }, 'settings reload failed'));
       }
     });
     const committedListeners: ((channels: ReadonlySet<string>) => void)[] = [];

@@ -30,7 +30,11 @@ export async function exposureOf(q: Queryable, merchantId: string): Promise<{ ou
  * month) and its record on Lendbook, and stores the result with its inputs and scorecard version.
  */
 export async function rateMerchant(ctx: AppContext, merchantId: string): Promise<RatingRow> {
-  const asOf = isoDateOfMs(ctx.clock.nowMs());
+  // A rating is dated when it starts reading: it covers every batch committed before that moment. Two
+  // runs for one merchant may overlap and finish in either order; the latest by date is the one that
+  // read last, never a slow one that read earlier.
+  const startedMs = ctx.clock.nowMs();
+  const asOf = isoDateOfMs(startedMs);
   const settings = ctx.settings.get();
   return ctx.transaction(async (tx) => {
     const [merchant] = await tx.select().from(merchants).where(eq(merchants.id, merchantId));
@@ -62,7 +66,7 @@ export async function rateMerchant(ctx: AppContext, merchantId: string): Promise
         avgMonthlyGmvMinor: assessment.features.avgMonthlyGmvMinor,
         inputs: { asOf, openedAt: merchant.openedAt, legalForm: merchant.legalForm, ordersInWindow: merchantOrders.length, repayment, features: assessment.features },
         result: { points: assessment.rating.points, reasons: assessment.rating.reasons },
-        createdAt: new Date(ctx.clock.nowMs()),
+        createdAt: new Date(startedMs),
       })
       .returning();
     if (!previous || previous.grade !== row!.grade || previous.score !== row!.score) {

@@ -29,5 +29,8 @@ export default defineConfig({
     fileParallelism: true,
     // Every step of a scenario builds on the one before.
     sequence: { concurrent: false },
+    // A poll waits for the page to fetch and render on a busy machine (two browsers, the app, the
+    // database on two cores): the default of 1 s is a guess about speed, not a statement of the test.
+    expect: { poll: { timeout: 15_000 } },
   },
 });

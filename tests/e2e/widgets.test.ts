@@ -276,7 +276,7 @@ describe('widgets on a partner page (another origin)', () => {
   });
 
   it('five widgets on one page share one socket; attributes can change after insertion; removing the last closes it', async () => {
-    await expect.poll(() => t.app.hub.size, { timeout: 5000 }).toBe(0); // the earlier tests' pages are gone
+    await expect.poll(() => t.app.hub.size, { timeout: 15_000 }).toBe(0); // the earlier tests' pages are gone
     const body =
       listingIds
         .slice(0, 4)
@@ -326,7 +326,7 @@ describe('widgets on a partner page (another origin)', () => {
     const closed = sockets[0]!.waitForEvent('close');
     await page.evaluate(() => document.getElementById('w4')!.remove());
     await closed;
-    await expect.poll(() => t.app.hub.size, { timeout: 5000 }).toBe(0);
+    await expect.poll(() => t.app.hub.size, { timeout: 15_000 }).toBe(0);
     expect(sockets).toHaveLength(1);
     await page.context().close();
   });

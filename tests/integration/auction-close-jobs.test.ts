@@ -25,13 +25,13 @@ describe('auction close jobs', () => {
     const partner = await createPartner(t.app, { webhookUrl: 'http://127.0.0.1:9/unreachable' });
     const borrower = await ratedBorrower(t.app, partner);
     const lender = await registerLender(t.app, { depositMinor: 1_000_000 });
-    const l = await createListing(t.app, borrower, { amountMinor: 300_000, durationSec: 2 });
+    const l = await createListing(t.app, borrower, { amountMinor: 300_000, durationSec: 5 });
     await acceptedBid(t.app, lender.token, l.id, 300_000, 1100);
     let status = 'open';
     await waitFor(async () => {
       status = (await call(t.app, 'GET', `/api/v1/listings/${l.id}`)).json().status;
       return status !== 'open';
-    }, 15_000, 100);
+    }, 30_000, 100);
     expect(status).toBe('cleared');
     const hooks = await rows<{ type: string }>(t.app.ctx.db, sql`select type from webhook_deliveries where partner_id = ${partner.partnerId} and payload->'data'->>'listingId' = ${l.id}`);
     expect(hooks.map((h) => h.type)).toEqual(['listing.cleared']);
@@ -50,9 +50,9 @@ describe('auction close jobs', () => {
     const partner = await createPartner(t.app);
     const borrower = await ratedBorrower(t.app, partner);
     const lender = await registerLender(t.app, { depositMinor: 1_000_000 });
-    const l = await createListing(t.app, borrower, { amountMinor: 300_000, durationSec: 2 });
+    const l = await createListing(t.app, borrower, { amountMinor: 300_000, durationSec: 5 });
     await acceptedBid(t.app, lender.token, l.id, 100_000, 1100);
-    await waitFor(async () => (await call(t.app, 'GET', `/api/v1/listings/${l.id}`)).json().status !== 'open', 15_000, 100);
+    await waitFor(async () => (await call(t.app, 'GET', `/api/v1/listings/${l.id}`)).json().status !== 'open', 30_000, 100);
     expect((await call(t.app, 'GET', `/api/v1/listings/${l.id}`)).json().status).toBe('failed');
     expect((await call(t.app, 'GET', '/api/v1/wallet', { token: lender.token })).json()).toMatchObject({ availableMinor: 1_000_000, heldMinor: 0 });
   });

@@ -185,11 +185,11 @@ describe('amend, withdraw, soft close, close when funded', () => {
     expect(view.extended).toBe(true);
     // A close job for the new end exists (deterministic id carries the end's version).
     if (t.app.ctx.queue.kind === 'local') {
-      await waitFor(async () => (await rows<{ id: string }>(t.app.ctx.db, sql`select id from local_jobs where id = ${`close-${l.id}-2`}`)).length === 1, 5000);
+      await waitFor(async () => (await rows<{ id: string }>(t.app.ctx.db, sql`select id from local_jobs where id = ${`close-${l.id}-2`}`)).length === 1, 20_000);
     } else {
       const { Queue } = await import('bullmq');
       const q = new Queue('jobs', { connection: t.app.ctx.redis('test-inspect'), prefix: t.config.redisPrefix });
-      await waitFor(async () => (await q.getJob(`close-${l.id}-2`)) !== undefined, 5000);
+      await waitFor(async () => (await q.getJob(`close-${l.id}-2`)) !== undefined, 20_000);
       const job = await q.getJob(`close-${l.id}-2`);
       expect(job!.opts.delay).toBeGreaterThan(0);
       await q.close();

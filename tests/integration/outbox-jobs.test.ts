@@ -90,7 +90,8 @@ describe('outbox and event bus across two instances', () => {
 
 describe('jobs', () => {
   it('a delayed job scheduled before a restart still runs after it, exactly once', async () => {
-    const first = await startApp(storage, { jobHandlers: {} });
+    // No workers on the first instance: were it slow to close, it must not be the one to claim the job.
+    const first = await startApp(storage, { env: { LENDBOOK_WORKERS: 'off' } });
     await first.app.ctx.db.execute(sql`create table if not exists test_job_runs (job_id text, ran_at timestamptz default now())`);
     await first.app.ctx.queue.enqueue([{ name: 'test.record', id: 'restart-job-1', data: { tag: 'x' }, runAtMs: first.app.ctx.clock.nowMs() + 1500 }]);
     // Enqueuing it again (another node, a retried dispatch) must not create a second job.

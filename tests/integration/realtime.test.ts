@@ -56,7 +56,7 @@ describe('subscriptions and events', () => {
     expect(ack.data).toMatchObject({ status: 'winning', amountMinor: 1_000_000, rateBps: 1100, fillMinor: 1_000_000 });
     // The same ref again: the same answer, no second bid.
     viaSocket.send({ op: 'bid', ref: 'b-1', listingId: l.id, amountMinor: 1_000_000, rateBps: 1100 });
-    const again = await viaSocket.next((m) => m.type === 'ack' && m.ref === 'b-1', 5000, viaSocket.messages.indexOf(ack) + 1);
+    const again = await viaSocket.next((m) => m.type === 'ack' && m.ref === 'b-1', 20_000, viaSocket.messages.indexOf(ack) + 1);
     expect(again.data.id).toBe(ack.data.id);
     // A rejection on the socket carries the same code as HTTP.
     viaSocket.send({ op: 'bid', ref: 'b-2', listingId: l.id, amountMinor: 100_000, rateBps: 1100 });
@@ -119,14 +119,14 @@ describe('subscriptions and events', () => {
     sockets[0]!.send({ op: 'subscribe', channel: 'me' });
     await sockets[0]!.next((m) => m.type === 'snapshot' && m.channel === 'me');
     await acceptedBid(t.app, a.token, l.id, 300_000, 1500);
-    await waitFor(() => sockets.every((s) => rebuildBids(s.messages, channel).seq === 1), 5_000);
+    await waitFor(() => sockets.every((s) => rebuildBids(s.messages, channel).seq === 1), 20_000);
     const before = sockets.map((s) => s.messages.length);
     // What the stream does when rows it missed were already cleaned up (see event-stream.test.ts).
     t.app.hub.resyncAll();
     const snapshotsAfter = (i: number) => sockets[i]!.messages.slice(before[i]).filter((m) => m.type === 'snapshot').map((m) => m.channel).sort();
-    await waitFor(() => snapshotsAfter(0).length === 3 && snapshotsAfter(1).length === 2, 5_000);
+    await waitFor(() => snapshotsAfter(0).length === 3 && snapshotsAfter(1).length === 2, 20_000);
     await acceptedBid(t.app, lenders[1]!.token, l.id, 200_000, 1400);
-    await waitFor(() => sockets.every((s) => rebuildBids(s.messages, channel).seq === 2), 5_000);
+    await waitFor(() => sockets.every((s) => rebuildBids(s.messages, channel).seq === 2), 20_000);
     await new Promise((r) => setTimeout(r, 200)); // time for any second snapshot to show
     expect(snapshotsAfter(0)).toEqual(['listing:' + l.id, 'listings', 'me']);
     expect(snapshotsAfter(1)).toEqual(['listing:' + l.id, 'listings']);
@@ -204,18 +204,25 @@ describe('coalescing under load', () => {
     };
     t.app.hub.attach(fake as never, null, null);
     handlers.get('message')!(Buffer.from(JSON.stringify({ op: 'subscribe', channel })), false);
-    await waitFor(() => sent.some((m) => JSON.parse(m).type === 'snapshot'), 5000);
+    await waitFor(() => sent.some((m) => JSON.parse(m).type === 'snapshot'), 20_000);
     const lenders: Session[] = [];
     for (let i = 0; i < 6; i++) lenders.push(await registerLender(t.app, { depositMinor: 1_000_000 }));
     await acceptedBid(t.app, lenders[0]!.token, l.id, 100_000, 1500);
-    await waitFor(() => sent.some((m) => JSON.parse(m).event === 'bid.accepted'), 5000);
+    await waitFor(() => sent.some((m) => JSON.parse(m).event === 'bid.accepted'), 20_000);
     fake.bufferedAmount = 20 * 1024; // over the coalescing threshold (a quarter of the 64 KiB limit here)
+    // The hub hears the stream before this listener (listeners run in order, delivery is synchronous):
+    // once the listener has seen seq 6, the hub holds all five events.
+    let hubSeq = 0;
+    t.app.ctx.stream.on((msg) => {
+      if (msg.channel === channel && msg.seq !== undefined) hubSeq = Math.max(hubSeq, msg.seq);
+    });
     for (let i = 1; i < 6; i++) await acceptedBid(t.app, lenders[i]!.token, l.id, 100_000, 1500 - i);
     const before = sent.length;
-    await new Promise((r) => setTimeout(r, 300));
+    await waitFor(() => hubSeq >= 6, 20_000);
+    await new Promise((r) => setTimeout(r, 100));
     expect(sent.length).toBe(before); // held back while the buffer is full
     fake.bufferedAmount = 0;
-    await waitFor(() => sent.length > before, 5000);
+    await waitFor(() => sent.length > before, 20_000);
     const batch = JSON.parse(sent[before]!);
     expect(batch.type).toBe('batch');
     expect(batch.channel).toBe(channel);

@@ -76,7 +76,8 @@ export async function createContext(config: Config, log: FastifyBaseLogger, over
     const redis = (purpose: string, forWorker = false): Redis => {
       if (!config.redisUrl) throw new Error('Redis is not configured');
       const conn = new Redis(config.redisUrl, {
-        connectionName: `lendbook-${purpose}`,
+        // Named after the key prefix: deployments (and test runs) sharing one Redis tell theirs apart.
+        connectionName: `${config.redisPrefix}-${purpose}`,
         // BullMQ workers block on Redis and must never give up a command.
         maxRetriesPerRequest: forWorker ? null : 3,
         enableReadyCheck: true,

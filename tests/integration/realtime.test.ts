@@ -330,7 +330,7 @@ async function findBusSubscriber(app: TestApp): Promise<number> {
   const list = (await app.app.ctx.redis('admin-list').call('CLIENT', 'LIST')) as string;
   const mine = list
     .split('\n')
-    .filter((line) => line.includes('name=lendbook-bus-sub') && / sub=[1-9]/.test(line))
+    .filter((line) => line.includes(` name=${app.app.ctx.config.redisPrefix}-bus-sub `) && / sub=[1-9]/.test(line))
     .map((line) => Number(/id=(\d+)/.exec(line)![1]));
   // The newest subscribed bus connection is node B's (it started last).
   return Math.max(0, ...mine);

@@ -213,12 +213,13 @@ describe('coalescing under load', () => {
     // The hub hears the stream before this listener (listeners run in order, delivery is synchronous):
     // once the listener has seen seq 6, the hub holds all five events.
     let hubSeq = 0;
-    t.app.ctx.stream.on((msg) => {
+    const stopListening = t.app.ctx.stream.on((msg) => {
       if (msg.channel === channel && msg.seq !== undefined) hubSeq = Math.max(hubSeq, msg.seq);
     });
     for (let i = 1; i < 6; i++) await acceptedBid(t.app, lenders[i]!.token, l.id, 100_000, 1500 - i);
     const before = sent.length;
     await waitFor(() => hubSeq >= 6, 20_000);
+    stopListening();
     await new Promise((r) => setTimeout(r, 100));
     expect(sent.length).toBe(before); // held back while the buffer is full
     fake.bufferedAmount = 0;

@@ -3,7 +3,7 @@ import type { Queryable } from '../db/client.js';
 import { loanNotes, loans } from '../db/schema/index.js';
 import { assert } from '../domain/assert.js';
 import type { IsoDate } from '../domain/dates.js';
-import { openLoan, outstandingPrincipalFrom, type Installment, type LoanState, type NoteState, type RepaymentKind } from '../domain/servicing/index.js';
+import { openLoan, outstandingPrincipalFrom, scheduleKey, type Installment, type LoanState, type NoteState, type RepaymentKind } from '../domain/servicing/index.js';
 
 export type LoanRow = typeof loans.$inferSelect;
 export type NoteRow = typeof loanNotes.$inferSelect;
@@ -61,15 +61,15 @@ export async function insertLoan(tx: Queryable, loan: NewLoan): Promise<LoanStat
     createdAt: loan.at,
   });
   // One statement per 2,000 notes, the rows as one JSON document: a clearing with thousands of winners
-  // must not cost thousands of round trips or a parameter list per column. Notes with the same principal
-  // and rate have the same opening installments: each distinct list is sent once and joined in.
+  // must not cost thousands of round trips or a parameter list per column. Notes with the same schedule
+  // key have the same opening installments: each distinct list is sent once and joined in.
   const byId = new Map(state.notes.map((n) => [n.noteId, n]));
   const at = loan.at.toISOString();
   for (let i = 0; i < loan.notes.length; i += NOTE_CHUNK) {
     const schedules: Installment[][] = [];
     const scheduleIndex = new Map<string, number>();
     const rowsOfChunk = loan.notes.slice(i, i + NOTE_CHUNK).map((n) => {
-      const key = `${n.principalMinor}:${n.rateBps}`;
+      const key = scheduleKey(n);
       let k = scheduleIndex.get(key);
       if (k === undefined) {
         k = schedules.push(byId.get(n.id)!.installments); // 1-based, as ordinality counts

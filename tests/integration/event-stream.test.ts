@@ -63,18 +63,24 @@ function withHeldReads(db: Db): { db: Db; reading: Promise<void>; release: () =>
   return { db: held, reading, release };
 }
 
+/** A started stream on a bus of the test's own, with what it delivers and how often it reset. */
+async function watchedStream(db: Db, checkMs: number) {
+  const bus = localBus();
+  const stream = new EventStream({ db, bus, checkMs });
+  await stream.start();
+  const seen: number[] = [];
+  stream.on((m) => seen.push(m.seq!));
+  const counts = { resets: 0 };
+  stream.onReset(() => counts.resets++);
+  return { bus, stream, seen, counts };
+}
+
 describe('event stream', () => {
   it('envelopes the bus delivers while a catch-up read is running are neither repeated nor taken for a lost hole', async () => {
     const db = t.app.ctx.db;
     const base = await lastDispatched(db);
     const held = withHeldReads(db);
-    const bus = localBus();
-    const stream = new EventStream({ db: held.db, bus, checkMs: 60_000 });
-    await stream.start();
-    const seen: number[] = [];
-    stream.on((m) => seen.push(m.seq!));
-    let resets = 0;
-    stream.onReset(() => resets++);
+    const { bus, stream, seen, counts } = await watchedStream(held.db, 60_000);
     try {
       const envelopes = await dispatched(db, base + 1, base + 6);
       // The bus drops 1–4 and delivers 5: the gap makes the stream read 1–4 from the table...
@@ -86,7 +92,7 @@ describe('event stream', () => {
       await bus.publish([envelopes[5]!]);
       await waitFor(() => seen.length >= 6, 5_000);
       expect(seen).toEqual([base + 1, base + 2, base + 3, base + 4, base + 5, base + 6]);
-      expect(resets).toBe(0);
+      expect(counts.resets).toBe(0);
       expect(stream.position).toBe(base + 6);
     } finally {
       held.release();
@@ -96,14 +102,8 @@ describe('event stream', () => {
 
   it('rows cleaned up before a node read them: it skips the hole once, tells its subscribers, and goes on', async () => {
     const db = t.app.ctx.db;
-    const bus = localBus();
-    const stream = new EventStream({ db, bus, checkMs: 60_000 });
-    await stream.start();
+    const { bus, stream, seen, counts } = await watchedStream(db, 60_000);
     const base = stream.position;
-    const seen: number[] = [];
-    stream.on((m) => seen.push(m.seq!));
-    let resets = 0;
-    stream.onReset(() => resets++);
     try {
       const envelopes = await dispatched(db, base + 1, base + 5);
       // This node heard none of 1–3, and they are gone from the table by the time it looks.
@@ -111,7 +111,7 @@ describe('event stream', () => {
       await bus.publish([envelopes[3]!, envelopes[4]!]);
       await waitFor(() => seen.length >= 2, 5_000);
       expect(seen).toEqual([base + 4, base + 5]);
-      expect(resets).toBe(1);
+      expect(counts.resets).toBe(1);
       expect(stream.position).toBe(base + 5);
     } finally {
       stream.stop();
@@ -120,12 +120,8 @@ describe('event stream', () => {
 
   it('a silent bus: the last envelopes are read from the table by the periodic check', async () => {
     const db = t.app.ctx.db;
-    const bus = localBus();
-    const stream = new EventStream({ db, bus, checkMs: 50 });
-    await stream.start();
+    const { stream, seen } = await watchedStream(db, 50);
     const base = stream.position;
-    const seen: number[] = [];
-    stream.on((m) => seen.push(m.seq!));
     try {
       await dispatched(db, base + 1, base + 3);
       await waitFor(() => seen.length >= 3, 5_000);

@@ -9,6 +9,7 @@ export {
   MAX_PRINCIPAL_MINOR,
   isRepaymentKind,
   noteSchedule,
+  scheduleKey,
   previewSchedule,
   loanSchedule,
   scheduleTotals,

@@ -139,6 +139,14 @@ export function amortise(principalMinor: number, rateBps: number, periods: numbe
   }
 }
 
+/**
+ * Within one loan (which fixes the term, the repayment kind and the dates), notes with the same key have
+ * the same schedule: a large loan repeats few of them (round bid amounts; one rate under uniform pricing).
+ */
+export function scheduleKey(note: { principalMinor: number; rateBps: number }): string {
+  return `${note.principalMinor}:${note.rateBps}`;
+}
+
 /** One note's schedule (AUCTION.md §5). */
 export function noteSchedule(input: NoteScheduleInput): SchedulePeriod[] {
   assertPositiveMinor(input.principalMinor, 'principalMinor');

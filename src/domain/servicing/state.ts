@@ -6,7 +6,7 @@
  */
 import { assert, assertNonNegativeMinor } from '../assert.js';
 import { addDays, compareIsoDate, isIsoDate, type IsoDate } from '../dates.js';
-import { assertRate, assertTerm, noteSchedule, type RepaymentKind, type SchedulePeriod } from './schedule.js';
+import { assertRate, assertTerm, noteSchedule, scheduleKey, type RepaymentKind, type SchedulePeriod } from './schedule.js';
 
 /** A limit on the notes of one loan (one note per winning bid). */
 export const MAX_NOTES_PER_LOAN = 10_000;
@@ -89,12 +89,10 @@ export function openLoan(terms: LoanTerms): LoanState {
   assertTerm(terms.termMonths);
   assert(terms.notes.length >= 1 && terms.notes.length <= MAX_NOTES_PER_LOAN, 'a loan has 1..MAX_NOTES_PER_LOAN notes');
   assert(new Set(terms.notes.map((n) => n.noteId)).size === terms.notes.length, 'note ids are unique');
-  // A note's schedule depends only on its principal and rate (the loan fixes the rest), and the notes of
-  // a large loan repeat few of them (round bid amounts; one rate under uniform pricing): each distinct
-  // pair is computed once.
+  // Each distinct schedule of the loan is computed once (see scheduleKey).
   const schedules = new Map<string, SchedulePeriod[]>();
   const scheduleOf = (t: { principalMinor: number; rateBps: number }) => {
-    const key = `${t.principalMinor}:${t.rateBps}`;
+    const key = scheduleKey(t);
     let schedule = schedules.get(key);
     if (!schedule) {
       schedule = noteSchedule({ ...t, termMonths: terms.termMonths, repayment: terms.repayment, disbursedOn: terms.disbursedOn });

@@ -86,6 +86,14 @@ export const ERROR_CATALOGUE = {
   LOAN_NOT_ACTIVE: { status: 409, title: 'The loan is not being repaid' },
   REPAYMENT_EXCEEDS_OWED: { status: 422, title: 'The payment is more than what is owed' },
 
+  // Note transfers (AUCTION.md §10)
+  NOTE_NOT_TRANSFERABLE: { status: 422, title: 'This note cannot change hands now' },
+  OFFER_AMOUNT_INVALID: { status: 422, title: 'The principal is not allowed for this offer' },
+  OFFER_PRICE_OUT_OF_RANGE: { status: 422, title: 'The price is outside the allowed discount and premium' },
+  OFFER_EXISTS: { status: 409, title: 'This note already has an open offer' },
+  OFFER_NOT_OPEN: { status: 409, title: 'The offer is no longer open' },
+  OFFER_REMAINING_EXCEEDED: { status: 409, title: 'Less is left on the offer than you asked for' },
+
   // Settings
   SETTING_INVALID: { status: 422, title: 'A setting value is not allowed' },
 

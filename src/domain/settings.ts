@@ -33,6 +33,13 @@ export interface Settings {
   warehouseLtvPct: number;
   /** Expected loss shown to lenders per grade, basis points of principal. */
   expectedLossBps: Record<Grade, number>;
+  // Note transfers (AUCTION.md §10, docs/transfers.md): price limits around par, the seller's fee, the
+  // days a note is held before it may be sold, and how long an offer stays open.
+  transferMaxDiscountBps: number;
+  transferMaxPremiumBps: number;
+  transferFeeBps: number;
+  transferMinHoldDays: number;
+  transferOfferTtlDays: number;
 }
 
 export const DEFAULT_SETTINGS: Settings = {
@@ -57,6 +64,11 @@ export const DEFAULT_SETTINGS: Settings = {
   orderMaxAgeDays: 60,
   warehouseLtvPct: 50,
   expectedLossBps: { AA: 50, A: 120, B: 250, C: 450, D: 750, E: 1200, HR: 2000 },
+  transferMaxDiscountBps: 2000,
+  transferMaxPremiumBps: 500,
+  transferFeeBps: 50,
+  transferMinHoldDays: 0,
+  transferOfferTtlDays: 7,
 };
 
 type IntSettingName = {
@@ -83,6 +95,12 @@ export const INT_SETTING_BOUNDS: Record<IntSettingName, { min: number; max: numb
   minMonthsActive: { min: 0, max: 12 },
   orderMaxAgeDays: { min: 1, max: 3650 },
   warehouseLtvPct: { min: 1, max: 100 },
+  // A price is at least 50 % of par: a note is a claim on a schedule, not a lottery ticket.
+  transferMaxDiscountBps: { min: 0, max: 5000 },
+  transferMaxPremiumBps: { min: 0, max: 5000 },
+  transferFeeBps: { min: 0, max: 1000 },
+  transferMinHoldDays: { min: 0, max: 365 },
+  transferOfferTtlDays: { min: 1, max: 90 },
 };
 
 /** Environment names: LENDBOOK_ + SCREAMING_SNAKE of the field. */

@@ -2,6 +2,7 @@ import { and, eq, lt, sql } from 'drizzle-orm';
 import type { AppContext } from '../context.js';
 import { webhookDeliveries } from '../db/schema/index.js';
 import { sweepListings } from '../services/clearing.js';
+import { expireOffers } from '../services/transfers.js';
 import { WEBHOOK_ATTEMPTS, WEBHOOK_JOB } from '../services/webhooks.js';
 
 export interface MaintenanceOptions {
@@ -14,8 +15,8 @@ export interface MaintenanceOptions {
 /**
  * Work that must happen even if Redis lost everything (restarted empty, flushed): it runs on a timer in
  * every node, not as a queued job. Closes listings past their end, re-enqueues webhooks whose job
- * vanished, re-registers the recurring jobs, and trims what no longer needs keeping. Every step is
- * idempotent, so several nodes doing it at once is harmless.
+ * vanished, ends note offers whose time is up, re-registers the recurring jobs, and trims what no longer
+ * needs keeping. Every step is idempotent, so several nodes doing it at once is harmless.
  */
 export function startMaintenance(ctx: AppContext, opts: MaintenanceOptions = {}): () => void {
   const everyMs = opts.everyMs ?? 5000;
@@ -26,6 +27,7 @@ export function startMaintenance(ctx: AppContext, opts: MaintenanceOptions = {})
     running = true;
     try {
       await sweepListings(ctx);
+      await expireOffers(ctx);
       if (rounds % 12 === 0) {
         await opts.schedulers?.();
         await requeueStrandedWebhooks(ctx);

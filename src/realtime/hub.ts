@@ -8,6 +8,8 @@ import { findBadNumber } from '../http/json.js';
 import { amendBid, placeBid } from '../services/bidding.js';
 import { listListings, listingDetail } from '../services/listings.js';
 import { walletOf } from '../services/wallet.js';
+import { listOffers } from '../services/transfer-reads.js';
+import { OFFERS_CHANNEL } from '../services/transfers.js';
 import { CLOSE, parseClientMessage, type ClientMessage } from './protocol.js';
 import { withIdempotency } from '../services/idempotency.js';
 
@@ -47,6 +49,8 @@ export interface Connection {
 }
 
 const MAX_SUBSCRIPTIONS = 200;
+/** Public market-wide channels: a snapshot of what is open, then every change. */
+const FEEDS: readonly Channel[] = ['listings', OFFERS_CHANNEL];
 /** Waits between attempts to read a snapshot the server decided to send. */
 const RESUBSCRIBE_DELAYS_MS = [100, 250, 500, 1000, 2000, 4000];
 
@@ -59,10 +63,12 @@ export class Hub {
   private nextId = 1;
   private readonly connections = new Set<Connection>();
   private readonly listingSubs = new Map<string, Set<Connection>>();
-  private readonly marketSubs = new Set<Connection>();
   private readonly userSubs = new Map<string, Set<Connection>>();
-  /** This node's numbering of the `listings` channel: one counter, so one frame for every watcher. */
-  private marketSeq = 0;
+  /**
+   * The market-wide public feeds (`listings`, `note-offers`), numbered by this node: one counter per
+   * feed, so one frame for every watcher.
+   */
+  private readonly feeds = new Map<Channel, { subs: Set<Connection>; seq: number }>(FEEDS.map((name) => [name, { subs: new Set(), seq: 0 }]));
   private heartbeat: NodeJS.Timeout | undefined;
   private flushTimer: NodeJS.Timeout | undefined;
   private readonly backlogged = new Set<Connection>();
@@ -351,7 +357,7 @@ export class Hub {
   /** Reads the snapshot, sends it, then the events that arrived meanwhile and are not in it. */
   private async load(conn: Connection, sub: Subscription): Promise<void> {
     const channel = sub.channel;
-    const seqAtStart = this.marketSeq;
+    const seqAtStart = this.feeds.get(channel)?.seq ?? 0;
     const snapshot = await this.snapshot(conn, channel, seqAtStart);
     if (conn.subs.get(channel) !== sub) return; // unsubscribed or resubscribed meanwhile
     sub.lastSeq = snapshot.seq;
@@ -365,11 +371,15 @@ export class Hub {
     }
   }
 
-  private async snapshot(conn: Connection, channel: Channel, marketSeq: number): Promise<{ seq: number; data: unknown }> {
+  private async snapshot(conn: Connection, channel: Channel, feedSeq: number): Promise<{ seq: number; data: unknown }> {
     const ctx = this.opts.ctx;
     if (channel === 'listings') {
       const open = await listListings(ctx.db, { status: 'open', sort: 'endsAt', limit: 200 });
-      return { seq: marketSeq, data: { items: open.items } };
+      return { seq: feedSeq, data: { items: open.items } };
+    }
+    if (channel === OFFERS_CHANNEL) {
+      const open = await listOffers(ctx.db, ctx.clock.nowMs(), { sort: 'yield', limit: 200 });
+      return { seq: feedSeq, data: { items: open.items } };
     }
     if (channel === 'me') {
       const user = conn.user!;
@@ -381,7 +391,8 @@ export class Hub {
   }
 
   private index(conn: Connection, channel: Channel): Set<Connection> {
-    if (channel === 'listings') return this.marketSubs;
+    const feed = this.feeds.get(channel);
+    if (feed) return feed.subs;
     if (channel === 'me') {
       const key = conn.user!.id;
       let set = this.userSubs.get(key);
@@ -396,7 +407,8 @@ export class Hub {
 
   private removeSub(conn: Connection, channel: Channel): void {
     if (!conn.subs.delete(channel)) return;
-    if (channel === 'listings') this.marketSubs.delete(conn);
+    const feed = this.feeds.get(channel);
+    if (feed) feed.subs.delete(conn);
     else if (channel === 'me') {
       const set = this.userSubs.get(conn.user?.id ?? '');
       set?.delete(conn);
@@ -439,12 +451,13 @@ export class Hub {
       }
       return;
     }
-    if (msg.channel === 'listings') {
-      const seq = ++this.marketSeq;
-      if (this.marketSubs.size === 0) return;
-      const { item, frame } = encodeEvent('listings', seq, msg.type, msg.data);
-      for (const conn of this.marketSubs) {
-        const sub = conn.subs.get('listings');
+    const feed = this.feeds.get(msg.channel);
+    if (feed) {
+      const seq = ++feed.seq;
+      if (feed.subs.size === 0) return;
+      const { item, frame } = encodeEvent(msg.channel, seq, msg.type, msg.data);
+      for (const conn of feed.subs) {
+        const sub = conn.subs.get(msg.channel);
         if (sub) this.offer(conn, sub, seq, item, frame);
       }
       return;

@@ -3,7 +3,7 @@ import { Compile } from 'typebox/compile';
 
 /** Client → server messages of docs/realtime.md, validated without coercion like every HTTP body. */
 const Ref = Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9_.:-]+$' });
-const Channel = Type.String({ minLength: 1, maxLength: 80, pattern: '^(listings|me|listing:lst_[0-9a-z]{10,40})$' });
+const Channel = Type.String({ minLength: 1, maxLength: 80, pattern: '^(listings|note-offers|me|listing:lst_[0-9a-z]{10,40})$' });
 
 export const ClientMessage = Type.Union([
   Type.Object({ op: Type.Literal('subscribe'), channel: Channel }, { additionalProperties: false }),

@@ -74,7 +74,7 @@ export async function loanInvariants(q: Queryable): Promise<InvariantCheck[]> {
   const statuses = await rows<{ id: string }>(
     q,
     sql`select l.id from loans l join (
-          select loan_id, bool_and(status = 'repaid') as all_repaid, bool_or(status = 'defaulted') as any_defaulted from loan_notes group by loan_id
+          select loan_id, bool_and(status in ('repaid', 'sold')) as all_repaid, bool_or(status = 'defaulted') as any_defaulted from loan_notes group by loan_id
         ) n on n.loan_id = l.id
         where (l.status = 'repaid') <> n.all_repaid or (l.status = 'active' and n.any_defaulted)
            or (l.status = 'repaid' and l.outstanding_principal_minor <> 0) limit 5`,
@@ -86,6 +86,6 @@ export async function loanInvariants(q: Queryable): Promise<InvariantCheck[]> {
     check('loans.outstanding_is_principal_less_received', principalBalance, 'outstanding = principal − received principal for every loan', 'loans whose outstanding does not balance'),
     check('loans.repayment_split_adds_up', splits, "every repayment's split over notes adds up to its amount and parts", 'repayments whose split does not add up'),
     check('loans.note_schedules_make_loan_schedule', schedules, 'every note has one installment per month of the term carrying its principal, on the due dates of the other notes', 'notes whose schedule does not fit the loan'),
-    check('loans.statuses_agree', statuses, 'a loan is repaid exactly when all its notes are, and active only when none has defaulted', 'loans whose status disagrees with their notes'),
+    check('loans.statuses_agree', statuses, 'a loan is repaid exactly when all its notes are (or were sold whole), and active only when none has defaulted', 'loans whose status disagrees with their notes'),
   ];
 }

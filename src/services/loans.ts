@@ -106,12 +106,16 @@ export function stateOf(loan: LoanRow, notes: NoteRow[]): LoanState {
     termMonths: loan.termMonths,
     repayment: loan.repayment,
     status: loan.status,
-    notes: notes.map((n): NoteState => ({ noteId: n.id, principalMinor: n.principalMinor, rateBps: n.rateBps, status: n.status, installments: n.installments as Installment[] })),
+    notes: notes.map(noteStateOf),
     servicedThrough: loan.servicedThrough,
     daysPastDue: loan.daysPastDue,
     bucket: loan.bucket as LoanState['bucket'],
     defaultedOn: loan.defaultedOn,
   };
+}
+
+export function noteStateOf(n: NoteRow): NoteState {
+  return { noteId: n.id, principalMinor: n.principalMinor, rateBps: n.rateBps, status: n.status, installments: n.installments as Installment[], ...(n.soldOut ? { soldOut: true } : {}) };
 }
 
 export async function notesOfLoans(q: Queryable, loanIds: string[]): Promise<NoteRow[]> {

@@ -7,8 +7,10 @@ import { and, eq, isNull, sql } from 'drizzle-orm';
 import type { AppContext } from '../context.js';
 import type { Queryable } from '../db/client.js';
 import { loans, merchants, orders, warehouseReceipts, type OutboxMessage } from '../db/schema/index.js';
-import type { IsoDate } from '../domain/dates.js';
+import { addDays, compareIsoDate, type IsoDate } from '../domain/dates.js';
+import { AppError } from '../domain/errors.js';
 import {
+  accrueDay,
   installmentHistory,
   nextDueDate,
   noteSummaries,
@@ -26,6 +28,18 @@ import { queueWebhook } from './webhooks.js';
 
 export function servicingSettings(settings: Settings): ServicingSettings {
   return { graceDays: settings.graceDays, penaltyBpsPerDay: settings.penaltyBpsPerDay, defaultAfterDays: settings.defaultAfterDays };
+}
+
+/**
+ * The days before `day` closed on a copy of the loan's state (the daily step, caught up): what a payment
+ * or a trade dated `day` sees. A loan serviced through `day` or later means this node's clock is behind
+ * the one that closed it: refuse, retry later.
+ */
+export function closedBefore(ctx: AppContext, loaded: LoadedLoan, day: IsoDate) {
+  if (compareIsoDate(day, loaded.state.servicedThrough) <= 0) {
+    throw new AppError('CONFLICT', `the loan is serviced through ${loaded.state.servicedThrough}; this server's date is ${day}`);
+  }
+  return accrueDay(loaded.state, addDays(day, -1), servicingSettings(ctx.settings.get()));
 }
 
 /**
@@ -86,16 +100,23 @@ export interface LoanParties {
   borrowerUserId: string;
   /** Lender of each note, by note id. */
   lenderOf: Map<string, string>;
+  /** Lenders holding a note of the loan now (a note sold whole no longer makes its lender a holder). */
+  holders: Set<string>;
   merchant: { partnerId: string; ref: string } | undefined;
 }
 
 export async function partiesOf(q: Queryable, loaded: LoadedLoan): Promise<LoanParties> {
   const [merchant] = await q.select({ partnerId: merchants.partnerId, ref: merchants.ref }).from(merchants).where(eq(merchants.id, loaded.loan.merchantId));
-  return { borrowerUserId: loaded.loan.borrowerUserId, lenderOf: new Map(loaded.notes.map((n) => [n.id, n.lenderId])), merchant };
+  return {
+    borrowerUserId: loaded.loan.borrowerUserId,
+    lenderOf: new Map(loaded.notes.map((n) => [n.id, n.lenderId])),
+    holders: new Set(loaded.notes.filter((n) => n.status !== 'sold').map((n) => n.lenderId)),
+    merchant,
+  };
 }
 
 function toBorrowerAndLenders(parties: LoanParties, type: string, data: Record<string, unknown>): OutboxMessage[] {
-  const users = [parties.borrowerUserId, ...new Set(parties.lenderOf.values())];
+  const users = [parties.borrowerUserId, ...parties.holders];
   return users.map((u) => ({ channel: `user:${u}`, type, data }));
 }
 
@@ -132,6 +153,7 @@ async function announceDefault(
   const data = { loanId, listingId: loaded.loan.listingId, defaultedOn: e.on, daysPastDue: e.daysPastDue, acceleratedPrincipalMinor: e.acceleratedPrincipalMinor, claimMinor: owed.payoffMinor, currency: 'CNY' };
   messages.push({ channel: `user:${parties.borrowerUserId}`, type: 'loan.defaulted', data });
   for (const n of owed.perNote) {
+    if (n.payoffMinor === 0) continue; // sold whole, or settled before the default: nothing is lost on it
     messages.push({ channel: `user:${parties.lenderOf.get(n.noteId)!}`, type: 'loan.defaulted', data: { loanId, noteId: n.noteId, defaultedOn: e.on, claimMinor: n.payoffMinor, currency: 'CNY' } });
   }
   if (parties.merchant) await queueWebhook(ctx, tx, parties.merchant.partnerId, 'loan.defaulted', { merchantRef: parties.merchant.ref, ...data });

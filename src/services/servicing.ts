@@ -17,7 +17,8 @@ import { idFromSeed, newId } from '../ids.js';
 import { CUSTODY_ACCOUNT, balance, lockAccounts, transfer, walletAccountId } from '../ledger/ledger.js';
 import { loadLoan, type LoadedLoan } from './loans.js';
 import { writeOutbox } from './outbox.js';
-import { announceReminders, announceServicing, partiesOf, releaseLoanCollateral, saveState, servicingSettings, type LoanParties } from './servicing-store.js';
+import { announceReminders, announceServicing, closedBefore, partiesOf, releaseLoanCollateral, saveState, servicingSettings, type LoanParties } from './servicing-store.js';
+import { upkeepOffers } from './transfers.js';
 import { walletChanged } from './wallet.js';
 import { queueWebhook } from './webhooks.js';
 
@@ -33,17 +34,6 @@ export type RepaymentRow = typeof repayments.$inferSelect;
 
 function today(ctx: AppContext): IsoDate {
   return isoDateOfMs(ctx.clock.nowMs());
-}
-
-/**
- * The days before `day` closed on a copy of the loan's state (the daily step, caught up). A loan serviced
- * through `day` or later means this node's clock is behind the one that closed it: refuse, retry later.
- */
-function closedBefore(ctx: AppContext, loaded: LoadedLoan, day: IsoDate) {
-  if (compareIsoDate(day, loaded.state.servicedThrough) <= 0) {
-    throw new AppError('CONFLICT', `the loan is serviced through ${loaded.state.servicedThrough}; this server's date is ${day}`);
-  }
-  return accrueDay(loaded.state, addDays(day, -1), servicingSettings(ctx.settings.get()));
 }
 
 // ---- payments ----
@@ -73,6 +63,7 @@ async function pay(ctx: AppContext, tx: Tx, loaded: LoadedLoan, input: PaymentIn
   await saveState(tx, loaded, paid.state, paid.breakdown.paidOn, at);
   const messages: OutboxMessage[] = [];
   await announceServicing(ctx, tx, loaded, parties, closed.state, closed.events, messages);
+  await upkeepOffers(ctx, tx, loaded, paid.state, paid.breakdown.paidOn, at, messages);
   await announcePayment(ctx, tx, loaded, parties, row!, paid.breakdown, paid.state, messages);
   if (paid.state.status === 'repaid') await releaseLoanCollateral(tx, loaded, at);
   await writeOutbox(tx, { messages });
@@ -144,7 +135,7 @@ async function announcePayment(ctx: AppContext, tx: Tx, loaded: LoadedLoan, part
   messages.push({ channel: `user:${parties.borrowerUserId}`, type: 'repayment.accepted', data: repaymentView(row, { status: state.status, outstandingPrincipalMinor: sumOutstanding(state) }) });
   if (state.status === 'repaid') {
     const data = { loanId, listingId: loaded.loan.listingId, repaidOn: row.paidOn, principalMinor: loaded.loan.principalMinor, currency: 'CNY' };
-    for (const userId of new Set([parties.borrowerUserId, ...parties.lenderOf.values()])) messages.push({ channel: `user:${userId}`, type: 'loan.repaid', data });
+    for (const userId of new Set([parties.borrowerUserId, ...parties.holders])) messages.push({ channel: `user:${userId}`, type: 'loan.repaid', data });
     if (parties.merchant) await queueWebhook(ctx, tx, parties.merchant.partnerId, 'loan.repaid', { merchantRef: parties.merchant.ref, ...data });
   }
   for (const lenderId of new Set(b.perNote.filter((n) => n.totalMinor > 0).map((n) => parties.lenderOf.get(n.noteId)!))) await walletChanged(tx, lenderId, 'payment.received');
@@ -269,6 +260,8 @@ export async function serviceLoan(ctx: AppContext, loanId: string): Promise<'ser
     const parties = await partiesOf(tx, loaded);
     const messages: OutboxMessage[] = [];
     await announceServicing(ctx, tx, loaded, parties, closed.state, closed.events, messages);
+    // Offers on the loan end when it falls past due or defaults, and get today's quote otherwise.
+    await upkeepOffers(ctx, tx, loaded, closed.state, day, new Date(nowMs), messages);
     if (remind) await announceReminders(ctx, tx, loaded, parties, dueReminders(closed.state, day), messages);
     await writeOutbox(tx, { messages });
     return 'serviced';

@@ -3,10 +3,10 @@
  * exports, and the public monthly statistics. Reads only; the figures come from the servicing tables
  * (loans, loan_notes, repayments) and the pure functions of src/domain/servicing.
  */
-import { asc, eq, sql } from 'drizzle-orm';
+import { asc, desc, eq, or, sql } from 'drizzle-orm';
 import type { AppContext } from '../context.js';
 import { rows, type Queryable } from '../db/client.js';
-import { loanNotes, loans } from '../db/schema/index.js';
+import { loanNotes, loans, noteTransfers } from '../db/schema/index.js';
 import { addDays, compareIsoDate, isoDateOfMs, type IsoDate } from '../domain/dates.js';
 import { GRADES } from '../domain/grades.js';
 import {
@@ -20,13 +20,17 @@ import {
   type HistoryEntry,
   type LoanState,
   type NoteReceipt,
+  type NoteSale,
   type StatementNote,
 } from '../domain/servicing/index.js';
 import { stateOf, type LoanRow, type NoteRow } from './loans.js';
 import { servicingSettings } from './servicing-store.js';
+import { transferItem } from './transfers.js';
 
 /** A limit on every export: rows of one CSV. */
 export const MAX_CSV_ROWS = 50_000;
+/** Transfers listed in the portfolio (all count in its totals; GET /me/note-transfers pages through them). */
+const MAX_STATEMENT_TRANSFERS = 200;
 
 function todayOf(ctx: AppContext): IsoDate {
   return isoDateOfMs(ctx.clock.nowMs());
@@ -81,8 +85,30 @@ async function notesOfLender(q: Queryable, lenderId: string) {
     .limit(MAX_CSV_ROWS);
 }
 
-function statementNote(note: NoteRow, loan: LoanRow, receipts: readonly NoteReceipt[]): StatementNote {
+/** The lender's trades: sales by the note sold from, purchases by the note bought, newest first. */
+async function tradesOfLender(q: Queryable, lenderId: string) {
+  const all = await q
+    .select()
+    .from(noteTransfers)
+    .where(or(eq(noteTransfers.sellerId, lenderId), eq(noteTransfers.buyerId, lenderId)))
+    .orderBy(desc(noteTransfers.createdAt), desc(noteTransfers.id))
+    .limit(MAX_CSV_ROWS);
+  const salesOf = new Map<string, NoteSale[]>();
+  const boughtAs = new Map<string, (typeof all)[number]>();
+  for (const x of all) {
+    if (x.sellerId === lenderId) salesOf.set(x.sellerNoteId, [...(salesOf.get(x.sellerNoteId) ?? []), { tradedOn: x.tradedOn, principalMinor: x.principalMinor, installments: x.installments }]);
+    if (x.buyerId === lenderId) boughtAs.set(x.buyerNoteId, x);
+  }
+  return { all, salesOf, boughtAs };
+}
+
+type Trades = Awaited<ReturnType<typeof tradesOfLender>>;
+
+function statementNote(note: NoteRow, loan: LoanRow, receipts: readonly NoteReceipt[], trades?: Trades): StatementNote {
+  const bought = trades?.boughtAs.get(note.id);
   return {
+    ...(bought ? { boughtOn: bought.tradedOn, boughtInstallments: bought.installments } : {}),
+    sales: trades?.salesOf.get(note.id) ?? [],
     principalMinor: note.principalMinor,
     rateBps: note.rateBps,
     termMonths: loan.termMonths,
@@ -104,8 +130,11 @@ export async function portfolio(ctx: AppContext, lenderId: string) {
   const day = todayOf(ctx);
   const held = await notesOfLender(ctx.db, lenderId);
   const receipts = await receiptsOfLender(ctx.db, lenderId);
-  const notes = held.map(({ note, loan }) => statementNote(note, loan, receipts.get(note.id) ?? []));
-  const y = realisedYield(notes, day);
+  const trades = await tradesOfLender(ctx.db, lenderId);
+  const notes = held.map(({ note, loan }) => statementNote(note, loan, receipts.get(note.id) ?? [], trades));
+  const listingOf = new Map(held.map(({ loan }) => [loan.id, loan.listingId]));
+  const transfers = trades.all.map((x) => transferItem({ ...x, listingId: listingOf.get(x.loanId)! }, lenderId));
+  const y = realisedYield(notes, day, transfers);
   const late = held.filter(({ note, loan }) => note.status === 'active' && loan.daysPastDue > 0);
   const defaulted = held.filter(({ note }) => note.status === 'defaulted');
   const outstanding = sum(held, (h) => h.note.outstandingPrincipalMinor);
@@ -117,6 +146,7 @@ export async function portfolio(ctx: AppContext, lenderId: string) {
       notes: held.length,
       activeNotes: held.filter((h) => h.note.status === 'active').length,
       repaidNotes: held.filter((h) => h.note.status === 'repaid').length,
+      soldNotes: held.filter((h) => h.note.status === 'sold').length,
       defaultedNotes: defaulted.length,
       principalLentMinor: sum(held, (h) => h.note.principalMinor),
       outstandingMinor: outstanding,
@@ -125,8 +155,19 @@ export async function portfolio(ctx: AppContext, lenderId: string) {
       receivedPrincipalMinor: sum(held, (h) => h.note.receivedPrincipalMinor),
       receivedInterestMinor: sum(held, (h) => h.note.receivedInterestMinor),
       receivedPenaltyMinor: sum(held, (h) => h.note.receivedPenaltyMinor),
+      transferResultMinor: y.transferResultMinor,
       principalDays: y.principalDays,
       realisedYieldBps: y.realisedYieldBps,
+    },
+    // Transfers in and out (docs/transfers.md): what was bought and sold, at what price and accrued, and
+    // the fees paid on sales.
+    transfers: {
+      boughtPrincipalMinor: sum(transfers.filter((x) => x.direction === 'in'), (x) => x.principalMinor),
+      soldPrincipalMinor: sum(transfers.filter((x) => x.direction === 'out'), (x) => x.principalMinor),
+      paidMinor: sum(transfers.filter((x) => x.direction === 'in'), (x) => -x.amountMinor),
+      receivedMinor: sum(transfers.filter((x) => x.direction === 'out'), (x) => x.amountMinor),
+      feesMinor: sum(transfers, (x) => x.feeMinor),
+      items: transfers.slice(0, MAX_STATEMENT_TRANSFERS),
     },
     byGrade: grades.map((grade) => {
       const mine = held.filter((h) => h.loan.grade === grade);

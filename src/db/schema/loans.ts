@@ -59,7 +59,12 @@ export const loans = pgTable(
   ],
 );
 
-/** One note per winning bid: its own principal, rate and schedule; what it has received so far. */
+/**
+ * A note: one per winning bid at clearing, and one per purchase on the secondary market (AUCTION.md §10:
+ * the buyer's note is split from the seller's). Its own principal, rate and schedule; what it has
+ * received so far. `principal_minor` is what the note carries now: what it lent (or bought) less what
+ * was sold out of it (`sold_principal_minor`), so that Σ notes = loan principal holds through transfers.
+ */
 export const loanNotes = pgTable(
   'loan_notes',
   {
@@ -67,31 +72,44 @@ export const loanNotes = pgTable(
     loanId: text('loan_id')
       .notNull()
       .references(() => loans.id),
-    bidId: text('bid_id')
-      .notNull()
-      .references(() => bids.id),
+    /** The winning bid it came from; null for a note bought from another lender. */
+    bidId: text('bid_id').references(() => bids.id),
     lenderId: text('lender_id')
       .notNull()
       .references(() => users.id),
     principalMinor: bigint('principal_minor', { mode: 'number' }).notNull(),
     rateBps: integer('rate_bps').notNull(),
-    status: text('status', { enum: ['active', 'repaid', 'defaulted'] }).notNull(),
+    status: text('status', { enum: ['active', 'repaid', 'defaulted', 'sold'] }).notNull(),
     outstandingPrincipalMinor: bigint('outstanding_principal_minor', { mode: 'number' }).notNull(),
     receivedPrincipalMinor: bigint('received_principal_minor', { mode: 'number' }).notNull().default(0),
     receivedInterestMinor: bigint('received_interest_minor', { mode: 'number' }).notNull().default(0),
     receivedPenaltyMinor: bigint('received_penalty_minor', { mode: 'number' }).notNull().default(0),
     /** The note's installments (servicing state): due and paid per part. */
     installments: jsonb('installments').$type<unknown[]>().notNull(),
+    /** How its holder got it: the auction, or a purchase from another lender. */
+    acquiredVia: text('acquired_via', { enum: ['auction', 'transfer'] }).notNull().default('auction'),
+    /** The note it was split from (bought notes). */
+    sourceNoteId: text('source_note_id'),
+    /** Principal sold out of this note to other lenders, in total. */
+    soldPrincipalMinor: bigint('sold_principal_minor', { mode: 'number' }).notNull().default(0),
+    /** All the principal it had left was sold (it is `sold` once it owes its holder nothing more). */
+    soldOut: boolean('sold_out').notNull().default(false),
+    /** When its holder acquired it: the clearing, or the purchase. */
     createdAt: timestamp('created_at', { withTimezone: true, precision: 3 }).notNull(),
   },
   (t) => [
     index('loan_notes_loan_idx').on(t.loanId),
     index('loan_notes_lender_idx').on(t.lenderId),
     uniqueIndex('loan_notes_bid_unique').on(t.bidId),
-    check('loan_notes_principal', sql`${t.principalMinor} > 0`),
+    check('loan_notes_principal', sql`${t.principalMinor} >= 0 and ${t.principalMinor} + ${t.soldPrincipalMinor} > 0 and ${t.soldPrincipalMinor} >= 0`),
     check('loan_notes_outstanding', sql`${t.outstandingPrincipalMinor} >= 0 and ${t.outstandingPrincipalMinor} <= ${t.principalMinor}`),
     check('loan_notes_received', sql`${t.receivedPrincipalMinor} >= 0 and ${t.receivedInterestMinor} >= 0 and ${t.receivedPenaltyMinor} >= 0`),
     check('loan_notes_principal_balance', sql`${t.receivedPrincipalMinor} + ${t.outstandingPrincipalMinor} = ${t.principalMinor}`),
+    check('loan_notes_status', sql`${t.status} in ('active','repaid','defaulted','sold') and (${t.status} <> 'sold' or ${t.soldOut})`),
+    check(
+      'loan_notes_origin',
+      sql`(${t.acquiredVia} = 'auction' and ${t.bidId} is not null and ${t.sourceNoteId} is null) or (${t.acquiredVia} = 'transfer' and ${t.bidId} is null and ${t.sourceNoteId} is not null)`,
+    ),
   ],
 );
 

@@ -19,7 +19,7 @@
  */
 import { assert, assertNonNegativeMinor } from '../assert.js';
 import { reject, type ErrorCode, type Rejection } from '../errors.js';
-import { riskProfileAllows, type RiskProfile } from '../grades.js';
+import { riskProfileAllows, type Grade, type RiskProfile } from '../grades.js';
 import { isWholeMajor } from '../money.js';
 import type { Settings } from '../settings.js';
 import { computeBook, insertIntoSettledBook, type Book, type BookEntry } from './book.js';
@@ -139,14 +139,18 @@ function openRejection(listing: AuctionListing, nowMs: number): Rejection | null
     : reject('LISTING_NOT_OPEN', `the listing is ${listing.status}`);
 }
 
-function checkLenderEligible({ input }: BidContext): Rejection | null {
-  const { lender, listing } = input;
+/** KYC done and a risk profile that allows the grade: what lending (a bid, or buying a note) needs. */
+export function lenderEligibility(lender: { kycComplete: boolean; riskProfile: RiskProfile | null }, grade: Grade): Rejection | null {
   if (!lender.kycComplete) return reject('LENDER_NOT_ELIGIBLE', 'KYC is not complete');
   if (lender.riskProfile === null) return reject('LENDER_NOT_ELIGIBLE', 'no risk profile set');
-  if (!riskProfileAllows(lender.riskProfile, listing.grade)) {
-    return reject('LENDER_NOT_ELIGIBLE', `a ${lender.riskProfile} risk profile does not allow grade ${listing.grade}`);
+  if (!riskProfileAllows(lender.riskProfile, grade)) {
+    return reject('LENDER_NOT_ELIGIBLE', `a ${lender.riskProfile} risk profile does not allow grade ${grade}`);
   }
   return null;
+}
+
+function checkLenderEligible({ input }: BidContext): Rejection | null {
+  return lenderEligibility(input.lender, input.listing.grade);
 }
 
 function checkSelfDealing({ input }: BidContext): Rejection | null {

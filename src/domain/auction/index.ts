@@ -16,7 +16,7 @@ export type {
 export { LISTING_STATUSES, PRICINGS } from './types.js';
 export { compareBids, computeBook, fillWeightedRateBps, outbidIds } from './book.js';
 export type { Book, BookEntry, BookLevel, BookTerms } from './book.js';
-export { amendBid, BID_CHECK_ORDER, placeBid } from './bid.js';
+export { amendBid, BID_CHECK_ORDER, lenderEligibility, placeBid } from './bid.js';
 export type {
   AmendBidAccepted,
   AmendBidInput,

@@ -44,7 +44,8 @@ export interface Installment {
   accrualFrom: IsoDate;
 }
 
-export type NoteStatus = 'active' | 'repaid' | 'defaulted';
+/** `sold`: all the principal the note still had was sold to other lenders (AUCTION.md §10); it owes its holder nothing more. */
+export type NoteStatus = 'active' | 'repaid' | 'defaulted' | 'sold';
 export type LoanStatus = 'active' | 'repaid' | 'defaulted';
 
 export const BUCKETS = ['current', 'dpd_1_30', 'dpd_31_60', 'dpd_61_90', 'dpd_91_plus', 'default'] as const;
@@ -56,6 +57,11 @@ export interface NoteState {
   rateBps: number;
   status: NoteStatus;
   installments: Installment[];
+  /**
+   * Set when a transfer took all the principal the note had left (AUCTION.md §10): once it owes nothing
+   * more (an installment due on the trade day may still be paid to it) it is `sold`, not `repaid`.
+   */
+  soldOut?: boolean;
 }
 
 export interface LoanState {
@@ -144,8 +150,12 @@ export function openLoan(terms: LoanTerms): LoanState {
 export function cloneState(state: LoanState): LoanState {
   return {
     ...state,
-    notes: state.notes.map((n) => ({ ...n, installments: n.installments.map((i) => ({ ...i })) })),
+    notes: state.notes.map(cloneNote),
   };
+}
+
+export function cloneNote(note: NoteState): NoteState {
+  return { ...note, installments: note.installments.map((i) => ({ ...i })) };
 }
 
 // ---- per-installment amounts ----
@@ -210,10 +220,15 @@ export function loanUnpaidAt(state: LoanState, index: number, f: (inst: Installm
   return total;
 }
 
-/** Marks notes and the loan repaid once nothing is owed; defaulted stays until then. */
+/** A note that is done: repaid, or sold whole to other lenders. */
+export function noteClosed(note: NoteState): boolean {
+  return note.status === 'repaid' || note.status === 'sold';
+}
+
+/** Marks notes (and the loan) repaid once nothing is owed (sold, for a note sold whole); defaulted stays until then. */
 export function refreshStatuses(state: LoanState): void {
-  for (const note of state.notes) if (note.status !== 'repaid' && noteOwesNothing(note)) note.status = 'repaid';
-  if (state.notes.every((n) => n.status === 'repaid')) state.status = 'repaid';
+  for (const note of state.notes) if (!noteClosed(note) && noteOwesNothing(note)) note.status = note.soldOut ? 'sold' : 'repaid';
+  if (state.notes.every(noteClosed)) state.status = 'repaid';
 }
 
 /**
@@ -238,7 +253,8 @@ export function assertLoanInvariants(state: LoanState): void {
       principalTotal += inst.principalDueMinor;
     });
     assert(principalTotal === note.principalMinor, `installments of ${note.noteId} carry exactly its principal`);
-    assert(note.status !== 'repaid' || noteOwesNothing(note), `repaid note ${note.noteId} owes nothing`);
+    assert(!noteClosed(note) || noteOwesNothing(note), `${note.status} note ${note.noteId} owes nothing`);
+    assert(note.status !== 'sold' || note.soldOut === true, `sold note ${note.noteId} was sold whole`);
   }
   if (state.status === 'defaulted') assert(state.defaultedOn !== null, 'a defaulted loan has its default date');
   if (state.status === 'active') assert(state.defaultedOn === null, 'an active loan has not defaulted');

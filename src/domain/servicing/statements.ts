@@ -16,7 +16,15 @@ export interface NoteReceipt {
   penaltyMinor: number;
 }
 
+/** Principal sold out of a note in one trade, with the buyer's share of each installment not yet due. */
+export interface NoteSale {
+  tradedOn: IsoDate;
+  principalMinor: number;
+  installments: readonly { dueDate: IsoDate; principalMinor: number; interestMinor: number }[];
+}
+
 export interface StatementNote {
+  /** What the note carries now: what was lent or bought, less what was sold out of it. */
   principalMinor: number;
   rateBps: number;
   termMonths: number;
@@ -28,19 +36,49 @@ export interface StatementNote {
   defaulted: boolean;
   outstandingMinor: number;
   receipts: readonly NoteReceipt[];
+  /** The day its holder bought it (a note bought from another lender); absent for a note from the auction. */
+  boughtOn?: IsoDate;
+  /** A bought note's installments as bought: its contractual schedule. */
+  boughtInstallments?: readonly { dueDate: IsoDate; principalMinor: number; interestMinor: number }[];
+  /** Principal sold out of it to other lenders. */
+  sales?: readonly NoteSale[];
+}
+
+/** One trade as its party's statement counts it (docs/servicing.md "Statements"). */
+export interface StatementTrade {
+  direction: 'in' | 'out';
+  principalMinor: number;
+  priceMinor: number;
+  accruedMinor: number;
+  feeMinor: number;
+}
+
+/**
+ * What a trade added to its party's income: a seller earns the accrued interest it was paid and the
+ * price above the principal (a loss below it), less the fee; a buyer pays the accrued (it receives it
+ * back with the period's interest) and the premium (a loss taken at once: the note repays at par).
+ */
+export function tradeResultMinor(trade: StatementTrade): number {
+  const overPar = trade.priceMinor - trade.principalMinor;
+  return trade.direction === 'out' ? trade.accruedMinor + overPar - trade.feeMinor : -trade.accruedMinor - overPar;
 }
 
 export const DAYS_PER_YEAR = 365;
 
 /**
- * Principal-days a note was at work from disbursement to `end`: its principal times the days, less each
- * principal repayment times the days it no longer earned. A payment on or after `end` changes nothing.
+ * Principal-days a note was at work for its holder from disbursement (or its purchase) to `end`: what it
+ * carried at the start times the days, less each principal repayment and each sale times the days it no
+ * longer earned. A payment or sale on or after `end` changes nothing.
  */
 export function principalDays(note: StatementNote, end: IsoDate): number {
-  const days = Math.max(0, daysBetween(note.disbursedOn, end));
-  let total = note.principalMinor * days;
+  const days = Math.max(0, daysBetween(note.boughtOn ?? note.disbursedOn, end));
+  const sales = note.sales ?? [];
+  let total = (note.principalMinor + sales.reduce((a, x) => a + x.principalMinor, 0)) * days;
   for (const r of note.receipts) {
     if (compareIsoDate(r.paidOn, end) < 0) total -= r.principalMinor * daysBetween(r.paidOn, end);
+  }
+  for (const x of sales) {
+    if (compareIsoDate(x.tradedOn, end) < 0) total -= x.principalMinor * daysBetween(x.tradedOn, end);
   }
   assert(Number.isSafeInteger(total) && total >= 0, 'principal-days out of range');
   return total;
@@ -49,6 +87,8 @@ export function principalDays(note: StatementNote, end: IsoDate): number {
 export interface YieldFigures {
   interestReceivedMinor: number;
   penaltyReceivedMinor: number;
+  /** What trades added (sales: accrued + price over par − fee; purchases: −accrued − price over par). */
+  transferResultMinor: number;
   /** Principal of defaulted notes not recovered so far. */
   lossMinor: number;
   principalDays: number;
@@ -57,11 +97,13 @@ export interface YieldFigures {
 }
 
 /**
- * Realised yield, annualised: (interest + penalty received − principal lost on defaulted notes) per
- * principal-year at work, in bps: `(I + F − L) · 365 · 10000 / Σ principal-days`, rounded half-even once.
- * A defaulted note stops being at work on its loan's default date (its claim is fixed then).
+ * Realised yield, annualised: (interest + penalty received + what trades added − principal lost on
+ * defaulted notes) per principal-year at work, in bps: `(I + F + T − L) · 365 · 10000 / Σ principal-days`,
+ * rounded half-even once. A defaulted note stops being at work on its loan's default date (its claim is
+ * fixed then).
  */
-export function realisedYield(notes: readonly StatementNote[], today: IsoDate): YieldFigures {
+export function realisedYield(notes: readonly StatementNote[], today: IsoDate, trades: readonly StatementTrade[] = []): YieldFigures {
+  const transferResultMinor = trades.reduce((a, x) => a + tradeResultMinor(x), 0);
   let interestReceivedMinor = 0;
   let penaltyReceivedMinor = 0;
   let lossMinor = 0;
@@ -75,14 +117,14 @@ export function realisedYield(notes: readonly StatementNote[], today: IsoDate): 
     const end = note.defaultedOn !== null && compareIsoDate(note.defaultedOn, today) < 0 ? note.defaultedOn : today;
     days += principalDays(note, end);
   }
-  const net = interestReceivedMinor + penaltyReceivedMinor - lossMinor;
+  const net = interestReceivedMinor + penaltyReceivedMinor + transferResultMinor - lossMinor;
   const realisedYieldBps = days === 0 ? null : toMinorHalfEven(decFromInt(net).mul(DAYS_PER_YEAR * 10_000).div(decFromInt(days)));
-  return { interestReceivedMinor, penaltyReceivedMinor, lossMinor, principalDays: days, realisedYieldBps };
+  return { interestReceivedMinor, penaltyReceivedMinor, transferResultMinor, lossMinor, principalDays: days, realisedYieldBps };
 }
 
 export interface MonthCash {
   month: string;
-  /** Principal + interest due in the month by the notes' contractual schedules (as they were at clearing). */
+  /** Principal + interest due in the month by the notes' contractual schedules (as cleared or bought, less what was sold). */
   expectedMinor: number;
   /** Everything the notes received in the month: principal, interest and penalty. */
   receivedMinor: number;
@@ -94,8 +136,12 @@ export function cashByMonth(notes: readonly StatementNote[]): MonthCash[] {
   const received = new Map<string, number>();
   const add = (map: Map<string, number>, month: string, amountMinor: number) => map.set(month, (map.get(month) ?? 0) + amountMinor);
   for (const note of notes) {
-    add(expected, monthKey(note.disbursedOn), 0);
-    for (const p of noteSchedule(note)) add(expected, monthKey(p.dueDate), p.principalMinor + p.interestMinor);
+    const sales = note.sales ?? [];
+    add(expected, monthKey(note.boughtOn ?? note.disbursedOn), 0);
+    // A note's contract: as cleared (its principal then) or as bought, less the installments sold on.
+    const contract = note.boughtInstallments ?? noteSchedule({ ...note, principalMinor: note.principalMinor + sales.reduce((a, x) => a + x.principalMinor, 0) });
+    for (const p of contract) add(expected, monthKey(p.dueDate), p.principalMinor + p.interestMinor);
+    for (const p of sales.flatMap((x) => x.installments)) add(expected, monthKey(p.dueDate), -(p.principalMinor + p.interestMinor));
     for (const r of note.receipts) add(received, monthKey(r.paidOn), r.principalMinor + r.interestMinor + r.penaltyMinor);
   }
   const months = [...expected.keys(), ...received.keys()].sort();

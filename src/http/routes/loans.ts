@@ -7,6 +7,7 @@ import { delinquency, nextDueDate, noteSummaries, scheduleView, shownDelinquency
 import { servicingSettings } from '../../services/servicing-store.js';
 import { currentState } from '../../services/statements.js';
 import { loadLoan } from '../../services/loans.js';
+import { openOfferIds, saleHints } from '../../services/transfer-reads.js';
 import { requireUser } from '../plugins/auth.js';
 import { Id, Pagination, Strict, parseLimit } from '../schemas.js';
 
@@ -104,15 +105,18 @@ export const loanRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const user = requireUser(request);
       const limit = parseLimit(request.query.limit);
       const found = await ctx.db
-        .select({ note: loanNotes, listingId: loans.listingId, grade: loans.grade, loanStatus: loans.status, daysPastDue: loans.daysPastDue, bucket: loans.bucket })
+        .select({ note: loanNotes, loan: loans })
         .from(loanNotes)
         .innerJoin(loans, eq(loans.id, loanNotes.loanId))
         .where(and(eq(loanNotes.lenderId, user.id), request.query.cursor ? lt(loanNotes.id, request.query.cursor) : undefined))
         .orderBy(desc(loanNotes.id))
         .limit(limit + 1);
       const page = found.slice(0, limit);
+      // The secondary market's side of each note: how it was acquired, its open offer, whether it may be sold today.
+      const offers = await openOfferIds(ctx.db, page.map((p) => p.note.id));
+      const hints = saleHints(ctx, page, isoDateOfMs(ctx.clock.nowMs()));
       return {
-        items: page.map(({ note, listingId, grade, loanStatus, daysPastDue, bucket }) => ({
+        items: page.map(({ note, loan: { listingId, grade, status: loanStatus, daysPastDue, bucket } }) => ({
           ...shownDelinquency({ status: loanStatus, daysPastDue, bucket }),
           id: note.id,
           loanId: note.loanId,
@@ -126,6 +130,12 @@ export const loanRoutes: FastifyPluginAsyncTypebox = async (app) => {
           receivedPenaltyMinor: note.receivedPenaltyMinor,
           status: note.status,
           loanStatus,
+          acquiredVia: note.acquiredVia,
+          acquiredAt: note.createdAt.toISOString(),
+          soldPrincipalMinor: note.soldPrincipalMinor,
+          openOfferId: offers.get(note.id) ?? null,
+          sellable: hints.get(note.id)!.sellable,
+          notSellableReason: hints.get(note.id)!.reason,
           currency: 'CNY',
         })),
         nextCursor: found.length > limit ? (page[page.length - 1]?.note.id ?? null) : null,

@@ -2,6 +2,7 @@ import { sql } from 'drizzle-orm';
 import { expect } from 'vitest';
 import { rows } from '../../../src/db/client.js';
 import { replay, type LoanState, type LoanTerms, type PaymentRecord, type ServicingSettings } from '../../../src/domain/servicing/index.js';
+import { replayWithTransfers, type ServicingRecord } from '../../../src/domain/transfers/index.js';
 import type { App } from '../../../src/http/app.js';
 import { loadLoan } from '../../../src/services/loans.js';
 import { serviceDueLoans } from '../../../src/services/servicing.js';
@@ -29,10 +30,31 @@ export async function loanOf(app: App, loanId: string) {
   return loaded!;
 }
 
-/** The loan's terms as the pure core takes them (note ids and rates from the database). */
+/** The loan's terms as the pure core takes them: the notes as cleared (ids and rates from the database). */
 export async function termsOf(app: App, loanId: string): Promise<LoanTerms> {
   const { loan, notes } = await loanOf(app, loanId);
-  return { disbursedOn: loan.disbursedOn, termMonths: loan.termMonths, repayment: loan.repayment, notes: notes.map((n) => ({ noteId: n.id, principalMinor: n.principalMinor, rateBps: n.rateBps })) };
+  return {
+    disbursedOn: loan.disbursedOn,
+    termMonths: loan.termMonths,
+    repayment: loan.repayment,
+    notes: notes.filter((n) => n.acquiredVia === 'auction').map((n) => ({ noteId: n.id, principalMinor: n.principalMinor + n.soldPrincipalMinor, rateBps: n.rateBps })),
+  };
+}
+
+/** The loan's payments and note transfers, in the order they were made (for replayWithTransfers). */
+export async function servicingLogOf(app: App, loanId: string): Promise<ServicingRecord[]> {
+  const found = await rows<{ kind: 'payment' | 'transfer'; amount_minor: number; on: string; from_note: string | null; to_note: string | null }>(
+    app.ctx.db,
+    sql`select 'payment' as kind, amount_minor, to_char(paid_on, 'YYYY-MM-DD') as on, null as from_note, null as to_note, created_at, id from repayments where loan_id = ${loanId}
+        union all
+        select 'transfer', principal_minor, to_char(traded_on, 'YYYY-MM-DD'), seller_note_id, buyer_note_id, created_at, id from note_transfers where loan_id = ${loanId}
+        order by created_at, id`,
+  );
+  return found.map((r): ServicingRecord =>
+    r.kind === 'payment'
+      ? { amountMinor: Number(r.amount_minor), paidOn: r.on }
+      : { kind: 'transfer', fromNoteId: r.from_note!, toNoteId: r.to_note!, principalMinor: Number(r.amount_minor), tradeDate: r.on },
+  );
 }
 
 export async function paymentsOf(app: App, loanId: string): Promise<PaymentRecord[]> {
@@ -43,10 +65,13 @@ export async function paymentsOf(app: App, loanId: string): Promise<PaymentRecor
   return found.map((r) => ({ amountMinor: Number(r.amount_minor), paidOn: r.paid_on }));
 }
 
-/** The stored state equals a replay of the terms and the recorded payments through the same day. */
+/** The stored state equals a replay of the terms and the recorded payments (and trades) through the same day. */
 export async function expectReplayed(app: App, loanId: string): Promise<LoanState> {
   const { state } = await loanOf(app, loanId);
-  const replayed = replay(await termsOf(app, loanId), await paymentsOf(app, loanId), state.servicedThrough, SETTINGS);
+  const log = await servicingLogOf(app, loanId);
+  const replayed = log.some((r) => r.kind === 'transfer')
+    ? replayWithTransfers(await termsOf(app, loanId), log, state.servicedThrough, SETTINGS)
+    : replay(await termsOf(app, loanId), await paymentsOf(app, loanId), state.servicedThrough, SETTINGS);
   expect(state).toEqual(replayed);
   return state;
 }

@@ -115,11 +115,45 @@ describe('realised yield and cash by month', () => {
   });
 
   it('12% paid on time yields 3,000 × 365 × 10,000 / 9,200,000 = 1,190.2 → 1,190 bps; a default counts its principal lost', () => {
-    expect(realisedYield([paidOnTime], '2032-07-15')).toEqual({ interestReceivedMinor: 3_000, penaltyReceivedMinor: 0, lossMinor: 0, principalDays: 9_200_000, realisedYieldBps: 1_190 });
+    expect(realisedYield([paidOnTime], '2032-07-15')).toEqual({ interestReceivedMinor: 3_000, penaltyReceivedMinor: 0, transferResultMinor: 0, lossMinor: 0, principalDays: 9_200_000, realisedYieldBps: 1_190 });
     const lost = note({ defaulted: true, defaultedOn: '2032-07-01' });
     // At work until its default (122 days): (3,000 − 100,000) × 3,650,000 / (9,200,000 + 12,200,000) = −16,544.4.
     expect(realisedYield([paidOnTime, lost], '2032-07-15').realisedYieldBps).toBe(-16_544);
     expect(realisedYield([note({ disbursedOn: '2032-07-15' })], '2032-07-15').realisedYieldBps).toBeNull();
+  });
+
+  it('a note half sold at 98 % on a due date: the seller books the discount and the fee, the buyer the discount; each counts its own principal-days', () => {
+    const sold = [{ dueDate: '2032-05-01', principalMinor: 0, interestMinor: 500 }, { dueDate: '2032-06-01', principalMinor: 50_000, interestMinor: 500 }];
+    const seller = note({
+      principalMinor: 50_000,
+      outstandingMinor: 0,
+      sales: [{ tradedOn: '2032-04-01', principalMinor: 50_000, installments: sold }],
+      receipts: [
+        { paidOn: '2032-04-01', principalMinor: 0, interestMinor: 1_000, penaltyMinor: 0 },
+        { paidOn: '2032-05-01', principalMinor: 0, interestMinor: 500, penaltyMinor: 0 },
+        { paidOn: '2032-06-01', principalMinor: 50_000, interestMinor: 500, penaltyMinor: 0 },
+      ],
+    });
+    const buyer = note({
+      principalMinor: 50_000,
+      outstandingMinor: 0,
+      boughtOn: '2032-04-01',
+      boughtInstallments: sold,
+      receipts: [
+        { paidOn: '2032-05-01', principalMinor: 0, interestMinor: 500, penaltyMinor: 0 },
+        { paidOn: '2032-06-01', principalMinor: 50_000, interestMinor: 500, penaltyMinor: 0 },
+      ],
+    });
+    const trade = { principalMinor: 50_000, priceMinor: 49_000, accruedMinor: 0, feeMinor: 245 };
+    // Seller: 100,000 × 92 − 50,000 × 61 = 6,150,000 principal-days; 2,000 interest − 1,000 discount − 245 fee = 755.
+    expect(principalDays(seller, '2032-07-15')).toBe(6_150_000);
+    expect(realisedYield([seller], '2032-07-15', [{ direction: 'out', ...trade }])).toMatchObject({ transferResultMinor: -1_245, realisedYieldBps: 448 });
+    // Buyer: 50,000 × 61 = 3,050,000 principal-days; 1,000 interest + 1,000 discount = 2,000 → 2,393.4 bps.
+    expect(principalDays(buyer, '2032-07-15')).toBe(3_050_000);
+    expect(realisedYield([buyer], '2032-07-15', [{ direction: 'in', ...trade }])).toMatchObject({ transferResultMinor: 1_000, realisedYieldBps: 2_393 });
+    // Expected cash: the seller's contract less the installments it sold; the buyer's as bought.
+    expect(cashByMonth([seller]).map((m) => [m.month, m.expectedMinor])).toEqual([['2032-03', 0], ['2032-04', 1_000], ['2032-05', 500], ['2032-06', 50_500]]);
+    expect(cashByMonth([buyer]).map((m) => [m.month, m.expectedMinor])).toEqual([['2032-04', 0], ['2032-05', 500], ['2032-06', 50_500]]);
   });
 
   it('expected is the contractual schedule by due month, received the receipts by payment month', () => {

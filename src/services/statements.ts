@@ -241,7 +241,8 @@ export async function disclosure(ctx: AppContext) {
                to_char(defaulted_on, 'YYYY-MM-DD') as defaulted_on, installment_history
         from loans order by id`,
   );
-  const lenders = await rows<{ loan_id: string; lender_id: string }>(ctx.db, sql`select distinct loan_id, lender_id from loan_notes`);
+  // Lenders of record: those who lent at clearing. A note changing hands later changes no disclosed figure.
+  const lenders = await rows<{ loan_id: string; lender_id: string }>(ctx.db, sql`select distinct loan_id, lender_id from loan_notes where acquired_via = 'auction'`);
   const repaid = await rows<{ loan_id: string; paid_on: string; principal: number }>(
     ctx.db,
     sql`select loan_id, to_char(paid_on, 'YYYY-MM-DD') as paid_on, sum(principal_minor)::bigint as principal

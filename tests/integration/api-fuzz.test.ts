@@ -45,6 +45,8 @@ function fillPath(url: string): string {
   return url.replace(/:(\w+)/g, (_m, name: string) => {
     switch (name) {
       case 'id':
+        if (url.includes('/notes/')) return 'note_0000000000000000000000';
+        if (url.includes('/note-offers/')) return 'nof_0000000000000000000000';
         return url.includes('/bids/') ? ids.bid! : url.includes('/loans/') ? 'loan_0000000000000000000000' : url.includes('/webhooks/') ? 'whd_0000000000000000000000' : ids.lst!;
       case 'keyId':
         return ids.pk!;

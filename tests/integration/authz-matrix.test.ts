@@ -25,6 +25,8 @@ interface Fixture {
   listingA: string;
   bidA: string;
   loanA: string;
+  noteA: string;
+  offerA: string;
 }
 
 interface RouteCase {
@@ -98,6 +100,16 @@ const CASES: Record<string, RouteCase> = {
   'GET /api/v1/admin/settings': { path: () => '/api/v1/admin/settings', allowed: ['operator'] },
   'PUT /api/v1/admin/settings': { path: () => '/api/v1/admin/settings', body: () => ({ minBidMinor: null }), allowed: ['operator'] },
   'POST /api/v1/admin/clock': { path: () => '/api/v1/admin/clock', body: () => ({ advanceMs: 1 }), allowed: ['operator'] },
+  // Note transfers. A purchase far above the offer: a caller that gets through is refused by the rules, and no money moves.
+  'POST /api/v1/notes/:id/offers': { path: (f) => `/api/v1/notes/${f.noteA}/offers`, body: () => ({ principalMinor: 10_000, priceBps: 10_000 }), allowed: ['lender'], ownedBy: 'lenderA' },
+  'GET /api/v1/notes/:id/offer-preview': { path: (f) => `/api/v1/notes/${f.noteA}/offer-preview`, allowed: ['lender'], ownedBy: 'lenderA' },
+  'DELETE /api/v1/note-offers/:id': { path: (f) => `/api/v1/note-offers/${f.offerA}`, allowed: ['lender'], ownedBy: 'lenderA' },
+  'GET /api/v1/note-offers': { path: () => '/api/v1/note-offers', allowed: ROLES },
+  'GET /api/v1/note-offers/:id': { path: (f) => `/api/v1/note-offers/${f.offerA}`, allowed: ROLES },
+  'GET /api/v1/note-offers/:id/quote': { path: (f) => `/api/v1/note-offers/${f.offerA}/quote`, allowed: ['lender'] },
+  'POST /api/v1/note-offers/:id/buy': { path: (f) => `/api/v1/note-offers/${f.offerA}/buy`, body: () => ({ principalMinor: 900_000_000_000 }), allowed: ['lender'] },
+  'GET /api/v1/me/note-offers': { path: () => '/api/v1/me/note-offers', allowed: ['lender'] },
+  'GET /api/v1/me/note-transfers': { path: () => '/api/v1/me/note-transfers', allowed: ['lender'] },
 };
 
 let storage: TestStorage;
@@ -116,6 +128,9 @@ beforeAll(async () => {
   const filled = await acceptedBid(t.app, lenderA.token, cleared.id, 100_000, 1000);
   expect(filled.status).toBe('filled');
   const loanA = (await call(t.app, 'GET', `/api/v1/listings/${cleared.id}`)).json().loanId as string;
+  const noteA = (await call(t.app, 'GET', '/api/v1/me/notes', { token: lenderA.token })).json().items[0].id as string;
+  const offerA = await call(t.app, 'POST', `/api/v1/notes/${noteA}/offers`, { token: lenderA.token, body: { principalMinor: 50_000, priceBps: 10_000 } });
+  expect(offerA.statusCode, offerA.body).toBe(201);
   const open = await createListing(t.app, borrowerA, { amountMinor: 500_000 });
   const bidA = await acceptedBid(t.app, lenderA.token, open.id, 100_000, 1200);
   f = {
@@ -130,6 +145,8 @@ beforeAll(async () => {
     listingA: open.id,
     bidA: bidA.id,
     loanA,
+    noteA,
+    offerA: offerA.json().id,
   };
 });
 afterAll(async () => {

@@ -144,6 +144,15 @@ describe('a 12-month note sold in three partial buys across a repayment date', (
     const buyer1 = notes.find((n) => n.id === bought.noteId)!;
     expect([seller1.principalMinor, seller1.soldPrincipalMinor, buyer1.principalMinor, buyer1.acquiredVia, buyer1.sourceNoteId]).toEqual([800_000, 200_000, 200_000, 'transfer', sellerNote]);
     expect(seller1.principalMinor + buyer1.principalMinor).toBe(1_000_000);
+    // The worked example of docs/transfers.md: 27 of 31 days accrued on ¥2,000 is ¥17.42; the buyer's
+    // share of installments 1, 2 and 12, and the seller's of installment 1 (¥788.49 + ¥100.00 before).
+    expect(bought).toMatchObject({ priceMinor: 196_000, accruedMinor: 1_742, paidMinor: 197_742 });
+    const parts = (note: typeof buyer1, n: number) => {
+      const i = (note.installments as { principalDueMinor: number; interestDueMinor: number }[])[n - 1]!;
+      return [i.principalDueMinor, i.interestDueMinor];
+    };
+    expect([parts(buyer1, 1), parts(buyer1, 2), parts(buyer1, 12)]).toEqual([[15_770, 2_000], [15_928, 1_842], [17_593, 176]]);
+    expect(parts(seller1, 1)).toEqual([63_079, 8_000]);
     // A replay of the idempotent buy returns the first purchase and moves nothing more.
     const wallet = (await walletOfToken(t.app, buyers[0]!.token)).availableMinor;
     expect(await buyOk(buyers[0]!, 200_000, 'purchase-1')).toEqual(bought);

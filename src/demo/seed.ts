@@ -4,6 +4,7 @@ import type { AppContext } from '../context.js';
 import { rows } from '../db/client.js';
 import { users } from '../db/schema/index.js';
 import { addDays, isoDateOfMs } from '../domain/dates.js';
+import { AppError } from '../domain/errors.js';
 import { owedToday } from '../domain/servicing/index.js';
 import { newId } from '../ids.js';
 import { openWallet } from '../ledger/ledger.js';
@@ -19,6 +20,7 @@ import { createPartner } from '../services/partners.js';
 import { creditOf, rateMerchant } from '../services/rating.js';
 import { recordRecovery, repayLoan, serviceDueLoans } from '../services/servicing.js';
 import { currentState } from '../services/statements.js';
+import { createOffer } from '../services/transfers.js';
 import { deposit } from '../services/wallet.js';
 import { createPublishableKey } from '../services/widgets.js';
 import { DEMO_MERCHANTS, DEMO_PASSWORD, DEMO_LOGINS, residentIdFor, type DemoMerchant } from './cast.js';
@@ -55,8 +57,9 @@ async function isEmpty(ctx: AppContext): Promise<boolean> {
 /**
  * A believable market in an empty database: merchants of every quality with 6–24 months of orders, rated;
  * 200 lenders with balances; a history of loans in every state (current, late, defaulted with a
- * recovery, repaid); and auctions open now. Everything goes through the same services as real traffic,
- * the past ones on a clock set in the past. Returns null when the database already has a market.
+ * recovery, repaid); a few notes on offer to other lenders; and auctions open now. Everything goes
+ * through the same services as real traffic, the past ones on a clock set in the past. Returns null
+ * when the database already has a market.
  */
 export async function seedDemo(ctx: AppContext, opts: { widgetOrigins: string[] }): Promise<DemoWorld | null> {
   if (!(await isEmpty(ctx))) return null;
@@ -98,7 +101,8 @@ export async function seedDemo(ctx: AppContext, opts: { widgetOrigins: string[] 
 
   await writeHistory(ctx, DEMO_MERCHANTS, merchantIds, borrowerIds, lenderIds, operatorId);
   for (const id of merchantIds) await rateMerchant(ctx, id);
-  log.info({ ms: Date.now() - started }, 'demo: loan history written');
+  const offers = await offerSomeNotes(ctx, lenderIds[0]!);
+  log.info({ ms: Date.now() - started, offers }, 'demo: loan history written, notes on offer');
 
   // Auctions open now, some bids already in.
   const world: DemoWorld = { partnerId: partner.partnerId, publishableKey: key.key, merchantRefs: DEMO_MERCHANTS.map((m) => m.ref), borrowerIds, lenderIds, botLenderIds: lenderIds.slice(1) };
@@ -194,6 +198,36 @@ async function writeHistory(ctx: AppContext, merchants: readonly DemoMerchant[],
     }
   }
   await serviceDueLoans(ctx, 'inline');
+}
+
+/**
+ * A few notes on the secondary market (docs/transfers.md), offered by simulated lenders through the
+ * same service as the app: at par, at a discount and at a premium, of whole notes and of parts, one
+ * note per loan. The demo login sells nothing, so that it has offers to buy.
+ */
+async function offerSomeNotes(ctx: AppContext, demoLenderId: string): Promise<number> {
+  const found = await rows<{ id: string; lender_id: string; outstanding: number | string }>(
+    ctx.db,
+    sql`select distinct on (n.loan_id) n.id, n.lender_id, n.outstanding_principal_minor as outstanding
+        from loan_notes n join loans l on l.id = n.loan_id
+        where l.status = 'active' and l.days_past_due = 0 and n.status = 'active' and n.lender_id <> ${demoLenderId}
+        order by n.loan_id, n.id`,
+  );
+  const prices = [10_000, 9_700, 10_200, 9_850, 10_000];
+  let made = 0;
+  for (const note of found) {
+    if (made >= prices.length) break;
+    const outstanding = Number(note.outstanding);
+    const half = Math.floor(outstanding / 2 / 100) * 100;
+    const principalMinor = made % 2 === 0 || half < ctx.settings.get().minBidMinor ? outstanding : half;
+    try {
+      await createOffer(ctx, note.lender_id, note.id, { principalMinor, priceBps: prices[made]! }, `demo-offer-${note.id}`);
+      made++;
+    } catch (err) {
+      if (!(err instanceof AppError)) throw err; // a note the rules keep off the market (its last installment): the next one
+    }
+  }
+  return made;
 }
 
 /** What a borrower of each behaviour pays on a given day. */

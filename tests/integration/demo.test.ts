@@ -41,6 +41,12 @@ describe.skipIf(usingPostgres)('the demo market of npm start', () => {
     const notes = await http(base, 'GET', '/api/v1/me/notes?limit=200', lender.body.token);
     const states = new Set(notes.body.items.map((n: { status: string; bucket?: string }) => (n.status === 'active' && n.bucket && n.bucket !== 'current' ? 'late' : n.status)));
     expect([...states].sort()).toEqual(expect.arrayContaining(['active', 'defaulted', 'late', 'repaid']));
+    // A few notes on the secondary market, from other lenders: the demo lender can buy them.
+    const offers = await http(base, 'GET', '/api/v1/note-offers');
+    expect(offers.body.items.length).toBeGreaterThanOrEqual(3);
+    expect(new Set(offers.body.items.map((o: { priceBps: number }) => Math.sign(o.priceBps - 10_000)))).toEqual(new Set([-1, 0, 1]));
+    const quote = await http(base, 'GET', `/api/v1/note-offers/${offers.body.items[0].id}/quote`, lender.body.token);
+    expect(quote.status).toBe(200);
     const ops = await http(base, 'POST', '/api/v1/auth/login', undefined, { email: 'ops@lendbook.demo', password: 'lendbook-demo' });
     const inv = await http(base, 'GET', '/api/v1/admin/invariants', ops.body.token);
     expect(inv.body.checks.filter((c: { ok: boolean }) => !c.ok)).toEqual([]);

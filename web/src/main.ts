@@ -29,6 +29,7 @@ const ROUTES: RouteDef[] = [
   { path: 'market', tag: 'lb-market-view', title: 'nav.market' },
   { path: 'listing/:id', tag: 'lb-listing-view', load: () => import('./views/listing.js'), title: 'nav.listing' },
   { path: 'stats', tag: 'lb-stats-view', load: () => import('./views/stats.js'), title: 'nav.stats' },
+  { path: 'notes', tag: 'lb-notes-view', load: () => import('./views/notes.js'), title: 'nav.notes' },
   { path: 'login', tag: 'lb-login-view', load: () => import('./views/auth.js'), title: 'nav.login' },
   { path: 'register', tag: 'lb-register-view', load: () => import('./views/auth.js'), title: 'nav.register' },
   { path: 'bids', tag: 'lb-bids-view', load: () => import('./views/bids.js'), roles: ['lender'], title: 'nav.bids' },
@@ -48,8 +49,8 @@ const ROUTES: RouteDef[] = [
 ];
 
 const NAV: Record<Role | 'anonymous', (string | null)[]> = {
-  anonymous: ['market', 'stats'],
-  lender: ['market', 'bids', 'portfolio', 'wallet', 'account', null, 'stats'],
+  anonymous: ['market', 'notes', 'stats'],
+  lender: ['market', 'notes', 'bids', 'portfolio', 'wallet', 'account', null, 'stats'],
   borrower: ['borrower/listings', 'borrower/new', 'borrower/loans', 'borrower/rating', 'wallet', 'account', null, 'market', 'stats'],
   operator: ['admin/settings', 'admin/partners', 'admin/invariants', 'admin/webhooks', 'admin/defaults', null, 'market', 'stats'],
 };
@@ -168,6 +169,16 @@ export class LbApp extends LitElement {
         break;
       case 'loan.defaulted':
         toast({ tone: 'bad', kind: 'defaulted', title: t('toast.defaulted.title'), ...(loanHref ? { href: loanHref, linkText: t('toast.viewLoan') } : {}) }, 12_000);
+        break;
+      // The secondary market (docs/transfers.md).
+      case 'note.sold':
+        toast({ tone: 'good', kind: 'sold', title: t('toast.sold.title'), body: t('toast.sold.body', { amount: money(n('principalMinor')), received: money(n('receivedMinor')), fee: money(n('feeMinor')) }), href: '#/portfolio', linkText: t('nav.portfolio') }, 10_000);
+        break;
+      case 'note.bought':
+        toast({ tone: 'good', kind: 'bought', title: t('toast.bought.title'), body: t('toast.bought.body', { amount: money(n('principalMinor')), paid: money(n('paidMinor')) }), ...(loanHref ? { href: loanHref, linkText: t('toast.viewLoan') } : {}) });
+        break;
+      case 'offer.ended':
+        toast({ tone: 'warn', kind: 'offer-ended', title: t('toast.offerEnded.title'), body: t(`trade.ended.${typeof d.endReason === 'string' && ['expired', 'past_due', 'defaulted', 'repaid_below_offer', 'last_installment'].includes(d.endReason) ? d.endReason : 'other'}`) }, 10_000);
         break;
       default:
         break;

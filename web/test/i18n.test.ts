@@ -30,7 +30,7 @@ const DYNAMIC: Record<string, readonly string[]> = {
   'repayment.': ['equal_installment', 'equal_principal', 'interest_only'],
   'pricing.': ['uniform', 'pay_as_bid'],
   'bid.status.': ['winning', 'partial', 'outbid', 'filled', 'released'],
-  'loan.status.': ['active', 'repaid', 'defaulted'],
+  'loan.status.': ['active', 'repaid', 'defaulted', 'sold'],
   'installment.': ['paid', 'upcoming', 'due', 'overdue'],
   'order.': ['paid', 'shipped', 'delivered', 'settled', 'refunded', 'disputed'],
   'ledger.status.': ['pending', 'posted', 'released'],
@@ -45,7 +45,11 @@ const DYNAMIC: Record<string, readonly string[]> = {
   'webhook.': ['pending', 'delivered', 'failed'],
   'newListing.': ['hours', 'days', 'uniformHint', 'payAsBidHint'],
   'nav.': ['listing', 'loan'],
-  'setting.': ['maxRateBps', 'minBidMinor', 'auctionMinDurationSec', 'auctionMaxDurationSec', 'auctionDefaultDurationSec', 'lenderListingCapPct', 'softCloseSec', 'softCloseMaxExtensionSec', 'platformFeeBps', 'graceDays', 'penaltyBpsPerDay', 'defaultAfterDays', 'capLegalPersonMinor', 'capNaturalPersonMinor', 'minGradeToList', 'gradeFloorBps', 'minMonthsActive', 'orderAdvancePct', 'orderMaxAgeDays', 'warehouseLtvPct', 'expectedLossBps'],
+  'setting.': ['maxRateBps', 'minBidMinor', 'auctionMinDurationSec', 'auctionMaxDurationSec', 'auctionDefaultDurationSec', 'lenderListingCapPct', 'softCloseSec', 'softCloseMaxExtensionSec', 'platformFeeBps', 'graceDays', 'penaltyBpsPerDay', 'defaultAfterDays', 'capLegalPersonMinor', 'capNaturalPersonMinor', 'minGradeToList', 'gradeFloorBps', 'minMonthsActive', 'orderAdvancePct', 'orderMaxAgeDays', 'warehouseLtvPct', 'expectedLossBps', 'transferMaxDiscountBps', 'transferMaxPremiumBps', 'transferFeeBps', 'transferMinHoldDays', 'transferOfferTtlDays'],
+  'trade.reason.': ['defaulted', 'loan_repaid', 'past_due', 'last_installment', 'note_closed', 'hold_period', 'note_limit'],
+  'trade.ended.': ['expired', 'past_due', 'defaulted', 'repaid_below_offer', 'last_installment', 'other'],
+  'notes.sort.': ['yield', 'priceBps', 'monthsLeft'],
+  'portfolio.direction.': ['in', 'out'],
 };
 
 function placeholders(text: string): string[] {

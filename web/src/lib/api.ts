@@ -19,14 +19,19 @@ import type {
   LoanOwed,
   NewListing,
   NoteItem,
+  NoteOffer,
+  NoteTransferItem,
   Page,
   PartnerCredentials,
   PartnerView,
   Portfolio,
   PublicUser,
+  Purchase,
+  PurchaseQuote,
   Rating,
   RepaymentResult,
   RiskProfile,
+  SalePreview,
   SchedulePreview,
   SessionResponse,
   Stats,
@@ -44,6 +49,8 @@ export class ApiError extends Error {
     readonly detail: string,
     readonly title: string = '',
     readonly errors: { field: string; message: string }[] = [],
+    /** The whole problem body: some codes carry figures (limits, what is left) a message can use. */
+    readonly problem: Record<string, unknown> = {},
   ) {
     super(`${code}: ${detail}`);
   }
@@ -133,7 +140,7 @@ export async function request<T>(method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DEL
     const p = (data ?? {}) as { code?: string; detail?: string; title?: string; errors?: { field: string; message: string }[] };
     const code = p.code ?? (res.status === 404 ? 'NOT_FOUND' : res.status >= 500 ? 'INTERNAL' : 'HTTP_' + res.status);
     if (res.status === 401 && !path.startsWith('/auth/')) for (const l of [...unauthorizedListeners]) l();
-    throw new ApiError(res.status, code, p.detail ?? '', p.title ?? '', p.errors ?? []);
+    throw new ApiError(res.status, code, p.detail ?? '', p.title ?? '', p.errors ?? [], (data ?? {}) as Record<string, unknown>);
   }
   return data as T;
 }
@@ -202,6 +209,18 @@ export const api = {
   // lender portfolio
   notes: (cursor?: string | null) => get<Page<NoteItem>>('/me/notes', { limit: 100, cursor }),
   portfolio: () => get<Portfolio>('/me/portfolio'),
+
+  // the secondary market (docs/transfers.md)
+  noteOffers: (q: { grade?: string; sort?: 'yield' | 'priceBps' | 'monthsLeft'; limit?: number; cursor?: string | null } = {}) => get<Page<NoteOffer>>('/note-offers', q),
+  offerPreview: (noteId: string, q: { principalMinor?: number; priceBps?: number } = {}, signal?: AbortSignal) => get<SalePreview>(`/notes/${encodeURIComponent(noteId)}/offer-preview`, q, signal),
+  createOffer: (noteId: string, body: { principalMinor: number; priceBps: number }, idempotencyKey: string) =>
+    request<NoteOffer>('POST', `/notes/${encodeURIComponent(noteId)}/offers`, { body, idempotencyKey }),
+  cancelOffer: (offerId: string) => request<NoteOffer>('DELETE', `/note-offers/${encodeURIComponent(offerId)}`),
+  purchaseQuote: (offerId: string, principalMinor: number | undefined, signal?: AbortSignal) =>
+    get<PurchaseQuote>(`/note-offers/${encodeURIComponent(offerId)}/quote`, principalMinor === undefined ? {} : { principalMinor }, signal),
+  buyNote: (offerId: string, principalMinor: number, idempotencyKey: string) =>
+    request<Purchase>('POST', `/note-offers/${encodeURIComponent(offerId)}/buy`, { body: { principalMinor }, idempotencyKey }),
+  myTransfers: (cursor?: string | null) => get<Page<NoteTransferItem>>('/me/note-transfers', { limit: 100, cursor }),
 
   // public
   stats: () => get<Stats>('/stats'),

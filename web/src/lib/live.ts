@@ -9,7 +9,8 @@
  *   skipped.
  * - `listing:<id>` keeps the bids and computes the book (levels, fills, coverage, current rate,
  *   funded %) with the server's own pure code (src/domain/auction/book.ts); `listings` keeps the open
- *   listings by id; `me` keeps the wallet and passes on private events.
+ *   listings by id, `note-offers` the open offers of the secondary market; `me` keeps the wallet and
+ *   passes on private events.
  * - Reconnects with exponential backoff and jitter, then subscribes every channel again (each gets a
  *   fresh snapshot). Close codes 4001 (session) and 4003 (origin or key) stop it: the owner decides.
  * - `bid` and `amend` carry a client `ref`; the promise resolves with `ack` and rejects with `error`.
@@ -20,7 +21,7 @@
  * default), so Node tests drive it with the `ws` package or a fake.
  */
 import { computeBook, type Book } from '../../../src/domain/auction/book.js';
-import type { BidEntryView, BookLevelView, ListingDetail, ListingSummary, Wallet } from './types.js';
+import type { BidEntryView, BookLevelView, ListingDetail, ListingSummary, NoteOffer, Wallet } from './types.js';
 
 // ---- socket abstraction ----
 
@@ -99,6 +100,12 @@ export interface MarketLiveState {
   readonly seq: number;
   /** Listings by id, as their last snapshot or event left them (open ones, and ones that just closed). */
   readonly items: ReadonlyMap<string, ListingSummary>;
+}
+
+/** The secondary market: open offers by id (docs/realtime.md `note-offers`). */
+export interface OffersLiveState {
+  readonly seq: number;
+  readonly items: ReadonlyMap<string, NoteOffer>;
 }
 
 export interface MeLiveState {
@@ -236,6 +243,23 @@ export const marketKind: ChannelKind<MarketLiveState> = {
   },
 };
 
+/** Every event carries the whole offer: replace it by id; an offer no longer open leaves the market. */
+export const offersKind: ChannelKind<OffersLiveState> = {
+  init(_channel, data, seq) {
+    const items = new Map<string, NoteOffer>();
+    for (const o of (obj(data).items as NoteOffer[] | undefined) ?? []) items.set(o.id, o);
+    return { seq, items };
+  },
+  apply(state, _event, data, seq) {
+    const o = data as NoteOffer;
+    if (typeof o?.id !== 'string') return { ...state, seq };
+    const items = new Map(state.items);
+    if (o.status === 'open') items.set(o.id, o);
+    else items.delete(o.id);
+    return { seq, items };
+  },
+};
+
 export const meKind: ChannelKind<MeLiveState> = {
   init(_channel, data, seq) {
     return { seq, wallet: (obj(data).wallet as Wallet | undefined) ?? null };
@@ -257,6 +281,7 @@ const rawKind: ChannelKind<unknown> = {
 function kindOf(channel: string): ChannelKind<unknown> {
   if (channel.startsWith('listing:')) return listingKind as ChannelKind<unknown>;
   if (channel === 'listings') return marketKind as ChannelKind<unknown>;
+  if (channel === 'note-offers') return offersKind as ChannelKind<unknown>;
   if (channel === 'me') return meKind as ChannelKind<unknown>;
   return rawKind;
 }
@@ -726,6 +751,10 @@ export class LiveClient {
 
   me(listener: Listener<MeLiveState>): () => void {
     return this.subscribe('me', listener);
+  }
+
+  noteOffers(listener: Listener<OffersLiveState>): () => void {
+    return this.subscribe('note-offers', listener);
   }
 
   /** The current state of a subscribed channel, if its snapshot has arrived. */

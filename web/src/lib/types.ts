@@ -317,9 +317,20 @@ export interface NoteItem {
   receivedPrincipalMinor: number;
   receivedInterestMinor: number;
   receivedPenaltyMinor: number;
-  status: LoanStatus;
+  status: NoteStatus;
+  /** How it was acquired: at the auction, or bought from another lender (docs/transfers.md). */
+  acquiredVia: 'auction' | 'transfer';
+  acquiredAt: string;
+  soldPrincipalMinor: number;
+  openOfferId: string | null;
+  /** May it be offered today (a hint: the offer checks again), and if not, why. */
+  sellable: boolean;
+  notSellableReason: string | null;
   currency: 'CNY';
 }
+
+/** A note sold whole to other lenders is `sold`. */
+export type NoteStatus = LoanStatus | 'sold';
 
 /** GET /me/portfolio. */
 export interface Portfolio {
@@ -330,6 +341,7 @@ export interface Portfolio {
     activeNotes: number;
     repaidNotes: number;
     defaultedNotes: number;
+    soldNotes: number;
     principalLentMinor: number;
     outstandingMinor: number;
     lateOutstandingMinor: number;
@@ -338,11 +350,119 @@ export interface Portfolio {
     receivedInterestMinor: number;
     receivedPenaltyMinor: number;
     principalDays: number;
+    /** What trades added to income (docs/transfers.md). */
+    transferResultMinor: number;
     /** Net of losses, annualised over principal-days; null before any principal-day. */
     realisedYieldBps: number | null;
   };
   byGrade: { grade: Grade; notes: number; principalMinor: number; outstandingMinor: number }[];
   cashflow: { month: string; expectedMinor: number; receivedMinor: number }[];
+  transfers: { boughtPrincipalMinor: number; soldPrincipalMinor: number; paidMinor: number; receivedMinor: number; feesMinor: number; items: NoteTransferItem[] };
+}
+
+// ---- the secondary market (docs/transfers.md) ----
+
+/** An offer to sell part or all of a note (GET /note-offers). */
+export interface NoteOffer {
+  id: string;
+  noteId: string;
+  loanId: string;
+  listingId: string;
+  grade: Grade;
+  rateBps: number;
+  repayment: string;
+  principalMinor: number;
+  remainingMinor: number;
+  soldMinor: number;
+  priceBps: number;
+  wholeNote: boolean;
+  status: 'open' | 'filled' | 'cancelled' | 'expired';
+  endReason: string | null;
+  accruedPerRemainingMinor: number;
+  monthsLeft: number;
+  nextDueDate: string;
+  yieldToMaturityBps: number;
+  quotedOn: string;
+  expiresAt: string;
+  createdAt: string;
+  endedAt: string | null;
+  currency: 'CNY';
+  /** On offer.filled events: the principal just bought. */
+  filledMinor?: number;
+}
+
+/** What a trade costs and pays, as the previews show it. */
+export interface TradeQuote {
+  principalMinor: number;
+  priceBps: number;
+  priceMinor: number;
+  accruedMinor: number;
+  paidMinor: number;
+  feeMinor: number;
+  sellerReceivesMinor: number;
+  yieldToMaturityBps: number;
+  monthsLeft: number;
+  nextDueDate: string;
+  tradeDate: string;
+  installments: { n: number; dueDate: string; principalMinor: number; interestMinor: number }[];
+  currency: 'CNY';
+}
+
+/** GET /notes/:id/offer-preview. */
+export interface SalePreview {
+  noteId: string;
+  loanId: string;
+  eligible: boolean;
+  reason: string | null;
+  detail: string | null;
+  transferableMinor: number;
+  openOfferId: string | null;
+  limits: { minPriceBps: number; maxPriceBps: number; minPrincipalMinor: number; maxPrincipalMinor: number; feeBps: number; offerTtlDays: number };
+  quote: TradeQuote | null;
+  currency: 'CNY';
+}
+
+/** GET /note-offers/:id/quote. */
+export interface PurchaseQuote extends TradeQuote {
+  offerId: string;
+  remainingMinor: number;
+  minPrincipalMinor: number;
+}
+
+/** POST /note-offers/:id/buy. */
+export interface Purchase {
+  transferId: string;
+  offerId: string;
+  loanId: string;
+  noteId: string;
+  principalMinor: number;
+  priceBps: number;
+  priceMinor: number;
+  accruedMinor: number;
+  paidMinor: number;
+  yieldToMaturityBps: number;
+  tradedOn: string;
+  currency: 'CNY';
+}
+
+/** A transfer in (bought) or out (sold), as its party sees it. */
+export interface NoteTransferItem {
+  id: string;
+  direction: 'in' | 'out';
+  offerId: string;
+  loanId: string;
+  listingId: string;
+  noteId: string;
+  principalMinor: number;
+  priceBps: number;
+  priceMinor: number;
+  accruedMinor: number;
+  feeMinor: number;
+  amountMinor: number;
+  yieldToMaturityBps: number;
+  tradedOn: string;
+  createdAt: string;
+  currency: 'CNY';
 }
 
 export interface GradeStats {

@@ -26,6 +26,11 @@ const UNITS: Record<string, Unit> = {
   minMonthsActive: 'months',
   orderMaxAgeDays: 'days',
   warehouseLtvPct: 'pct',
+  transferMaxDiscountBps: 'bps',
+  transferMaxPremiumBps: 'bps',
+  transferFeeBps: 'bps',
+  transferMinHoldDays: 'days',
+  transferOfferTtlDays: 'days',
 };
 const GRADE_MAPS: Record<string, 'bps' | 'pct'> = { gradeFloorBps: 'bps', orderAdvancePct: 'pct', expectedLossBps: 'bps' };
 

@@ -2,18 +2,21 @@ import { html, nothing } from 'lit';
 import '../components/chart.js';
 import '../components/grade.js';
 import type { ChartSeries } from '../components/chart.js';
-import { API_BASE, api, all } from '../lib/api.js';
-import { money, monthShort, rate } from '../lib/format.js';
+import { API_BASE, api, all, errorText } from '../lib/api.js';
+import { date, money, monthShort, rate } from '../lib/format.js';
 import { t } from '../lib/i18n.js';
 import { live } from '../lib/session.js';
 import { StoreController } from '../lib/store.js';
 import { listingOf, titles } from '../lib/titles.js';
+import { toast } from '../lib/toasts.js';
 import type { NoteItem, Portfolio } from '../lib/types.js';
+import { TradeDialog, priceText, reasonText } from './trade.js';
 import { View, errorBox } from './view.js';
 
 /**
  * The lender's portfolio: totals and realised yield, cash received against the schedules by month,
- * allocation by grade, and every note (CSV export). Refreshes when a payment arrives.
+ * allocation by grade, every note (CSV export) with its Sell action, and the transfers in and out.
+ * Refreshes when a payment arrives or a note changes hands.
  */
 export class PortfolioView extends View {
   static override properties = { ...View.properties, data: { state: true }, notes: { state: true }, error: { state: true } };
@@ -34,7 +37,7 @@ export class PortfolioView extends View {
     void this.load();
     this.own(
       live.me((_s, change) => {
-        if (change.type === 'event' && ['payment.received', 'bid.filled', 'loan.defaulted', 'loan.repaid'].includes(change.event)) void this.load();
+        if (change.type === 'event' && ['payment.received', 'bid.filled', 'loan.defaulted', 'loan.repaid', 'note.sold', 'note.bought', 'offer.created', 'offer.ended'].includes(change.event)) void this.load();
       }),
     );
   }
@@ -92,11 +95,11 @@ export class PortfolioView extends View {
       <div class="panel" style="padding-top:0.4rem">
         <div class="table-wrap">
           <table class="data" data-testid="notes-table">
-            <thead><tr><th>${t('market.col.listing')}</th><th>${t('market.grade')}</th><th class="num">${t('portfolio.col.principal')}</th><th class="num">${t('portfolio.col.rate')}</th><th class="num">${t('portfolio.outstanding')}</th><th class="num">${t('portfolio.receivedPrincipal')}</th><th class="num">${t('portfolio.receivedInterest')}</th><th>${t('bids.col.status')}</th></tr></thead>
+            <thead><tr><th>${t('market.col.listing')}</th><th>${t('market.grade')}</th><th class="num">${t('portfolio.col.principal')}</th><th class="num">${t('portfolio.col.rate')}</th><th class="num">${t('portfolio.outstanding')}</th><th class="num">${t('portfolio.receivedPrincipal')}</th><th class="num">${t('portfolio.receivedInterest')}</th><th>${t('bids.col.status')}</th><th>${t('portfolio.col.sale')}</th></tr></thead>
             <tbody>
               ${(this.notes ?? []).map(
-                (n) => html`<tr data-testid="note-row">
-                  <td><a href="#/loan/${n.loanId}">${listingOf(n.listingId)?.title ?? n.loanId}</a></td>
+                (n) => html`<tr data-testid="note-row" data-note-id=${n.id}>
+                  <td><a href="#/loan/${n.loanId}">${listingOf(n.listingId)?.title ?? n.loanId}</a>${n.acquiredVia === 'transfer' ? html` <span class="badge info">${t('portfolio.bought')}</span>` : nothing}</td>
                   <td><lb-grade grade=${n.grade}></lb-grade></td>
                   <td class="num">${money(n.principalMinor)}</td>
                   <td class="num">${rate(n.rateBps)}</td>
@@ -104,6 +107,7 @@ export class PortfolioView extends View {
                   <td class="num">${money(n.receivedPrincipalMinor)}</td>
                   <td class="num">${money(n.receivedInterestMinor + n.receivedPenaltyMinor)}</td>
                   <td><span class="badge ${n.status === 'active' ? 'good' : n.status === 'defaulted' ? 'bad' : 'muted'}">${t(`loan.status.${n.status}`)}</span></td>
+                  <td class="nowrap">${this.renderSale(n)}</td>
                 </tr>`,
               )}
             </tbody>
@@ -111,7 +115,58 @@ export class PortfolioView extends View {
         </div>
         ${this.notes && this.notes.length === 0 ? html`<p class="empty">${t('portfolio.noNotes')} <a href="#/market">${t('nav.market')}</a></p>` : nothing}
       </div>
+      ${this.renderTransfers(d)}
+      <lb-trade-dialog @traded=${() => void this.load()}></lb-trade-dialog>
     </section>`;
+  }
+
+  /** The note's side of the secondary market: on sale (cancel), Sell, or why it cannot be sold now. */
+  private renderSale(n: NoteItem) {
+    if (n.openOfferId) {
+      return html`<span class="badge warn" data-testid="note-on-sale">${t('portfolio.onSale')}</span>
+        <button class="link-btn" data-testid="note-cancel-offer" @click=${() => void this.cancelOffer(n.openOfferId!)}>${t('portfolio.cancelOffer')}</button>`;
+    }
+    if (n.sellable) return html`<button class="btn" data-testid="note-sell" @click=${() => void this.querySelector<TradeDialog>('lb-trade-dialog')?.openSell(n)}>${t('portfolio.sell')}</button>`;
+    return n.status === 'active' && n.notSellableReason ? html`<span class="small muted" title=${reasonText(n.notSellableReason)}>${reasonText(n.notSellableReason)}</span>` : nothing;
+  }
+
+  private async cancelOffer(offerId: string): Promise<void> {
+    try {
+      await api.cancelOffer(offerId);
+      toast({ tone: 'info', kind: 'offer', title: t('portfolio.offerCancelled') }, 4000);
+    } catch (err) {
+      toast({ tone: 'bad', kind: 'offer', title: errorText(err) });
+    }
+    await this.load();
+  }
+
+  /** Transfers in and out, with price, accrued and fee: the statement's part of the secondary market. */
+  private renderTransfers(d: Portfolio) {
+    const x = d.transfers;
+    if (!x.items.length) return nothing;
+    return html`<div class="panel" data-testid="transfers-panel">
+      <div class="panel-head"><h2>${t('portfolio.transfers')}</h2>
+        <span class="small muted">${t('portfolio.transfersTotals', { bought: money(x.boughtPrincipalMinor), sold: money(x.soldPrincipalMinor), fees: money(x.feesMinor) })}</span></div>
+      <div class="table-wrap">
+        <table class="data" data-testid="transfers-table">
+          <thead><tr><th>${t('portfolio.col.tradedOn')}</th><th>${t('portfolio.col.direction')}</th><th>${t('market.col.listing')}</th><th class="num">${t('portfolio.col.principal')}</th><th class="num">${t('notes.col.price')}</th><th class="num">${t('notes.col.accrued')}</th><th class="num">${t('trade.fee')}</th><th class="num">${t('portfolio.col.cash')}</th></tr></thead>
+          <tbody>
+            ${x.items.map(
+              (i) => html`<tr data-testid="transfer-row" data-direction=${i.direction}>
+                <td class="nowrap">${date(i.tradedOn)}</td>
+                <td><span class="badge ${i.direction === 'in' ? 'info' : 'muted'}">${t(`portfolio.direction.${i.direction}`)}</span></td>
+                <td><a href="#/loan/${i.loanId}">${listingOf(i.listingId)?.title ?? i.loanId}</a></td>
+                <td class="num">${money(i.principalMinor)}</td>
+                <td class="num">${money(i.priceMinor)}<br /><small class="muted">${priceText(i.priceBps)}</small></td>
+                <td class="num">${money(i.accruedMinor)}</td>
+                <td class="num">${i.feeMinor ? money(i.feeMinor) : '—'}</td>
+                <td class="num"><strong class=${i.amountMinor >= 0 ? 'good' : ''}>${money(i.amountMinor, { sign: true })}</strong></td>
+              </tr>`,
+            )}
+          </tbody>
+        </table>
+      </div>
+    </div>`;
   }
 }
 customElements.define('lb-portfolio-view', PortfolioView);

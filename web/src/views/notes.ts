@@ -154,7 +154,7 @@ export class NotesView extends View {
       ${this.error ? errorBox(this.error) : nothing}
       <div class="panel" style="padding-top:0.4rem">
         <div class="table-wrap">
-          <table class="data" data-testid="notes-table">
+          <table class="data market-table" data-testid="notes-table">
             <thead>
               <tr>
                 <th>${t('market.col.listing')}</th>

@@ -151,6 +151,18 @@ export class TradeDialog extends LitElement {
       this.quoteError = null;
       return;
     }
+    // The limits the server gave with the note: a price or amount outside them is explained at once.
+    const limits = this.mode === 'sell' ? this.terms?.limits : undefined;
+    if (limits && priceBps !== null && (priceBps < limits.minPriceBps || priceBps > limits.maxPriceBps)) {
+      this.quote = null;
+      this.quoteError = new ApiError(422, 'OFFER_PRICE_OUT_OF_RANGE', '', '', [], { minPriceBps: limits.minPriceBps, maxPriceBps: limits.maxPriceBps });
+      return;
+    }
+    if (limits && principalMinor > limits.maxPrincipalMinor) {
+      this.quote = null;
+      this.quoteError = new ApiError(422, 'OFFER_AMOUNT_INVALID', '', '', [], { minPrincipalMinor: limits.minPrincipalMinor, maxPrincipalMinor: limits.maxPrincipalMinor });
+      return;
+    }
     const abort = (this.abort = new AbortController());
     try {
       if (this.mode === 'sell') {
@@ -186,7 +198,7 @@ export class TradeDialog extends LitElement {
         const body = { offerId: this.offer!.id, principalMinor };
         const bought = await api.buyNote(body.offerId, principalMinor, this.buyAction.keyFor(body));
         this.buyAction.done();
-        toast({ tone: 'good', kind: 'bought', title: t('trade.bought.title'), body: t('trade.bought.body', { amount: money(bought.principalMinor), paid: money(bought.paidMinor) }), href: '#/portfolio', linkText: t('nav.portfolio') }, 6000);
+        // The `me` channel's note.bought brings the toast (one per purchase, whichever page is open).
         this.dispatchEvent(new CustomEvent('traded', { detail: bought }));
       }
       this.close();

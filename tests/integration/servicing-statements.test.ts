@@ -87,10 +87,13 @@ describe('statements and disclosure', () => {
         receivedPrincipalMinor: 100_000,
         receivedInterestMinor: 3_000,
         receivedPenaltyMinor: 150,
+        soldNotes: 0,
+        transferResultMinor: 0,
         principalDays: 22_100_000,
         realisedYieldBps: -15_996,
       },
       byGrade: [{ grade, notes: 2, principalMinor: 200_000, outstandingMinor: 100_000 }],
+      transfers: { boughtPrincipalMinor: 0, soldPrincipalMinor: 0, paidMinor: 0, receivedMinor: 0, feesMinor: 0, items: [] },
       cashflow: [
         { month: '2032-03', expectedMinor: 0, receivedMinor: 0 },
         { month: '2032-04', expectedMinor: 2_000, receivedMinor: 1_000 },

@@ -1,6 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rows } from '../../src/db/client.js';
+import { checkInvariants } from '../../src/services/invariants.js';
 import { expireOffers } from '../../src/services/transfers.js';
 import { call, expectInvariants, registerLender, walletOfToken, type Session } from './helpers/api.js';
 import { createTestStorage, startApp, type TestApp, type TestStorage } from './helpers/env.js';
@@ -200,6 +201,26 @@ describe('offers kept in line by servicing', () => {
     expect(await expireOffers(t.app.ctx)).toBeGreaterThanOrEqual(1);
     expect(await offerOf(o.id)).toMatchObject({ status: 'expired', endReason: 'expired' });
     expect(await expireOffers(t.app.ctx)).toBe(0);
+  });
+});
+
+describe('the transfer invariants', () => {
+  it('catch an offer or a note that no longer adds up with its trades (and pass again once repaired)', async () => {
+    const { noteId } = await loanWithNote();
+    const o = await offer(noteId, 300_000);
+    expect((await buy(buyer, o.id, 100_000)).statusCode).toBe(201);
+    const failing = async () => (await checkInvariants(t.app.ctx.db)).checks.filter((c) => !c.ok).map((c) => c.name);
+    expect(await failing()).toEqual([]);
+    await t.app.ctx.db.execute(sql`update note_offers set sold_minor = sold_minor + 100, remaining_minor = remaining_minor - 100 where id = ${o.id}`);
+    expect(await failing()).toEqual(['transfers.offers_add_up']);
+    await t.app.ctx.db.execute(sql`update note_offers set sold_minor = sold_minor - 100, remaining_minor = remaining_minor + 100 where id = ${o.id}`);
+    await t.app.ctx.db.execute(sql`update loan_notes set principal_minor = principal_minor - 100, outstanding_principal_minor = outstanding_principal_minor - 100, sold_principal_minor = sold_principal_minor + 100 where id = ${noteId}`);
+    expect(await failing()).toEqual(expect.arrayContaining(['transfers.note_principal']));
+    await t.app.ctx.db.execute(sql`update loan_notes set principal_minor = principal_minor + 100, outstanding_principal_minor = outstanding_principal_minor + 100, sold_principal_minor = sold_principal_minor - 100 where id = ${noteId}`);
+    await t.app.ctx.db.execute(sql`update ledger_transfers set reference = 'xfr_elsewhere' where kind = 'note_transfer_fee' and reference in (select id from note_transfers where offer_id = ${o.id})`);
+    expect(await failing()).toEqual(['transfers.ledger_matches_trades']);
+    await t.app.ctx.db.execute(sql`update ledger_transfers set reference = (select id from note_transfers where offer_id = ${o.id}) where reference = 'xfr_elsewhere'`);
+    expect(await failing()).toEqual([]);
   });
 });
 

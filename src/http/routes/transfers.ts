@@ -115,6 +115,9 @@ const TransferItem = Type.Object({
   currency: Currency,
 });
 
+/** Per user: trades like bids; previews (each solves a yield) a little less often. */
+const perUser = (what: string, max: number) => ({ max, timeWindow: '1 minute', keyGenerator: (req: { user?: { id: string } | null; ip: string }) => `${what}:${req.user?.id ?? req.ip}`, hook: 'preHandler' as const });
+
 /** Signed integers in a query string (a yield may be negative). */
 const QuerySignedInt = Type.String({ pattern: '^-?(0|[1-9][0-9]{0,5})$' });
 
@@ -124,7 +127,7 @@ export const transferRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     '/notes/:id/offers',
     {
-      config: { access: ['lender'], idempotent: true },
+      config: { access: ['lender'], idempotent: true, rateLimit: perUser('offer', 120) },
       schema: {
         tags: ['note transfers'],
         summary: 'Offer part or all of your note to other lenders (AUCTION.md §10)',
@@ -140,7 +143,7 @@ export const transferRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     '/notes/:id/offer-preview',
     {
-      config: { access: ['lender'] },
+      config: { access: ['lender'], rateLimit: perUser('quote', 300) },
       schema: {
         tags: ['note transfers'],
         summary: 'May your note be offered now, within which limits, and (with a principal and a price) what the sale would bring',
@@ -214,7 +217,7 @@ export const transferRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     '/note-offers/:id/quote',
     {
-      config: { access: ['lender'] },
+      config: { access: ['lender'], rateLimit: perUser('quote', 300) },
       schema: {
         tags: ['note transfers'],
         summary: 'What buying principal of an offer would cost now (all that is left by default): price, accrued, yield',
@@ -229,7 +232,7 @@ export const transferRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     '/note-offers/:id/buy',
     {
-      config: { access: ['lender'], idempotent: true },
+      config: { access: ['lender'], idempotent: true, rateLimit: perUser('buy', 600) },
       schema: {
         tags: ['note transfers'],
         summary: 'Buy all or part of what is left on an offer: you pay price + accrued, and a note of your own is born',

@@ -221,6 +221,7 @@ export const api = {
   buyNote: (offerId: string, principalMinor: number, idempotencyKey: string) =>
     request<Purchase>('POST', `/note-offers/${encodeURIComponent(offerId)}/buy`, { body: { principalMinor }, idempotencyKey }),
   myTransfers: (cursor?: string | null) => get<Page<NoteTransferItem>>('/me/note-transfers', { limit: 100, cursor }),
+  myOffers: (cursor?: string | null) => get<Page<NoteOffer>>('/me/note-offers', { limit: 100, cursor }),
 
   // public
   stats: () => get<Stats>('/stats'),

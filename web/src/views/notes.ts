@@ -28,6 +28,8 @@ export class NotesView extends View {
   declare error: unknown;
   declare liveReady: boolean;
   private changes = new Map<string, number>();
+  /** The lender's own open offers: shown as theirs, not for them to buy. */
+  private mine = new Set<string>();
 
   constructor() {
     super();
@@ -41,6 +43,17 @@ export class NotesView extends View {
     super.connectedCallback();
     void this.fetch();
     this.own(live.noteOffers((state, change) => this.onLive(state, change)));
+    if (this.user?.role === 'lender') {
+      this.own(
+        live.me((_s, change) => {
+          const id = change.type === 'event' && change.event === 'offer.created' ? (change.data as { id?: string }).id : undefined;
+          if (id) {
+            this.mine.add(id);
+            this.requestUpdate();
+          }
+        }),
+      );
+    }
     // Without the socket (blocked, or reconnecting), keep the page fresh by polling.
     const poll = setInterval(() => {
       if (connection.value.state !== 'open' || !this.liveReady) void this.fetch();
@@ -57,7 +70,11 @@ export class NotesView extends View {
         items.push(...page.items);
         cursor = page.nextCursor;
       } while (cursor && items.length < 500);
-      if (this.liveReady && connection.value.state === 'open') return; // the live state is newer
+      if (this.user?.role === 'lender') this.mine = new Set((await api.myOffers()).items.filter((o) => o.status === 'open').map((o) => o.id));
+      if (this.liveReady && connection.value.state === 'open') {
+        this.requestUpdate();
+        return; // the live state is newer
+      }
       this.items = new Map(items.map((o) => [o.id, o]));
       this.error = null;
     } catch (err) {
@@ -185,7 +202,11 @@ export class NotesView extends View {
                     <td class="num">${money(o.accruedPerRemainingMinor)}</td>
                     <td class="num"><strong class="rate-cell" data-testid="offer-yield">${rate(o.yieldToMaturityBps)}</strong></td>
                     <td class="nowrap">${date(o.expiresAt)}</td>
-                    <td>${lender || !this.user ? html`<button class="primary" data-testid="offer-buy" @click=${() => this.buy(o)}>${t('notes.buy')}</button>` : nothing}</td>
+                    <td>${this.mine.has(o.id)
+                      ? html`<span class="badge info" data-testid="offer-mine">${t('notes.yours')}</span>`
+                      : lender || !this.user
+                        ? html`<button class="primary" data-testid="offer-buy" @click=${() => this.buy(o)}>${t('notes.buy')}</button>`
+                        : nothing}</td>
                   </tr>`;
                 },
               )}

@@ -36,6 +36,8 @@ export function tradeErrorText(err: unknown): string {
       return num('maxPrincipalMinor') !== null ? t('trade.err.sellAmount', { min: money(num('minPrincipalMinor') ?? 0, { trimZeroFen: true }), max: money(num('maxPrincipalMinor')!) }) : errorText(err);
     case 'OFFER_REMAINING_EXCEEDED':
       return num('remainingMinor') !== null ? t('trade.err.remaining', { amount: money(num('remainingMinor')!) }) : errorText(err);
+    case 'SELF_DEALING':
+      return t('trade.err.self');
     case 'INSUFFICIENT_FUNDS':
       return num('availableMinor') !== null && num('paidMinor') !== null ? t('trade.err.funds', { available: money(num('availableMinor')!), paid: money(num('paidMinor')!) }) : errorText(err);
     default:

@@ -8,7 +8,7 @@
 import { and, asc, eq, inArray, lte } from 'drizzle-orm';
 import type { AppContext } from '../context.js';
 import type { Queryable, Tx } from '../db/client.js';
-import { loanNotes, noteOffers, noteTransfers, users, type OutboxMessage } from '../db/schema/index.js';
+import { loanNotes, loans, noteOffers, noteTransfers, users, type OutboxMessage } from '../db/schema/index.js';
 import { assert } from '../domain/assert.js';
 import { lenderEligibility } from '../domain/auction/index.js';
 import { isoDateOfMs, type IsoDate } from '../domain/dates.js';
@@ -140,6 +140,11 @@ function today(ctx: AppContext): IsoDate {
   return isoDateOfMs(ctx.clock.nowMs());
 }
 
+/** The loan row, locked: the first lock of every command on a loan (its notes are not needed here). */
+async function lockLoanRow(tx: Queryable, loanId: string): Promise<void> {
+  await tx.select({ id: loans.id }).from(loans).where(eq(loans.id, loanId)).for('update');
+}
+
 async function lockOffer(tx: Queryable, offerId: string): Promise<OfferRow | undefined> {
   const [row] = await tx.select().from(noteOffers).where(eq(noteOffers.id, offerId)).for('update');
   return row;
@@ -242,7 +247,7 @@ export async function cancelOffer(ctx: AppContext, sellerId: string, offerId: st
   return ctx.transaction(async (tx) => {
     const loanId = await loanIdOfOffer(tx, offerId);
     if (!loanId) throw new AppError('NOT_FOUND', 'no such offer of yours');
-    await loadLoan(tx, loanId, true);
+    await lockLoanRow(tx, loanId);
     const offer = await lockOffer(tx, offerId);
     if (!offer || offer.sellerId !== sellerId) throw new AppError('NOT_FOUND', 'no such offer of yours');
     if (offer.status !== 'open') throw new AppError('OFFER_NOT_OPEN', `the offer is ${offer.status}`, { offerStatus: offer.status });
@@ -268,7 +273,7 @@ export async function expireOffers(ctx: AppContext, limit = 100): Promise<number
   let ended = 0;
   for (const { id, loanId } of due) {
     const done = await ctx.transaction(async (tx) => {
-      await loadLoan(tx, loanId, true);
+      await lockLoanRow(tx, loanId);
       const offer = await lockOffer(tx, id);
       if (!offer || offer.status !== 'open' || offer.expiresAt.getTime() > now.getTime()) return false;
       const messages: OutboxMessage[] = [];
@@ -299,10 +304,11 @@ export async function upkeepOffers(ctx: AppContext, tx: Tx, loaded: LoadedLoan, 
   for (const offer of open) {
     const t = transferabilityOf(ctx, state, rowOf(loaded, offer.noteId), day);
     const upkeep = offerUpkeep(offer, t);
-    if (upkeep.action === 'end' || !t.ok) {
-      await endOffer(tx, offer, 'cancelled', upkeep.action === 'end' ? upkeep.reason : 'note_closed', at, messages);
+    if (upkeep.action === 'end') {
+      await endOffer(tx, offer, 'cancelled', upkeep.reason, at, messages);
       continue;
     }
+    if (!t.ok) continue; // kept as it was: a rule that stops buyers for now (a hold period raised since, the note limit)
     const remainingMinor = upkeep.action === 'trim' ? upkeep.remainingMinor : offer.remainingMinor;
     const quote = quoteTrade(noteOf(state, offer.noteId), t.currentIndex, day, remainingMinor, offer.priceBps, feeBps);
     const [updated] = await tx
@@ -375,8 +381,7 @@ async function checkBuyer(tx: Queryable, buyerId: string, offer: OfferRow, loade
  * from the Idempotency-Key, so a retry returns the first purchase and never buys twice.
  */
 export async function buyNote(ctx: AppContext, buyerId: string, offerId: string, principalMinor: number, idempotencyKey: string | null): Promise<BuyResult> {
-  const nowMs0 = ctx.clock.nowMs();
-  const transferId = idempotencyKey ? idFromSeed('xfr', `buy:${buyerId}:${offerId}:${idempotencyKey}`) : newId('xfr', nowMs0);
+  const transferId = idempotencyKey ? idFromSeed('xfr', `buy:${buyerId}:${offerId}:${idempotencyKey}`) : newId('xfr', ctx.clock.nowMs());
   return ctx.transaction(async (tx) => {
     const [again] = await tx.select().from(noteTransfers).where(eq(noteTransfers.id, transferId));
     if (again) {
@@ -445,7 +450,8 @@ export async function buyNote(ctx: AppContext, buyerId: string, offerId: string,
       .returning();
 
     const messages: OutboxMessage[] = [];
-    await announceServicing(ctx, tx, loaded, await partiesOf(tx, loaded), closed.state, closed.events, messages);
+    // Days closed by this trade (the daily job had not run yet) are announced as the job would have.
+    if (closed.events.length > 0) await announceServicing(ctx, tx, loaded, await partiesOf(tx, loaded), closed.state, closed.events, messages);
     const updated = await afterPurchase(tx, offer, principalMinor, traded.state, day, at, settings.transferFeeBps, t);
     messages.push(offerMessage('offer.filled', updated, { filledMinor: principalMinor }));
     const trade = buyResult(row!);

@@ -6,3 +6,4 @@ export * from './merchants.js';
 export * from './webhooks.js';
 export * from './market.js';
 export * from './loans.js';
+export * from './claims.js';

@@ -19,7 +19,9 @@ export interface NoteReceipt {
 export interface StatementNote {
   principalMinor: number;
   rateBps: number;
-  termMonths: number;
+  /** Months; null for a bullet, which has `maturesOn`. */
+  termMonths: number | null;
+  maturesOn?: IsoDate | null;
   repayment: RepaymentKind;
   disbursedOn: IsoDate;
   /** The loan's default date, kept after a full recovery. */

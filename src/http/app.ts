@@ -29,6 +29,7 @@ import { loanRoutes } from './routes/loans.js';
 import { servicingRoutes } from './routes/servicing.js';
 import { wsRoutes } from './routes/ws.js';
 import { widgetRoutes } from './routes/widgets.js';
+import { supplyChainRoutes } from './routes/supply-chain.js';
 import { Hub } from '../realtime/hub.js';
 import { jobHandlers } from '../jobs/handlers.js';
 import { startMaintenance } from '../jobs/maintenance.js';
@@ -142,6 +143,7 @@ export async function build(config: Config, options: BuildOptions = {}): Promise
       await api.register(servicingRoutes);
       await api.register(wsRoutes);
       await api.register(widgetRoutes);
+      await api.register(supplyChainRoutes);
     },
     { prefix: '/api/v1' },
   );

@@ -18,7 +18,7 @@ import { AmountMinor, Id, IdempotencyHeaders, IsoDate, Pagination, Problem, Quer
 const ListingId = Id('lst');
 const Terms = Type.Union([1, 2, 3, 6, 9, 12, 18, 24, 36].map((n) => Type.Literal(n)));
 const Repayment = Type.Union([Type.Literal('equal_installment'), Type.Literal('equal_principal'), Type.Literal('interest_only')]);
-const Product = Type.Union([Type.Literal('credit'), Type.Literal('order'), Type.Literal('warehouse_receipt')]);
+const Product = Type.Union([Type.Literal('credit'), Type.Literal('order'), Type.Literal('warehouse_receipt'), Type.Literal('claim')]);
 const Pricing = Type.Union([Type.Literal('uniform'), Type.Literal('pay_as_bid')]);
 const Ref = Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9_.:-]+$' });
 
@@ -46,22 +46,23 @@ export const marketRoutes: FastifyPluginAsyncTypebox = async (app) => {
       config: { access: ['borrower'], idempotent: true },
       schema: {
         tags: ['listings'],
-        summary: 'List a loan request (AUCTION.md §1)',
+        summary: 'List a loan request (AUCTION.md §1); a claim-backed one takes maturesOn instead of termMonths and repayment',
         headers: IdempotencyHeaders,
         body: Strict({
           title: Type.String({ minLength: 1, maxLength: 120, pattern: '\\S' }),
           purpose: Type.String({ minLength: 1, maxLength: 1000, pattern: '\\S' }),
           amountMinor: AmountMinor,
-          termMonths: Terms,
+          termMonths: Type.Optional(Terms),
           maxRateBps: RateBps,
-          repayment: Repayment,
+          repayment: Type.Optional(Repayment),
+          maturesOn: Type.Optional(IsoDate),
           product: Product,
           pricing: Type.Optional(Pricing),
           minFundingPct: Type.Optional(Type.Integer({ minimum: 50, maximum: 100 })),
           closeWhenFunded: Type.Optional(Type.Boolean()),
           durationSec: Type.Optional(Type.Integer({ minimum: 1, maximum: 31_536_000 })),
           collateral: Type.Optional(
-            Type.Union([Strict({ orderIds: Type.Array(Ref, { minItems: 1, maxItems: 500 }) }), Strict({ receiptId: Ref })]),
+            Type.Union([Strict({ orderIds: Type.Array(Ref, { minItems: 1, maxItems: 500 }) }), Strict({ receiptId: Ref }), Strict({ claimIds: Type.Array(Id('clm'), { minItems: 1, maxItems: 50 }) })]),
           ),
         }),
         response: { 201: Type.Any(), 409: Problem, 422: Problem },

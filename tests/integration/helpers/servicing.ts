@@ -32,7 +32,7 @@ export async function loanOf(app: App, loanId: string) {
 /** The loan's terms as the pure core takes them (note ids and rates from the database). */
 export async function termsOf(app: App, loanId: string): Promise<LoanTerms> {
   const { loan, notes } = await loanOf(app, loanId);
-  return { disbursedOn: loan.disbursedOn, termMonths: loan.termMonths, repayment: loan.repayment, notes: notes.map((n) => ({ noteId: n.id, principalMinor: n.principalMinor, rateBps: n.rateBps })) };
+  return { disbursedOn: loan.disbursedOn, termMonths: loan.termMonths, repayment: loan.repayment, maturesOn: loan.maturesOn, notes: notes.map((n) => ({ noteId: n.id, principalMinor: n.principalMinor, rateBps: n.rateBps })) };
 }
 
 export async function paymentsOf(app: App, loanId: string): Promise<PaymentRecord[]> {

@@ -9,7 +9,7 @@ import { and, asc, desc, eq, inArray, lt, sql } from 'drizzle-orm';
 import type { AppContext } from '../context.js';
 import { rows, type Queryable, type Tx } from '../db/client.js';
 import { claims, coreEnterprises, listings, merchants, partners, payables, users, type OutboxMessage } from '../db/schema/index.js';
-import { assignClaim, chainView, checkIssue, samePayable, validateClaimCollateral, type ChainLink, type ClaimCollateral } from '../domain/claims/index.js';
+import { assignClaim, chainView, checkIssue, claimAdvancePct, claimFinancingLimit, samePayable, validateClaimCollateral, type ChainLink, type ClaimCollateral } from '../domain/claims/index.js';
 import { addDays, isoDateOfMs, type IsoDate } from '../domain/dates.js';
 import { AppError } from '../domain/errors.js';
 import type { Grade } from '../domain/grades.js';
@@ -423,8 +423,8 @@ export async function listingClaims(q: Queryable, listing: { id: string; coreEnt
   };
 }
 
-/** Claims the loan's merchant holds that could back a listing now (the widget's and the form's offer). */
-export async function financeableClaims(q: Queryable, merchantId: string, todayIso: IsoDate) {
+/** Claims the merchant holds that could back a listing now, with their advance rate (the listing form's picker). */
+export async function financeableClaims(q: Queryable, merchantId: string, todayIso: IsoDate, settings: Pick<Settings, 'claimAdvancePct'>) {
   const found = await rows<{ id: string; amount_minor: number; due_date: string; tier: number; core_id: string; core_name: string; grade: string }>(
     q,
     sql`select c.id, c.amount_minor, to_char(p.due_date, 'YYYY-MM-DD') as due_date, c.tier, ce.id as core_id, ce.name as core_name, ce.grade
@@ -434,6 +434,35 @@ export async function financeableClaims(q: Queryable, merchantId: string, todayI
           and (l.id is null or l.status not in ('open','cleared'))
         order by p.due_date, c.id limit 200`,
   );
-  return found.map((c) => ({ id: c.id, amountMinor: Number(c.amount_minor), dueDate: c.due_date, tier: c.tier, coreEnterprise: { id: c.core_id, name: c.core_name, grade: c.grade as Grade } }));
+  return found.map((c) => ({
+    id: c.id,
+    amountMinor: Number(c.amount_minor),
+    dueDate: c.due_date,
+    tier: c.tier,
+    coreEnterprise: { id: c.core_id, name: c.core_name, grade: c.grade as Grade },
+    advancePct: claimAdvancePct(c.grade as Grade, settings),
+  }));
+}
+
+/**
+ * The largest claim-backed listing the merchant could post now: its financeable claims on one core
+ * enterprise (the one that lends most) at that grade's advance rate, within the regulatory cap left.
+ */
+export async function bestClaimOffer(q: Queryable, merchantId: string, todayIso: IsoDate, capLeftMinor: number, settings: Pick<Settings, 'claimAdvancePct'>) {
+  const byCore = new Map<string, Awaited<ReturnType<typeof financeableClaims>>>();
+  for (const c of await financeableClaims(q, merchantId, todayIso, settings)) {
+    if (c.advancePct === null) continue;
+    byCore.set(c.coreEnterprise.id, [...(byCore.get(c.coreEnterprise.id) ?? []), c]);
+  }
+  let best: { coreEnterprise: { id: string; name: string; grade: Grade }; claimIds: string[]; valueMinor: number; advancePct: number; maxAmountMinor: number; maturesBy: IsoDate } | null = null;
+  for (const list of byCore.values()) {
+    const valueMinor = list.reduce((a, c) => a + c.amountMinor, 0);
+    const grade = list[0]!.coreEnterprise.grade;
+    const maxAmountMinor = Math.min(claimFinancingLimit(grade, valueMinor, settings), capLeftMinor - (capLeftMinor % 100));
+    if (!best || maxAmountMinor > best.maxAmountMinor) {
+      best = { coreEnterprise: list[0]!.coreEnterprise, claimIds: list.map((c) => c.id), valueMinor, advancePct: list[0]!.advancePct!, maxAmountMinor, maturesBy: list.map((c) => c.dueDate).sort()[0]! };
+    }
+  }
+  return best;
 }
 

@@ -26,8 +26,8 @@ const code = sources(new URL('../src', import.meta.url).pathname).map((p) => rea
 /** Keys built at run time from these values. */
 const DYNAMIC: Record<string, readonly string[]> = {
   'status.': ['open', 'cleared', 'failed', 'withdrawn'],
-  'product.': ['credit', 'order', 'warehouse_receipt'],
-  'repayment.': ['equal_installment', 'equal_principal', 'interest_only'],
+  'product.': ['credit', 'order', 'warehouse_receipt', 'claim'],
+  'repayment.': ['equal_installment', 'equal_principal', 'interest_only', 'bullet'],
   'pricing.': ['uniform', 'pay_as_bid'],
   'bid.status.': ['winning', 'partial', 'outbid', 'filled', 'released'],
   'loan.status.': ['active', 'repaid', 'defaulted'],
@@ -45,7 +45,8 @@ const DYNAMIC: Record<string, readonly string[]> = {
   'webhook.': ['pending', 'delivered', 'failed'],
   'newListing.': ['hours', 'days', 'uniformHint', 'payAsBidHint'],
   'nav.': ['listing', 'loan'],
-  'setting.': ['maxRateBps', 'minBidMinor', 'auctionMinDurationSec', 'auctionMaxDurationSec', 'auctionDefaultDurationSec', 'lenderListingCapPct', 'softCloseSec', 'softCloseMaxExtensionSec', 'platformFeeBps', 'graceDays', 'penaltyBpsPerDay', 'defaultAfterDays', 'capLegalPersonMinor', 'capNaturalPersonMinor', 'minGradeToList', 'gradeFloorBps', 'minMonthsActive', 'orderAdvancePct', 'orderMaxAgeDays', 'warehouseLtvPct', 'expectedLossBps'],
+  'setting.': ['maxRateBps', 'minBidMinor', 'auctionMinDurationSec', 'auctionMaxDurationSec', 'auctionDefaultDurationSec', 'lenderListingCapPct', 'softCloseSec', 'softCloseMaxExtensionSec', 'platformFeeBps', 'graceDays', 'penaltyBpsPerDay', 'defaultAfterDays', 'capLegalPersonMinor', 'capNaturalPersonMinor', 'minGradeToList', 'gradeFloorBps', 'minMonthsActive', 'orderAdvancePct', 'orderMaxAgeDays', 'warehouseLtvPct', 'expectedLossBps', 'claimMaxDays', 'claimMaxTier', 'claimAdvancePct'],
+  'claims.status.': ['active', 'due', 'settled', 'passed_on'],
 };
 
 function placeholders(text: string): string[] {

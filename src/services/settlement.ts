@@ -1,5 +1,5 @@
 /**
- * Money from outside paid straight into the loans it backs (docs/supply-chain.md §2 "Maturity" and §2a):
+ * Money from outside paid straight into the loans it backs (docs/supply-chain.md §2 "At maturity" and §3):
  * a core enterprise settling a payable from its custodian account, and an order system paying in a
  * pledged order's proceeds from its settlement account. The loan is paid first — what it owes today, in
  * the order of AUCTION.md §6, split over its notes like any repayment — and the claim's holder or the

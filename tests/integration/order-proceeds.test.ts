@@ -7,7 +7,7 @@ import { ADMIN_ENV, createPartner, partnerCall, type PartnerKey } from './helper
 import { loanOf, owed, setClock } from './helpers/servicing.js';
 
 /**
- * Order proceeds through the custodian (docs/supply-chain.md §2a): the order system pays a pledged
+ * Order proceeds through the custodian (docs/supply-chain.md §3): the order system pays a pledged
  * order's money from its settlement account straight into the loan the order backs, the rest to the
  * merchant. A loan backed by five orders is repaid by the proceeds of three of them, to the fen.
  */

@@ -1,6 +1,6 @@
 /**
  * Where a payment from outside lands: a core enterprise settling a payable (docs/supply-chain.md §2) and
- * an order system paying in an order's proceeds (§2a). The loan the money backs is paid first, up to
+ * an order system paying in an order's proceeds (§3). The loan the money backs is paid first, up to
  * what it owes today (the caller's payoff, from the servicing core); the holder of the claim, or the
  * merchant of the order, gets the rest. Every split adds up to what was paid, to the fen.
  */

@@ -98,7 +98,8 @@ export class ClaimsView extends View {
       <dl class="facts">
         <dt>${t('claims.holds')}</dt><dd><strong data-testid="claim-amount">${money(c.amountMinor)}</strong>${c.originalAmountMinor !== c.amountMinor ? html` <span class="muted small">${t('claims.ofOriginal', { amount: money(c.originalAmountMinor) })}</span>` : nothing}</dd>
         <dt>${t('claims.due')}</dt><dd>${date(c.dueDate)}</dd>
-        <dt>${t('claims.from')}</dt><dd>${from ? from.merchantName : '—'} <span class="muted small">${t('claims.tier', { n: c.tier })}</span></dd>
+        <dt>${t('claims.from')}</dt><dd>${from ? from.merchantName : '—'}</dd>
+        <dt>${t('claims.yourTier')}</dt><dd>${c.tier}</dd>
         <dt>${t('claims.payable')}</dt><dd class="mono small">${c.payableRef}</dd>
         ${c.pledgedTo
           ? html`<dt>${t('claims.pledged')}</dt><dd><a href="#/listing/${c.pledgedTo.listingId}">${t(c.pledgedTo.loanId ? 'claims.backsLoan' : 'claims.backsListing')}</a></dd>`

@@ -317,6 +317,8 @@ export async function listingDetail(q: Queryable, listingId: string) {
     requiredCoverageMinor: Math.ceil((l.amountMinor * l.minFundingPct) / 100),
     ratingReasons: l.ratingReasons,
     collateral,
+    // A claim-backed listing carries its claims at the top too: each with its chain and its debtor's grade.
+    ...(collateral.kind === 'claims' ? { claims: collateral.claims.map((c) => ({ ...c, coreEnterprise: collateral.coreEnterprise })) } : {}),
     schedulePreview: schedulePreviewOf(l, previewOn),
   };
 }

@@ -163,6 +163,9 @@ export async function payOrderProceeds(ctx: AppContext, partnerId: string, merch
     const loaded = found?.loanId ? await loadLoan(tx, found.loanId, true) : undefined;
     const [order] = await tx.select().from(orders).where(and(eq(orders.merchantId, merchant.id), eq(orders.orderId, orderId))).for('update');
     if (!order) throw new AppError('ORDER_NOT_FOUND', `no order '${orderId}' of merchant '${merchantRef}'`);
+    // Read before the transaction to lock the loan first; a listing that cleared since is a retry.
+    const [now] = order.pledgedListingId ? await tx.select({ loanId: listings.loanId }).from(listings).where(eq(listings.id, order.pledgedListingId)) : [];
+    if ((now?.loanId ?? null) !== (found?.loanId ?? null)) throw new AppError('CONFLICT', "the order's listing has just cleared; send the proceeds again");
     const [done] = await tx.select().from(orderProceeds).where(and(eq(orderProceeds.merchantId, merchant.id), eq(orderProceeds.orderId, orderId)));
     if (done) {
       if (done.amountMinor !== amountMinor) throw new AppError('PROCEEDS_EXISTS', `proceeds of ${done.amountMinor} were paid in for this order`);

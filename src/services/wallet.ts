@@ -22,6 +22,12 @@ export async function walletOf(q: Queryable, userId: string): Promise<WalletView
   return { availableMinor: b.availableMinor, heldMinor: b.heldMinor, currency: 'CNY' };
 }
 
+/** A custodian account that is opened on first use (an order system's): empty until then. */
+export async function accountOf(q: Queryable, ownerId: string): Promise<WalletView> {
+  const b = (await balances(q, [walletAccountId(ownerId)])).get(walletAccountId(ownerId));
+  return { availableMinor: b?.availableMinor ?? 0, heldMinor: b?.heldMinor ?? 0, currency: 'CNY' };
+}
+
 export type InstructionRow = typeof custodianInstructions.$inferSelect;
 
 export interface InstructionView {

@@ -8,9 +8,10 @@
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addDays, isoDateOfMs } from '../../src/domain/dates.js';
-import { expectInvariants } from '../integration/helpers/api.js';
+import { call, expectInvariants } from '../integration/helpers/api.js';
 import { assignOk, borrowerKyc, issue, registerCore, type CoreKey } from '../integration/helpers/claims.js';
-import { ADMIN, createPartner, type PartnerKey } from '../integration/helpers/partner.js';
+import { ADMIN, adminToken, createPartner, type PartnerKey } from '../integration/helpers/partner.js';
+import { hostPage, startPageHost, type PageHost } from './helpers/pages.js';
 import type { Borrower } from '../integration/helpers/market.js';
 import { startE2eApp, type E2eApp } from './helpers/app.js';
 import { launchBrowser, newContext, screenshot, watchErrors } from './helpers/browser.js';
@@ -25,6 +26,7 @@ let tier2ClaimId = '';
 const contexts: BrowserContext[] = [];
 const errors: string[] = [];
 let due = '';
+let site: PageHost | undefined;
 
 /** A page logged in as `email`, with its socket open. */
 async function signedIn(email: string, password: string, name: string): Promise<Page> {
@@ -58,6 +60,7 @@ beforeAll(async () => {
 afterAll(async () => {
   for (const c of contexts) await c.close().catch(() => undefined);
   await browser?.close();
+  await site?.close();
   if (t) await expectInvariants(t.app);
   await t?.stop();
 });
@@ -75,6 +78,22 @@ describe('supply-chain finance in the web app', () => {
     await dialog.getByTestId('assign-submit').click();
     await expect.poll(() => card.getByTestId('claim-amount').textContent()).toContain('250,000.00');
     expect(await p.getByTestId('assign-dialog').isVisible()).toBe(false);
+  });
+
+  it("on the order system's page, <lendbook-order-offer> offers tier 2 the financing of the claim it kept", async () => {
+    site = await startPageHost();
+    const res = await call(t.app, 'POST', `/api/v1/admin/partners/${partner.partnerId}/publishable-keys`, { token: await adminToken(t.app), body: { allowedOrigins: [site.origin] } });
+    expect(res.statusCode, res.body).toBe(201);
+    site.page('/order.html', hostPage(t.url, `<lendbook-order-offer order-id="SO-1" merchant-ref="${tiers[1]!.merchantRef}" data-key="${res.json().key}"></lendbook-order-offer>`));
+    const ctx = await newContext(browser);
+    contexts.push(ctx);
+    const p = await ctx.newPage();
+    watchErrors(p, errors, 'widget');
+    await p.goto(`${site.origin}/order.html`);
+    const claims = p.locator('lendbook-order-offer [data-testid="offer-claims"]');
+    // ¥250,000 kept of an AA claim: 90 % of it.
+    await expect.poll(() => claims.textContent()).toContain('Hongyun Apparel Group: up to ¥225,000');
+    expect(await p.locator('lendbook-order-offer [data-testid="offer-claims-apply"]').getAttribute('href')).toContain(`#/borrower/new?product=claim&claimIds=${tier2ClaimId}`);
   });
 
   it('tier 3 sees the three-tier chain, back to the core enterprise', async () => {

@@ -7,7 +7,7 @@ import { call, expectInvariants, registerLender, walletOfToken, type Session } f
 import { assign, assignOk, borrowerKyc, claimListing, coreCall, coreDeposit, coreWallet, issue, myClaims, registerCore, type CoreKey } from './helpers/claims.js';
 import { createTestStorage, startApp, type TestApp, type TestStorage } from './helpers/env.js';
 import { acceptedBid, endAuction, listing, ratedBorrower, type Borrower } from './helpers/market.js';
-import { ADMIN_ENV, createPartner, partnerCall, type PartnerKey } from './helpers/partner.js';
+import { ADMIN_ENV, adminToken, createPartner, partnerCall, type PartnerKey } from './helpers/partner.js';
 import { SETTINGS, dayOf, loanOf, setClock, termsOf, webhooksOf } from './helpers/servicing.js';
 
 /**
@@ -113,6 +113,18 @@ describe('a three-tier chain settled on its due date', () => {
     const asCore = await partnerCall(t.app, chain.core, 'GET', `/api/v1/partner/merchants/${chain.tiers[0]!.merchantRef}/offers`);
     expect(asCore.statusCode).toBe(401);
     expect(asCore.json().code).toBe('PARTNER_KEY_UNKNOWN');
+  });
+
+  it("the order system's widget offers a holder its claims' financing on the core enterprise's credit", async () => {
+    const shop = 'https://shop.example';
+    const pub = await call(t.app, 'POST', `/api/v1/admin/partners/${partner.partnerId}/publishable-keys`, { token: await adminToken(t.app), body: { allowedOrigins: [shop] } });
+    const offer = await call(t.app, 'GET', `/api/v1/widgets/merchants/${chain.tiers[1]!.merchantRef}/orders/any-order/offer?key=${pub.json().key}`, { headers: { origin: shop } });
+    expect(offer.statusCode, offer.body).toBe(200);
+    // Tier 2 keeps ¥250,000 of an AA claim: 90 % of it, on the core enterprise's grade.
+    expect(offer.json().claims).toMatchObject({ grade: 'AA', count: 1, valueMinor: 25_000_000, advancePct: 90, maxAmountMinor: 22_500_000, claimIds: [chain.claimIds[1]] });
+    // Tier 3's claim backs its loan: nothing more to offer it.
+    const t3 = await call(t.app, 'GET', `/api/v1/widgets/merchants/${chain.tiers[2]!.merchantRef}/orders/any-order/offer?key=${pub.json().key}`, { headers: { origin: shop } });
+    expect(t3.json().claims).toBeNull();
   });
 
   it('refuses to settle before the due date, and without the money; nothing moves', async () => {

@@ -5,7 +5,7 @@ import { GRADES } from '../../domain/grades.js';
 import { assignClaimTo, coreSelf, issuePayable, listCoreEnterprises, myClaims, payableView, registerCoreEnterprise, type CoreCaller } from '../../services/claims.js';
 import { rotatePartnerKey } from '../../services/partners.js';
 import { payOrderProceeds, settlePayable } from '../../services/settlement.js';
-import { depositInto, walletOf } from '../../services/wallet.js';
+import { accountOf, depositInto } from '../../services/wallet.js';
 import { requireUser } from '../plugins/auth.js';
 import { AmountMinor, Currency, Id, IdempotencyHeaders, IsoDate, MinorUnits, Page, Pagination, Problem, Strict, Timestamp, parseLimit } from '../schemas.js';
 import { Instruction, Wallet } from './wallet.js';
@@ -257,7 +257,7 @@ export const supplyChainRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     '/partner/wallet',
     { config: { access: 'partner' }, schema: { tags: ['partner'], summary: 'Your settlement account with the custodian', response: { 200: Wallet } } },
-    async (request) => walletOf(ctx.db, partnerOf(request)).catch(() => ({ availableMinor: 0, heldMinor: 0, currency: 'CNY' as const })),
+    async (request) => accountOf(ctx.db, partnerOf(request)),
   );
 
   app.post(

@@ -1,4 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sql } from 'drizzle-orm';
+import { claimInvariants } from '../../src/services/claim-invariants.js';
 import { sweepOrder } from '../../src/services/servicing.js';
 import { call, expectInvariants, registerLender, walletOfToken, type Session } from './helpers/api.js';
 import { createTestStorage, startApp, type TestApp, type TestStorage } from './helpers/env.js';
@@ -117,6 +119,18 @@ describe('order proceeds paid straight into their loan', () => {
     expect(settled.statusCode).toBe(200);
     expect(await sweepOrder(t.app.ctx, borrower.merchantId, 'ord-p1')).toBe('not_applicable');
     expect(await balances()).toEqual(before);
+  });
+
+  it("the invariants notice proceeds that did not go where their record says", async () => {
+    expect((await claimInvariants(t.app.ctx.db)).every((c) => c.ok)).toBe(true);
+    const failed = await t.app.ctx.db
+      .transaction(async (tx) => {
+        await tx.execute(sql`update order_proceeds set to_loan_minor = to_loan_minor - 1, to_merchant_minor = to_merchant_minor + 1 where to_loan_minor > 0 and to_merchant_minor > 0`);
+        const names = (await claimInvariants(tx)).filter((c) => !c.ok).map((c) => c.name);
+        throw Object.assign(new Error('rollback'), { names });
+      })
+      .catch((e: { names?: string[] }) => e.names ?? []);
+    expect(failed).toContain('orders.proceeds_paid_out');
   });
 
   it('without money in the settlement account nothing moves', async () => {

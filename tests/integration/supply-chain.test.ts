@@ -1,6 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rows } from '../../src/db/client.js';
+import { claimInvariants } from '../../src/services/claim-invariants.js';
 import { accrueDay, owedToday, openLoan } from '../../src/domain/servicing/index.js';
 import { addDays } from '../../src/domain/dates.js';
 import { call, expectInvariants, registerLender, walletOfToken, type Session } from './helpers/api.js';
@@ -179,6 +180,39 @@ describe('a three-tier chain settled on its due date', () => {
     const [settled] = (await webhooksOf(t.app, partner.partnerId, 'payable.settled')).filter((w) => w.payableRef === chain.payableRef);
     expect(settled).toMatchObject({ amountMinor: 100_000_000, settledOn: DUE });
     await expectInvariants(t.app);
+  });
+});
+
+class Rollback extends Error {}
+
+/** Breaks the data in a transaction that is rolled back, and returns the claim checks that noticed. */
+async function claimChecksFailingAfter(corruption: readonly ReturnType<typeof sql>[]): Promise<string[]> {
+  let failed: string[] = [];
+  await t.app.ctx.db
+    .transaction(async (tx) => {
+      for (const statement of corruption) await tx.execute(statement);
+      failed = (await claimInvariants(tx)).filter((c) => !c.ok).map((c) => c.name);
+      throw new Rollback();
+    })
+    .catch((e: unknown) => {
+      if (!(e instanceof Rollback)) throw e;
+    });
+  return failed;
+}
+
+describe('each claim invariant notices its corruption', () => {
+  it('holds before any', async () => {
+    expect(await claimChecksFailingAfter([])).toEqual([]);
+  });
+
+  it.each([
+    ['claims.payable_sums', [sql`update payables set amount_minor = amount_minor + 100`]],
+    ['claims.within_core_limit', [sql`update payables set status = 'outstanding', settled_at = null, settled_on = null`, sql`update core_enterprises set limit_minor = 1`]],
+    ['claims.tiers_and_chains', [sql`update claims set tier = tier + 1 where tier = 3`]],
+    ['claims.settlements_paid_out', [sql`update claims set to_loan_minor = to_loan_minor + 1, to_holder_minor = to_holder_minor - 1 where tier = 3 and to_holder_minor > 0`]],
+    ['claims.holder_transfers', [sql`update ledger_transfers set amount_minor = amount_minor + 1 where kind = 'claim_settlement'`]],
+  ] as const)('%s', async (name, corruption) => {
+    expect(await claimChecksFailingAfter(corruption)).toContain(name);
   });
 });
 

@@ -679,6 +679,7 @@ export const en: Messages = {
   'newListing.claimsHint': 'Claims on one buyer per listing. The loan is repaid in one payment on its maturity, when the buyer pays the claims.',
   'newListing.maturesOn': 'Matures on',
   'newListing.maturesOnHint': 'At the latest the claims’ due date.',
+  'newListing.maxAmountCap': 'Up to {amount} (regulatory cap left; claim financing uses no credit line)',
   'core.subtitle': 'Large buyers whose confirmed payables their suppliers can pass on and finance. Each has its own signed key and account.',
   'core.new': 'Register a core enterprise',
   'core.partner': 'Order system',

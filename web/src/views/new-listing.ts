@@ -355,7 +355,7 @@ export class NewListingView extends View {
           <label>${t('newListing.purpose')}<textarea required maxlength="1000" .value=${f.purpose} @input=${(e: Event) => this.set({ purpose: (e.target as HTMLTextAreaElement).value })} data-testid="listing-purpose" placeholder=${t('newListing.purposePlaceholder')}></textarea></label>
           <div class="form-row">
             <label>${t('listing.amount')}<span class="input-affix"><span>¥</span><input inputmode="decimal" required .value=${f.amount} aria-invalid=${overLine || overCollateral} @input=${(e: Event) => this.set({ amount: (e.target as HTMLInputElement).value })} data-testid="listing-amount" /></span>
-              <span class="hint">${max !== null ? t('newListing.maxAmount', { amount: money(max, { trimZeroFen: true }) }) : t('newListing.amountHint')}</span></label>
+              <span class="hint">${max !== null ? t(f.product === 'claim' ? 'newListing.maxAmountCap' : 'newListing.maxAmount', { amount: money(max, { trimZeroFen: true }) }) : t('newListing.amountHint')}</span></label>
             ${f.product === 'claim'
               ? html`<label>${t('newListing.maturesOn')}<input type="date" .value=${f.maturesOn} @input=${(e: Event) => this.set({ maturesOn: (e.target as HTMLInputElement).value })} data-testid="listing-matures-on" />
                   <span class="hint">${t('newListing.maturesOnHint')}</span></label>`

@@ -1,6 +1,7 @@
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { build } from './http/app.js';
 import { DEMO_LOGINS, DEMO_PASSWORD, prepareDemo } from './demo/index.js';
+import { SUPPLIER_LOGIN } from './demo/supply-chain.js';
 
 /** Entry: read the config, build the app, listen, and drain gracefully on SIGINT/SIGTERM. */
 async function main(): Promise<void> {
@@ -61,6 +62,7 @@ async function main(): Promise<void> {
     banner +=
       `\n  Demo market (simulated lenders ${config.demoSimulation ? 'bidding' : 'paused'}). Log in with password ${DEMO_PASSWORD}:\n` +
       `    lender    ${DEMO_LOGINS.lender}\n    borrower  ${DEMO_LOGINS.borrower}\n    operator  ${DEMO_LOGINS.operator}\n` +
+      `    supplier  ${SUPPLIER_LOGIN}  (a tier-3 supplier with claims on a core enterprise)\n` +
       (handle.widgetHost ? `  Widgets on a partner's page: ${handle.widgetHost.url}\n` : '');
   }
   process.stdout.write(`${banner}\n`);

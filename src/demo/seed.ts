@@ -25,6 +25,7 @@ import { deposit } from '../services/wallet.js';
 import { createPublishableKey } from '../services/widgets.js';
 import { DEMO_MERCHANTS, DEMO_PASSWORD, DEMO_LOGINS, residentIdFor, type DemoMerchant } from './cast.js';
 import { generateHistory } from './synthetic.js';
+import { seedSupplyChain } from './supply-chain.js';
 
 export interface DemoWorld {
   partnerId: string;
@@ -40,12 +41,12 @@ const DAY_MS = 86_400_000;
 const LENDERS = 200;
 
 /** A clock fixed at a moment of the past, moved by hand: the demo writes history through the services. */
-function pastClock(startMs: number): Clock & { set(ms: number): void } {
+export function pastClock(startMs: number): Clock & { set(ms: number): void } {
   let now = startMs;
   return { nowMs: () => now, settable: true, offsetMs: () => now - Date.now(), setOffsetMs: () => undefined, set: (ms) => (now = ms) };
 }
 
-function at(ctx: AppContext, clock: Clock): AppContext {
+export function at(ctx: AppContext, clock: Clock): AppContext {
   return { ...ctx, clock };
 }
 
@@ -103,6 +104,8 @@ export async function seedDemo(ctx: AppContext, opts: { widgetOrigins: string[] 
   for (const id of merchantIds) await rateMerchant(ctx, id);
   const offers = await offerSomeNotes(ctx, lenderIds[0]!);
   log.info({ ms: Date.now() - started, offers }, 'demo: loan history written, notes on offer');
+  await seedSupplyChain(ctx, { partnerId: partner.partnerId, operatorId, lenderIds });
+  log.info({ ms: Date.now() - started }, 'demo: supply chain seeded');
 
   // Auctions open now, some bids already in.
   const world: DemoWorld = { partnerId: partner.partnerId, publishableKey: key.key, merchantRefs: DEMO_MERCHANTS.map((m) => m.ref), borrowerIds, lenderIds, botLenderIds: lenderIds.slice(1) };

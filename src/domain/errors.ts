@@ -97,6 +97,22 @@ export const ERROR_CATALOGUE = {
   // Settings
   SETTING_INVALID: { status: 422, title: 'A setting value is not allowed' },
 
+  // Supply-chain finance: core enterprises, payables and claims, order proceeds (docs/supply-chain.md)
+  CORE_LIMIT_EXCEEDED: { status: 422, title: "The core enterprise's unpaid claims would exceed its issuance limit" },
+  PAYABLE_EXISTS: { status: 409, title: 'A payable with this reference exists with other fields' },
+  PAYABLE_DUE_DATE_INVALID: { status: 422, title: 'The due date of the payable is not allowed' },
+  PAYABLE_NOT_DUE: { status: 409, title: 'The payable is not due yet' },
+  PAYABLE_SETTLING: { status: 409, title: 'A listing backed by this payable is still closing; retry shortly' },
+  CLAIM_NOT_ACTIVE: { status: 409, title: 'The claim is settled, due or empty' },
+  CLAIM_PLEDGED: { status: 409, title: 'The claim backs a listing or a loan' },
+  CLAIM_AMOUNT_INVALID: { status: 422, title: 'The amount to assign is not allowed' },
+  CLAIM_TIER_EXCEEDED: { status: 422, title: 'The claim is at the deepest tier that may be assigned' },
+  LISTING_MATURITY_INVALID: { status: 422, title: 'The maturity date of the listing is not allowed' },
+  MERCHANT_NO_ACCOUNT: { status: 422, title: 'The merchant has no Lendbook account yet' },
+  ORDER_NOT_FOUND: { status: 404, title: 'No such order of this merchant' },
+  ORDER_REFUNDED: { status: 409, title: 'A refunded order has no proceeds' },
+  PROCEEDS_EXISTS: { status: 409, title: "This order's proceeds were paid in with another amount" },
+
   // WebSocket requests
   WS_MESSAGE_INVALID: { status: 400, title: 'The message is not a valid request' },
   WS_CHANNEL_FORBIDDEN: { status: 403, title: 'You may not subscribe to this channel' },

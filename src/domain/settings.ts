@@ -40,6 +40,13 @@ export interface Settings {
   transferFeeBps: number;
   transferMinHoldDays: number;
   transferOfferTtlDays: number;
+  // Supply-chain finance (docs/supply-chain.md)
+  /** Latest due date of a new claim, in days from its issue. */
+  claimMaxDays: number;
+  /** Deepest tier a claim may be assigned down to (tier 1 is the core enterprise's own supplier). */
+  claimMaxTier: number;
+  /** Claim-backed listings: advance rate per core enterprise grade, percent of the claims; E and HR never. */
+  claimAdvancePct: Partial<Record<Grade, number>>;
 }
 
 export const DEFAULT_SETTINGS: Settings = {
@@ -69,7 +76,13 @@ export const DEFAULT_SETTINGS: Settings = {
   transferFeeBps: 50,
   transferMinHoldDays: 0,
   transferOfferTtlDays: 7,
+  claimMaxDays: 365,
+  claimMaxTier: 5,
+  claimAdvancePct: { AA: 90, A: 85, B: 80, C: 70, D: 60 },
 };
+
+/** Grades whose claims can never back a listing, whatever the advance table says. */
+export const CLAIM_UNFINANCEABLE_GRADES: readonly Grade[] = ['E', 'HR'];
 
 type IntSettingName = {
   [K in keyof Settings]: Settings[K] extends number ? K : never;
@@ -101,6 +114,9 @@ export const INT_SETTING_BOUNDS: Record<IntSettingName, { min: number; max: numb
   transferFeeBps: { min: 0, max: 1000 },
   transferMinHoldDays: { min: 0, max: 365 },
   transferOfferTtlDays: { min: 1, max: 90 },
+  // One year at most for a claim (the 2025 rule: six months in principle); tiers 1..10.
+  claimMaxDays: { min: 1, max: 365 },
+  claimMaxTier: { min: 1, max: 10 },
 };
 
 /** Environment names: LENDBOOK_ + SCREAMING_SNAKE of the field. */
@@ -156,6 +172,9 @@ export function checkSettings(s: Settings): SettingsResult {
     }
     const pct = s.orderAdvancePct[g];
     if (pct !== undefined && (pct < 0 || pct > 100)) return { ok: false, name: 'orderAdvancePct', detail: `advance rate for ${g} must be 0..100` };
+    const claimPct = s.claimAdvancePct[g];
+    if (claimPct !== undefined && (claimPct < 0 || claimPct > 100)) return { ok: false, name: 'claimAdvancePct', detail: `claim advance rate for ${g} must be 0..100` };
+    if (claimPct !== undefined && CLAIM_UNFINANCEABLE_GRADES.includes(g)) return { ok: false, name: 'claimAdvancePct', detail: `claims of grade ${g} cannot back listings` };
     const el = s.expectedLossBps[g];
     if (!Number.isSafeInteger(el) || el < 0 || el > 10000) return { ok: false, name: 'expectedLossBps', detail: `expected loss for ${g} must be 0..10000` };
   }
@@ -184,6 +203,7 @@ export function settingsFromEnv(env: Record<string, string | undefined>, base: S
     ['gradeFloorBps', { min: 0, max: 100_000 }],
     ['orderAdvancePct', { min: 0, max: 100 }],
     ['expectedLossBps', { min: 0, max: 10_000 }],
+    ['claimAdvancePct', { min: 0, max: 100 }],
   ];
   for (const [name, bounds] of maps) {
     const envName = settingEnvName(name);

@@ -30,6 +30,7 @@ import { servicingRoutes } from './routes/servicing.js';
 import { wsRoutes } from './routes/ws.js';
 import { widgetRoutes } from './routes/widgets.js';
 import { transferRoutes } from './routes/transfers.js';
+import { supplyChainRoutes } from './routes/supply-chain.js';
 import { Hub } from '../realtime/hub.js';
 import { jobHandlers } from '../jobs/handlers.js';
 import { startMaintenance } from '../jobs/maintenance.js';
@@ -144,6 +145,7 @@ export async function build(config: Config, options: BuildOptions = {}): Promise
       await api.register(wsRoutes);
       await api.register(widgetRoutes);
       await api.register(transferRoutes);
+      await api.register(supplyChainRoutes);
     },
     { prefix: '/api/v1' },
   );

@@ -2,7 +2,7 @@ import { and, asc, eq, inArray, lte, sql } from 'drizzle-orm';
 import type { AppContext } from '../context.js';
 import type { Tx } from '../db/client.js';
 import { bids, listings, merchants, type OutboxMessage } from '../db/schema/index.js';
-import { clearListing, type ClearedOutcome } from '../domain/auction/index.js';
+import { clearListing, requiredCoverageMinor, type ClearedOutcome, type ClearingResult } from '../domain/auction/index.js';
 import { isoDateOfMs } from '../domain/dates.js';
 import type { RepaymentKind } from '../domain/servicing/index.js';
 import { newId } from '../ids.js';
@@ -51,7 +51,7 @@ export async function clearLockedListing(ctx: AppContext, tx: Tx, listing: Listi
   const at = new Date(nowMs);
   const rowsActive = await activeBids(tx, listing.id);
   const byId = new Map(rowsActive.map((b) => [b.id, b]));
-  const result = clearListing(listing, rowsActive.map(activeBidOf), settings.platformFeeBps, listing.minFundingPct);
+  const result = failWhenClaimsDue(listing, clearListing(listing, rowsActive.map(activeBidOf), settings.platformFeeBps, listing.minFundingPct), nowMs);
   await lockAccounts(tx, [...rowsActive.map((b) => walletAccountId(b.lenderId)), walletAccountId(listing.borrowerUserId)]);
   const [merchant] = await tx.select({ partnerId: merchants.partnerId, ref: merchants.ref }).from(merchants).where(eq(merchants.id, listing.merchantId));
   // The loan's id is known before it exists, so that the cleared event can name it.
@@ -118,6 +118,7 @@ async function disburse(
     rateBps: result.borrowerRateBps,
     termMonths: listing.termMonths,
     repayment: listing.repayment as RepaymentKind,
+    maturesOn: listing.maturesOn,
     pricing: listing.pricing,
     product: listing.product,
     grade: listing.grade,
@@ -149,6 +150,18 @@ async function disburse(
       disbursementMinor: result.disbursementMinor,
     });
   }
+}
+
+/**
+ * A claim-backed listing ends at least a day before it matures (docs/supply-chain.md), so it clears before
+ * its claims fall due. Only a clock moved past its maturity before the close ran could get here: then
+ * there is no time left to lend in, and the listing fails like an unfunded one.
+ */
+function failWhenClaimsDue(listing: ListingRow, result: ClearingResult, nowMs: number): ClearingResult {
+  if (result.outcome !== 'cleared' || listing.maturesOn === null || isoDateOfMs(nowMs) < listing.maturesOn) return result;
+  const { coverageMinor } = result.book;
+  const requiredMinor = requiredCoverageMinor(listing.amountMinor, listing.minFundingPct);
+  return { outcome: 'failed', coverageMinor, requiredMinor, postings: [], events: [{ seq: result.seq, type: 'listing.failed', data: { coverageMinor, requiredMinor } }], notify: [], seq: result.seq, book: result.book };
 }
 
 /** A bid's hold as the bid knows it: lender wallet → borrower wallet, pending, for its amount. */

@@ -3,13 +3,14 @@ import { ledgerInvariants, type InvariantCheck } from '../ledger/invariants.js';
 import { loanInvariants } from './loan-invariants.js';
 import { marketInvariants } from './market-invariants.js';
 import { transferInvariants } from './transfer-invariants.js';
+import { claimInvariants } from './claim-invariants.js';
 
 export type { InvariantCheck };
 
 /** Checks of one area (ledger, market, loans, note transfers), each recomputed from the tables. */
 export type InvariantSource = (q: Queryable) => Promise<InvariantCheck[]>;
 
-const sources: readonly InvariantSource[] = [ledgerInvariants, marketInvariants, loanInvariants, transferInvariants];
+const sources: readonly InvariantSource[] = [ledgerInvariants, marketInvariants, loanInvariants, transferInvariants, claimInvariants];
 
 /** Every invariant of DESIGN.md, read in one repeatable-read snapshot so the sums agree with each other. */
 export async function checkInvariants(db: { transaction: Queryable['transaction'] }): Promise<{ ok: boolean; checks: InvariantCheck[] }> {

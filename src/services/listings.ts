@@ -1,10 +1,11 @@
 import { and, asc, desc, eq, inArray, sql, type SQL } from 'drizzle-orm';
 import type { AppContext } from '../context.js';
 import { rows, type Queryable, type Tx } from '../db/client.js';
-import { bids, listings, merchants, orders, users, warehouseReceipts } from '../db/schema/index.js';
+import { bids, claims, listings, merchants, orders, users, warehouseReceipts } from '../db/schema/index.js';
 import type { OutboxJob, OutboxMessage } from '../db/schema/index.js';
 import { computeBook, validateNewListing, withdrawListing, type ActiveBid } from '../domain/auction/index.js';
-import { isoDateOfMs } from '../domain/dates.js';
+import { isoDateOfMs, type IsoDate } from '../domain/dates.js';
+import type { Grade } from '../domain/grades.js';
 import { AppError } from '../domain/errors.js';
 import { checkCollateralMatchesProduct, validateOrderCollateral, validateReceiptCollateral, type ListingCollateral, type MerchantOrder } from '../domain/rating/index.js';
 import { previewSchedule, type RepaymentKind } from '../domain/servicing/index.js';
@@ -13,6 +14,7 @@ import { lockAccounts, walletAccountId } from '../ledger/ledger.js';
 import { applyBatch } from '../ledger/batch.js';
 import { writeOutbox } from './outbox.js';
 import { creditOf } from './rating.js';
+import { firstMaturityAfter, listingClaims, pledgeClaims } from './claims.js';
 import { walletMessages } from './wallet.js';
 
 export type ListingRow = typeof listings.$inferSelect;
@@ -39,6 +41,10 @@ export function listingSummary(l: ListingRow, merchantName: string) {
     currency: 'CNY' as const,
     termMonths: l.termMonths,
     repayment: l.repayment,
+    /** A claim-backed listing: the day its bullet loan matures, its core enterprise, and the borrower's own grade. */
+    maturesOn: l.maturesOn,
+    coreEnterpriseId: l.coreEnterpriseId,
+    borrowerGrade: l.borrowerGrade,
     product: l.product,
     pricing: l.pricing,
     maxRateBps: l.maxRateBps,
@@ -82,20 +88,24 @@ export interface NewListingBody {
   title: string;
   purpose: string;
   amountMinor: number;
-  termMonths: number;
+  termMonths?: number | undefined;
   maxRateBps: number;
-  repayment: string;
+  repayment?: string | undefined;
+  maturesOn?: string | undefined;
   product: string;
   pricing?: string | undefined;
   minFundingPct?: number | undefined;
   closeWhenFunded?: boolean | undefined;
   durationSec?: number | undefined;
-  collateral?: { orderIds: string[] } | { receiptId: string } | undefined;
+  collateral?: { orderIds: string[] } | { receiptId: string } | { claimIds: string[] } | undefined;
 }
 
 /**
  * A borrower lists a loan request (AUCTION.md §1): eligibility and one open listing at a time, the
- * credit line and the regulatory cap as of now, and its collateral pledged exclusively to it.
+ * credit line and the regulatory cap as of now, and its collateral pledged exclusively to it. A
+ * claim-backed listing (docs/supply-chain.md §2) is lent on its core enterprise's credit: the borrower
+ * needs KYC and room under the regulatory cap, not the months of history, grade or credit line of its own
+ * rating, and the listing carries the core enterprise's grade.
  */
 export async function createListing(ctx: AppContext, borrowerUserId: string, body: NewListingBody, idempotencyKey: string | null): Promise<ListingSummary> {
   const nowMs = ctx.clock.nowMs();
@@ -111,10 +121,15 @@ export async function createListing(ctx: AppContext, borrowerUserId: string, bod
     const credit = await creditOf(tx, merchantId, settings);
     if (!credit) throw new AppError('NOT_RATED', 'your order system has not sent enough data to rate you yet');
     const [open] = await tx.select({ id: listings.id }).from(listings).where(and(eq(listings.borrowerUserId, borrowerUserId), eq(listings.status, 'open')));
+    const onClaims = body.product === 'claim';
+    if (onClaims && borrower.kycStatus !== 'verified') throw new AppError('KYC_REQUIRED', "a claim-backed listing needs your legal representative's KYC (PUT /api/v1/me/kyc)");
     const decided = validateNewListing({
       request: body,
-      borrower: { eligible: credit.eligibility.eligible, ...(credit.eligibility.eligible ? {} : { reason: credit.eligibility.text }), hasOpenListing: open !== undefined },
-      creditLineLeftMinor: credit.line.gradeLineLeftMinor,
+      borrower: onClaims
+        ? { eligible: true, hasOpenListing: open !== undefined }
+        : { eligible: credit.eligibility.eligible, ...(credit.eligibility.eligible ? {} : { reason: credit.eligibility.text }), hasOpenListing: open !== undefined },
+      // The grade line follows the borrower's own sales; a claim-backed loan is repaid by the core enterprise.
+      creditLineLeftMinor: onClaims ? credit.line.capLeftMinor : credit.line.gradeLineLeftMinor,
       capLeftMinor: credit.line.capLeftMinor,
       nowMs,
       settings,
@@ -127,7 +142,22 @@ export async function createListing(ctx: AppContext, borrowerUserId: string, bod
     let collateralValueMinor: number | null = null;
     let collateralLimitMinor: number | null = null;
     let receiptRowId: string | null = null;
-    if (collateral && 'orderIds' in collateral) {
+    let onCore: { id: string; grade: Grade } | null = null;
+    if (collateral && 'claimIds' in collateral) {
+      const pledged = await pledgeClaims(tx, {
+        merchantId,
+        listingId: id,
+        claimIds: collateral.claimIds,
+        amountMinor: terms.amountMinor,
+        maturesOn: terms.maturesOn!,
+        firstMaturity: firstMaturityAfter(terms.originalEndsAtMs, settings),
+        today: isoDateOfMs(nowMs),
+        settings,
+      });
+      collateralValueMinor = pledged.valueMinor;
+      collateralLimitMinor = pledged.limitMinor;
+      onCore = { id: pledged.coreEnterpriseId, grade: pledged.grade };
+    } else if (collateral && 'orderIds' in collateral) {
       const pledged = await pledgeOrders(tx, merchantId, id, collateral.orderIds, terms.amountMinor, credit.grade, nowMs, settings);
       collateralValueMinor = pledged.valueMinor;
       collateralLimitMinor = pledged.limitMinor;
@@ -154,9 +184,12 @@ export async function createListing(ctx: AppContext, borrowerUserId: string, bod
         pricing: terms.pricing,
         minFundingPct: terms.minFundingPct,
         closeWhenFunded: terms.closeWhenFunded,
-        grade: credit.grade,
+        grade: onCore?.grade ?? credit.grade,
         score: credit.rating.score,
-        expectedLossBps: credit.expectedLossBps,
+        expectedLossBps: onCore ? settings.expectedLossBps[onCore.grade] : credit.expectedLossBps,
+        maturesOn: terms.maturesOn,
+        coreEnterpriseId: onCore?.id ?? null,
+        borrowerGrade: onCore ? credit.grade : null,
         ratingId: credit.rating.id,
         ratingReasons: reasons,
         status: 'open',
@@ -218,6 +251,7 @@ async function pledgeReceipt(tx: Tx, merchantId: string, listingId: string, rece
 export async function releaseCollateral(tx: Queryable, listingId: string): Promise<void> {
   await tx.update(orders).set({ pledgedListingId: null, updatedAt: new Date() }).where(eq(orders.pledgedListingId, listingId));
   await tx.update(warehouseReceipts).set({ pledgedListingId: null }).where(eq(warehouseReceipts.pledgedListingId, listingId));
+  await tx.update(claims).set({ pledgedListingId: null }).where(eq(claims.pledgedListingId, listingId));
 }
 
 export async function lockListing(tx: Queryable, listingId: string): Promise<ListingRow | undefined> {
@@ -283,11 +317,23 @@ export async function listingDetail(q: Queryable, listingId: string) {
     requiredCoverageMinor: Math.ceil((l.amountMinor * l.minFundingPct) / 100),
     ratingReasons: l.ratingReasons,
     collateral,
-    schedulePreview: previewSchedule({ principalMinor: l.amountMinor, rateBps: l.currentRateBps, termMonths: l.termMonths, repayment: l.repayment as RepaymentKind, disbursedOn: previewOn }),
+    // A claim-backed listing carries its claims at the top too: each with its chain and its debtor's grade.
+    ...(collateral.kind === 'claims' ? { claims: collateral.claims.map((c) => ({ ...c, coreEnterprise: collateral.coreEnterprise })) } : {}),
+    schedulePreview: schedulePreviewOf(l, previewOn),
   };
 }
 
+/**
+ * The schedule a lender would get at the current rate if the loan were disbursed on `on`. A claim-backed
+ * listing's bullet cannot be disbursed on or after its maturity: its preview is then empty.
+ */
+function schedulePreviewOf(l: ListingRow, on: IsoDate) {
+  if (l.maturesOn !== null && on >= l.maturesOn) return [];
+  return previewSchedule({ principalMinor: l.amountMinor, rateBps: l.currentRateBps, termMonths: l.termMonths, repayment: l.repayment as RepaymentKind, disbursedOn: on, maturesOn: l.maturesOn });
+}
+
 async function collateralOf(q: Queryable, l: ListingRow) {
+  if (l.product === 'claim') return (await listingClaims(q, l))!;
   if (l.product === 'order') {
     const pledged = await rows<{ order_id: string; amount_minor: number; status: string; placed_at: Date | string }>(
       q,

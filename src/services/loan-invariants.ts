@@ -10,7 +10,8 @@ function check(name: string, bad: { id: string }[], okDetail: string, badDetail:
  * Servicing invariants, recomputed from the tables: what the notes received is exactly what was paid in
  * and exactly what the ledger credited to their holders; received and outstanding principal make up the
  * principal; the notes' schedules share the loan's periods and carry its principal; every repayment's
- * split adds up; and no repayment was ever paid from a platform account.
+ * split adds up; and no repayment was ever paid from a platform account (only from the borrower, the
+ * custodian, or the core enterprise or order system paying in on the borrower's behalf).
  */
 export async function loanInvariants(q: Queryable): Promise<InvariantCheck[]> {
   const paidToNotes = await rows<{ id: string }>(
@@ -32,8 +33,10 @@ export async function loanInvariants(q: Queryable): Promise<InvariantCheck[]> {
     sql`select t.id from ledger_transfers t
         left join loan_notes n on n.id = t.reference and t.credit_account_id = 'acc_w_' || n.lender_id
         left join loans l on l.id = n.loan_id
+        left join listings li on li.id = l.listing_id
+        left join merchants m on m.id = l.merchant_id
         where t.kind = 'repayment' and (n.id is null or t.phase <> 'single'
-          or t.debit_account_id not in ('acc_w_' || l.borrower_user_id, 'acc_custody')) limit 5`,
+          or t.debit_account_id not in ('acc_w_' || l.borrower_user_id, 'acc_custody', 'acc_w_' || coalesce(li.core_enterprise_id, '-'), 'acc_w_' || m.partner_id)) limit 5`,
   );
   const principalBalance = await rows<{ id: string }>(
     q,
@@ -56,7 +59,7 @@ export async function loanInvariants(q: Queryable): Promise<InvariantCheck[]> {
   const schedules = await rows<{ id: string }>(
     q,
     sql`with periods as (
-          select n.id, n.loan_id, n.principal_minor, l.term_months, x.k, x.v->>'dueDate' as due, (x.v->>'principalDueMinor')::bigint as principal
+          select n.id, n.loan_id, n.principal_minor, coalesce(l.term_months, 1) as term_months, x.k, x.v->>'dueDate' as due, (x.v->>'principalDueMinor')::bigint as principal
           from loan_notes n join loans l on l.id = n.loan_id
           cross join lateral jsonb_array_elements(n.installments) with ordinality as x(v, k)
         ), firsts as (
@@ -82,10 +85,10 @@ export async function loanInvariants(q: Queryable): Promise<InvariantCheck[]> {
   return [
     check('loans.notes_received_equal_repayments', paidToNotes, 'Σ paid to notes = Σ repayments for every loan', 'loans whose notes received other than what was paid'),
     check('loans.notes_received_equal_ledger', noteLedger, "every note's receipts equal the ledger transfers to its holder's wallet", 'notes whose receipts differ from the ledger'),
-    check('loans.repayment_transfers_from_payer', strayTransfers, 'every repayment transfer goes from the borrower (or the custodian) to a note holder; none from the platform', 'repayment transfers with a wrong account'),
+    check('loans.repayment_transfers_from_payer', strayTransfers, 'every repayment transfer goes from the borrower (or the custodian, or the core enterprise or order system paying for it) to a note holder; none from the platform', 'repayment transfers with a wrong account'),
     check('loans.outstanding_is_principal_less_received', principalBalance, 'outstanding = principal − received principal for every loan', 'loans whose outstanding does not balance'),
     check('loans.repayment_split_adds_up', splits, "every repayment's split over notes adds up to its amount and parts", 'repayments whose split does not add up'),
-    check('loans.note_schedules_make_loan_schedule', schedules, 'every note has one installment per month of the term carrying its principal, on the due dates of the other notes', 'notes whose schedule does not fit the loan'),
+    check('loans.note_schedules_make_loan_schedule', schedules, 'every note has one installment per month of the term (a bullet: one) carrying its principal, on the due dates of the other notes', 'notes whose schedule does not fit the loan'),
     check('loans.statuses_agree', statuses, 'a loan is repaid exactly when all its notes are (or were sold whole), and active only when none has defaulted', 'loans whose status disagrees with their notes'),
   ];
 }

@@ -15,10 +15,12 @@ export interface NewLoan {
   merchantId: string;
   principalMinor: number;
   rateBps: number;
-  termMonths: number;
+  termMonths: number | null;
   repayment: RepaymentKind;
+  /** A bullet's maturity date. */
+  maturesOn: IsoDate | null;
   pricing: 'uniform' | 'pay_as_bid';
-  product: 'credit' | 'order' | 'warehouse_receipt';
+  product: 'credit' | 'order' | 'warehouse_receipt' | 'claim';
   grade: string;
   feeMinor: number;
   disbursedOn: IsoDate;
@@ -35,6 +37,7 @@ export async function insertLoan(tx: Queryable, loan: NewLoan): Promise<LoanStat
     disbursedOn: loan.disbursedOn,
     termMonths: loan.termMonths,
     repayment: loan.repayment,
+    maturesOn: loan.maturesOn,
     notes: loan.notes.map((n) => ({ noteId: n.id, principalMinor: n.principalMinor, rateBps: n.rateBps })),
   });
   await tx.insert(loans).values({
@@ -46,6 +49,7 @@ export async function insertLoan(tx: Queryable, loan: NewLoan): Promise<LoanStat
     rateBps: loan.rateBps,
     termMonths: loan.termMonths,
     repayment: loan.repayment,
+    maturesOn: loan.maturesOn,
     pricing: loan.pricing,
     product: loan.product,
     grade: loan.grade,

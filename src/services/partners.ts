@@ -1,5 +1,6 @@
 import { desc, eq, isNull, and } from 'drizzle-orm';
 import type { AppContext } from '../context.js';
+import type { Queryable } from '../db/client.js';
 import { partnerKeys, partners } from '../db/schema/index.js';
 import { AppError } from '../domain/errors.js';
 import { newId, randomToken } from '../ids.js';
@@ -42,7 +43,7 @@ export async function rotatePartnerKey(ctx: AppContext, keyId: string): Promise<
 
 export async function listPartners(ctx: AppContext) {
   const list = await ctx.db.select().from(partners).orderBy(desc(partners.createdAt));
-  const keys = await ctx.db.select().from(partnerKeys);
+  const keys = await ctx.db.select().from(partnerKeys).where(eq(partnerKeys.kind, 'partner'));
   return list.map((p) => ({
     id: p.id,
     name: p.name,
@@ -59,12 +60,28 @@ export async function setPartnerWebhook(ctx: AppContext, partnerId: string, webh
   if (updated.length === 0) throw new AppError('NOT_FOUND');
 }
 
+export interface KeySecrets {
+  partnerId: string;
+  /** `partner`: the order system's own key; `core`: a core enterprise's, under that order system. */
+  kind: 'partner' | 'core';
+  coreEnterpriseId: string | null;
+  secrets: string[];
+}
+
 /** The secrets a key may sign with (current, and previous during a rotation), opened from their seals. */
-export async function partnerSecrets(ctx: AppContext, keyId: string): Promise<{ partnerId: string; secrets: string[] } | undefined> {
+export async function partnerSecrets(ctx: AppContext, keyId: string): Promise<KeySecrets | undefined> {
   if (keyId.length > 100) return undefined;
   const [key] = await ctx.db.select().from(partnerKeys).where(and(eq(partnerKeys.keyId, keyId), isNull(partnerKeys.revokedAt)));
   if (!key) return undefined;
   const secrets = [ctx.secrets.open(key.secretEnc)];
   if (key.previousSecretEnc) secrets.push(ctx.secrets.open(key.previousSecretEnc));
-  return { partnerId: key.partnerId, secrets };
+  return { partnerId: key.partnerId, kind: key.kind, coreEnterpriseId: key.coreEnterpriseId, secrets };
+}
+
+/** A new signed key of kind `core` for a core enterprise, in the caller's transaction; the secret is shown once. */
+export async function createCoreKey(ctx: AppContext, tx: Queryable, partnerId: string, coreEnterpriseId: string): Promise<{ keyId: string; secret: string }> {
+  const keyId = newId('ck');
+  const secret = newSecret();
+  await tx.insert(partnerKeys).values({ keyId, partnerId, secretEnc: ctx.secrets.seal(secret), kind: 'core', coreEnterpriseId });
+  return { keyId, secret };
 }

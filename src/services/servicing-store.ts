@@ -6,7 +6,7 @@
 import { and, eq, isNull, sql } from 'drizzle-orm';
 import type { AppContext } from '../context.js';
 import type { Queryable } from '../db/client.js';
-import { loans, merchants, orders, warehouseReceipts, type OutboxMessage } from '../db/schema/index.js';
+import { claims, loans, merchants, orders, warehouseReceipts, type OutboxMessage } from '../db/schema/index.js';
 import { addDays, compareIsoDate, type IsoDate } from '../domain/dates.js';
 import { AppError } from '../domain/errors.js';
 import {
@@ -170,8 +170,8 @@ export async function announceReminders(ctx: AppContext, tx: Queryable, loaded: 
 
 /**
  * Full repayment gives the collateral back: the warehouse receipt is released (it keeps the listing it
- * backed, as history, and cannot be pledged again), and pledged orders whose proceeds were not swept are
- * free to back another listing.
+ * backed, as history, and cannot be pledged again), pledged orders whose proceeds were not swept and
+ * claims not yet settled are free to back another listing (settled claims keep the loan they paid).
  */
 export async function releaseLoanCollateral(tx: Queryable, loaded: LoadedLoan, at: Date): Promise<void> {
   if (loaded.loan.receiptId) {
@@ -181,4 +181,5 @@ export async function releaseLoanCollateral(tx: Queryable, loaded: LoadedLoan, a
     .update(orders)
     .set({ pledgedListingId: null, updatedAt: at })
     .where(and(eq(orders.pledgedListingId, loaded.loan.listingId), isNull(orders.sweptAt)));
+  await tx.update(claims).set({ pledgedListingId: null }).where(and(eq(claims.pledgedListingId, loaded.loan.listingId), isNull(claims.toLoanMinor)));
 }

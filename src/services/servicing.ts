@@ -29,7 +29,7 @@ export const ORDER_SWEEP_JOB = 'order.sweep';
 export const SERVICE_DUE_EVERY_MS = 15_000;
 const DUE_BATCH = 1000;
 
-export type RepaymentSource = 'borrower' | 'order_sweep' | 'recovery';
+export type RepaymentSource = 'borrower' | 'order_sweep' | 'recovery' | 'payable_settlement' | 'order_proceeds';
 export type RepaymentRow = typeof repayments.$inferSelect;
 
 function today(ctx: AppContext): IsoDate {
@@ -38,11 +38,14 @@ function today(ctx: AppContext): IsoDate {
 
 // ---- payments ----
 
-interface PaymentInput {
+export interface PaymentInput {
   repaymentId: string;
   amountMinor: number;
   source: RepaymentSource;
-  /** Where the money comes from: the borrower's wallet, or the custodian (proceeds from outside). */
+  /**
+   * Where the money comes from: the borrower's wallet, the custodian (proceeds from outside), or the
+   * custodian account of the core enterprise or order system paying on the borrower's behalf.
+   */
   debitAccountId: string;
   /** Extra facts kept with the breakdown (the swept order). */
   note?: Record<string, unknown>;
@@ -52,7 +55,7 @@ interface PaymentInput {
  * A payment into a locked loan, dated today: the days before are closed, the pure core allocates it
  * (refusing more than the payoff), each note holder gets one transfer for its share.
  */
-async function pay(ctx: AppContext, tx: Tx, loaded: LoadedLoan, input: PaymentInput): Promise<RepaymentRow> {
+export async function pay(ctx: AppContext, tx: Tx, loaded: LoadedLoan, input: PaymentInput): Promise<RepaymentRow> {
   const at = new Date(ctx.clock.nowMs());
   const parties = await partiesOf(tx, loaded);
   await lockAccounts(tx, [input.debitAccountId, ...[...parties.lenderOf.values()].map(walletAccountId)]);
@@ -90,7 +93,7 @@ async function postTransfers(tx: Tx, parties: LoanParties, input: PaymentInput, 
   }
 }
 
-function payoffOf(state: LoanState, day: IsoDate): number {
+export function payoffOf(state: LoanState, day: IsoDate): number {
   return state.status === 'repaid' ? 0 : owedToday(state, day).payoffMinor;
 }
 
@@ -139,7 +142,8 @@ async function announcePayment(ctx: AppContext, tx: Tx, loaded: LoadedLoan, part
     if (parties.merchant) await queueWebhook(ctx, tx, parties.merchant.partnerId, 'loan.repaid', { merchantRef: parties.merchant.ref, ...data });
   }
   for (const lenderId of new Set(b.perNote.filter((n) => n.totalMinor > 0).map((n) => parties.lenderOf.get(n.noteId)!))) await walletChanged(tx, lenderId, 'payment.received');
-  if (row.source !== 'recovery') await walletChanged(tx, parties.borrowerUserId, row.source === 'order_sweep' ? 'order.swept' : 'repayment');
+  // Only the borrower's own money or a sweep from its wallet changes the borrower's wallet.
+  if (row.source === 'borrower' || row.source === 'order_sweep') await walletChanged(tx, parties.borrowerUserId, row.source === 'order_sweep' ? 'order.swept' : 'repayment');
 }
 
 function sumOutstanding(state: LoanState): number {

@@ -112,6 +112,7 @@ function statementNote(note: NoteRow, loan: LoanRow, receipts: readonly NoteRece
     principalMinor: note.principalMinor,
     rateBps: note.rateBps,
     termMonths: loan.termMonths,
+    maturesOn: loan.maturesOn,
     repayment: loan.repayment,
     disbursedOn: loan.disbursedOn,
     defaultedOn: loan.defaultedOn,
@@ -192,7 +193,7 @@ export function csv(header: readonly string[], lines: readonly (readonly (string
 export async function notesCsv(ctx: AppContext, lenderId: string): Promise<string> {
   const held = await notesOfLender(ctx.db, lenderId);
   return csv(
-    ['note_id', 'loan_id', 'listing_id', 'grade', 'rate_bps', 'repayment', 'term_months', 'disbursed_on', 'principal_yuan', 'outstanding_yuan', 'received_principal_yuan', 'received_interest_yuan', 'received_penalty_yuan', 'note_status', 'loan_status', 'days_past_due', 'bucket', 'acquired_via', 'acquired_on', 'sold_principal_yuan'],
+    ['note_id', 'loan_id', 'listing_id', 'grade', 'rate_bps', 'repayment', 'term_months', 'disbursed_on', 'principal_yuan', 'outstanding_yuan', 'received_principal_yuan', 'received_interest_yuan', 'received_penalty_yuan', 'note_status', 'loan_status', 'days_past_due', 'bucket', 'matures_on', 'acquired_via', 'acquired_on', 'sold_principal_yuan'],
     held.map(({ note, loan }) => [
       note.id,
       loan.id,
@@ -211,6 +212,7 @@ export async function notesCsv(ctx: AppContext, lenderId: string): Promise<strin
       loan.status,
       shownDelinquency(loan).daysPastDue,
       shownDelinquency(loan).bucket,
+      loan.maturesOn,
       note.acquiredVia,
       isoDateOfMs(note.createdAt.getTime()),
       formatYuan(note.soldPrincipalMinor),

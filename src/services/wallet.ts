@@ -4,7 +4,7 @@ import { rows, type Queryable } from '../db/client.js';
 import { custodianInstructions, users } from '../db/schema/index.js';
 import { AppError } from '../domain/errors.js';
 import { idFromSeed, newId } from '../ids.js';
-import { CUSTODY_ACCOUNT, balance, balances, hold, lockAccounts, post, transfer, voidHold, walletAccountId } from '../ledger/ledger.js';
+import { CUSTODY_ACCOUNT, balance, balances, hold, lockAccounts, openWallet, post, transfer, voidHold, walletAccountId } from '../ledger/ledger.js';
 import type { OutboxMessage } from '../db/schema/index.js';
 import { writeOutbox } from './outbox.js';
 
@@ -20,6 +20,12 @@ export interface WalletView {
 export async function walletOf(q: Queryable, userId: string): Promise<WalletView> {
   const b = await balance(q, walletAccountId(userId));
   return { availableMinor: b.availableMinor, heldMinor: b.heldMinor, currency: 'CNY' };
+}
+
+/** A custodian account that is opened on first use (an order system's): empty until then. */
+export async function accountOf(q: Queryable, ownerId: string): Promise<WalletView> {
+  const b = (await balances(q, [walletAccountId(ownerId)])).get(walletAccountId(ownerId));
+  return { availableMinor: b?.availableMinor ?? 0, heldMinor: b?.heldMinor ?? 0, currency: 'CNY' };
 }
 
 export type InstructionRow = typeof custodianInstructions.$inferSelect;
@@ -86,11 +92,21 @@ async function existingInstruction(q: Queryable, id: string, userId: string, kin
  * custody → wallet in the same transaction); a real one confirms by a signed callback.
  */
 export async function deposit(ctx: AppContext, userId: string, amountMinor: number, idempotencyKey: string | null): Promise<InstructionView> {
+  return depositInto(ctx, userId, amountMinor, idempotencyKey, (tx) => requireKyc(tx, userId));
+}
+
+/**
+ * A deposit into any custodian wallet: a user's (after `check`), or the account of a core enterprise or
+ * an order system, which the custodian keeps like any other (opened on first use).
+ */
+export async function depositInto(ctx: AppContext, ownerId: string, amountMinor: number, idempotencyKey: string | null, check?: (tx: Queryable) => Promise<void>): Promise<InstructionView> {
   checkAmount(amountMinor);
+  const userId = ownerId;
   const id = idempotencyKey ? idFromSeed('ci', `deposit:${userId}:${idempotencyKey}`) : newId('ci');
   const at = new Date(ctx.clock.nowMs());
   return ctx.transaction(async (tx) => {
-    await requireKyc(tx, userId);
+    if (check) await check(tx);
+    else await openWallet(tx, ownerId);
     const existing = await existingInstruction(tx, id, userId, 'deposit', amountMinor);
     if (existing) return instructionView(tx, existing);
     const simulated = ctx.config.custodian === 'simulated';

@@ -12,7 +12,17 @@ export const WEBHOOK_JOB = 'webhook.deliver';
 export const WEBHOOK_ATTEMPTS = 16;
 const TIMEOUT_MS = 10_000;
 
-export type WebhookType = 'listing.cleared' | 'listing.failed' | 'loan.repaid' | 'installment.due' | 'loan.defaulted' | 'merchant.rated' | 'collateral.impaired';
+export type WebhookType =
+  | 'listing.cleared'
+  | 'listing.failed'
+  | 'loan.repaid'
+  | 'installment.due'
+  | 'loan.defaulted'
+  | 'merchant.rated'
+  | 'collateral.impaired'
+  | 'claim.issued'
+  | 'claim.assigned'
+  | 'payable.settled';
 
 function job(ctx: AppContext, deliveryId: string, replays: number) {
   return { name: WEBHOOK_JOB, id: `webhook-${deliveryId}-${replays}`, data: { deliveryId }, attempts: WEBHOOK_ATTEMPTS, backoffMs: ctx.config.webhookBackoffMs };
@@ -42,7 +52,7 @@ export async function deliverWebhook(ctx: AppContext, deliveryId: string, attemp
   const [key] = await ctx.db
     .select()
     .from(partnerKeys)
-    .where(and(eq(partnerKeys.partnerId, d.partnerId), isNull(partnerKeys.revokedAt)))
+    .where(and(eq(partnerKeys.partnerId, d.partnerId), eq(partnerKeys.kind, 'partner'), isNull(partnerKeys.revokedAt)))
     .orderBy(desc(partnerKeys.createdAt))
     .limit(1);
   if (!partner?.webhookUrl || !key) {

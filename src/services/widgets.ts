@@ -8,6 +8,8 @@ import { randomToken } from '../ids.js';
 import { listingSummary, merchantName } from './listings.js';
 import { financeableOrders, merchantByRef } from './merchants.js';
 import { creditOf } from './rating.js';
+import { bestClaimOffer } from './claims.js';
+import { isoDateOfMs } from '../domain/dates.js';
 
 /**
  * Publishable keys let a partner's own pages embed Lendbook widgets. A key is public (it sits in the
@@ -79,6 +81,8 @@ export async function widgetOrderOffer(ctx: AppContext, partnerId: string, ref: 
   const order = eligible.find((o) => o.orderId === orderId);
   const pct = credit ? orderAdvancePct(credit.grade, settings) : null;
   const limit = order && credit && credit.eligibility.eligible && pct !== null ? Math.min(orderFinancingLimit(credit.grade, order.amountMinor, settings), credit.line.creditLeftMinor) : 0;
+  // Claims the shop holds on its buyers finance it on their credit, whatever its own grade.
+  const claimOffer = credit ? await bestClaimOffer(ctx.db, merchant.id, isoDateOfMs(ctx.clock.nowMs()), credit.line.capLeftMinor, settings) : null;
   return {
     merchantRef: merchant.ref,
     orderId,
@@ -89,6 +93,10 @@ export async function widgetOrderOffer(ctx: AppContext, partnerId: string, ref: 
     grade: credit?.grade ?? null,
     reason: !credit ? 'NOT_RATED' : !credit.eligibility.eligible ? credit.eligibility.code : !order ? 'ORDER_NOT_ELIGIBLE' : limit < 100_000 ? 'BELOW_MINIMUM' : null,
     applyUrl: `${ctx.config.publicUrl}/#/borrower/new?product=order&orderId=${encodeURIComponent(orderId)}`,
+    claims:
+      claimOffer && claimOffer.maxAmountMinor >= 100_000
+        ? { coreEnterpriseName: claimOffer.coreEnterprise.name, grade: claimOffer.coreEnterprise.grade, count: claimOffer.claimIds.length, valueMinor: claimOffer.valueMinor, advancePct: claimOffer.advancePct, maxAmountMinor: claimOffer.maxAmountMinor, claimIds: claimOffer.claimIds }
+        : null,
     currency: 'CNY' as const,
   };
 }

@@ -4,6 +4,8 @@ import { call, expectInvariants, registerLender, uniq, type Session } from './he
 import { createTestStorage, startApp, type TestApp, type TestStorage } from './helpers/env.js';
 import { ADMIN_ENV, adminToken, createPartner, type PartnerKey } from './helpers/partner.js';
 import { acceptedBid, createListing, ratedBorrower } from './helpers/market.js';
+import { issue, registerCore } from './helpers/claims.js';
+import { addDays, isoDateOfMs } from '../../src/domain/dates.js';
 
 /**
  * Every API route × every role × someone else's object ids: no unexpected 2xx. The table below must name
@@ -27,6 +29,7 @@ interface Fixture {
   loanA: string;
   noteA: string;
   offerA: string;
+  claimA: string;
 }
 
 interface RouteCase {
@@ -110,6 +113,20 @@ const CASES: Record<string, RouteCase> = {
   'POST /api/v1/note-offers/:id/buy': { path: (f) => `/api/v1/note-offers/${f.offerA}/buy`, body: () => ({ principalMinor: 900_000_000_000 }), allowed: ['lender'] },
   'GET /api/v1/me/note-offers': { path: () => '/api/v1/me/note-offers', allowed: ['lender'] },
   'GET /api/v1/me/note-transfers': { path: () => '/api/v1/me/note-transfers', allowed: ['lender'] },
+  // Supply-chain finance: core enterprises sign with their own key; claims belong to their holder.
+  'POST /api/v1/admin/core-enterprises': { path: () => '/api/v1/admin/core-enterprises', body: (f) => ({ partnerId: f.partner.partnerId, name: 'C', legalForm: 'legal_person', grade: 'AA', limitMinor: 100_000 }), allowed: ['operator'] },
+  'GET /api/v1/admin/core-enterprises': { path: () => '/api/v1/admin/core-enterprises', allowed: ['operator'] },
+  'POST /api/v1/admin/core-enterprises/:keyId/rotate': { path: () => '/api/v1/admin/core-enterprises/ck_0000000000000000000000/rotate', allowed: ['operator'] },
+  'POST /api/v1/core/payables': { path: () => '/api/v1/core/payables', body: (f) => ({ payableRef: 'p1', supplierMerchantRef: f.merchantRefA, amountMinor: 100, dueDate: '2031-01-01' }), allowed: [] },
+  'GET /api/v1/core/payables/:ref': { path: () => '/api/v1/core/payables/p1', allowed: [] },
+  'POST /api/v1/core/payables/:ref/settle': { path: () => '/api/v1/core/payables/p1/settle', body: () => ({}), allowed: [] },
+  'GET /api/v1/core/wallet': { path: () => '/api/v1/core/wallet', allowed: [] },
+  'POST /api/v1/core/wallet/deposits': { path: () => '/api/v1/core/wallet/deposits', body: () => ({ amountMinor: 100 }), allowed: [] },
+  'GET /api/v1/me/claims': { path: () => '/api/v1/me/claims', allowed: ['borrower'] },
+  'POST /api/v1/claims/:id/assign': { path: (f) => `/api/v1/claims/${f.claimA}/assign`, body: (f) => ({ toMerchantRef: f.merchantRefA, amountMinor: 900_000_000_000 }), allowed: ['borrower'], ownedBy: 'borrowerA' },
+  'GET /api/v1/partner/wallet': { path: () => '/api/v1/partner/wallet', allowed: [] },
+  'POST /api/v1/partner/wallet/deposits': { path: () => '/api/v1/partner/wallet/deposits', body: () => ({ amountMinor: 100 }), allowed: [] },
+  'POST /api/v1/partner/merchants/:ref/orders/:orderId/proceeds': { path: (f) => `/api/v1/partner/merchants/${f.merchantRefA}/orders/x/proceeds`, body: () => ({ amountMinor: 100 }), allowed: [] },
 };
 
 let storage: TestStorage;
@@ -133,6 +150,8 @@ beforeAll(async () => {
   expect(offerA.statusCode, offerA.body).toBe(201);
   const open = await createListing(t.app, borrowerA, { amountMinor: 500_000 });
   const bidA = await acceptedBid(t.app, lenderA.token, open.id, 100_000, 1200);
+  const core = await registerCore(t.app, partner);
+  const { claimId } = await issue(t.app, core, { supplierMerchantRef: borrowerA.merchantRef, amountMinor: 1_000_000, dueDate: addDays(isoDateOfMs(t.app.ctx.clock.nowMs()), 60) });
   f = {
     lenderA,
     lenderB: await registerLender(t.app, { depositMinor: 500_000 }),
@@ -147,6 +166,7 @@ beforeAll(async () => {
     loanA,
     noteA,
     offerA: offerA.json().id,
+    claimA: claimId,
   };
 });
 afterAll(async () => {
@@ -188,7 +208,7 @@ describe('authorization matrix', () => {
         if (!allowed && res.statusCode < 300) unexpected.push(`${key} as ${role}: ${res.statusCode}`);
         if (!allowed) {
           const widget = key.startsWith('GET /api/v1/widgets/');
-          const want = widget ? [401, 403] : route.access === 'partner' || route.access === 'custodian' ? [401] : role === 'anonymous' ? [401] : [403];
+          const want = widget ? [401, 403] : route.access === 'partner' || route.access === 'core' || route.access === 'custodian' ? [401] : role === 'anonymous' ? [401] : [403];
           if (!want.includes(res.statusCode)) unexpected.push(`${key} as ${role}: ${res.statusCode} ${res.body.slice(0, 120)}`);
         }
         if (res.statusCode >= 500) unexpected.push(`${key} as ${role}: ${res.statusCode}`);
@@ -239,7 +259,7 @@ describe('authorization matrix', () => {
     for (const route of t.app.routeCatalog) {
       const key = `${route.method} ${route.url}`;
       const c = CASES[key]!;
-      if (!c.body || route.access === 'partner' || route.access === 'custodian') continue;
+      if (!c.body || route.access === 'partner' || route.access === 'core' || route.access === 'custodian') continue;
       const body = c.body(f);
       if (typeof body !== 'object' || body === null || Array.isArray(body)) continue;
       const role = c.allowed.find((r) => r !== 'anonymous') ?? 'anonymous';

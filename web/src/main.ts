@@ -46,13 +46,16 @@ const ROUTES: RouteDef[] = [
   { path: 'admin/invariants', tag: 'lb-admin-invariants-view', load: () => import('./views/admin.js'), roles: ['operator'], title: 'nav.invariants' },
   { path: 'admin/webhooks', tag: 'lb-admin-webhooks-view', load: () => import('./views/admin.js'), roles: ['operator'], title: 'nav.webhooks' },
   { path: 'admin/defaults', tag: 'lb-admin-defaults-view', load: () => import('./views/stats.js'), roles: ['operator'], title: 'nav.defaults' },
+  // Supply-chain finance
+  { path: 'borrower/claims', tag: 'lb-claims-view', load: () => import('./views/claims.js'), roles: ['borrower'], title: 'nav.claims' },
+  { path: 'admin/core-enterprises', tag: 'lb-admin-core-enterprises-view', load: () => import('./views/core-enterprises.js'), roles: ['operator'], title: 'nav.coreEnterprises' },
 ];
 
 const NAV: Record<Role | 'anonymous', (string | null)[]> = {
   anonymous: ['market', 'notes', 'stats'],
   lender: ['market', 'notes', 'bids', 'portfolio', 'wallet', 'account', null, 'stats'],
-  borrower: ['borrower/listings', 'borrower/new', 'borrower/loans', 'borrower/rating', 'wallet', 'account', null, 'market', 'stats'],
-  operator: ['admin/settings', 'admin/partners', 'admin/invariants', 'admin/webhooks', 'admin/defaults', null, 'market', 'stats'],
+  borrower: ['borrower/listings', 'borrower/new', 'borrower/loans', 'borrower/claims', 'borrower/rating', 'wallet', 'account', null, 'market', 'stats'],
+  operator: ['admin/settings', 'admin/partners', 'admin/core-enterprises', 'admin/invariants', 'admin/webhooks', 'admin/defaults', null, 'market', 'stats'],
 };
 
 const HOME: Record<Role | 'anonymous', string> = { anonymous: 'market', lender: 'market', borrower: 'borrower/listings', operator: 'admin/settings' };
@@ -166,6 +169,12 @@ export class LbApp extends LitElement {
         break;
       case 'loan.repaid':
         toast({ tone: 'good', kind: 'repaid', title: t('toast.repaid.title'), ...(loanHref ? { href: loanHref, linkText: t('toast.viewLoan') } : {}) });
+        break;
+      case 'claim.received':
+        toast({ tone: 'good', kind: 'claim', title: t('toast.claimReceived.title'), body: t('toast.claimReceived.body', { amount: money(n('amountMinor')), name: String(d.fromName ?? ''), date: String(d.dueDate ?? '') }), href: '#/borrower/claims', linkText: t('nav.claims') }, 10_000);
+        break;
+      case 'claim.settled':
+        toast({ tone: 'good', kind: 'claim', title: t('toast.claimSettled.title'), body: t('toast.claimSettled.body', { loan: money(n('toLoanMinor')), you: money(n('toHolderMinor')) }), href: '#/borrower/claims', linkText: t('nav.claims') }, 10_000);
         break;
       case 'loan.defaulted':
         toast({ tone: 'bad', kind: 'defaulted', title: t('toast.defaulted.title'), ...(loanHref ? { href: loanHref, linkText: t('toast.viewLoan') } : {}) }, 12_000);

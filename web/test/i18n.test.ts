@@ -26,8 +26,8 @@ const code = sources(new URL('../src', import.meta.url).pathname).map((p) => rea
 /** Keys built at run time from these values. */
 const DYNAMIC: Record<string, readonly string[]> = {
   'status.': ['open', 'cleared', 'failed', 'withdrawn'],
-  'product.': ['credit', 'order', 'warehouse_receipt'],
-  'repayment.': ['equal_installment', 'equal_principal', 'interest_only'],
+  'product.': ['credit', 'order', 'warehouse_receipt', 'claim'],
+  'repayment.': ['equal_installment', 'equal_principal', 'interest_only', 'bullet'],
   'pricing.': ['uniform', 'pay_as_bid'],
   'bid.status.': ['winning', 'partial', 'outbid', 'filled', 'released'],
   'loan.status.': ['active', 'repaid', 'defaulted', 'sold'],
@@ -45,11 +45,12 @@ const DYNAMIC: Record<string, readonly string[]> = {
   'webhook.': ['pending', 'delivered', 'failed'],
   'newListing.': ['hours', 'days', 'uniformHint', 'payAsBidHint'],
   'nav.': ['listing', 'loan'],
-  'setting.': ['maxRateBps', 'minBidMinor', 'auctionMinDurationSec', 'auctionMaxDurationSec', 'auctionDefaultDurationSec', 'lenderListingCapPct', 'softCloseSec', 'softCloseMaxExtensionSec', 'platformFeeBps', 'graceDays', 'penaltyBpsPerDay', 'defaultAfterDays', 'capLegalPersonMinor', 'capNaturalPersonMinor', 'minGradeToList', 'gradeFloorBps', 'minMonthsActive', 'orderAdvancePct', 'orderMaxAgeDays', 'warehouseLtvPct', 'expectedLossBps', 'transferMaxDiscountBps', 'transferMaxPremiumBps', 'transferFeeBps', 'transferMinHoldDays', 'transferOfferTtlDays'],
+  'setting.': ['maxRateBps', 'minBidMinor', 'auctionMinDurationSec', 'auctionMaxDurationSec', 'auctionDefaultDurationSec', 'lenderListingCapPct', 'softCloseSec', 'softCloseMaxExtensionSec', 'platformFeeBps', 'graceDays', 'penaltyBpsPerDay', 'defaultAfterDays', 'capLegalPersonMinor', 'capNaturalPersonMinor', 'minGradeToList', 'gradeFloorBps', 'minMonthsActive', 'orderAdvancePct', 'orderMaxAgeDays', 'warehouseLtvPct', 'expectedLossBps', 'transferMaxDiscountBps', 'transferMaxPremiumBps', 'transferFeeBps', 'transferMinHoldDays', 'transferOfferTtlDays', 'claimMaxDays', 'claimMaxTier', 'claimAdvancePct'],
   'trade.reason.': ['defaulted', 'loan_repaid', 'past_due', 'last_installment', 'note_closed', 'hold_period', 'note_limit'],
   'trade.ended.': ['expired', 'past_due', 'defaulted', 'repaid_below_offer', 'last_installment', 'other'],
   'notes.sort.': ['yield', 'priceBps', 'monthsLeft'],
   'portfolio.direction.': ['in', 'out'],
+  'claims.status.': ['active', 'due', 'settled', 'passed_on'],
 };
 
 function placeholders(text: string): string[] {

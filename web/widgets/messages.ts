@@ -42,6 +42,9 @@ export const widgetMessages = {
     'w.offer.reason.SHORT_HISTORY': 'The shop’s sales history is too short for a credit line yet.',
     'w.offer.reason.GRADE_TOO_LOW': 'The shop’s grade does not allow a listing now.',
     'w.offer.reason.other': 'Financing is not available for this order ({code}).',
+    'w.offer.claims': 'Or finance your claims on {core}: up to {amount}',
+    'w.offer.claimsDetail': '{pct}% of {value}, lent on {core}’s credit (grade {grade}).',
+    'w.offer.claimsApply': 'Finance the claims',
   },
   zh: {
     'w.loading': '正在从 Lendbook 加载…',
@@ -80,6 +83,9 @@ export const widgetMessages = {
     'w.offer.reason.SHORT_HISTORY': '店铺的销售历史尚不足以获得授信额度。',
     'w.offer.reason.GRADE_TOO_LOW': '店铺的评级目前不允许发布借款。',
     'w.offer.reason.other': '此订单暂不可融资（{code}）。',
+    'w.offer.claims': '或以您对{core}的应收账款融资：最高 {amount}',
+    'w.offer.claimsDetail': '{value} 的 {pct}%，依托{core}的信用（评级 {grade}）。',
+    'w.offer.claimsApply': '以应收账款融资',
   },
 } as const;
 

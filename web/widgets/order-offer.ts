@@ -17,6 +17,8 @@ export interface WidgetOffer {
   reason: string | null;
   /** The app's create-listing form with this order selected (null when not eligible). */
   applyUrl: string | null;
+  /** The shop's claims on a buyer (a core enterprise) that could back a listing now, whatever its own grade. */
+  claims?: { coreEnterpriseName: string; grade: string; count: number; valueMinor: number; advancePct: number; maxAmountMinor: number; claimIds: string[] } | null;
   currency: 'CNY';
 }
 
@@ -107,6 +109,13 @@ export class LendbookOrderOffer extends LendbookWidget {
               <a class="button" part="button" data-testid="offer-apply" href=${applyHref(o.orderId)} target="_blank" rel="noopener">${t('w.offer.apply')} <span aria-hidden="true">↗</span><span class="sr">${t('w.offer.newTab')}</span></a>`
           : html`<p class="reason" part="reason" data-reason=${o.reason ?? ''}>${has(reasonKey) ? t(reasonKey) : t('w.offer.reason.other', { code: o.reason ?? '—' })}</p>`}
       </div>
+      ${o.claims
+        ? html`<div class="box" part="claims" data-testid="offer-claims">
+            <p class="title">${t('w.offer.claims', { core: o.claims.coreEnterpriseName, amount: money(o.claims.maxAmountMinor, { trimZeroFen: true }) })}</p>
+            <p class="detail">${t('w.offer.claimsDetail', { pct: o.claims.advancePct, value: money(o.claims.valueMinor, { trimZeroFen: true }), core: o.claims.coreEnterpriseName, grade: o.claims.grade })}</p>
+            <a class="button" data-testid="offer-claims-apply" href=${appUrl(`borrower/new?product=claim&claimIds=${o.claims.claimIds.map(encodeURIComponent).join(',')}`)} target="_blank" rel="noopener">${t('w.offer.claimsApply')} <span aria-hidden="true">↗</span></a>
+          </div>`
+        : nothing}
       ${this.renderBrand(appUrl(''))}`;
   }
 }

@@ -63,7 +63,8 @@ export const partners = pgTable('partners', {
 /**
  * A partner's API key. An HMAC can only be checked with the secret itself, so the secret is kept
  * encrypted (AES-256-GCM under the server's key), never in clear; the previous secret stays valid after
- * a rotation until the next one, so partners can roll over without downtime.
+ * a rotation until the next one, so partners can roll over without downtime. A key of kind `core` is a
+ * core enterprise's own (same signature, its own routes only).
  */
 export const partnerKeys = pgTable(
   'partner_keys',
@@ -78,8 +79,13 @@ export const partnerKeys = pgTable(
     revokedAt: timestamp('revoked_at', { withTimezone: true }),
     rotatedAt: timestamp('rotated_at', { withTimezone: true }),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
+    kind: text('kind', { enum: ['partner', 'core'] }).notNull().default('partner'),
+    coreEnterpriseId: text('core_enterprise_id'),
   },
-  (t) => [index('partner_keys_partner_idx').on(t.partnerId)],
+  (t) => [
+    index('partner_keys_partner_idx').on(t.partnerId),
+    check('partner_keys_kind', sql`${t.kind} in ('partner','core') and (${t.kind} = 'core') = (${t.coreEnterpriseId} is not null)`),
+  ],
 );
 
 /** Publishable widget keys: public, tied to an allow-list of embedding origins. */

@@ -7,3 +7,4 @@ export * from './webhooks.js';
 export * from './market.js';
 export * from './loans.js';
 export * from './transfers.js';
+export * from './claims.js';

@@ -13,6 +13,7 @@ export const ledgerAccounts = pgTable(
   {
     id: text('id').primaryKey(),
     kind: text('kind', { enum: ACCOUNT_KINDS }).notNull(),
+    /** A wallet's owner: a user, or a core enterprise or partner (their custodian accounts). */
     ownerUserId: text('owner_user_id'),
     currency: text('currency').notNull().default('CNY'),
     debitsMustNotExceedCredits: boolean('debits_must_not_exceed_credits').notNull(),

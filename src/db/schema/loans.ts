@@ -25,10 +25,12 @@ export const loans = pgTable(
     principalMinor: bigint('principal_minor', { mode: 'number' }).notNull(),
     /** The borrower's rate: the uniform rate, or the fill-weighted mean under pay-as-bid. */
     rateBps: integer('rate_bps').notNull(),
-    termMonths: integer('term_months').notNull(),
-    repayment: text('repayment', { enum: ['equal_installment', 'equal_principal', 'interest_only'] }).notNull(),
+    /** Months; null for a bullet, which has `maturesOn`. */
+    termMonths: integer('term_months'),
+    repayment: text('repayment', { enum: ['equal_installment', 'equal_principal', 'interest_only', 'bullet'] }).notNull(),
     pricing: text('pricing', { enum: ['uniform', 'pay_as_bid'] }).notNull(),
-    product: text('product', { enum: ['credit', 'order', 'warehouse_receipt'] }).notNull(),
+    product: text('product', { enum: ['credit', 'order', 'warehouse_receipt', 'claim'] }).notNull(),
+    maturesOn: date('matures_on', { mode: 'string' }),
     grade: text('grade').notNull(),
     feeMinor: bigint('fee_minor', { mode: 'number' }).notNull(),
     disbursedOn: date('disbursed_on', { mode: 'string' }).notNull(),
@@ -56,6 +58,7 @@ export const loans = pgTable(
     check('loans_outstanding', sql`${t.outstandingPrincipalMinor} >= 0 and ${t.outstandingPrincipalMinor} <= ${t.principalMinor}`),
     check('loans_fee', sql`${t.feeMinor} >= 0 and ${t.feeMinor} <= ${t.principalMinor}`),
     check('loans_status', sql`${t.status} in ('active','repaid','defaulted')`),
+    check('loans_bullet', sql`(${t.repayment} = 'bullet') = (${t.maturesOn} is not null) and (${t.repayment} = 'bullet') = (${t.termMonths} is null)`),
   ],
 );
 
@@ -127,8 +130,12 @@ export const repayments = pgTable(
     interestMinor: bigint('interest_minor', { mode: 'number' }).notNull(),
     penaltyMinor: bigint('penalty_minor', { mode: 'number' }).notNull(),
     paidOn: date('paid_on', { mode: 'string' }).notNull(),
-    /** Who paid: the borrower's wallet, a settled pledged order swept from it, or proceeds from outside (a collateral sale). */
-    source: text('source', { enum: ['borrower', 'order_sweep', 'recovery'] }).notNull(),
+    /**
+     * Who paid: the borrower's wallet, a settled pledged order swept from it, proceeds from outside (a
+     * collateral sale), a core enterprise settling the payable whose claim backs the loan, or an order
+     * system paying in a pledged order's proceeds.
+     */
+    source: text('source', { enum: ['borrower', 'order_sweep', 'recovery', 'payable_settlement', 'order_proceeds'] }).notNull(),
     /** True when the loan had defaulted before this payment: a recovery split pro rata. */
     afterDefault: boolean('after_default').notNull().default(false),
     breakdown: jsonb('breakdown').$type<Record<string, unknown>>().notNull(),
@@ -139,6 +146,6 @@ export const repayments = pgTable(
     index('repayments_paid_on_idx').on(t.paidOn),
     check('repayments_amount', sql`${t.amountMinor} > 0`),
     check('repayments_parts', sql`${t.principalMinor} >= 0 and ${t.interestMinor} >= 0 and ${t.penaltyMinor} >= 0 and ${t.principalMinor} + ${t.interestMinor} + ${t.penaltyMinor} = ${t.amountMinor}`),
-    check('repayments_source', sql`${t.source} in ('borrower','order_sweep','recovery')`),
+    check('repayments_source', sql`${t.source} in ('borrower','order_sweep','recovery','payable_settlement','order_proceeds')`),
   ],
 );

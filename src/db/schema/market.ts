@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { bigint, boolean, check, index, integer, jsonb, pgTable, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
+import { bigint, boolean, check, date, index, integer, jsonb, pgTable, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
 import { users } from './identity.js';
 import { merchants } from './merchants.js';
 
@@ -23,10 +23,11 @@ export const listings = pgTable(
     title: text('title').notNull(),
     purpose: text('purpose').notNull(),
     amountMinor: bigint('amount_minor', { mode: 'number' }).notNull(),
-    termMonths: integer('term_months').notNull(),
+    /** Months; null for a claim-backed listing, which matures on a date instead. */
+    termMonths: integer('term_months'),
     maxRateBps: integer('max_rate_bps').notNull(),
-    repayment: text('repayment', { enum: ['equal_installment', 'equal_principal', 'interest_only'] }).notNull(),
-    product: text('product', { enum: ['credit', 'order', 'warehouse_receipt'] }).notNull(),
+    repayment: text('repayment', { enum: ['equal_installment', 'equal_principal', 'interest_only', 'bullet'] }).notNull(),
+    product: text('product', { enum: ['credit', 'order', 'warehouse_receipt', 'claim'] }).notNull(),
     pricing: text('pricing', { enum: ['uniform', 'pay_as_bid'] }).notNull(),
     minFundingPct: integer('min_funding_pct').notNull(),
     closeWhenFunded: boolean('close_when_funded').notNull(),
@@ -53,6 +54,10 @@ export const listings = pgTable(
     createdAt: timestamp('created_at', { withTimezone: true, precision: 3 }).notNull(),
     closedAt: timestamp('closed_at', { withTimezone: true, precision: 3 }),
     loanId: text('loan_id'),
+    /** A claim-backed listing: the bullet's maturity, the core enterprise whose grade it carries, and the borrower's own grade. */
+    maturesOn: date('matures_on', { mode: 'string' }),
+    coreEnterpriseId: text('core_enterprise_id'),
+    borrowerGrade: text('borrower_grade'),
   },
   (t) => [
     index('listings_status_ends_idx').on(t.status, t.endsAt),
@@ -60,6 +65,11 @@ export const listings = pgTable(
     uniqueIndex('listings_one_open_per_borrower').on(t.borrowerUserId).where(sql`${t.status} = 'open'`),
     check('listings_amount', sql`${t.amountMinor} >= 100000 and ${t.amountMinor} % 100 = 0`),
     check('listings_term', sql`${t.termMonths} in (1,2,3,6,9,12,18,24,36)`),
+    check(
+      'listings_claim_terms',
+      sql`(${t.product} = 'claim') = (${t.maturesOn} is not null) and (${t.product} = 'claim') = (${t.termMonths} is null)
+          and (${t.product} = 'claim') = (${t.repayment} = 'bullet') and (${t.product} = 'claim') = (${t.coreEnterpriseId} is not null)`,
+    ),
     check('listings_rate', sql`${t.maxRateBps} >= 1`),
     check('listings_min_funding', sql`${t.minFundingPct} between 50 and 100`),
     check('listings_status', sql`${t.status} in ('open','cleared','failed','withdrawn')`),

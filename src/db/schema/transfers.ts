@@ -32,7 +32,7 @@ export const noteOffers = pgTable(
       .references(() => users.id),
     grade: text('grade').notNull(),
     rateBps: integer('rate_bps').notNull(),
-    repayment: text('repayment', { enum: ['equal_installment', 'equal_principal', 'interest_only'] }).notNull(),
+    repayment: text('repayment', { enum: ['equal_installment', 'equal_principal', 'interest_only', 'bullet'] }).notNull(),
     /** The principal offered when it opened. */
     principalMinor: bigint('principal_minor', { mode: 'number' }).notNull(),
     remainingMinor: bigint('remaining_minor', { mode: 'number' }).notNull(),

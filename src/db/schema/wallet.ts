@@ -1,6 +1,5 @@
 import { sql } from 'drizzle-orm';
 import { bigint, check, index, pgTable, text, timestamp } from 'drizzle-orm/pg-core';
-import { users } from './identity.js';
 
 /**
  * Deposits and withdrawals as instructions to the custodian bank. The simulated custodian completes
@@ -11,9 +10,8 @@ export const custodianInstructions = pgTable(
   'custodian_instructions',
   {
     id: text('id').primaryKey(),
-    userId: text('user_id')
-      .notNull()
-      .references(() => users.id),
+    /** Whose wallet: a user, or a core enterprise or partner (their custodian accounts). */
+    userId: text('user_id').notNull(),
     kind: text('kind', { enum: ['deposit', 'withdrawal'] }).notNull(),
     amountMinor: bigint('amount_minor', { mode: 'number' }).notNull(),
     status: text('status', { enum: ['pending', 'completed', 'failed'] }).notNull(),

@@ -7,8 +7,9 @@
  * listed, and the request's own form before the limits it is measured against):
  *  1. BORROWER_NOT_ELIGIBLE   the caller says the borrower may not list (reason passed through)
  *  2. OPEN_LISTING_EXISTS     at most one open listing per borrower
- *  3. VALIDATION_FAILED       term not in {1,2,3,6,9,12,18,24,36}; unknown repayment, product or
- *                             pricing; minFundingPct not an integer in 50..100
+ *  3. VALIDATION_FAILED       unknown product; term not in {1,2,3,6,9,12,18,24,36} or unknown
+ *                             repayment (a claim-backed listing instead takes maturesOn, a date, and
+ *                             neither of them); unknown pricing; minFundingPct not an integer in 50..100
  *  4. LISTING_AMOUNT_INVALID  amount below 100000 (¥1,000) or not whole yuan
  *  5. LISTING_RATE_INVALID    maxRateBps not an integer in 1..settings.maxRateBps
  *  6. LISTING_DURATION_INVALID durationSec not an integer in the min..max duration settings
@@ -29,7 +30,7 @@ export const TERM_MONTHS = [1, 2, 3, 6, 9, 12, 18, 24, 36] as const;
 export type TermMonths = (typeof TERM_MONTHS)[number];
 export const REPAYMENTS = ['equal_installment', 'equal_principal', 'interest_only'] as const;
 export type Repayment = (typeof REPAYMENTS)[number];
-export const PRODUCTS = ['credit', 'order', 'warehouse_receipt'] as const;
+export const PRODUCTS = ['credit', 'order', 'warehouse_receipt', 'claim'] as const;
 export type Product = (typeof PRODUCTS)[number];
 export const MIN_FUNDING_PCT_MIN = 50;
 export const MIN_FUNDING_PCT_MAX = 100;
@@ -39,9 +40,11 @@ export type ListingSettings = Pick<Settings, 'maxRateBps' | 'auctionMinDurationS
 /** The borrower's request as received (already schema-checked at the edge, checked again here). */
 export interface NewListingRequest {
   readonly amountMinor: number;
-  readonly termMonths: number;
+  readonly termMonths?: number | undefined;
   readonly maxRateBps: number;
-  readonly repayment: string;
+  readonly repayment?: string | undefined;
+  /** A claim-backed listing's maturity date (it has no term or repayment choice: it is a bullet). */
+  readonly maturesOn?: string | undefined;
   readonly product: string;
   readonly pricing?: string | undefined;
   readonly minFundingPct?: number | undefined;
@@ -60,9 +63,11 @@ export interface NewListingInput {
 
 export interface ListingTerms {
   amountMinor: number;
-  termMonths: TermMonths;
+  /** null for a claim-backed listing, which matures on `maturesOn`. */
+  termMonths: TermMonths | null;
   maxRateBps: number;
-  repayment: Repayment;
+  repayment: Repayment | 'bullet';
+  maturesOn: string | null;
   product: Product;
   pricing: Pricing;
   minFundingPct: number;
@@ -83,10 +88,26 @@ function oneOf<T extends string | number>(list: readonly T[], value: unknown): v
   return (list as readonly unknown[]).includes(value);
 }
 
-function formRejection(r: NewListingRequest): Rejection | null {
+const ISO_DATE = /^\d{4}-\d{2}-\d{2}$/;
+
+function termRejection(r: NewListingRequest): Rejection | null {
+  if (r.product === 'claim') {
+    if (r.termMonths !== undefined || r.repayment !== undefined) {
+      return reject('VALIDATION_FAILED', 'a claim-backed listing is repaid in one payment on maturesOn: it takes no termMonths or repayment');
+    }
+    if (typeof r.maturesOn !== 'string' || !ISO_DATE.test(r.maturesOn)) return reject('VALIDATION_FAILED', 'a claim-backed listing needs maturesOn, a date (YYYY-MM-DD)');
+    return null;
+  }
+  if (r.maturesOn !== undefined) return reject('VALIDATION_FAILED', 'maturesOn is for claim-backed listings; this one takes termMonths');
   if (!oneOf(TERM_MONTHS, r.termMonths)) return reject('VALIDATION_FAILED', `termMonths must be one of ${TERM_MONTHS.join(', ')}`);
   if (!oneOf(REPAYMENTS, r.repayment)) return reject('VALIDATION_FAILED', `repayment must be one of ${REPAYMENTS.join(', ')}`);
+  return null;
+}
+
+function formRejection(r: NewListingRequest): Rejection | null {
   if (!oneOf(PRODUCTS, r.product)) return reject('VALIDATION_FAILED', `product must be one of ${PRODUCTS.join(', ')}`);
+  const term = termRejection(r);
+  if (term) return term;
   if (r.pricing !== undefined && !oneOf(PRICINGS, r.pricing)) return reject('VALIDATION_FAILED', `pricing must be one of ${PRICINGS.join(', ')}`);
   if (r.minFundingPct !== undefined && !isIntIn(r.minFundingPct, MIN_FUNDING_PCT_MIN, MIN_FUNDING_PCT_MAX)) {
     return reject('VALIDATION_FAILED', `minFundingPct must be an integer in ${MIN_FUNDING_PCT_MIN}..${MIN_FUNDING_PCT_MAX}`);
@@ -136,9 +157,10 @@ export function validateNewListing(input: NewListingInput): NewListingResult {
     ok: true,
     terms: {
       amountMinor: r.amountMinor,
-      termMonths: r.termMonths as TermMonths,
+      termMonths: r.product === 'claim' ? null : (r.termMonths as TermMonths),
       maxRateBps: r.maxRateBps,
-      repayment: r.repayment as Repayment,
+      repayment: r.product === 'claim' ? 'bullet' : (r.repayment as Repayment),
+      maturesOn: r.product === 'claim' ? r.maturesOn! : null,
       product: r.product as Product,
       pricing: (r.pricing ?? 'uniform') as Pricing,
       minFundingPct: r.minFundingPct ?? MIN_FUNDING_PCT_MAX,

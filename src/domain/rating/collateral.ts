@@ -15,13 +15,13 @@ import type { MerchantOrder, OrderStatus } from './features.js';
 /** Paid but not settled: settled money has already reached the merchant, refunds and disputes may never. */
 export const FINANCEABLE_STATUSES: readonly OrderStatus[] = ['paid', 'shipped', 'delivered'];
 
-export const PRODUCTS = ['credit', 'order', 'warehouse_receipt'] as const;
+export const PRODUCTS = ['credit', 'order', 'warehouse_receipt', 'claim'] as const;
 export type Product = (typeof PRODUCTS)[number];
 
 export type CollateralCode = 'COLLATERAL_INVALID' | 'COLLATERAL_INSUFFICIENT' | 'COLLATERAL_PLEDGED';
 export type CollateralRejection = Rejection & { code: CollateralCode };
 
-export type ListingCollateral = { orderIds: readonly string[] } | { receiptId: string };
+export type ListingCollateral = { orderIds: readonly string[] } | { receiptId: string } | { claimIds: readonly string[] };
 
 function collateralReject(code: CollateralCode, detail: string): CollateralRejection {
   return { ...reject(code, detail), code };
@@ -80,12 +80,15 @@ export function receiptLimit(valueMinor: number, settings: Settings): number {
   return floorToWholeYuan(percentOfMinorFloor(valueMinor, settings.warehouseLtvPct));
 }
 
+const COLLATERAL_OF: Record<Product, 'none' | 'orders' | 'receipt' | 'claims'> = { credit: 'none', order: 'orders', warehouse_receipt: 'receipt', claim: 'claims' };
+const COLLATERAL_WORDS = { none: 'no collateral', orders: 'orderIds', receipt: 'a receiptId', claims: 'claimIds' } as const;
+
 /** A credit listing takes no collateral; the other products take exactly their kind. */
 export function checkCollateralMatchesProduct(product: Product, collateral: ListingCollateral | null | undefined): CollateralRejection | null {
-  const kind = collateral == null ? 'none' : 'orderIds' in collateral ? 'orders' : 'receipt';
-  const wanted = product === 'credit' ? 'none' : product === 'order' ? 'orders' : 'receipt';
+  const kind = collateral == null ? 'none' : 'orderIds' in collateral ? 'orders' : 'claimIds' in collateral ? 'claims' : 'receipt';
+  const wanted = COLLATERAL_OF[product];
   if (kind === wanted) return null;
-  return collateralReject('COLLATERAL_INVALID', `a ${product} listing takes ${wanted === 'none' ? 'no collateral' : wanted === 'orders' ? 'orderIds' : 'a receiptId'}`);
+  return collateralReject('COLLATERAL_INVALID', `a ${product} listing takes ${COLLATERAL_WORDS[wanted]}`);
 }
 
 export interface OrderCollateralInput {

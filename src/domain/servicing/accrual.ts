@@ -5,8 +5,17 @@
  */
 import { assert } from '../assert.js';
 import { compareIsoDate, daysBetween, type IsoDate } from '../dates.js';
-import { amortise, periodInterestMinor, type RepaymentKind } from './schedule.js';
-import { outstandingPrincipalFrom, unpaidPart, type NoteState } from './state.js';
+import { BULLET, actual365InterestMinor, amortise, periodInterestMinor, type RepaymentKind } from './schedule.js';
+import { outstandingPrincipalFrom, unpaidPart, type Installment, type NoteState } from './state.js';
+
+/**
+ * Interest on `outstandingMinor` for `days` days of the installment's period, by the period's own
+ * accrual: a bullet's actual/365, or a monthly period's interest shared out by days.
+ */
+export function interestForDaysMinor(inst: Installment, outstandingMinor: number, rateBps: number, days: number): number {
+  if (inst.accrual === 'actual_365') return actual365InterestMinor(outstandingMinor, rateBps, days);
+  return periodInterestMinor(outstandingMinor, rateBps, days, daysBetween(inst.fromDate, inst.dueDate));
+}
 
 /**
  * Interest the note has earned in period `index` up to `date`: what was locked by earlier prepayments in
@@ -19,8 +28,7 @@ export function accruedInterestToDate(note: NoteState, index: number, date: IsoD
   assert(compareIsoDate(date, inst.accrualFrom) >= 0, `accrual asked before ${inst.accrualFrom}: ${date}`);
   assert(compareIsoDate(date, inst.dueDate) < 0, 'accrual is for the current (not yet due) period');
   const outstandingMinor = outstandingPrincipalFrom(note, index);
-  const periodDays = daysBetween(inst.fromDate, inst.dueDate);
-  return inst.interestLockedMinor + periodInterestMinor(outstandingMinor, note.rateBps, daysBetween(inst.accrualFrom, date), periodDays);
+  return inst.interestLockedMinor + interestForDaysMinor(inst, outstandingMinor, note.rateBps, daysBetween(inst.accrualFrom, date));
 }
 
 /** Interest earned to `date` in period `index` and not yet paid. */
@@ -52,7 +60,7 @@ export function prepayPrincipal(note: NoteState, index: number, date: IsoDate, p
     reamortiseAfter(note, index, outstandingMinor, kind);
   }
   const daysLeft = daysBetween(date, inst.dueDate);
-  inst.interestDueMinor = accruedMinor + periodInterestMinor(outstandingMinor, note.rateBps, daysLeft, daysBetween(inst.fromDate, inst.dueDate));
+  inst.interestDueMinor = accruedMinor + interestForDaysMinor(inst, outstandingMinor, note.rateBps, daysLeft);
 }
 
 /** A fresh schedule of `outstandingMinor` over the periods after `index` (none of them paid yet). */
@@ -62,6 +70,7 @@ function reamortiseAfter(note: NoteState, index: number, outstandingMinor: numbe
     assert(outstandingMinor === 0, 'nothing is outstanding after the last period');
     return;
   }
+  assert(kind !== BULLET, 'a bullet has one period: nothing comes after it');
   amortise(outstandingMinor, note.rateBps, periods, kind).forEach((row, k) => {
     const later = note.installments[index + 1 + k]!;
     assert(later.principalPaidMinor === 0 && later.interestPaidMinor === 0, 'future installments are unpaid');

@@ -4,6 +4,10 @@
  */
 export {
   REPAYMENT_KINDS,
+  BULLET,
+  MAX_BULLET_DAYS,
+  periodCount,
+  actual365InterestMinor,
   MAX_TERM_MONTHS,
   MAX_RATE_BPS,
   MAX_PRINCIPAL_MINOR,
@@ -19,6 +23,7 @@ export {
   dueDates,
   spreadEvenly,
   type RepaymentKind,
+  type MonthlyKind,
   type SchedulePeriod,
   type PeriodAmounts,
   type NoteScheduleInput,
@@ -43,7 +48,7 @@ export {
   type Part,
   type ServicingSettings,
 } from './state.js';
-export { accruedInterestToDate } from './accrual.js';
+export { accruedInterestToDate, interestForDaysMinor } from './accrual.js';
 export {
   applyPayment,
   owedToday,

@@ -3,21 +3,33 @@
  * month end); period rate r = rateBps / 10000 / 12 in decimal.js; every amount is rounded half-even to
  * minor units exactly once (toMinorHalfEven). A note has its own schedule; a loan's schedule is the sum of
  * its notes', period by period (AUCTION.md §5, last paragraph), so loan totals add up by construction.
+ *
+ * One more kind has no months: the bullet of a claim-backed loan (docs/supply-chain.md), one period from
+ * disbursement to its maturity date, principal and interest due together, interest accruing daily on
+ * actual/365.
  */
 import { assert, assertNever, assertNonNegativeMinor, assertPositiveMinor } from '../assert.js';
-import { addMonthsClamped, isIsoDate, parseIsoDate, type IsoDate } from '../dates.js';
+import { addMonthsClamped, daysBetween, isIsoDate, parseIsoDate, type IsoDate } from '../dates.js';
 import { decFromInt, monthlyRate, toMinorHalfEven } from '../decimal.js';
 
+/** The monthly schedules a borrower chooses from (AUCTION.md §1). */
 export const REPAYMENT_KINDS = ['equal_installment', 'equal_principal', 'interest_only'] as const;
-export type RepaymentKind = (typeof REPAYMENT_KINDS)[number];
+export type MonthlyKind = (typeof REPAYMENT_KINDS)[number];
+/** One period to a maturity date, principal and interest at its end; interest daily on actual/365. */
+export const BULLET = 'bullet' as const;
+export type RepaymentKind = MonthlyKind | typeof BULLET;
 
 /** Limits (a limit on everything): far above the listing rules of AUCTION.md §1, far below overflow. */
 export const MAX_TERM_MONTHS = 600;
 export const MAX_RATE_BPS = 100_000;
 export const MAX_PRINCIPAL_MINOR = 1_000_000_000_000_000;
+/** The longest bullet period: ten years of days. */
+export const MAX_BULLET_DAYS = 3660;
 
 /** bps per year → per month: r = bps / 10000 / 12, so O·r = O·bps / 120000. */
 const BPS_MONTH_DIVISOR = 120_000;
+/** bps per year → per day on actual/365: O·bps·days / 3650000. */
+const BPS_DAY_DIVISOR = 3_650_000;
 
 export interface PeriodAmounts {
   principalMinor: number;
@@ -33,13 +45,30 @@ export interface SchedulePeriod extends PeriodAmounts {
 export interface NoteScheduleInput {
   principalMinor: number;
   rateBps: number;
-  termMonths: number;
+  /** Months of a monthly schedule; null for a bullet, which has `maturesOn` instead. */
+  termMonths: number | null;
   repayment: RepaymentKind;
   disbursedOn: IsoDate;
+  /** The bullet's maturity date (after the disbursement); absent for monthly schedules. */
+  maturesOn?: IsoDate | null | undefined;
 }
 
 export function isRepaymentKind(value: string): value is RepaymentKind {
-  return (REPAYMENT_KINDS as readonly string[]).includes(value);
+  return value === BULLET || (REPAYMENT_KINDS as readonly string[]).includes(value);
+}
+
+/** How many periods a schedule has: its months, or the bullet's one. */
+export function periodCount(terms: { repayment: RepaymentKind; termMonths: number | null }): number {
+  if (terms.repayment === BULLET) return 1;
+  assert(terms.termMonths !== null, 'a monthly schedule has a term');
+  return terms.termMonths;
+}
+
+/** Checks a bullet's maturity: a real date, 1..MAX_BULLET_DAYS days after the disbursement. */
+export function assertMaturity(disbursedOn: IsoDate, maturesOn: IsoDate | null | undefined): asserts maturesOn is IsoDate {
+  assert(typeof maturesOn === 'string' && isIsoDate(maturesOn), `a bullet needs its maturity date, got ${String(maturesOn)}`);
+  const days = daysBetween(disbursedOn, maturesOn);
+  assert(days >= 1 && days <= MAX_BULLET_DAYS, `a bullet matures 1..${MAX_BULLET_DAYS} days after disbursement, not ${days}`);
 }
 
 export function assertRate(rateBps: number): void {
@@ -65,6 +94,18 @@ export function periodInterestMinor(outstandingMinor: number, rateBps: number, d
   assert(days <= periodDays, `interest for ${days} days of a ${periodDays}-day period`);
   const exact = decFromInt(outstandingMinor).mul(decFromInt(rateBps)).mul(decFromInt(days));
   return toMinorHalfEven(exact.div(decFromInt(BPS_MONTH_DIVISOR * periodDays)));
+}
+
+/**
+ * Interest on `outstandingMinor` for `days` days on actual/365: O·bps·days / 3650000, one exact product
+ * divided once and rounded half-even (the bullet's interest, and its accrual to any day of its period).
+ */
+export function actual365InterestMinor(outstandingMinor: number, rateBps: number, days: number): number {
+  assertNonNegativeMinor(outstandingMinor, 'outstandingMinor');
+  assertRate(rateBps);
+  assert(Number.isSafeInteger(days) && days >= 0 && days <= MAX_BULLET_DAYS, 'bad day count');
+  const exact = decFromInt(outstandingMinor).mul(decFromInt(rateBps)).mul(decFromInt(days));
+  return toMinorHalfEven(exact.div(decFromInt(BPS_DAY_DIVISOR)));
 }
 
 /** Due date of each period: the disbursement's day of month, clamped to the month's last day. */
@@ -120,7 +161,7 @@ function annuity(principalMinor: number, rateBps: number, periods: number): Peri
 }
 
 /** The principal and interest of each of `periods` periods for `principalMinor` outstanding now. */
-export function amortise(principalMinor: number, rateBps: number, periods: number, kind: RepaymentKind): PeriodAmounts[] {
+export function amortise(principalMinor: number, rateBps: number, periods: number, kind: MonthlyKind): PeriodAmounts[] {
   assertNonNegativeMinor(principalMinor, 'principalMinor');
   assert(principalMinor <= MAX_PRINCIPAL_MINOR, 'principal above the limit');
   assertRate(rateBps);
@@ -147,9 +188,16 @@ export function scheduleKey(note: { principalMinor: number; rateBps: number }): 
   return `${note.principalMinor}:${note.rateBps}`;
 }
 
-/** One note's schedule (AUCTION.md §5). */
+/** One note's schedule (AUCTION.md §5; a bullet: one period to its maturity). */
 export function noteSchedule(input: NoteScheduleInput): SchedulePeriod[] {
   assertPositiveMinor(input.principalMinor, 'principalMinor');
+  if (input.repayment === BULLET) {
+    assert(isIsoDate(input.disbursedOn), `disbursedOn is not an ISO date: ${input.disbursedOn}`);
+    assertMaturity(input.disbursedOn, input.maturesOn);
+    const days = daysBetween(input.disbursedOn, input.maturesOn);
+    return [{ n: 1, dueDate: input.maturesOn, principalMinor: input.principalMinor, interestMinor: actual365InterestMinor(input.principalMinor, input.rateBps, days) }];
+  }
+  assert(input.termMonths !== null, 'a monthly schedule has a term');
   const dates = dueDates(input.disbursedOn, input.termMonths);
   return amortise(input.principalMinor, input.rateBps, input.termMonths, input.repayment).map((row, i) => ({
     n: i + 1,

@@ -6,7 +6,7 @@
  */
 import { assert, assertNonNegativeMinor } from '../assert.js';
 import { addDays, compareIsoDate, isIsoDate, type IsoDate } from '../dates.js';
-import { assertRate, assertTerm, noteSchedule, scheduleKey, type RepaymentKind, type SchedulePeriod } from './schedule.js';
+import { BULLET, assertMaturity, assertRate, assertTerm, noteSchedule, periodCount, scheduleKey, type RepaymentKind, type SchedulePeriod } from './schedule.js';
 
 /** A limit on the notes of one loan (one note per winning bid). */
 export const MAX_NOTES_PER_LOAN = 10_000;
@@ -19,8 +19,11 @@ export interface NoteTerms {
 
 export interface LoanTerms {
   disbursedOn: IsoDate;
-  termMonths: number;
+  /** Months of a monthly schedule; null for a bullet. */
+  termMonths: number | null;
   repayment: RepaymentKind;
+  /** A bullet's maturity date. */
+  maturesOn?: IsoDate | null | undefined;
   notes: readonly NoteTerms[];
 }
 
@@ -42,6 +45,11 @@ export interface Installment {
   interestLockedMinor: number;
   /** Interest after this date accrues on the note's outstanding principal; fromDate until a prepayment. */
   accrualFrom: IsoDate;
+  /**
+   * How interest accrues inside the period. Absent: a share of the period's interest by days elapsed
+   * (monthly schedules). 'actual_365': outstanding × rate × days / 365 (a bullet's one period).
+   */
+  accrual?: 'actual_365';
 }
 
 /** `sold`: all the principal the note still had was sold to other lenders (AUCTION.md §10); it owes its holder nothing more. */
@@ -66,7 +74,8 @@ export interface NoteState {
 
 export interface LoanState {
   disbursedOn: IsoDate;
-  termMonths: number;
+  /** Months of a monthly schedule; null for a bullet (one period, to its maturity). */
+  termMonths: number | null;
   repayment: RepaymentKind;
   status: LoanStatus;
   notes: NoteState[];
@@ -92,7 +101,13 @@ export interface ServicingSettings {
 /** A fresh loan at disbursement: one schedule per note, nothing paid, nothing serviced yet. */
 export function openLoan(terms: LoanTerms): LoanState {
   assert(isIsoDate(terms.disbursedOn), 'disbursedOn is not an ISO date');
-  assertTerm(terms.termMonths);
+  if (terms.repayment === BULLET) {
+    assert(terms.termMonths === null, 'a bullet has no months');
+    assertMaturity(terms.disbursedOn, terms.maturesOn);
+  } else {
+    assert(terms.termMonths !== null, 'a monthly schedule has a term');
+    assertTerm(terms.termMonths);
+  }
   assert(terms.notes.length >= 1 && terms.notes.length <= MAX_NOTES_PER_LOAN, 'a loan has 1..MAX_NOTES_PER_LOAN notes');
   assert(new Set(terms.notes.map((n) => n.noteId)).size === terms.notes.length, 'note ids are unique');
   // Each distinct schedule of the loan is computed once (see scheduleKey).
@@ -101,7 +116,7 @@ export function openLoan(terms: LoanTerms): LoanState {
     const key = scheduleKey(t);
     let schedule = schedules.get(key);
     if (!schedule) {
-      schedule = noteSchedule({ ...t, termMonths: terms.termMonths, repayment: terms.repayment, disbursedOn: terms.disbursedOn });
+      schedule = noteSchedule({ ...t, termMonths: terms.termMonths, repayment: terms.repayment, disbursedOn: terms.disbursedOn, maturesOn: terms.maturesOn ?? null });
       schedules.set(key, schedule);
     }
     return schedule;
@@ -128,6 +143,7 @@ export function openLoan(terms: LoanTerms): LoanState {
           penaltyPaidMinor: 0,
           interestLockedMinor: 0,
           accrualFrom: fromDate,
+          ...(terms.repayment === BULLET ? { accrual: 'actual_365' as const } : {}),
         };
       }),
     };
@@ -238,7 +254,7 @@ export function refreshStatuses(state: LoanState): void {
  */
 export function assertLoanInvariants(state: LoanState): void {
   const count = state.notes[0]?.installments.length;
-  assert(count === state.termMonths, 'each note has one installment per month of the term');
+  assert(count === periodCount(state), 'each note has one installment per period of the term');
   for (const note of state.notes) {
     assert(note.installments.length === count, 'notes share the term');
     let principalTotal = 0;

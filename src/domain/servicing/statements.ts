@@ -27,7 +27,9 @@ export interface StatementNote {
   /** What the note carries now: what was lent or bought, less what was sold out of it. */
   principalMinor: number;
   rateBps: number;
-  termMonths: number;
+  /** Months; null for a bullet, which has `maturesOn`. */
+  termMonths: number | null;
+  maturesOn?: IsoDate | null;
   repayment: RepaymentKind;
   disbursedOn: IsoDate;
   /** The loan's default date, kept after a full recovery. */

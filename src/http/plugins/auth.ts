@@ -10,9 +10,10 @@ export const SESSION_COOKIE = 'lb_session';
 /**
  * Who may call a route. Every route under /api/v1 declares it (the app refuses to start otherwise):
  * `public` (anyone; a session is read when present), a list of roles, `partner` (HMAC-signed calls of an
- * order system) or `custodian` (signed callbacks of the custodian bank).
+ * order system), `core` (the same signature, with a core enterprise's own key) or `custodian` (signed
+ * callbacks of the custodian bank).
  */
-export type Access = 'public' | 'partner' | 'custodian' | readonly Role[];
+export type Access = 'public' | 'partner' | 'core' | 'custodian' | readonly Role[];
 
 export interface AuthUser {
   id: string;
@@ -104,7 +105,7 @@ export const authPlugin = fp(async (app: FastifyInstance) => {
 
   app.addHook('preHandler', async (request: FastifyRequest, reply: FastifyReply) => {
     const access = request.routeOptions.config?.access;
-    if (access === undefined || access === 'partner' || access === 'custodian') return;
+    if (access === undefined || access === 'partner' || access === 'core' || access === 'custodian') return;
     const found = tokenOf(request);
     request.user = found ? await loadUser(found.token, found.via) : null;
     if (access === 'public') return;

@@ -11,29 +11,35 @@ export const CUSTODIAN_KEY_ID = 'custodian';
 
 declare module 'fastify' {
   interface FastifyRequest {
-    partner: { partnerId: string; keyId: string } | null;
+    /** The signer: an order system, or (on `core` routes) a core enterprise under its order system. */
+    partner: { partnerId: string; keyId: string; coreEnterpriseId: string | null } | null;
   }
 }
 
 /**
- * Routes with access `partner` or `custodian` are HMAC-signed instead of logged in. A bad, stale or
- * unknown signature is refused before the handler runs, so nothing is stored; an accepted signature is
- * remembered past the time window, so replaying it is refused too.
+ * Routes with access `partner`, `core` or `custodian` are HMAC-signed instead of logged in. A bad, stale
+ * or unknown signature is refused before the handler runs, so nothing is stored; an accepted signature
+ * is remembered past the time window, so replaying it is refused too. A key signs only the routes of
+ * its kind: an order system's key is unknown on a core enterprise's routes, and the reverse.
  */
 export const signedPlugin = fp(async (app: FastifyInstance) => {
   app.decorateRequest('partner', null);
 
   app.addHook('preHandler', async (request: FastifyRequest) => {
     const access = request.routeOptions.config?.access;
-    if (access !== 'partner' && access !== 'custodian') return;
+    if (access !== 'partner' && access !== 'core' && access !== 'custodian') return;
     const raw = request.rawBody ?? '';
     let partnerId: string | undefined;
+    let coreEnterpriseId: string | null = null;
     let secrets: string[] | undefined;
     const keyId = request.headers['x-lendbook-key'];
-    if (access === 'partner' && typeof keyId === 'string') {
+    if ((access === 'partner' || access === 'core') && typeof keyId === 'string') {
       const found = await partnerSecrets(app.ctx, keyId);
-      partnerId = found?.partnerId;
-      secrets = found?.secrets;
+      if (found?.kind === access) {
+        partnerId = found.partnerId;
+        coreEnterpriseId = found.coreEnterpriseId;
+        secrets = found.secrets;
+      }
     } else if (access === 'custodian' && keyId === CUSTODIAN_KEY_ID && app.ctx.config.custodianSecret) {
       secrets = [app.ctx.config.custodianSecret];
     }
@@ -49,6 +55,6 @@ export const signedPlugin = fp(async (app: FastifyInstance) => {
           on conflict (signature) do nothing returning signature`,
     );
     if (fresh.length === 0) throw new AppError('SIGNATURE_REPLAYED', 'this signature was already used; sign each request anew');
-    request.partner = partnerId ? { partnerId, keyId: check.keyId } : null;
+    request.partner = partnerId ? { partnerId, keyId: check.keyId, coreEnterpriseId } : null;
   });
 });

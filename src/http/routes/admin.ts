@@ -106,6 +106,7 @@ export const adminRoutes: FastifyPluginAsyncTypebox = async (app) => {
           gradeFloorBps: gradeMap(100_000),
           orderAdvancePct: gradeMap(100),
           expectedLossBps: gradeMap(10_000),
+          claimAdvancePct: gradeMap(100),
         }),
       },
     },

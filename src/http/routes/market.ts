@@ -5,20 +5,21 @@ import { bids, listings, warehouseReceipts } from '../../db/schema/index.js';
 import { computeBook } from '../../domain/auction/index.js';
 import { AppError } from '../../domain/errors.js';
 import { GRADES } from '../../domain/grades.js';
-import { previewSchedule } from '../../domain/servicing/index.js';
-import { isoDateOfMs } from '../../domain/dates.js';
+import { BULLET, MAX_BULLET_DAYS, previewSchedule } from '../../domain/servicing/index.js';
+import { daysBetween, isIsoDate, isoDateOfMs } from '../../domain/dates.js';
 import { amendBid, bidView, placeBid } from '../../services/bidding.js';
 import { activeBidOf, createListing, listListings, listingDetail, merchantName, listingSummary, withdraw } from '../../services/listings.js';
 import { requireUser } from '../plugins/auth.js';
 import { ReadCache } from '../../services/read-cache.js';
 import { financeableOrders } from '../../services/merchants.js';
+import { financeableClaims } from '../../services/claims.js';
 import { creditOf } from '../../services/rating.js';
 import { AmountMinor, Id, IdempotencyHeaders, IsoDate, Pagination, Problem, QueryInt, RateBps, Strict, parseLimit } from '../schemas.js';
 
 const ListingId = Id('lst');
 const Terms = Type.Union([1, 2, 3, 6, 9, 12, 18, 24, 36].map((n) => Type.Literal(n)));
 const Repayment = Type.Union([Type.Literal('equal_installment'), Type.Literal('equal_principal'), Type.Literal('interest_only')]);
-const Product = Type.Union([Type.Literal('credit'), Type.Literal('order'), Type.Literal('warehouse_receipt')]);
+const Product = Type.Union([Type.Literal('credit'), Type.Literal('order'), Type.Literal('warehouse_receipt'), Type.Literal('claim')]);
 const Pricing = Type.Union([Type.Literal('uniform'), Type.Literal('pay_as_bid')]);
 const Ref = Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9_.:-]+$' });
 
@@ -46,22 +47,23 @@ export const marketRoutes: FastifyPluginAsyncTypebox = async (app) => {
       config: { access: ['borrower'], idempotent: true },
       schema: {
         tags: ['listings'],
-        summary: 'List a loan request (AUCTION.md §1)',
+        summary: 'List a loan request (AUCTION.md §1); a claim-backed one takes maturesOn instead of termMonths and repayment',
         headers: IdempotencyHeaders,
         body: Strict({
           title: Type.String({ minLength: 1, maxLength: 120, pattern: '\\S' }),
           purpose: Type.String({ minLength: 1, maxLength: 1000, pattern: '\\S' }),
           amountMinor: AmountMinor,
-          termMonths: Terms,
+          termMonths: Type.Optional(Terms),
           maxRateBps: RateBps,
-          repayment: Repayment,
+          repayment: Type.Optional(Repayment),
+          maturesOn: Type.Optional(IsoDate),
           product: Product,
           pricing: Type.Optional(Pricing),
           minFundingPct: Type.Optional(Type.Integer({ minimum: 50, maximum: 100 })),
           closeWhenFunded: Type.Optional(Type.Boolean()),
           durationSec: Type.Optional(Type.Integer({ minimum: 1, maximum: 31_536_000 })),
           collateral: Type.Optional(
-            Type.Union([Strict({ orderIds: Type.Array(Ref, { minItems: 1, maxItems: 500 }) }), Strict({ receiptId: Ref })]),
+            Type.Union([Strict({ orderIds: Type.Array(Ref, { minItems: 1, maxItems: 500 }) }), Strict({ receiptId: Ref }), Strict({ claimIds: Type.Array(Id('clm'), { minItems: 1, maxItems: 50 }) })]),
           ),
         }),
         response: { 201: Type.Any(), 409: Problem, 422: Problem },
@@ -115,25 +117,37 @@ export const marketRoutes: FastifyPluginAsyncTypebox = async (app) => {
         summary: 'The repayment schedule of a loan before it exists (the borrower sees it at the maximum rate)',
         querystring: Strict({
           amountMinor: QueryInt(1_000_000_000_000),
-          termMonths: QueryInt(36),
+          termMonths: Type.Optional(QueryInt(36)),
           rateBps: QueryInt(100_000),
-          repayment: Repayment,
+          repayment: Type.Optional(Repayment),
+          maturesOn: Type.Optional(IsoDate),
           disbursedOn: Type.Optional(IsoDate),
         }),
       },
     },
     async (request) => {
       const q = request.query;
-      const termMonths = Number(q.termMonths);
       const principalMinor = Number(q.amountMinor);
       const rateBps = Number(q.rateBps);
       const field = (name: string, message: string) => new AppError('VALIDATION_FAILED', `querystring/${name} ${message}`, { errors: [{ field: `querystring/${name}`, message }] });
-      if (![1, 2, 3, 6, 9, 12, 18, 24, 36].includes(termMonths)) throw field('termMonths', 'must be one of 1, 2, 3, 6, 9, 12, 18, 24, 36');
       if (principalMinor < 1) throw field('amountMinor', 'must be at least 1');
       if (rateBps > 100_000) throw field('rateBps', 'must be at most 100000');
       const disbursedOn = q.disbursedOn ?? isoDateOfMs(ctx.clock.nowMs());
-      if (Number.isNaN(Date.parse(`${disbursedOn}T00:00:00Z`))) throw field('disbursedOn', 'is not a date');
-      const schedule = previewSchedule({ principalMinor, rateBps, termMonths, repayment: q.repayment, disbursedOn });
+      if (!isIsoDate(disbursedOn)) throw field('disbursedOn', 'is not a date');
+      // A bullet (a claim-backed loan) matures on a date; the monthly kinds run for a term.
+      const schedule = q.maturesOn !== undefined ? bulletPreview(q.maturesOn) : monthlyPreview();
+      function bulletPreview(maturesOn: string) {
+        if (q.termMonths !== undefined || q.repayment !== undefined) throw field('maturesOn', 'takes no termMonths or repayment');
+        const days = isIsoDate(maturesOn) ? daysBetween(disbursedOn, maturesOn) : 0;
+        if (days < 1 || days > MAX_BULLET_DAYS) throw field('maturesOn', `must be a date 1 to ${MAX_BULLET_DAYS} days after disbursedOn`);
+        return previewSchedule({ principalMinor, rateBps, termMonths: null, repayment: BULLET, disbursedOn, maturesOn });
+      }
+      function monthlyPreview() {
+        const termMonths = Number(q.termMonths);
+        if (![1, 2, 3, 6, 9, 12, 18, 24, 36].includes(termMonths)) throw field('termMonths', 'must be one of 1, 2, 3, 6, 9, 12, 18, 24, 36');
+        if (q.repayment === undefined) throw field('repayment', 'is required with termMonths');
+        return previewSchedule({ principalMinor, rateBps, termMonths, repayment: q.repayment, disbursedOn });
+      }
       const totals = schedule.reduce((a, p) => ({ principalMinor: a.principalMinor + p.principalMinor, interestMinor: a.interestMinor + p.interestMinor }), { principalMinor: 0, interestMinor: 0 });
       return { schedule, totals, currency: 'CNY' };
     },
@@ -219,7 +233,7 @@ export const marketRoutes: FastifyPluginAsyncTypebox = async (app) => {
     '/me/collateral',
     {
       config: { access: ['borrower'] },
-      schema: { tags: ['listings'], summary: 'Orders and warehouse receipts that could back a listing now (not pledged)' },
+      schema: { tags: ['listings'], summary: 'Orders, warehouse receipts and claims that could back a listing now (not pledged)' },
     },
     async (request) => {
       const user = requireUser(request);
@@ -236,6 +250,7 @@ export const marketRoutes: FastifyPluginAsyncTypebox = async (app) => {
         receipts: receipts.map((r) => ({ receiptId: r.receiptId, goods: r.goods, quantity: r.quantity, valueMinor: r.valueMinor })),
         orderAdvancePct: credit ? (settings.orderAdvancePct[credit.grade] ?? null) : null,
         warehouseLtvPct: settings.warehouseLtvPct,
+        claims: await financeableClaims(ctx.db, user.merchantId, isoDateOfMs(ctx.clock.nowMs()), settings),
         currency: 'CNY',
       };
     },

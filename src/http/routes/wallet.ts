@@ -4,8 +4,8 @@ import { custodianCallback, deposit, walletLines, walletOf, withdraw } from '../
 import { requireUser } from '../plugins/auth.js';
 import { AmountMinor, Currency, IdempotencyHeaders, MinorUnits, Page, Pagination, Problem, Strict, Timestamp, parseLimit } from '../schemas.js';
 
-const Wallet = Type.Object({ availableMinor: MinorUnits, heldMinor: MinorUnits, currency: Currency });
-const Instruction = Type.Object({
+export const Wallet = Type.Object({ availableMinor: MinorUnits, heldMinor: MinorUnits, currency: Currency });
+export const Instruction = Type.Object({
   id: Type.String(),
   kind: Type.String(),
   amountMinor: MinorUnits,

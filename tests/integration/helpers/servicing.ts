@@ -37,6 +37,7 @@ export async function termsOf(app: App, loanId: string): Promise<LoanTerms> {
     disbursedOn: loan.disbursedOn,
     termMonths: loan.termMonths,
     repayment: loan.repayment,
+    maturesOn: loan.maturesOn,
     notes: notes.filter((n) => n.acquiredVia === 'auction').map((n) => ({ noteId: n.id, principalMinor: n.principalMinor + n.soldPrincipalMinor, rateBps: n.rateBps })),
   };
 }

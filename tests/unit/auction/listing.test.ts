@@ -37,6 +37,7 @@ describe('validateNewListing', () => {
       termMonths: 12,
       maxRateBps: 1500,
       repayment: 'equal_installment',
+      maturesOn: null,
       product: 'credit',
       pricing: 'uniform',
       minFundingPct: 100,
@@ -46,6 +47,20 @@ describe('validateNewListing', () => {
       originalEndsAtMs: T0_MS + 604_800_000,
       seq: 0,
     });
+  });
+
+  it('a claim-backed listing matures on a date: no term, no repayment choice, a bullet', () => {
+    const i = base();
+    Object.assign(i.request, { product: 'claim', termMonths: undefined, repayment: undefined, maturesOn: '2031-07-01' });
+    expect(expectAccepted(validateNewListing(i)).terms).toMatchObject({ product: 'claim', termMonths: null, repayment: 'bullet', maturesOn: '2031-07-01' });
+    for (const extra of [{ termMonths: 3 }, { repayment: 'interest_only' }, { maturesOn: undefined }, { maturesOn: '1 July' }]) {
+      const j = base();
+      Object.assign(j.request, { product: 'claim', termMonths: undefined, repayment: undefined, maturesOn: '2031-07-01' }, extra);
+      expect(validateNewListing(j)).toMatchObject({ ok: false, code: 'VALIDATION_FAILED' });
+    }
+    const k = base();
+    Object.assign(k.request, { maturesOn: '2031-07-01' });
+    expect(validateNewListing(k)).toMatchObject({ ok: false, code: 'VALIDATION_FAILED' });
   });
 
   it('keeps given options', () => {

@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { addDays } from '../../../src/domain/dates.js';
 import {
+  BULLET,
   REPAYMENT_KINDS,
   accrueDay,
   applyPayment,
@@ -22,14 +23,23 @@ import {
 import { unpaidPart } from '../../../src/domain/servicing/state.js';
 import { SETTINGS, TERMS, arbDate } from './arbitraries.js';
 
-const arbTerms: fc.Arbitrary<LoanTerms> = fc.record({
+const arbNotes = fc
+  .array(fc.record({ principalMinor: fc.integer({ min: 10_000, max: 5_000_000 }), rateBps: fc.integer({ min: 0, max: 2400 }) }), { minLength: 1, maxLength: 5 })
+  .map((notes) => notes.map((n, i) => ({ ...n, noteId: `note_${i + 1}` })));
+
+const arbMonthlyTerms: fc.Arbitrary<LoanTerms> = fc.record({
   disbursedOn: arbDate,
   termMonths: fc.constantFrom(...TERMS),
   repayment: fc.constantFrom(...REPAYMENT_KINDS),
-  notes: fc
-    .array(fc.record({ principalMinor: fc.integer({ min: 10_000, max: 5_000_000 }), rateBps: fc.integer({ min: 0, max: 2400 }) }), { minLength: 1, maxLength: 5 })
-    .map((notes) => notes.map((n, i) => ({ ...n, noteId: `note_${i + 1}` }))),
+  notes: arbNotes,
 });
+
+/** Claim-backed loans: one bullet period of 1..365 days, interest on actual/365. */
+const arbBulletTerms: fc.Arbitrary<LoanTerms> = fc
+  .record({ disbursedOn: arbDate, days: fc.integer({ min: 1, max: 365 }), notes: arbNotes })
+  .map(({ disbursedOn, days, notes }) => ({ disbursedOn, termMonths: null, repayment: BULLET, maturesOn: addDays(disbursedOn, days), notes }));
+
+const arbTerms: fc.Arbitrary<LoanTerms> = fc.oneof({ weight: 3, arbitrary: arbMonthlyTerms }, { weight: 1, arbitrary: arbBulletTerms });
 
 type Amount =
   | { mode: 'perMille'; value: number } // a share of the payoff

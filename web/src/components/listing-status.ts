@@ -1,5 +1,5 @@
 import { LitElement, css, html, nothing } from 'lit';
-import { money, rate } from '../lib/format.js';
+import { money, rate, term } from '../lib/format.js';
 import { LocaleController, t } from '../lib/i18n.js';
 import type { ListingSummary } from '../lib/types.js';
 import './countdown.js';
@@ -100,7 +100,7 @@ export class LbListingStatus extends LitElement {
         </div>
         <div class="meta" part="meta">
           <strong>${money(l.amountMinor, { trimZeroFen: true })}</strong>
-          <small>${t('listing.termMonths', { n: l.termMonths })}</small>
+          <small>${term(l)}</small>
         </div>
       </div>
       <lb-funded-bar part="bar" exportparts="track, fill, min, label: funded-label" label pct=${l.fundedPct} min-pct=${l.minFundingPct} data-testid="listing-funded"></lb-funded-bar>

@@ -8,7 +8,9 @@ import { setServerOffset } from './format.js';
 import type {
   AdminSettingsView,
   BidView,
+  Claim,
   CollateralOptions,
+  CoreEnterpriseView,
   Instruction,
   InvariantReport,
   LedgerLine,
@@ -187,7 +189,8 @@ export const api = {
   // market
   listings: (q: ListingQuery = {}) => get<Page<ListingSummary>>('/listings', q as Query),
   listing: (id: string, signal?: AbortSignal) => get<ListingDetail>(`/listings/${encodeURIComponent(id)}`, undefined, signal),
-  schedulePreview: (q: { amountMinor: number; termMonths: number; rateBps: number; repayment: string; disbursedOn?: string }, signal?: AbortSignal) =>
+  /** A monthly schedule (termMonths and repayment) or a claim-backed bullet (maturesOn). */
+  schedulePreview: (q: { amountMinor: number; rateBps: number; disbursedOn?: string } & ({ termMonths: number; repayment: string } | { maturesOn: string }), signal?: AbortSignal) =>
     get<SchedulePreview>('/schedule-preview', q, signal),
   createListing: (body: NewListing, idempotencyKey: string) => request<ListingSummary>('POST', '/listings', { body, idempotencyKey }),
   withdrawListing: (id: string) => request<ListingSummary>('POST', `/listings/${encodeURIComponent(id)}/withdraw`),
@@ -205,6 +208,14 @@ export const api = {
   owed: (id: string) => get<LoanOwed>(`/loans/${encodeURIComponent(id)}/owed`),
   repay: (id: string, amountMinor: number, idempotencyKey: string) =>
     request<RepaymentResult>('POST', `/loans/${encodeURIComponent(id)}/repayments`, { body: { amountMinor }, idempotencyKey }),
+
+  // claims (supply-chain finance)
+  myClaims: (cursor?: string | null) => get<Page<Claim>>('/me/claims', { limit: 100, cursor }),
+  assignClaim: (id: string, body: { toMerchantRef: string; amountMinor: number }, idempotencyKey: string) =>
+    request<Claim>('POST', `/claims/${encodeURIComponent(id)}/assign`, { body, idempotencyKey }),
+  coreEnterprises: () => get<{ items: CoreEnterpriseView[] }>('/admin/core-enterprises'),
+  createCoreEnterprise: (body: { partnerId: string; name: string; legalForm: 'legal_person' | 'natural_person'; grade: string; limitMinor: number }) =>
+    request<{ id: string; keyId: string; secret: string }>('POST', '/admin/core-enterprises', { body }),
 
   // lender portfolio
   notes: (cursor?: string | null) => get<Page<NoteItem>>('/me/notes', { limit: 100, cursor }),

@@ -144,6 +144,11 @@ export function date(value: string | number | null | undefined): string {
   return dtf('date').format(new Date(value));
 }
 
+/** A loan's length: its months, or the day a claim-backed loan matures. */
+export function term(l: { termMonths: number | null; maturesOn?: string | null | undefined }): string {
+  return l.maturesOn ? t('listing.maturesOn', { date: date(l.maturesOn) }) : t('listing.termMonths', { n: l.termMonths ?? 0 });
+}
+
 export function dateTime(value: string | number | null | undefined): string {
   if (value === null || value === undefined || value === '') return '—';
   return dtf('datetime').format(new Date(value));

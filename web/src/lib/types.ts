@@ -8,11 +8,13 @@ export type Grade = 'AA' | 'A' | 'B' | 'C' | 'D' | 'E' | 'HR';
 export const GRADES: readonly Grade[] = ['AA', 'A', 'B', 'C', 'D', 'E', 'HR'];
 export type RiskProfile = 'conservative' | 'balanced' | 'aggressive';
 export type ListingStatus = 'open' | 'cleared' | 'failed' | 'withdrawn';
-export type Product = 'credit' | 'order' | 'warehouse_receipt';
+export type Product = 'credit' | 'order' | 'warehouse_receipt' | 'claim';
 export type Repayment = 'equal_installment' | 'equal_principal' | 'interest_only';
+/** How a loan is repaid: a monthly kind the borrower chose, or a claim-backed loan's bullet. */
+export type RepaymentKind = Repayment | 'bullet';
 export type Pricing = 'uniform' | 'pay_as_bid';
 export const TERMS = [1, 2, 3, 6, 9, 12, 18, 24, 36] as const;
-export const PRODUCTS: readonly Product[] = ['credit', 'order', 'warehouse_receipt'];
+export const PRODUCTS: readonly Product[] = ['credit', 'order', 'warehouse_receipt', 'claim'];
 export const REPAYMENTS: readonly Repayment[] = ['equal_installment', 'equal_principal', 'interest_only'];
 
 export interface Page<T> {
@@ -77,8 +79,13 @@ export interface ListingSummary {
   expectedLossBps: number;
   amountMinor: number;
   currency: 'CNY';
-  termMonths: number;
-  repayment: Repayment;
+  /** null for a claim-backed listing, which matures on `maturesOn`. */
+  termMonths: number | null;
+  repayment: RepaymentKind;
+  maturesOn?: string | null;
+  coreEnterpriseId?: string | null;
+  /** The borrower's own grade, when the listing carries its core enterprise's. */
+  borrowerGrade?: Grade | null;
   product: Product;
   pricing: Pricing;
   maxRateBps: number;
@@ -138,7 +145,67 @@ export type ListingCollateral =
       valueMinor: number | null;
       limitMinor: number | null;
       receipt: { receiptId: string; goods: string; quantity: number; valueMinor: number } | null;
+    }
+  | {
+      kind: 'claims';
+      valueMinor: number | null;
+      limitMinor: number | null;
+      coreEnterprise: CoreEnterpriseRef;
+      borrowerGrade: Grade | null;
+      claims: { id: string; amountMinor: number; dueDate: string; tier: number; chain: ChainLink[]; payableStatus: string; toLoanMinor?: number; toHolderMinor?: number }[];
     };
+
+export interface CoreEnterpriseRef {
+  id: string;
+  name: string;
+  grade: Grade;
+}
+
+/** Issuer first (tier 0), then each holder in order. */
+export interface ChainLink {
+  merchantName: string;
+  tier: number;
+}
+
+export type ClaimStatus = 'active' | 'due' | 'settled' | 'passed_on';
+
+/** GET /me/claims items and the assign response. */
+export interface Claim {
+  id: string;
+  payableRef: string;
+  coreEnterprise: CoreEnterpriseRef;
+  amountMinor: number;
+  originalAmountMinor: number;
+  currency: 'CNY';
+  dueDate: string;
+  tier: number;
+  parentId: string | null;
+  chain: ChainLink[];
+  status: ClaimStatus;
+  assignedTo: { claimId: string; merchantName: string; amountMinor: number; tier: number }[];
+  pledgedTo?: { listingId: string; loanId: string | null };
+  toLoanMinor?: number;
+  toHolderMinor?: number;
+  settledOn?: string | null;
+  createdAt: string;
+}
+
+/** GET /admin/core-enterprises items. */
+export interface CoreEnterpriseView {
+  id: string;
+  partnerId: string;
+  partnerName: string;
+  name: string;
+  legalForm: string;
+  grade: Grade;
+  limitMinor: number;
+  usedMinor: number;
+  leftMinor: number;
+  outstandingPayables: number;
+  keyId: string | null;
+  wallet: Wallet;
+  createdAt: string;
+}
 
 /** GET /listings/:id, and the `listing:<id>` snapshot. */
 export interface ListingDetail extends ListingSummary {
@@ -198,6 +265,8 @@ export interface CollateralOptions {
   orderAdvancePct?: number | null;
   /** Loan-to-value cap on a receipt's value (percent). */
   warehouseLtvPct?: number;
+  /** Claims that could back a listing now, with the advance rate of their core enterprise's grade (null: never). */
+  claims?: { id: string; amountMinor: number; dueDate: string; tier: number; coreEnterprise: CoreEnterpriseRef; advancePct: number | null }[];
   currency?: 'CNY';
 }
 
@@ -205,15 +274,16 @@ export interface NewListing {
   title: string;
   purpose: string;
   amountMinor: number;
-  termMonths: number;
+  termMonths?: number;
   maxRateBps: number;
-  repayment: Repayment;
+  repayment?: Repayment;
+  maturesOn?: string;
   product: Product;
   pricing?: Pricing;
   minFundingPct?: number;
   closeWhenFunded?: boolean;
   durationSec?: number;
-  collateral?: { orderIds: string[] } | { receiptId: string };
+  collateral?: { orderIds: string[] } | { receiptId: string } | { claimIds: string[] };
 }
 
 export type LoanStatus = 'active' | 'repaid' | 'defaulted';
@@ -224,8 +294,9 @@ export interface LoanItem {
   principalMinor: number;
   outstandingMinor: number;
   rateBps: number;
-  termMonths: number;
-  repayment: Repayment;
+  termMonths: number | null;
+  repayment: RepaymentKind;
+  maturesOn?: string | null;
   status: LoanStatus;
   nextDue: string | null;
   daysPastDue: number;
@@ -248,8 +319,9 @@ export interface LoanDetail {
   principalMinor: number;
   outstandingMinor: number;
   rateBps: number;
-  termMonths: number;
-  repayment: Repayment;
+  termMonths: number | null;
+  repayment: RepaymentKind;
+  maturesOn?: string | null;
   pricing: Pricing;
   product: Product;
   grade: Grade;

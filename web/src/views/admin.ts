@@ -6,7 +6,7 @@ import { toast } from '../lib/toasts.js';
 import { GRADES, type AdminSettingsView, type Grade, type InvariantReport, type PartnerCredentials, type PartnerView, type WebhookDelivery } from '../lib/types.js';
 import { View, errorBox } from './view.js';
 
-type Unit = 'bps' | 'money' | 'sec' | 'pct' | 'days' | 'months' | 'bpsDay' | 'grade';
+type Unit = 'bps' | 'money' | 'sec' | 'pct' | 'days' | 'months' | 'bpsDay' | 'grade' | 'count';
 const UNITS: Record<string, Unit> = {
   maxRateBps: 'bps',
   minBidMinor: 'money',
@@ -31,8 +31,10 @@ const UNITS: Record<string, Unit> = {
   transferFeeBps: 'bps',
   transferMinHoldDays: 'days',
   transferOfferTtlDays: 'days',
+  claimMaxDays: 'days',
+  claimMaxTier: 'count',
 };
-const GRADE_MAPS: Record<string, 'bps' | 'pct'> = { gradeFloorBps: 'bps', orderAdvancePct: 'pct', expectedLossBps: 'bps' };
+const GRADE_MAPS: Record<string, 'bps' | 'pct'> = { gradeFloorBps: 'bps', orderAdvancePct: 'pct', expectedLossBps: 'bps', claimAdvancePct: 'pct' };
 
 function toInput(unit: Unit | 'bps' | 'pct', v: unknown): string {
   if (v === null || v === undefined) return '';

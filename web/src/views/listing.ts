@@ -5,7 +5,8 @@ import '../components/depth-chart.js';
 import '../components/funded-bar.js';
 import '../components/grade.js';
 import { api, ApiError, errorText, IdempotentAction } from '../lib/api.js';
-import { bpsToInput, date, dateTime, minorToInput, money, parseMoney, parseRate, rate, serverNow, time } from '../lib/format.js';
+import { bpsToInput, date, dateTime, minorToInput, money, parseMoney, parseRate, rate, serverNow, term, time } from '../lib/format.js';
+import { chainOf } from '../components/claim-chain.js';
 import { locale, t } from '../lib/i18n.js';
 import type { Change, ListingLiveState, LiveBid } from '../lib/live.js';
 import { LiveError } from '../lib/live.js';
@@ -15,6 +16,12 @@ import { rememberListings } from '../lib/titles.js';
 import { toast } from '../lib/toasts.js';
 import type { BidView, ListingDetail, SchedulePeriod, SchedulePreview } from '../lib/types.js';
 import { View, errorBox } from './view.js';
+
+/** The schedule terms of a listing for the preview: its months and repayment, or a claim-backed bullet's maturity. */
+function termsOf(l: ListingDetail) {
+  const disbursedOn = l.endsAt.slice(0, 10);
+  return l.maturesOn ? { maturesOn: l.maturesOn, disbursedOn } : { termMonths: l.termMonths ?? 0, repayment: l.repayment, disbursedOn };
+}
 
 interface TapeItem {
   key: number;
@@ -291,7 +298,7 @@ export class ListingView extends View {
     if (l.currentRateBps !== this.scheduleRateBps) {
       this.scheduleRateBps = l.currentRateBps;
       try {
-        this.schedule = await api.schedulePreview({ amountMinor: l.amountMinor, termMonths: l.termMonths, rateBps: l.currentRateBps, repayment: l.repayment, disbursedOn: l.endsAt.slice(0, 10) });
+        this.schedule = await api.schedulePreview({ amountMinor: l.amountMinor, rateBps: l.currentRateBps, ...termsOf(l) });
       } catch {
         this.scheduleRateBps = -1;
       }
@@ -301,13 +308,13 @@ export class ListingView extends View {
       this.earnings = null;
       return;
     }
-    const key = `${sim.fillMinor}:${sim.rateBps}:${l.termMonths}:${l.repayment}`;
+    const key = `${sim.fillMinor}:${sim.rateBps}:${term(l)}:${l.repayment}`;
     if (this.earnings?.key === key) return;
     this.earningsAbort?.abort();
     const abort = new AbortController();
     this.earningsAbort = abort;
     try {
-      const preview = await api.schedulePreview({ amountMinor: sim.fillMinor, termMonths: l.termMonths, rateBps: sim.rateBps, repayment: l.repayment, disbursedOn: l.endsAt.slice(0, 10) }, abort.signal);
+      const preview = await api.schedulePreview({ amountMinor: sim.fillMinor, rateBps: sim.rateBps, ...termsOf(l) }, abort.signal);
       this.earnings = { key, preview, error: null };
     } catch (err) {
       if (err instanceof DOMException && err.name === 'AbortError') return;
@@ -438,7 +445,7 @@ export class ListingView extends View {
     }
     const e = this.earnings;
     const totals = e?.preview?.totals;
-    const months = e?.preview?.schedule.length ?? l.termMonths;
+
     const first: SchedulePeriod | undefined = e?.preview?.schedule[0];
     return html`<div class="preview" data-testid="bid-preview" data-verdict=${sim.verdict}>
       <span class="verdict ${sim.verdict === 'win' ? 'good' : 'warn'}">${sim.verdict === 'win' ? t('ticket.wouldWin') : t('ticket.wouldPartial')}</span>
@@ -448,7 +455,7 @@ export class ListingView extends View {
       <div class="line"><span>${t('ticket.fundedAfter')}</span><span>${sim.fundedPctAfter}%</span></div>
       ${sim.outbid.count ? html`<div class="line"><span>${t('ticket.pushesOut')}</span><span>${t('ticket.pushesOutValue', { n: sim.outbid.count, amount: money(sim.outbid.amountMinor, { trimZeroFen: true }) })}</span></div>` : nothing}
       ${sim.clearsNow ? html`<div class="line"><span class="warn">${t('ticket.clearsNow')}</span><span></span></div>` : nothing}
-      <div class="line"><span>${t('ticket.interest', { n: months })}</span><span data-testid="preview-interest">${totals ? money(totals.interestMinor) : e?.error ? '—' : '…'}</span></div>
+      <div class="line"><span>${l.maturesOn ? t('ticket.interestUntil', { date: date(l.maturesOn) }) : t('ticket.interest', { n: e?.preview?.schedule.length ?? l.termMonths ?? 0 })}</span><span data-testid="preview-interest">${totals ? money(totals.interestMinor) : e?.error ? '—' : '…'}</span></div>
       <div class="line"><span>${t('ticket.totalBack')}</span><span>${totals ? money(totals.principalMinor + totals.interestMinor) : '…'}</span></div>
       ${first ? html`<div class="line"><span class="muted">${t('ticket.firstPayment', { date: date(first.dueDate) })}</span><span class="muted">${money(first.principalMinor + first.interestMinor)}</span></div>` : nothing}
     </div>`;
@@ -504,8 +511,11 @@ export class ListingView extends View {
 
   private renderBorrower(l: ListingDetail): TemplateResult {
     const zh = locale() === 'zh';
+    // A claim-backed listing carries its core enterprise's grade; the borrower's own is shown here.
+    const ownGrade = l.borrowerGrade ?? l.grade;
     return html`<div class="panel">
-      <div class="panel-head"><h2>${t('listing.borrower')}</h2><span class="row"><lb-grade grade=${l.grade}></lb-grade><span class="small muted">${t('listing.score', { score: l.score })}</span></span></div>
+      <div class="panel-head"><h2>${t('listing.borrower')}</h2><span class="row"><lb-grade grade=${ownGrade} data-testid="borrower-grade"></lb-grade><span class="small muted">${t('listing.score', { score: l.score })}</span></span></div>
+      ${l.borrowerGrade ? html`<p class="small muted" style="margin-bottom:0.6rem">${t('claims.ownGradeNote')}</p>` : nothing}
       <p style="margin-bottom:0.6rem">${l.merchantName}</p>
       <p class="muted small" style="margin-bottom:0.6rem">${l.purpose}</p>
       ${l.ratingReasons?.length
@@ -529,9 +539,38 @@ export class ListingView extends View {
               ? html`<div class="table-wrap" style="margin-top:0.6rem"><table class="data"><thead><tr><th>${t('collateral.order')}</th><th>${t('collateral.placed')}</th><th>${t('collateral.status')}</th><th class="num">${t('listing.amount')}</th></tr></thead>
                   <tbody>${c.orders.slice(0, 50).map((o) => html`<tr><td class="mono">${o.orderId}</td><td class="date">${date(o.placedAt)}</td><td>${o.impaired ? html`<span class="badge bad">${t(`order.${o.status}`)}</span>` : t(`order.${o.status}`)}</td><td class="num">${money(o.amountMinor)}</td></tr>`)}</tbody></table></div>
                   ${c.orders.length > 50 ? html`<p class="muted small">${t('common.andMore', { n: c.orders.length - 50 })}</p>` : nothing}`
-              : c.receipt
-                ? html`<dl class="facts" style="margin-top:0.6rem"><dt>${t('collateral.receipt')}</dt><dd class="mono">${c.receipt.receiptId}</dd><dt>${t('collateral.goods')}</dt><dd>${c.receipt.goods} × ${c.receipt.quantity}</dd></dl>`
-                : nothing}`}
+              : c.kind === 'claims'
+                ? this.renderClaims(c)
+                : c.receipt
+                  ? html`<dl class="facts" style="margin-top:0.6rem"><dt>${t('collateral.receipt')}</dt><dd class="mono">${c.receipt.receiptId}</dd><dt>${t('collateral.goods')}</dt><dd>${c.receipt.goods} × ${c.receipt.quantity}</dd></dl>`
+                  : nothing}`}
+    </div>`;
+  }
+
+  /** Each claim with its due date and chain: the core enterprise that owes it, then every holder. */
+  private renderClaims(c: Extract<NonNullable<ListingDetail['collateral']>, { kind: 'claims' }>): TemplateResult {
+    return html`<div style="margin-top:0.6rem" data-testid="listing-claims">
+      ${c.claims.map(
+        (x) => html`<div class="claim-card">
+          <div class="row small"><strong>${money(x.amountMinor)}</strong><span class="muted">${t('claims.dueOn', { date: date(x.dueDate) })}</span><span class="muted">${t('claims.tier', { n: x.tier })}</span>
+            ${x.payableStatus === 'settled' ? html`<span class="badge good">${t('claims.status.settled')}</span>` : nothing}</div>
+          ${chainOf(x.chain)}
+        </div>`,
+      )}
+    </div>`;
+  }
+
+  /**
+   * A claim-backed listing says, before anyone bids, who repays it and what happens if they do not: the
+   * core enterprise's grade is the listing's, and the borrower still owes the loan if the payment is late.
+   */
+  private renderBacking(l: ListingDetail, c: Extract<NonNullable<ListingDetail['collateral']>, { kind: 'claims' }>): TemplateResult {
+    return html`<div class="panel" data-testid="claim-backing">
+      <div class="panel-head"><h2>${t('claims.backedBy', { core: c.coreEnterprise.name })}</h2>
+        <span class="row small"><span class="muted">${t('claims.coreGrade')}</span><lb-grade grade=${c.coreEnterprise.grade} data-testid="core-grade"></lb-grade>
+          <span class="muted">${t('claims.borrowerGrade')}</span>${c.borrowerGrade ? html`<lb-grade grade=${c.borrowerGrade}></lb-grade>` : '—'}</span></div>
+      <p class="small">${t('claims.gradeWhy', { core: c.coreEnterprise.name, merchant: l.merchantName })}</p>
+      <p class="small notice" style="margin-top:0.5rem">${t('claims.lateNote', { core: c.coreEnterprise.name, merchant: l.merchantName, date: date(l.maturesOn ?? '') })}</p>
     </div>`;
   }
 
@@ -588,7 +627,7 @@ export class ListingView extends View {
         <div class="kpi"><small>${t('market.col.funded')}</small><strong data-testid="funded-pct">${l.fundedPct}%</strong><lb-funded-bar pct=${l.fundedPct} min-pct=${l.minFundingPct}></lb-funded-bar><span class="sub">${money(l.coverageMinor, { trimZeroFen: true })} / ${money(l.amountMinor, { trimZeroFen: true })}</span></div>
         <div class="kpi"><small>${t('listing.timeLeft')}</small><strong style="font-size:1.15rem"><lb-countdown ends-at=${l.endsAt} original-ends-at=${l.originalEndsAt} status=${l.status} data-testid="countdown"></lb-countdown></strong>
           <span class="sub">${t('listing.endsAt', { at: dateTime(l.endsAt) })}${l.extended ? html` · ${t('listing.originalEnd', { at: time(l.originalEndsAt) })}` : nothing}</span></div>
-        <div class="kpi"><small>${t('listing.bids')}</small><strong data-testid="bid-count">${l.bidCount}</strong><span class="sub">${t('listing.termAmount', { amount: money(l.amountMinor, { trimZeroFen: true }), n: l.termMonths })}</span></div>
+        <div class="kpi"><small>${t('listing.bids')}</small><strong data-testid="bid-count">${l.bidCount}</strong><span class="sub">${l.maturesOn ? t('listing.amountUntil', { amount: money(l.amountMinor, { trimZeroFen: true }), date: date(l.maturesOn) }) : t('listing.termAmount', { amount: money(l.amountMinor, { trimZeroFen: true }), n: l.termMonths ?? 0 })}</span></div>
       </div>
       <div class="split">
         <div class="stack">
@@ -597,6 +636,7 @@ export class ListingView extends View {
             <lb-depth-chart data-testid="depth-chart" .levels=${l.book ?? []} amount-minor=${l.amountMinor} max-rate-bps=${l.maxRateBps} current-rate-bps=${l.currentRateBps} .candidate=${candidate}></lb-depth-chart>
           </div>
           <div class="grid-2">${this.renderBook(l)}${this.renderTape()}</div>
+          ${l.collateral?.kind === 'claims' ? this.renderBacking(l, l.collateral) : nothing}
           <div class="grid-2">${this.renderBorrower(l)}${this.renderCollateral(l)}</div>
           ${this.renderSchedule(l)}
         </div>

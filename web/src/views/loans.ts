@@ -1,7 +1,7 @@
 import { html, nothing } from 'lit';
 import '../components/grade.js';
 import { API_BASE, api, ApiError, IdempotentAction } from '../lib/api.js';
-import { date, minorToInput, money, parseMoney, rate } from '../lib/format.js';
+import { date, minorToInput, money, parseMoney, rate, term } from '../lib/format.js';
 import { t } from '../lib/i18n.js';
 import { live, session } from '../lib/session.js';
 import { toast } from '../lib/toasts.js';
@@ -50,7 +50,7 @@ export class MyLoansView extends View {
       <div class="panel" style="padding-top:0.4rem"><div class="table-wrap"><table class="data" data-testid="my-loans">
         <thead><tr><th>${t('loans.loan')}</th><th>${t('bids.col.status')}</th><th class="num">${t('loans.principal')}</th><th class="num">${t('loans.outstanding')}</th><th class="num">${t('portfolio.col.rate')}</th><th class="num">${t('listing.term')}</th><th>${t('loans.nextDue')}</th></tr></thead>
         <tbody>${items.map(
-          (l) => html`<tr data-testid="loan-row" data-loan-id=${l.id}><td><a href="#/loan/${l.id}" class="mono">${l.id}</a></td><td>${statusBadge(l.status, l.daysPastDue)}</td><td class="num">${money(l.principalMinor)}</td><td class="num">${money(l.outstandingMinor)}</td><td class="num">${rate(l.rateBps)}</td><td class="num">${t('listing.termMonths', { n: l.termMonths })}</td><td>${l.nextDue ? date(l.nextDue) : '—'}</td></tr>`,
+          (l) => html`<tr data-testid="loan-row" data-loan-id=${l.id}><td><a href="#/loan/${l.id}" class="mono">${l.id}</a></td><td>${statusBadge(l.status, l.daysPastDue)}</td><td class="num">${money(l.principalMinor)}</td><td class="num">${money(l.outstandingMinor)}</td><td class="num">${rate(l.rateBps)}</td><td class="num">${term(l)}</td><td>${l.nextDue ? date(l.nextDue) : '—'}</td></tr>`,
         )}</tbody></table></div>
         ${this.items && items.length === 0 ? html`<p class="empty">${t('loans.none')}</p>` : nothing}
       </div>

@@ -5,7 +5,7 @@ import '../components/funded-bar.js';
 import '../components/grade.js';
 import '../components/listing-status.js';
 import { api } from '../lib/api.js';
-import { money, rate, time } from '../lib/format.js';
+import { money, rate, term, time } from '../lib/format.js';
 import { t } from '../lib/i18n.js';
 import type { Change, MarketLiveState } from '../lib/live.js';
 import { navigate } from '../lib/router.js';
@@ -243,7 +243,7 @@ export class MarketView extends View {
                     <td><lb-grade grade=${l.grade}></lb-grade></td>
                     <td class="num">${rate(l.expectedLossBps)}</td>
                     <td class="num">${money(l.amountMinor, { trimZeroFen: true })}</td>
-                    <td class="num">${t('listing.termMonths', { n: l.termMonths })}</td>
+                    <td class="num">${term(l)}</td>
                     <td class="nowrap">${t(`product.${l.product}`)}</td>
                     <td class="num"><span class="rate-cell">${rate(l.currentRateBps)}</span><br /><small class="muted">${t('market.maxRate', { rate: rate(l.maxRateBps) })}</small></td>
                     <td><lb-funded-bar label pct=${l.fundedPct} min-pct=${l.minFundingPct}></lb-funded-bar></td>

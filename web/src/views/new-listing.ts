@@ -12,8 +12,10 @@ const DURATIONS_SEC = [3600, 6 * 3600, 86_400, 3 * 86_400, 7 * 86_400, 14 * 86_4
 
 /**
  * A borrower lists a loan request (AUCTION.md §1): the live repayment schedule at the maximum rate it
- * would pay, its credit line left, and a collateral picker for order financing and warehouse receipts.
- * `#/borrower/new?product=order&orderId=…` arrives with an order selected (the widgets' offer button).
+ * would pay, its credit line left, and a collateral picker for order financing, warehouse receipts and
+ * claims on its buyers (a claim-backed loan matures on a date and is repaid in one payment).
+ * `#/borrower/new?product=order&orderId=…` arrives with an order selected (the widgets' offer button),
+ * `?product=claim&claimId=…` with a claim ("Finance this claim").
  */
 export class NewListingView extends View {
   static override properties = {
@@ -46,6 +48,8 @@ export class NewListingView extends View {
     durationSec: number;
     orderIds: Set<string>;
     receiptId: string;
+    claimIds: Set<string>;
+    maturesOn: string;
   };
   private readonly action = new IdempotentAction<NewListing>();
   private previewTimer: ReturnType<typeof setTimeout> | undefined;
@@ -74,6 +78,8 @@ export class NewListingView extends View {
       durationSec: 0,
       orderIds: new Set(),
       receiptId: '',
+      claimIds: new Set(),
+      maturesOn: '',
     };
   }
 
@@ -110,7 +116,12 @@ export class NewListingView extends View {
     const product = this.query.get('product');
     const ids = [...(this.query.get('orderIds')?.split(',') ?? []), ...this.query.getAll('orderId')].filter(Boolean);
     const receiptId = this.query.get('receiptId') ?? '';
-    if (product === 'order' || ids.length) {
+    const claimIds = [...(this.query.get('claimIds')?.split(',') ?? []), ...this.query.getAll('claimId')].filter(Boolean);
+    if (product === 'claim' || claimIds.length) {
+      const known = new Set((this.collateral.claims ?? []).map((c) => c.id));
+      this.pickClaims(new Set(claimIds.filter((id) => known.has(id))), true);
+      this.prefilled = true;
+    } else if (product === 'order' || ids.length) {
       const known = new Set(this.collateral.orders.map((o) => o.orderId));
       const orderIds = new Set(ids.filter((id) => known.has(id)));
       const value = this.collateral.orders.filter((o) => orderIds.has(o.orderId)).reduce((s, o) => s + o.amountMinor, 0);
@@ -129,8 +140,32 @@ export class NewListingView extends View {
     this.schedulePreview();
   }
 
+  /** A claim-backed listing is lent on the core enterprise's credit: only the regulatory cap left bounds it. */
   private maxAmount(): number | null {
-    return this.rating ? Math.min(this.rating.creditLeftMinor, this.rating.capLeftMinor) : null;
+    if (!this.rating) return null;
+    return this.form.product === 'claim' ? this.rating.capLeftMinor : Math.min(this.rating.creditLeftMinor, this.rating.capLeftMinor);
+  }
+
+  /** Selects claims (all on one core enterprise) and, with `fill`, the amount and maturity they allow. */
+  private pickClaims(claimIds: Set<string>, fill: boolean): void {
+    const chosen = (this.collateral?.claims ?? []).filter((c) => claimIds.has(c.id));
+    const dueDates = chosen.map((c) => c.dueDate).sort();
+    const limit = this.claimLimit(claimIds);
+    this.set({
+      product: 'claim',
+      claimIds,
+      ...(dueDates[0] && (fill || !this.form.maturesOn || this.form.maturesOn > dueDates[0]) ? { maturesOn: dueDates[0] } : {}),
+      ...(fill && limit ? { amount: minorToInput(limit - (limit % 100)) } : {}),
+    });
+  }
+
+  private claimLimit(claimIds: Set<string>): number | null {
+    const chosen = (this.collateral?.claims ?? []).filter((c) => claimIds.has(c.id));
+    const pct = chosen[0]?.advancePct;
+    if (pct === null || pct === undefined) return null;
+    const value = chosen.reduce((s, c) => s + c.amountMinor, 0);
+    const limit = Math.floor((value * pct) / 100);
+    return limit - (limit % 100);
   }
 
   private limitOf(orderValueMinor: number): number | null {
@@ -146,6 +181,10 @@ export class NewListingView extends View {
     if (f.product === 'order') {
       const value = c.orders.filter((o) => f.orderIds.has(o.orderId)).reduce((s, o) => s + o.amountMinor, 0);
       return { valueMinor: value, limitMinor: this.limitOf(value) };
+    }
+    if (f.product === 'claim') {
+      const value = (c.claims ?? []).filter((x) => f.claimIds.has(x.id)).reduce((s, x) => s + x.amountMinor, 0);
+      return { valueMinor: value, limitMinor: this.claimLimit(f.claimIds) };
     }
     if (f.product === 'warehouse_receipt') {
       const r = c.receipts.find((x) => x.receiptId === f.receiptId);
@@ -164,9 +203,8 @@ export class NewListingView extends View {
       title: f.title.trim(),
       purpose: f.purpose.trim(),
       amountMinor,
-      termMonths: f.termMonths,
+      ...(f.product === 'claim' ? { maturesOn: f.maturesOn, collateral: { claimIds: [...f.claimIds] } } : { termMonths: f.termMonths, repayment: f.repayment }),
       maxRateBps,
-      repayment: f.repayment,
       product: f.product,
       pricing: f.pricing,
       minFundingPct: f.minFundingPct,
@@ -193,7 +231,12 @@ export class NewListingView extends View {
     const abort = new AbortController();
     this.previewAbort = abort;
     try {
-      this.preview = await api.schedulePreview({ amountMinor, termMonths: this.form.termMonths, rateBps, repayment: this.form.repayment }, abort.signal);
+      const f = this.form;
+      if (f.product === 'claim' && !f.maturesOn) {
+        this.preview = null;
+        return;
+      }
+      this.preview = await api.schedulePreview({ amountMinor, rateBps, ...(f.product === 'claim' ? { maturesOn: f.maturesOn } : { termMonths: f.termMonths, repayment: f.repayment }) }, abort.signal);
     } catch (err) {
       if (!(err instanceof DOMException && err.name === 'AbortError')) this.preview = null;
     }
@@ -233,6 +276,7 @@ export class NewListingView extends View {
     if (f.product === 'credit') return nothing;
     if (!c) return html`<p class="muted">${t('common.loading')}</p>`;
     const lim = this.collateralLimit();
+    if (f.product === 'claim') return this.renderClaims(lim);
     if (f.product === 'order') {
       const all = c.orders.length > 0 && c.orders.every((o) => f.orderIds.has(o.orderId));
       return html`<fieldset data-testid="collateral-orders">
@@ -265,6 +309,34 @@ export class NewListingView extends View {
     </fieldset>`;
   }
 
+  /** Claims on one core enterprise: picking one greys out the others' (a listing is graded by one debtor). */
+  private renderClaims(lim: { valueMinor: number; limitMinor: number | null } | null) {
+    const f = this.form;
+    const claims = this.collateral?.claims ?? [];
+    const core = claims.find((c) => f.claimIds.has(c.id))?.coreEnterprise;
+    return html`<fieldset data-testid="collateral-claims">
+      <legend>${t('newListing.pickClaims')}</legend>
+      ${claims.length === 0
+        ? html`<p class="muted">${t('newListing.noClaims')}</p>`
+        : html`<div class="table-wrap"><table class="data">
+            <thead><tr><th></th><th>${t('claims.core')}</th><th class="num">${t('listing.amount')}</th><th>${t('claims.due')}</th><th class="num">${t('claims.advance')}</th></tr></thead>
+            <tbody>${claims.map((c) => {
+              const off = c.advancePct === null || (core !== undefined && core.id !== c.coreEnterprise.id);
+              return html`<tr class=${off ? 'muted' : ''}><td><input type="checkbox" aria-label=${c.id} .checked=${f.claimIds.has(c.id)} ?disabled=${off && !f.claimIds.has(c.id)} data-testid="collateral-claim" data-claim-id=${c.id}
+                  @change=${(e: Event) => {
+                    const next = new Set(f.claimIds);
+                    if ((e.target as HTMLInputElement).checked) next.add(c.id);
+                    else next.delete(c.id);
+                    this.pickClaims(next, false);
+                  }} /></td>
+                <td>${c.coreEnterprise.name} <lb-grade grade=${c.coreEnterprise.grade}></lb-grade></td><td class="num">${money(c.amountMinor)}</td><td class="date">${date(c.dueDate)}</td>
+                <td class="num">${c.advancePct === null ? t('claims.notFinanceable') : `${c.advancePct}%`}</td></tr>`;
+            })}</tbody></table></div>`}
+      ${lim && f.claimIds.size ? html`<p class="small">${t('newListing.claimsValue', { n: f.claimIds.size, value: money(lim.valueMinor), limit: lim.limitMinor === null ? '—' : money(lim.limitMinor) })}</p>` : nothing}
+      <p class="hint">${t('newListing.claimsHint')}</p>
+    </fieldset>`;
+  }
+
   override render() {
     const f = this.form;
     const max = this.maxAmount();
@@ -283,16 +355,21 @@ export class NewListingView extends View {
           <label>${t('newListing.purpose')}<textarea required maxlength="1000" .value=${f.purpose} @input=${(e: Event) => this.set({ purpose: (e.target as HTMLTextAreaElement).value })} data-testid="listing-purpose" placeholder=${t('newListing.purposePlaceholder')}></textarea></label>
           <div class="form-row">
             <label>${t('listing.amount')}<span class="input-affix"><span>¥</span><input inputmode="decimal" required .value=${f.amount} aria-invalid=${overLine || overCollateral} @input=${(e: Event) => this.set({ amount: (e.target as HTMLInputElement).value })} data-testid="listing-amount" /></span>
-              <span class="hint">${max !== null ? t('newListing.maxAmount', { amount: money(max, { trimZeroFen: true }) }) : t('newListing.amountHint')}</span></label>
-            <label>${t('listing.term')}<select @change=${(e: Event) => this.set({ termMonths: Number((e.target as HTMLSelectElement).value) })} data-testid="listing-term">
-              ${TERMS.map((n) => html`<option value=${n} ?selected=${f.termMonths === n}>${t('listing.termMonths', { n })}</option>`)}</select></label>
+              <span class="hint">${max !== null ? t(f.product === 'claim' ? 'newListing.maxAmountCap' : 'newListing.maxAmount', { amount: money(max, { trimZeroFen: true }) }) : t('newListing.amountHint')}</span></label>
+            ${f.product === 'claim'
+              ? html`<label>${t('newListing.maturesOn')}<input type="date" .value=${f.maturesOn} @input=${(e: Event) => this.set({ maturesOn: (e.target as HTMLInputElement).value })} data-testid="listing-matures-on" />
+                  <span class="hint">${t('newListing.maturesOnHint')}</span></label>`
+              : html`<label>${t('listing.term')}<select @change=${(e: Event) => this.set({ termMonths: Number((e.target as HTMLSelectElement).value) })} data-testid="listing-term">
+                  ${TERMS.map((n) => html`<option value=${n} ?selected=${f.termMonths === n}>${t('listing.termMonths', { n })}</option>`)}</select></label>`}
             <label>${t('newListing.maxRate')}<span class="input-affix suffix"><input inputmode="decimal" required .value=${f.maxRate} @input=${(e: Event) => this.set({ maxRate: (e.target as HTMLInputElement).value })} data-testid="listing-max-rate" /><span>%</span></span>
               <span class="hint">${t('newListing.maxRateHint')}</span></label>
           </div>
-          ${overLine ? html`<p class="error" role="alert">${t('err.CREDIT_LINE_EXCEEDED')}</p>` : nothing}
+          ${overLine ? html`<p class="error" role="alert">${t(f.product === 'claim' ? 'err.REGULATORY_CAP_EXCEEDED' : 'err.CREDIT_LINE_EXCEEDED')}</p>` : nothing}
           <div class="form-row">
-            <label>${t('newListing.repayment')}<select @change=${(e: Event) => this.set({ repayment: (e.target as HTMLSelectElement).value as Repayment })} data-testid="listing-repayment">
-              ${REPAYMENTS.map((r) => html`<option value=${r} ?selected=${f.repayment === r}>${t(`repayment.${r}`)}</option>`)}</select></label>
+            ${f.product === 'claim'
+              ? html`<label>${t('newListing.repayment')}<input readonly .value=${t('repayment.bullet')} /></label>`
+              : html`<label>${t('newListing.repayment')}<select @change=${(e: Event) => this.set({ repayment: (e.target as HTMLSelectElement).value as Repayment })} data-testid="listing-repayment">
+                  ${REPAYMENTS.map((r) => html`<option value=${r} ?selected=${f.repayment === r}>${t(`repayment.${r}`)}</option>`)}</select></label>`}
             <label>${t('market.product')}<select @change=${(e: Event) => this.set({ product: (e.target as HTMLSelectElement).value as Product })} data-testid="listing-product">
               ${PRODUCTS.map((x) => html`<option value=${x} ?selected=${f.product === x}>${t(`product.${x}`)}</option>`)}</select></label>
             <label>${t('newListing.duration')}<select @change=${(e: Event) => this.set({ durationSec: Number((e.target as HTMLSelectElement).value) })} data-testid="listing-duration">

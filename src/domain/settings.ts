@@ -33,6 +33,12 @@ export interface Settings {
   warehouseLtvPct: number;
   /** Expected loss shown to lenders per grade, basis points of principal. */
   expectedLossBps: Record<Grade, number>;
+  /** WebSocket limits per node, far above what real pages use: open sockets and subscriptions per
+   * client address and per logged-in user. */
+  wsMaxSocketsPerAddress: number;
+  wsMaxSocketsPerUser: number;
+  wsMaxSubscriptionsPerAddress: number;
+  wsMaxSubscriptionsPerUser: number;
 }
 
 export const DEFAULT_SETTINGS: Settings = {
@@ -57,6 +63,10 @@ export const DEFAULT_SETTINGS: Settings = {
   orderMaxAgeDays: 60,
   warehouseLtvPct: 50,
   expectedLossBps: { AA: 50, A: 120, B: 250, C: 450, D: 750, E: 1200, HR: 2000 },
+  wsMaxSocketsPerAddress: 200,
+  wsMaxSocketsPerUser: 20,
+  wsMaxSubscriptionsPerAddress: 4000,
+  wsMaxSubscriptionsPerUser: 1000,
 };
 
 type IntSettingName = {
@@ -83,6 +93,10 @@ export const INT_SETTING_BOUNDS: Record<IntSettingName, { min: number; max: numb
   minMonthsActive: { min: 0, max: 12 },
   orderMaxAgeDays: { min: 1, max: 3650 },
   warehouseLtvPct: { min: 1, max: 100 },
+  wsMaxSocketsPerAddress: { min: 1, max: 1_000_000 },
+  wsMaxSocketsPerUser: { min: 1, max: 1_000_000 },
+  wsMaxSubscriptionsPerAddress: { min: 1, max: 10_000_000 },
+  wsMaxSubscriptionsPerUser: { min: 1, max: 10_000_000 },
 };
 
 /** Environment names: LENDBOOK_ + SCREAMING_SNAKE of the field. */

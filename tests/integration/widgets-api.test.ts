@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { call, expectInvariants } from './helpers/api.js';
+import { call, expectInvariants, registerLender, walletOfToken } from './helpers/api.js';
 import { createTestStorage, startApp, type TestApp, type TestStorage } from './helpers/env.js';
 import { createListing, newPartner, ratedBorrower, type Borrower } from './helpers/market.js';
 import { ADMIN_ENV, adminToken, partnerCall, type PartnerKey } from './helpers/partner.js';
@@ -75,6 +75,22 @@ describe('widget data by publishable key', () => {
     s.close();
     await expect(openSocket(t.url, { origin: 'https://evil.example', query: `key=${key}` })).rejects.toMatchObject({ statusCode: 403 });
     await expect(openSocket(t.url, { origin: SHOP })).rejects.toMatchObject({ statusCode: 403 });
+  });
+
+  it("a widget-key socket is anonymous, even when the visitor's session cookie rides along", async () => {
+    // The visitor is logged in to Lendbook in this browser; a script on the partner's page opens a widget socket.
+    const visitor = await registerLender(t.app, { depositMinor: 500_000 });
+    const login = await call(t.app, 'POST', '/api/v1/auth/login', { body: { email: visitor.email, password: 'correct horse battery' } });
+    const cookie = String(login.headers['set-cookie']).split(';')[0]!;
+    const s = await openSocket(t.url, { origin: SHOP, cookie, query: `key=${key}` });
+    s.send({ op: 'subscribe', channel: 'me' });
+    expect(await s.next((m) => m.type === 'error' && m.channel === 'me')).toMatchObject({ code: 'WS_CHANNEL_FORBIDDEN' });
+    s.send({ op: 'bid', ref: 'page-bid', listingId, amountMinor: 100_000, rateBps: 1000 });
+    expect(await s.next((m) => m.ref === 'page-bid')).toMatchObject({ type: 'error', code: 'WS_CHANNEL_FORBIDDEN' });
+    s.close();
+    expect(await walletOfToken(t.app, visitor.token)).toMatchObject({ availableMinor: 500_000, heldMinor: 0 });
+    // A token in the query of a widget socket is refused outright.
+    await expect(openSocket(t.url, { origin: SHOP, query: `key=${key}&token=${visitor.token}` })).rejects.toMatchObject({ statusCode: 400 });
   });
 
   it('a revoked key stops working', async () => {

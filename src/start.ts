@@ -35,7 +35,7 @@ function webBuildIsFresh(): boolean {
 
 /** One `vite build` as a child process (no shell); a signal meanwhile stops it and this process. */
 function viteBuild(config: string): Promise<void> {
-  const vite = createRequire(import.meta.url).resolve('vite/bin/vite.js');
+  const vite = path.join(path.dirname(createRequire(import.meta.url).resolve('vite/package.json')), 'bin', 'vite.js');
   const child = spawn(process.execPath, [vite, 'build', '--config', config, '--logLevel', 'warn'], { cwd: root, stdio: 'inherit', env: { ...process.env, NODE_ENV: 'production' } });
   const stop = (signal: NodeJS.Signals) => {
     child.kill(signal);

@@ -6,7 +6,7 @@ import { toast } from '../lib/toasts.js';
 import { GRADES, type AdminSettingsView, type Grade, type InvariantReport, type PartnerCredentials, type PartnerView, type WebhookDelivery } from '../lib/types.js';
 import { View, errorBox } from './view.js';
 
-type Unit = 'bps' | 'money' | 'sec' | 'pct' | 'days' | 'months' | 'bpsDay' | 'grade';
+type Unit = 'bps' | 'money' | 'sec' | 'pct' | 'days' | 'months' | 'bpsDay' | 'grade' | 'count';
 const UNITS: Record<string, Unit> = {
   maxRateBps: 'bps',
   minBidMinor: 'money',
@@ -26,6 +26,10 @@ const UNITS: Record<string, Unit> = {
   minMonthsActive: 'months',
   orderMaxAgeDays: 'days',
   warehouseLtvPct: 'pct',
+  wsMaxSocketsPerAddress: 'count',
+  wsMaxSocketsPerUser: 'count',
+  wsMaxSubscriptionsPerAddress: 'count',
+  wsMaxSubscriptionsPerUser: 'count',
 };
 const GRADE_MAPS: Record<string, 'bps' | 'pct'> = { gradeFloorBps: 'bps', orderAdvancePct: 'pct', expectedLossBps: 'bps' };
 

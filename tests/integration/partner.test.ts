@@ -9,6 +9,7 @@ import { SIGNATURE_WINDOW_SEC, signRequest, signWebhook, signedRequestHeaders } 
 import { GOOD_MERCHANT, generateHistory, ordersFromMonthly } from '../../src/demo/synthetic.js';
 import { call, expectInvariants, uniq } from './helpers/api.js';
 import { RATING_COALESCE_MS } from '../../src/services/merchants.js';
+import { deliverWebhook, queueWebhook } from '../../src/services/webhooks.js';
 import { createTestStorage, startApp, usingPostgres, type TestApp, type TestStorage } from './helpers/env.js';
 import { ADMIN_ENV, adminToken, createPartner, inviteCode, partnerCall, pushOrders, putMerchant, registerBorrower, type PartnerKey } from './helpers/partner.js';
 import { waitFor } from './helpers/wait.js';
@@ -364,11 +365,17 @@ describe('webhooks', () => {
   const received: { headers: IncomingMessage['headers']; body: string }[] = [];
   let failuresLeft = 3;
   let attempts = 0;
+  let privateHits = 0;
   beforeAll(async () => {
     server = createServer((req, res) => {
       let body = '';
       req.on('data', (d: Buffer) => (body += d.toString()));
       req.on('end', () => {
+        if (req.url === '/private') {
+          privateHits++;
+          res.writeHead(204).end();
+          return;
+        }
         attempts++;
         if (failuresLeft > 0) {
           failuresLeft--;
@@ -384,6 +391,37 @@ describe('webhooks', () => {
     url = `http://localhost:${typeof addr === 'object' && addr ? addr.port : 0}/hooks`;
   });
   afterAll(() => new Promise<void>((r) => server.close(() => r())));
+
+  it('webhook URLs: https on a public address; never sent to a private or loopback one, even if stored earlier', async () => {
+    // This node allows http://localhost (development); another node of the same deployment does not.
+    const token = await adminToken(t.app);
+    const refused = ['http://hooks.shop.example/x', 'https://10.0.0.5/hooks', 'https://169.254.169.254/latest', 'https://[::1]/x', 'http://127.0.0.1:9/x'];
+    for (const webhookUrl of refused) {
+      const res = await call(t.app, 'POST', '/api/v1/admin/partners', { token, body: { name: uniq('Hooked '), webhookUrl } });
+      expect(res.statusCode, webhookUrl).toBe(422);
+      expect(res.json().code, webhookUrl).toBe('WEBHOOK_URL_INVALID');
+    }
+    const partner = await createPartner(t.app);
+    const put = await partnerCall(t.app, partner, 'PUT', '/api/v1/partner/webhook', { url: 'https://192.168.0.10/hooks' });
+    expect(put.json()).toMatchObject({ code: 'WEBHOOK_URL_INVALID' });
+
+    const strict = await startApp(storage, { env: { ...ADMIN_ENV, LENDBOOK_WORKERS: 'off' } });
+    try {
+      const localhostUrl = url.replace('/hooks', '/private');
+      const other = await partnerCall(strict.app, partner, 'PUT', '/api/v1/partner/webhook', { url: localhostUrl });
+      expect(other.json()).toMatchObject({ code: 'WEBHOOK_URL_INVALID' });
+      // Stored while it was allowed (or by hand): at delivery the address is checked again, and refused.
+      await strict.app.ctx.db.execute(sql`update partners set webhook_url = ${localhostUrl} where id = ${partner.partnerId}`);
+      const id = await strict.app.ctx.transaction((tx) => queueWebhook(strict.app.ctx, tx, partner.partnerId, 'loan.repaid', { loanId: 'loan_x' }));
+      const before = privateHits;
+      await expect(deliverWebhook(strict.app.ctx, id!, 1)).rejects.toThrow(/not sent/);
+      const [row] = await rows<{ status: string; last_error: string }>(strict.app.ctx.db, sql`select status, last_error from webhook_deliveries where id = ${id}`);
+      expect(row!.last_error).toMatch(/not a public address|must reach a public address|must use https/);
+      expect(privateHits).toBe(before);
+    } finally {
+      await strict.close();
+    }
+  });
 
   it('an endpoint that fails 3 times then succeeds receives the event exactly once, validly signed', async () => {
     const partner = await createPartner(t.app, { webhookUrl: url });

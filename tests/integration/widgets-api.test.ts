@@ -1,4 +1,12 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { partnerSample, startWidgetHost } from '../../src/demo/widget-host.js';
+import { sql } from 'drizzle-orm';
+import { rows } from '../../src/db/client.js';
 import { call, expectInvariants, registerLender, walletOfToken } from './helpers/api.js';
 import { createTestStorage, startApp, type TestApp, type TestStorage } from './helpers/env.js';
 import { createListing, newPartner, ratedBorrower, type Borrower } from './helpers/market.js';
@@ -91,6 +99,38 @@ describe('widget data by publishable key', () => {
     expect(await walletOfToken(t.app, visitor.token)).toMatchObject({ availableMinor: 500_000, heldMinor: 0 });
     // A token in the query of a widget socket is refused outright.
     await expect(openSocket(t.url, { origin: SHOP, query: `key=${key}&token=${visitor.token}` })).rejects.toMatchObject({ statusCode: 400 });
+  });
+
+  it("the widget demo page's partner sample signs a call that the server accepts", async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'lendbook-sample-'));
+    try {
+      const file = path.join(dir, 'sample.mjs');
+      writeFileSync(file, partnerSample(t.url, borrower.merchantRef));
+      await promisify(execFile)(process.execPath, [file], { env: { PATH: process.env.PATH ?? '', LENDBOOK_KEY_ID: partner.keyId, LENDBOOK_SECRET: partner.secret } });
+      const offers = await partnerCall(t.app, partner, 'GET', `/api/v1/partner/merchants/${borrower.merchantRef}/offers`);
+      expect(offers.statusCode, offers.body).toBe(200);
+      const [row] = await rows<{ n: number }>(t.app.ctx.db, sql`select count(*)::int as n from orders o join merchants m on m.id = o.merchant_id where m.ref = ${borrower.merchantRef} and o.order_id = 'SO-1001'`);
+      expect(Number(row!.n)).toBe(1);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('the widget demo page allows no inline script and is never framed', async () => {
+    const host = await startWidgetHost({ lendbookUrl: t.url, port: 0, listenHost: '127.0.0.1', publishableKey: key, merchantRef: borrower.merchantRef, listingId, orderId: 'o-1' });
+    try {
+      const page = await fetch(host.url.replace('localhost', '127.0.0.1'));
+      const html = await page.text();
+      const csp = String(page.headers.get('content-security-policy'));
+      expect(/script-src ([^;]+)/.exec(csp)?.[1]).toBe(`'self' ${new URL(t.url).origin}`);
+      expect(csp).toContain("frame-ancestors 'none'");
+      expect(page.headers.get('x-content-type-options')).toBe('nosniff');
+      expect(html).not.toMatch(/<script(?![^>]*\bsrc=)[^>]*>/); // every script has a src
+      expect(html).toContain('x-lendbook-signature');
+      expect((await fetch(`${host.url.replace('localhost', '127.0.0.1')}page.js`)).status).toBe(200);
+    } finally {
+      await host.close();
+    }
   });
 
   it('a revoked key stops working', async () => {

@@ -49,6 +49,7 @@ export class SnapshotCache {
   }
 
   async get(channel: string, read: () => Promise<{ seq: number; data: unknown }>): Promise<{ seq: number; data: unknown }> {
+    if (!SnapshotCache.cacheable(channel)) return read(); // private channels (`me`) are never shared
     const now = Date.now();
     const hit = this.entries.get(channel);
     if (hit && now - hit.atMs <= (this.opts.maxAgeMs ?? 30_000)) return hit;

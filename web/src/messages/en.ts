@@ -623,6 +623,9 @@ export const en: Messages = {
   'err.WS_CHANNEL_FORBIDDEN': 'Log in to do this.',
   'err.WS_CHANNEL_UNKNOWN': 'Not found.',
   // Hardening: identity, limits and webhooks
+  'admin.revokePrevious': 'Revoke previous secret',
+  'admin.revokePreviousConfirm': 'Revoke the previous secret now? Calls signed with it are refused from this moment.',
+  'admin.previousRevoked': 'Previous secret revoked',
   'err.KYC_DUPLICATE': 'This identity is already verified on another account. One person holds one lender account.',
   'err.WS_LIMIT_REACHED': 'Too many live connections from your network or account; close other Lendbook tabs and try again.',
   'err.WEBHOOK_URL_INVALID': 'The webhook URL must start with https:// and reach a public address.',

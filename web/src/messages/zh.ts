@@ -623,6 +623,9 @@ export const zh: Messages = {
   'err.WS_CHANNEL_FORBIDDEN': '请登录后操作。',
   'err.WS_CHANNEL_UNKNOWN': '未找到。',
   // Hardening: identity, limits and webhooks
+  'admin.revokePrevious': '吊销旧密钥',
+  'admin.revokePreviousConfirm': '立即吊销旧密钥？此后用它签名的请求都将被拒绝。',
+  'admin.previousRevoked': '旧密钥已吊销',
   'err.KYC_DUPLICATE': '该身份已在另一个账户完成认证。每人只能持有一个出借账户。',
   'err.WS_LIMIT_REACHED': '来自您的网络或账户的实时连接过多；请关闭其他 Lendbook 标签页后重试。',
   'err.WEBHOOK_URL_INVALID': 'Webhook 地址须以 https:// 开头，并指向公网地址。',

@@ -1,5 +1,7 @@
 import path from 'node:path';
+import { checkPassword } from './domain/passwords.js';
 import { settingsFromEnv, type Settings } from './domain/settings.js';
+import { isCommonPassword } from './security/common-passwords.js';
 
 /**
  * One typed configuration, read from the environment and validated at start. A bad value stops the
@@ -44,7 +46,7 @@ export interface Config {
   custodian: 'simulated' | 'callback';
   /** Shared secret of the custodian's callbacks (required in `callback` mode). */
   custodianSecret: string | undefined;
-  /** Logins allowed per minute per IP and email. */
+  /** Logins allowed per minute for one account, whatever the addresses they come from. */
   loginRatePerMin: number;
   /** Registrations allowed per minute per IP. */
   registerRatePerMin: number;
@@ -52,6 +54,12 @@ export interface Config {
   webhookBackoffMs: number;
   /** A WebSocket client with more unsent bytes than this is disconnected (4009). */
   wsMaxBufferedBytes: number;
+  /** Logins allowed per minute from one address, whatever the accounts (password spraying). */
+  loginAddressRatePerMin: number;
+  /** `http://localhost` webhook URLs (and loopback delivery) for development; never in production. */
+  allowHttpWebhooks: boolean;
+  /** NODE_ENV=production: simulated money, a settable clock and the demo are refused. */
+  production: boolean;
 }
 
 export class ConfigError extends Error {
@@ -125,8 +133,9 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
   if ((adminEmail === undefined) !== (adminPassword === undefined)) {
     throw new ConfigError(adminEmail ? 'LENDBOOK_ADMIN_PASSWORD' : 'LENDBOOK_ADMIN_EMAIL', 'set both LENDBOOK_ADMIN_EMAIL and LENDBOOK_ADMIN_PASSWORD, or neither');
   }
-  if (adminPassword !== undefined && adminPassword.length < 10) {
-    throw new ConfigError('LENDBOOK_ADMIN_PASSWORD', 'must be at least 10 characters');
+  if (adminPassword !== undefined && adminEmail !== undefined) {
+    const verdict = checkPassword(adminPassword, adminEmail, isCommonPassword);
+    if (!verdict.ok) throw new ConfigError('LENDBOOK_ADMIN_PASSWORD', verdict.detail ?? 'is too weak');
   }
   const origins = (env.LENDBOOK_WS_ALLOWED_ORIGINS ?? '')
     .split(',')
@@ -142,6 +151,20 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
   const custodian = enumVar(env, 'LENDBOOK_CUSTODIAN', ['simulated', 'callback'], 'simulated');
   const custodianSecret = secretVar(env, 'LENDBOOK_CUSTODIAN_SECRET');
   if (custodian === 'callback' && !custodianSecret) throw new ConfigError('LENDBOOK_CUSTODIAN_SECRET', 'is required when LENDBOOK_CUSTODIAN=callback');
+  const production = env.NODE_ENV?.trim() === 'production';
+  const clock = enumVar(env, 'LENDBOOK_CLOCK', ['system', 'settable'], 'system');
+  const demo = enumVar(env, 'LENDBOOK_DEMO', ['on', 'off'], production ? 'off' : 'on') === 'on';
+  const allowHttpWebhooks = boolVar(env, 'LENDBOOK_ALLOW_HTTP_WEBHOOKS', false);
+  const secretKey = secretVar(env, 'LENDBOOK_SECRET_KEY');
+  if (production) {
+    // What makes a demo convenient makes a real deployment unsafe: refuse to start rather than move
+    // simulated money, let operators move time, or seal partner secrets with a key kept next to them.
+    if (custodian === 'simulated') throw new ConfigError('LENDBOOK_CUSTODIAN', 'simulated deposits and withdrawals are refused when NODE_ENV=production; set callback and LENDBOOK_CUSTODIAN_SECRET');
+    if (clock === 'settable') throw new ConfigError('LENDBOOK_CLOCK', 'a settable clock is refused when NODE_ENV=production');
+    if (demo) throw new ConfigError('LENDBOOK_DEMO', 'the demo market is refused when NODE_ENV=production');
+    if (allowHttpWebhooks) throw new ConfigError('LENDBOOK_ALLOW_HTTP_WEBHOOKS', 'plain-http webhooks are refused when NODE_ENV=production');
+    if (!secretKey) throw new ConfigError('LENDBOOK_SECRET_KEY', 'is required when NODE_ENV=production');
+  }
   const prefix = env.LENDBOOK_REDIS_PREFIX?.trim() || 'lendbook';
   if (!/^[a-zA-Z0-9_-]{1,64}$/.test(prefix)) throw new ConfigError('LENDBOOK_REDIS_PREFIX', 'letters, digits, _ and - only');
   return {
@@ -155,22 +178,25 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     settings: settings.settings,
     adminEmail,
     adminPassword,
-    demo: enumVar(env, 'LENDBOOK_DEMO', ['on', 'off'], 'on') === 'on',
+    demo,
     demoSimulation: boolVar(env, 'LENDBOOK_DEMO_SIMULATION', true),
     widgetDemoPort: intVar(env, 'LENDBOOK_WIDGET_DEMO_PORT', 0, 0, 65535),
-    clock: enumVar(env, 'LENDBOOK_CLOCK', ['system', 'settable'], 'system'),
+    clock,
     logLevel: enumVar(env, 'LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], 'info'),
     wsAllowedOrigins: origins,
     workers: boolVar(env, 'LENDBOOK_WORKERS', true),
     sessionTtlSec: intVar(env, 'LENDBOOK_SESSION_TTL_SEC', 7 * 86_400, 60, 90 * 86_400),
     trustProxy: boolVar(env, 'LENDBOOK_TRUST_PROXY', false),
     webDistDir: env.LENDBOOK_WEB_DIST?.trim() || path.join(cwd, 'web', 'dist'),
-    secretKey: secretVar(env, 'LENDBOOK_SECRET_KEY'),
+    secretKey,
     custodian,
     custodianSecret,
     loginRatePerMin: intVar(env, 'LENDBOOK_LOGIN_RATE_PER_MIN', 10, 1, 1_000_000),
     registerRatePerMin: intVar(env, 'LENDBOOK_REGISTER_RATE_PER_MIN', 30, 1, 1_000_000),
     webhookBackoffMs: intVar(env, 'LENDBOOK_WEBHOOK_BACKOFF_MS', 1500, 10, 3_600_000),
     wsMaxBufferedBytes: intVar(env, 'LENDBOOK_WS_MAX_BUFFERED_BYTES', 1024 * 1024, 16 * 1024, 1024 * 1024 * 1024),
+    loginAddressRatePerMin: intVar(env, 'LENDBOOK_LOGIN_ADDRESS_RATE_PER_MIN', 30, 1, 1_000_000),
+    allowHttpWebhooks,
+    production,
   };
 }

@@ -2,6 +2,13 @@ import { ConfigError, loadConfig, type Config } from './config.js';
 import { build } from './http/app.js';
 import { DEMO_LOGINS, DEMO_PASSWORD, prepareDemo } from './demo/index.js';
 import { SUPPLIER_LOGIN } from './demo/supply-chain.js';
+import { installProcessGuards } from './process-guards.js';
+
+/**
+ * A process manager (Docker, systemd, Kubernetes) sends SIGTERM and kills after its grace period (10 s
+ * for Docker): drain within this, or exit anyway.
+ */
+export const SHUTDOWN_DEADLINE_MS = 8000;
 
 /** Entry: read the config, build the app, listen, and drain gracefully on SIGINT/SIGTERM. */
 async function main(): Promise<void> {
@@ -28,27 +35,28 @@ async function main(): Promise<void> {
     widgetDemoUrl ? reply.redirect(widgetDemoUrl) : reply.code(404).type('text/plain').send('The widget demo runs with LENDBOOK_DEMO=on.'),
   );
   let closing = false;
-  const shutdown = (signal: string) => {
+  const shutdown = (reason: string, exitCode = 0) => {
     if (closing) return;
     closing = true;
-    app.log.info({ signal }, 'shutting down: draining HTTP and WebSocket, closing workers, queue and database');
+    app.log.info({ reason }, 'shutting down: draining HTTP and WebSocket, closing workers, queue and database');
     const force = setTimeout(() => {
-      app.log.error('shutdown took too long; exiting');
+      app.log.error(`shutdown took longer than ${SHUTDOWN_DEADLINE_MS} ms; exiting`);
       process.exit(1);
-    }, 4500);
+    }, SHUTDOWN_DEADLINE_MS);
     force.unref();
     Promise.resolve(stopDemo?.())
       .then(() => app.close())
       .then(
-      () => process.exit(0),
-      (err: unknown) => {
-        app.log.error({ err }, 'error during shutdown');
-        process.exit(1);
-      },
-    );
+        () => process.exit(exitCode),
+        (err: unknown) => {
+          app.log.error({ err }, 'error during shutdown');
+          process.exit(1);
+        },
+      );
   };
   process.on('SIGINT', () => shutdown('SIGINT'));
   process.on('SIGTERM', () => shutdown('SIGTERM'));
+  installProcessGuards(app.log, () => shutdown('uncaught exception', 1));
   await app.listen({ port: config.port, host: config.host });
   const address = app.server.address();
   const url = config.port === 0 && typeof address === 'object' && address ? `http://localhost:${address.port}` : config.publicUrl;

@@ -20,6 +20,7 @@ import { startChild, type Child } from './lib/process.js';
 import { markdownTable, textTable, updateDoc, type Row } from './lib/report.js';
 import { bidScenario } from './lib/scenario-bids.js';
 import { clearingScenario } from './lib/scenario-clearing.js';
+import { hostileScenario } from './lib/scenario-hostile.js';
 import { readScenario } from './lib/scenario-read.js';
 import { wsScenarios } from './lib/scenario-ws.js';
 import { machineBusyPct, sleep } from './lib/stats.js';
@@ -197,6 +198,10 @@ async function main(): Promise<void> {
         LENDBOOK_SOFT_CLOSE_SEC: '0',
         LENDBOOK_REGISTER_RATE_PER_MIN: '1000000',
         LENDBOOK_LOGIN_RATE_PER_MIN: '1000000',
+        LENDBOOK_LOGIN_ADDRESS_RATE_PER_MIN: '1000000',
+        // Every bench client comes from 127.0.0.1: the per-address socket caps would stop the fan-out.
+        LENDBOOK_WS_MAX_SOCKETS_PER_ADDRESS: '1000000',
+        LENDBOOK_WS_MAX_SUBSCRIPTIONS_PER_ADDRESS: '10000000',
         LENDBOOK_WEB_DIST: path.join(os.tmpdir(), 'lendbook-bench-no-web'),
       },
       'Lendbook',
@@ -294,6 +299,7 @@ async function main(): Promise<void> {
       scenarios.clearing = r.result;
       rows.push(...r.rows);
     }
+    if (want('hostile')) rows.push(...(await guard(hostileScenario(ctx, scenarios))));
     invariantsEnd = await invariants(baseUrl, adminToken);
     log(invariantsEnd.ok ? `invariants ok at the end (${invariantsEnd.ms} ms)` : `INVARIANTS FAILED: ${JSON.stringify(invariantsEnd.failed)}`);
   } catch (err) {

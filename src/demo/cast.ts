@@ -98,9 +98,12 @@ export const DEMO_MERCHANTS: DemoMerchant[] = SHOPS.map(([name, category, title]
   };
 });
 
-/** A valid mainland resident id number per demo lender (check character computed). */
-export function residentIdFor(i: number): string {
-  const first17 = `3301061985${String(1 + (i % 12)).padStart(2, '0')}${String(1 + (i % 28)).padStart(2, '0')}${String(i % 1000).padStart(3, '0')}`;
+/**
+ * A valid mainland resident id number (check character computed): demo lenders in one district, the
+ * merchants' legal representatives in another, so that nobody is on both sides of a listing.
+ */
+export function residentIdFor(i: number, side: 'lender' | 'borrower' = 'lender'): string {
+  const first17 = `${side === 'lender' ? '330106' : '440305'}1985${String(1 + (i % 12)).padStart(2, '0')}${String(1 + (i % 28)).padStart(2, '0')}${String(i % 1000).padStart(3, '0')}`;
   const weights = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
   let sum = 0;
   for (let k = 0; k < 17; k++) sum += Number(first17[k]) * weights[k]!;

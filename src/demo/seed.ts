@@ -94,6 +94,8 @@ export async function seedDemo(ctx: AppContext, opts: { widgetOrigins: string[] 
     const { inviteCode } = await createInvite(ctx, partner.partnerId, m.ref);
     const email = i === 0 ? DEMO_LOGINS.borrower : `${m.ref}@merchants.lendbook.demo`;
     const user = await register(ctx, { email, password: DEMO_PASSWORD, role: 'borrower', displayName: m.name, inviteCode });
+    // The legal representative's identity is verified before a merchant lists.
+    await submitKyc(ctx, user.id, { legalName: `法定代表人${i + 1}`, idNumber: residentIdFor(i, 'borrower'), riskProfile: 'balanced' });
     borrowerIds.push(user.id);
   }
   // Lenders: one password hash for all (hashing 200 times would take seconds), KYC through the service.

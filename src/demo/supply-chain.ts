@@ -52,6 +52,8 @@ export interface SupplyChainWorld {
  * Seeds the chain into a demo market that already has its partner, lenders and history. `lenderIds`
  * are the lenders that may bid; the first (the demo lender) takes part in the settled loan.
  */
+const LEGAL_REPRESENTATIVES = ['林国栋', '陈美华', '周小织'];
+
 export async function seedSupplyChain(ctx: AppContext, opts: { partnerId: string; operatorId: string; lenderIds: string[] }): Promise<SupplyChainWorld> {
   const nowMs = ctx.clock.nowMs();
   const today = isoDateOfMs(nowMs);
@@ -67,11 +69,12 @@ export async function seedSupplyChain(ctx: AppContext, opts: { partnerId: string
     await upsertOrders(ctx, partnerId, s.ref, history.orders.map((o) => ({ orderId: o.orderId, amountMinor: o.amountMinor, status: o.status, placedAt: `${o.placedAt}T03:00:00Z` })));
     const { inviteCode } = await createInvite(ctx, partnerId, s.ref);
     const email = i === 2 ? SUPPLIER_LOGIN : `${s.ref}@merchants.lendbook.demo`;
-    userIds.push((await register(ctx, { email, password: DEMO_PASSWORD, role: 'borrower', displayName: s.name, inviteCode })).id);
+    const userId = (await register(ctx, { email, password: DEMO_PASSWORD, role: 'borrower', displayName: s.name, inviteCode })).id;
+    // Each supplier's legal representative is verified before it lists (numbers apart from the other demo merchants').
+    await submitKyc(ctx, userId, { legalName: LEGAL_REPRESENTATIVES[i]!, idNumber: residentIdFor(900 + i, 'borrower'), riskProfile: 'balanced' });
+    userIds.push(userId);
   }
   const [tier1, tier2, tier3] = userIds as [string, string, string];
-  // The workshop's legal representative: a claim-backed listing needs KYC.
-  await submitKyc(ctx, tier3, { legalName: '周小织', idNumber: residentIdFor(777), riskProfile: 'balanced' });
 
   const core = await registerCoreEnterprise(past, { partnerId, name: CORE.name, legalForm: 'legal_person', grade: CORE.grade, limitMinor: CORE.limitMinor }, opts.operatorId);
   const caller: CoreCaller = { partnerId, coreEnterpriseId: core.id };

@@ -166,6 +166,11 @@ ${script}
       <p class="hint">Rate, funded % and bids update live as lenders bid.</p>
       ${snippet('Embed this widget', `${script}\n${listing}`)}
     </section>
+    <section class="panel wide" aria-labelledby="api-h">
+      <h2 id="api-h">Order data to Lendbook (server side)</h2>
+      <p class="hint">The widgets need only the publishable key. Merchants and orders reach Lendbook from the order system's servers, each call signed with its API key: HMAC-SHA256 of the timestamp, method, path with query and raw body, one per line.</p>
+      ${snippet('Sign a partner API call', partnerSample(lendbook, o.merchantRef))}
+    </section>
     <section class="panel wide" aria-labelledby="log-h">
       <h2 id="log-h">Widget events</h2>
       <ol id="log" aria-live="polite"></ol>
@@ -173,8 +178,13 @@ ${script}
     </section>
   </main>
 </div>
-<script type="module">
-  const log = document.getElementById('log');
+<script type="module" src="/page.js"></script>
+</body>
+</html>`;
+}
+
+/** The page's own script, served as /page.js: the page allows no inline script (its CSP below). */
+export const PAGE_SCRIPT = `  const log = document.getElementById('log');
   for (const type of ['lendbook-ready', 'lendbook-update', 'lendbook-error']) {
     document.addEventListener(type, (e) => {
       const d = e.detail || {};
@@ -200,9 +210,51 @@ ${script}
     try { await navigator.clipboard.writeText(b.dataset.copy); b.textContent = 'Copied'; } catch { b.textContent = 'Select and copy'; }
     setTimeout(() => (b.textContent = 'Copy'), 1500);
   });
-</script>
-</body>
-</html>`;
+`;
+
+/**
+ * The order system's server side, shown on the page: how it signs a call to the partner API (the
+ * canonical request of docs/security.md). The secret stays on the order system's servers.
+ */
+export function partnerSample(lendbookUrl: string, merchantRef: string): string {
+  return `// Node.js, on the order system's server: push a batch of orders for merchant ${merchantRef}
+import { createHmac } from 'node:crypto';
+
+const keyId = process.env.LENDBOOK_KEY_ID;      // pk_…
+const secret = process.env.LENDBOOK_SECRET;     // sk_… (never in a browser)
+const path = '/api/v1/partner/merchants/${merchantRef}/orders';
+const body = JSON.stringify({ orders: [{ orderId: 'SO-1001', amountMinor: 250000, status: 'paid', placedAt: new Date().toISOString() }] });
+const timestamp = Math.floor(Date.now() / 1000);
+// timestamp, METHOD, path with query exactly as sent, raw body — one per line
+const signature = createHmac('sha256', secret).update(\`\${timestamp}\\nPOST\\n\${path}\\n\${body}\`).digest('hex');
+
+await fetch('${lendbookUrl}' + path, {
+  method: 'POST',
+  headers: { 'content-type': 'application/json', 'x-lendbook-key': keyId, 'x-lendbook-timestamp': String(timestamp), 'x-lendbook-signature': signature },
+  body,
+});`;
+}
+
+/** What the demo page may load and connect to: itself and Lendbook, no inline script, never framed. */
+function pageHeaders(lendbookUrl: string): Record<string, string> {
+  const lendbook = new URL(lendbookUrl);
+  const ws = `${lendbook.protocol === 'https:' ? 'wss' : 'ws'}://${lendbook.host}`;
+  return {
+    'content-security-policy': [
+      "default-src 'self'",
+      `script-src 'self' ${lendbook.origin}`,
+      "style-src 'self' 'unsafe-inline'",
+      `img-src 'self' data: ${lendbook.origin}`,
+      `connect-src 'self' ${lendbook.origin} ${ws}`,
+      "object-src 'none'",
+      "base-uri 'self'",
+      "frame-ancestors 'none'",
+    ].join('; '),
+    'x-content-type-options': 'nosniff',
+    'referrer-policy': 'strict-origin-when-cross-origin',
+    'x-frame-options': 'DENY',
+    'cache-control': 'no-store',
+  };
 }
 
 function hash(s: string): number {
@@ -214,6 +266,8 @@ function hash(s: string): number {
 /** Serves the demo page on its own port (another origin than Lendbook's). */
 export async function startWidgetHost(o: WidgetHostOptions): Promise<WidgetHost> {
   const page = Buffer.from(widgetHostPage(o));
+  const script = Buffer.from(PAGE_SCRIPT);
+  const headers = pageHeaders(o.lendbookUrl);
   const server = http.createServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0];
     if (req.method !== 'GET' && req.method !== 'HEAD') {
@@ -221,8 +275,13 @@ export async function startWidgetHost(o: WidgetHostOptions): Promise<WidgetHost>
       return;
     }
     if (path === '/' || path === '/index.html' || path === '/widgets/demo') {
-      res.writeHead(200, { 'content-type': 'text/html; charset=utf-8', 'content-length': page.length, 'cache-control': 'no-store', 'x-content-type-options': 'nosniff' });
+      res.writeHead(200, { ...headers, 'content-type': 'text/html; charset=utf-8', 'content-length': page.length });
       res.end(req.method === 'HEAD' ? undefined : page);
+      return;
+    }
+    if (path === '/page.js') {
+      res.writeHead(200, { ...headers, 'content-type': 'text/javascript; charset=utf-8', 'content-length': script.length });
+      res.end(req.method === 'HEAD' ? undefined : script);
       return;
     }
     res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' }).end('not found');

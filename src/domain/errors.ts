@@ -30,6 +30,7 @@ export const ERROR_CATALOGUE = {
   KYC_REQUIRED: { status: 422, title: 'Complete KYC first' },
   KYC_LOCKED: { status: 409, title: 'Verified identity cannot be changed' },
   PASSWORD_WEAK: { status: 422, title: 'The password is too weak' },
+  KYC_DUPLICATE: { status: 409, title: 'This identity is verified on another account' },
 
   // Ledger and wallet
   INSUFFICIENT_FUNDS: { status: 422, title: 'Available balance is too low' },
@@ -44,6 +45,9 @@ export const ERROR_CATALOGUE = {
   SIGNATURE_EXPIRED: { status: 401, title: 'The signature timestamp is outside the allowed window' },
   SIGNATURE_REPLAYED: { status: 401, title: 'This signature was already used' },
   PARTNER_KEY_UNKNOWN: { status: 401, title: 'Unknown or revoked API key' },
+
+  PARTNER_SECRET_CURRENT: { status: 409, title: "A key's current secret is replaced by rotating, not revoked" },
+  WEBHOOK_URL_INVALID: { status: 422, title: 'The webhook URL must be https and reach a public address' },
 
   // Publishable (widget) keys
   PUBLISHABLE_KEY_INVALID: { status: 401, title: 'Unknown or revoked publishable key' },
@@ -117,6 +121,7 @@ export const ERROR_CATALOGUE = {
   WS_MESSAGE_INVALID: { status: 400, title: 'The message is not a valid request' },
   WS_CHANNEL_FORBIDDEN: { status: 403, title: 'You may not subscribe to this channel' },
   WS_CHANNEL_UNKNOWN: { status: 404, title: 'No such channel' },
+  WS_LIMIT_REACHED: { status: 429, title: 'Too many sockets or subscriptions from this address or account' },
 } as const satisfies Record<string, { status: number; title: string }>;
 
 export type ErrorCode = keyof typeof ERROR_CATALOGUE;

@@ -47,6 +47,12 @@ export interface Settings {
   claimMaxTier: number;
   /** Claim-backed listings: advance rate per core enterprise grade, percent of the claims; E and HR never. */
   claimAdvancePct: Partial<Record<Grade, number>>;
+  /** WebSocket limits per node, far above what real pages use: open sockets and subscriptions per
+   * client address and per logged-in user. */
+  wsMaxSocketsPerAddress: number;
+  wsMaxSocketsPerUser: number;
+  wsMaxSubscriptionsPerAddress: number;
+  wsMaxSubscriptionsPerUser: number;
 }
 
 export const DEFAULT_SETTINGS: Settings = {
@@ -79,6 +85,10 @@ export const DEFAULT_SETTINGS: Settings = {
   claimMaxDays: 365,
   claimMaxTier: 5,
   claimAdvancePct: { AA: 90, A: 85, B: 80, C: 70, D: 60 },
+  wsMaxSocketsPerAddress: 200,
+  wsMaxSocketsPerUser: 20,
+  wsMaxSubscriptionsPerAddress: 4000,
+  wsMaxSubscriptionsPerUser: 1000,
 };
 
 /** Grades whose claims can never back a listing, whatever the advance table says. */
@@ -117,6 +127,10 @@ export const INT_SETTING_BOUNDS: Record<IntSettingName, { min: number; max: numb
   // One year at most for a claim (the 2025 rule: six months in principle); tiers 1..10.
   claimMaxDays: { min: 1, max: 365 },
   claimMaxTier: { min: 1, max: 10 },
+  wsMaxSocketsPerAddress: { min: 1, max: 1_000_000 },
+  wsMaxSocketsPerUser: { min: 1, max: 1_000_000 },
+  wsMaxSubscriptionsPerAddress: { min: 1, max: 10_000_000 },
+  wsMaxSubscriptionsPerUser: { min: 1, max: 10_000_000 },
 };
 
 /** Environment names: LENDBOOK_ + SCREAMING_SNAKE of the field. */

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import fastifyCookie from '@fastify/cookie';
+import fastifyHelmet from '@fastify/helmet';
 import fastifyRateLimit from '@fastify/rate-limit';
 import fastifyStatic from '@fastify/static';
 import fastifyWebsocket from '@fastify/websocket';
@@ -12,7 +13,7 @@ import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastif
 import type { Config } from '../config.js';
 import { createContext, type AppContext, type ContextOverrides } from '../context.js';
 import type { JobHandler } from '../jobs/queue.js';
-import { findBadNumber } from './json.js';
+import { findJsonProblem, jsonProblemText } from '../security/json.js';
 import { createMetrics, type Metrics } from './metrics.js';
 import { problemOf, registerProblemHandlers } from './problem.js';
 import { opsRoutes } from './routes/ops.js';
@@ -62,7 +63,7 @@ const REQUEST_ID = /^[A-Za-z0-9._-]{8,128}$/;
  */
 export async function build(config: Config, options: BuildOptions = {}): Promise<App> {
   const app = Fastify({
-    logger: options.logger ?? { level: config.logLevel },
+    logger: withRedactedUrls(options.logger ?? { level: config.logLevel }),
     trustProxy: config.trustProxy,
     bodyLimit: 1024 * 1024,
     requestIdHeader: 'x-request-id',
@@ -74,7 +75,8 @@ export async function build(config: Config, options: BuildOptions = {}): Promise
       // A money API must not coerce "0x10" or "1e3" into numbers, nor drop unknown fields silently.
       customOptions: { coerceTypes: false, removeAdditional: false, useDefaults: true, allErrors: false },
     },
-    forceCloseConnections: true,
+    // Shutdown drains: idle keep-alive connections close at once, requests in flight finish first.
+    forceCloseConnections: 'idle',
     return503OnClosing: true,
   }).withTypeProvider<TypeBoxTypeProvider>();
 
@@ -103,6 +105,29 @@ export async function build(config: Config, options: BuildOptions = {}): Promise
     );
   });
 
+  await app.register(fastifyHelmet, {
+    // Every page: scripts only from this origin (none inline), never framed, no MIME sniffing, no
+    // referrer beyond the origin. Styles may be inline: Lit templates and Swagger UI set style attributes.
+    contentSecurityPolicy: {
+      useDefaults: false,
+      directives: {
+        defaultSrc: ["'self'"],
+        scriptSrc: ["'self'"],
+        styleSrc: ["'self'", "'unsafe-inline'"],
+        imgSrc: ["'self'", 'data:'],
+        fontSrc: ["'self'", 'data:'],
+        connectSrc: ["'self'", ...webSocketOrigins(config)],
+        objectSrc: ["'none'"],
+        baseUri: ["'self'"],
+        formAction: ["'self'"],
+        frameAncestors: ["'none'"],
+      },
+    },
+    referrerPolicy: { policy: 'strict-origin-when-cross-origin' },
+    xFrameOptions: { action: 'deny' },
+    // The widget module is loaded by partners' pages: the static files set their own policy (below).
+    crossOriginResourcePolicy: false,
+  });
   await app.register(fastifyCookie);
   await app.register(fastifyRateLimit, {
     global: false,
@@ -187,19 +212,50 @@ export async function build(config: Config, options: BuildOptions = {}): Promise
   return app;
 }
 
+/** The socket endpoints of the app's own origin, for connect-src ('self' covers them in current browsers only). */
+function webSocketOrigins(config: Config): string[] {
+  const url = new URL(config.publicUrl);
+  return [`${url.protocol === 'https:' ? 'wss' : 'ws'}://${url.host}`];
+}
+
+/** A session token may ride in a socket's query (`?token=`): it never reaches a log line. */
+export function redactUrl(url: string): string {
+  return url.replace(/([?&]token=)[^&#]*/gi, '$1[redacted]');
+}
+
+function withRedactedUrls(logger: NonNullable<FastifyServerOptions['logger']>): FastifyServerOptions['logger'] {
+  if (typeof logger !== 'object') return logger;
+  return {
+    ...logger,
+    serializers: {
+      ...(logger as { serializers?: Record<string, unknown> }).serializers,
+      req: (request: { method: string; url: string; hostname?: string; ip?: string; socket?: { remotePort?: number } }) => ({
+        method: request.method,
+        url: redactUrl(request.url),
+        host: request.hostname,
+        remoteAddress: request.ip,
+        remotePort: request.socket?.remotePort,
+      }),
+    },
+  } as FastifyServerOptions['logger'];
+}
+
 /**
  * JSON bodies go through Fastify's own safe parser (it refuses __proto__ poisoning) after a scan for
- * number literals that are not plain integers.
+ * nesting beyond MAX_JSON_DEPTH and for number literals that are not plain integers. Only JSON is a
+ * body: text/plain (which Fastify would otherwise accept as a string) is 415 like any other type.
  */
 function installJsonParser(app: FastifyInstance): void {
   const defaultParser = app.getDefaultJsonParser('error', 'error');
-  app.removeContentTypeParser('application/json');
+  app.removeAllContentTypeParsers();
   app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
     const text = body as string;
     request.rawBody = text;
-    const bad = findBadNumber(text);
-    if (bad) {
-      done(new AppError('VALIDATION_FAILED', `body${bad.path} must be an integer (got ${bad.literal.slice(0, 40)})`, { errors: [{ field: `body${bad.path}`, message: 'must be an integer' }] }), undefined);
+    const problem = findJsonProblem(text);
+    if (problem) {
+      const field = problem.kind === 'number' ? `body${problem.path === '/' ? '' : problem.path}` : 'body';
+      const message = problem.kind === 'number' ? 'must be an integer' : jsonProblemText(problem, '').trim();
+      done(new AppError('VALIDATION_FAILED', jsonProblemText(problem, 'body'), { errors: [{ field, message }] }), undefined);
       return;
     }
     defaultParser(request, text, done);

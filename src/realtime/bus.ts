@@ -53,7 +53,14 @@ export function redisBus(opts: { connect: (purpose: string) => Redis; prefix: st
       opts.onError?.(err);
       return;
     }
-    for (const l of listeners) l(envelopes);
+    // A listener's failure must not escape into the Redis client's event emitter (an uncaught exception).
+    for (const l of listeners) {
+      try {
+        l(envelopes);
+      } catch (err) {
+        opts.onError?.(err);
+      }
+    }
   });
   const subscribed = sub.subscribe(channel);
   subscribed.catch((err: unknown) => opts.onError?.(err));

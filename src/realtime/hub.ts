@@ -4,7 +4,7 @@ import type { OutboxMessage } from '../db/schema/index.js';
 import { AppError, type ErrorCode } from '../domain/errors.js';
 import type { AuthUser } from '../http/plugins/auth.js';
 import type { Metrics } from '../http/metrics.js';
-import { findBadNumber } from '../http/json.js';
+import { findJsonProblem, jsonProblemText } from '../security/json.js';
 import { amendBid, placeBid } from '../services/bidding.js';
 import { listListings, listingDetail } from '../services/listings.js';
 import { walletOf } from '../services/wallet.js';
@@ -12,6 +12,7 @@ import { listOffers } from '../services/transfer-reads.js';
 import { OFFERS_CHANNEL } from '../services/transfers.js';
 import { CLOSE, parseClientMessage, type ClientMessage } from './protocol.js';
 import { withIdempotency } from '../services/idempotency.js';
+import { SnapshotCache } from './snapshot-cache.js';
 
 export interface HubOptions {
   ctx: AppContext;
@@ -36,6 +37,8 @@ interface Subscription {
 export interface Connection {
   id: number;
   socket: WebSocket;
+  /** The client's address (the proxy's X-Forwarded-For with LENDBOOK_TRUST_PROXY=on). */
+  address: string;
   user: AuthUser | null;
   token: string | null;
   subs: Map<Channel, Subscription>;
@@ -78,8 +81,15 @@ export class Hub {
   private readonly ratePerSec: number;
   private readonly burst: number;
   private unsubscribeStream: (() => void) | undefined;
+  /** Open sockets and subscriptions per address and per user: the caps of the settings `wsMax…`. */
+  private readonly socketsByAddress = new Map<string, number>();
+  private readonly socketsByUser = new Map<string, number>();
+  private readonly subsByAddress = new Map<string, number>();
+  private readonly subsByUser = new Map<string, number>();
+  readonly snapshots: SnapshotCache;
 
   constructor(private readonly opts: HubOptions) {
+    this.snapshots = new SnapshotCache(opts.ctx);
     this.maxBuffered = opts.maxBufferedBytes ?? 1024 * 1024;
     this.coalesceAbove = Math.min(64 * 1024, Math.floor(this.maxBuffered / 4));
     this.ratePerSec = opts.ratePerSec ?? 20;
@@ -89,10 +99,19 @@ export class Hub {
   start(): void {
     this.unsubscribeStream = this.opts.ctx.stream.on((msg) => this.deliver(msg));
     const interval = this.opts.heartbeatMs ?? 15_000;
-    this.heartbeat = setInterval(() => this.beat(), interval);
+    this.heartbeat = setInterval(() => this.guarded('heartbeat', () => this.beat()), interval);
     this.heartbeat.unref?.();
-    this.flushTimer = setInterval(() => this.flushBacklogs(), 20);
+    this.flushTimer = setInterval(() => this.guarded('backlog flush', () => this.flushBacklogs()), 20);
     this.flushTimer.unref?.();
+  }
+
+  /** Timer work: a failure is logged and the timer keeps running. */
+  private guarded(what: string, fn: () => void): void {
+    try {
+      fn();
+    } catch (err) {
+      this.opts.ctx.log.error({ err }, `websocket ${what} failed`);
+    }
   }
 
   /** Closes every socket with 1001 (shutdown). */
@@ -107,13 +126,32 @@ export class Hub {
     return this.connections.size;
   }
 
+  /**
+   * Why one more socket from this address or user would pass a cap, or undefined. Checked before the
+   * upgrade (HTTP 429) and again when the socket attaches (4029), since upgrades run concurrently.
+   */
+  socketRefusal(address: string, user: AuthUser | null): string | undefined {
+    const s = this.opts.ctx.settings.get();
+    if ((this.socketsByAddress.get(address) ?? 0) >= s.wsMaxSocketsPerAddress) return `at most ${s.wsMaxSocketsPerAddress} open sockets from one address`;
+    if (user && (this.socketsByUser.get(user.id) ?? 0) >= s.wsMaxSocketsPerUser) return `at most ${s.wsMaxSocketsPerUser} open sockets for one account`;
+    return undefined;
+  }
+
   /** Must be called synchronously when the socket opens: messages may arrive at once. */
-  attach(socket: WebSocket, user: AuthUser | null, token: string | null): Connection {
-    const conn: Connection = { id: this.nextId++, socket, user, token, subs: new Map(), tokens: this.burst, refilledAtMs: Date.now(), dropped: 0, alive: true, backlog: new Map(), backlogBytes: 0 };
+  attach(socket: WebSocket, user: AuthUser | null, token: string | null, address = 'unknown'): Connection {
+    const conn: Connection = { id: this.nextId++, socket, address, user, token, subs: new Map(), tokens: this.burst, refilledAtMs: Date.now(), dropped: 0, alive: true, backlog: new Map(), backlogBytes: 0 };
+    const refusal = this.socketRefusal(address, user);
+    if (refusal) {
+      socket.close(CLOSE.tooMany, refusal.slice(0, 120));
+      return conn;
+    }
     this.connections.add(conn);
+    bump(this.socketsByAddress, address, 1);
+    if (user) bump(this.socketsByUser, user.id, 1);
     this.opts.metrics.wsConnections.inc();
     socket.on('message', (raw: Buffer, isBinary: boolean) => {
-      void this.onMessage(conn, isBinary ? '' : raw.toString('utf8'));
+      // One frame must never take the node down: whatever escapes the handler closes this socket only.
+      this.onMessage(conn, isBinary ? '' : raw.toString('utf8')).catch((err: unknown) => this.fail(conn, err));
     });
     socket.on('pong', () => {
       conn.alive = true;
@@ -127,7 +165,9 @@ export class Hub {
     this.backlogged.delete(conn);
     if (!this.connections.delete(conn)) return;
     this.opts.metrics.wsConnections.dec();
-    for (const channel of conn.subs.keys()) this.removeSub(conn, channel);
+    bump(this.socketsByAddress, conn.address, -1);
+    if (conn.user) bump(this.socketsByUser, conn.user.id, -1);
+    for (const channel of [...conn.subs.keys()]) this.removeSub(conn, channel);
   }
 
   /** A session that was revoked or changed: its sockets are re-checked and closed if no longer valid. */
@@ -230,6 +270,17 @@ export class Hub {
     return false;
   }
 
+  /** An error no handler expected: logged, and the socket closed (1011); the node and other sockets go on. */
+  private fail(conn: Connection, err: unknown): void {
+    this.opts.ctx.log.error({ err, connection: conn.id }, 'websocket handler failed; closing the socket');
+    try {
+      conn.socket.close(CLOSE.internalError, 'internal error');
+    } catch {
+      conn.socket.terminate();
+    }
+    this.detach(conn);
+  }
+
   private async onMessage(conn: Connection, raw: string): Promise<void> {
     if (!this.allow(conn)) {
       if (conn.dropped > 5 * this.burst) {
@@ -239,8 +290,8 @@ export class Hub {
       if (conn.dropped === 1) this.error(conn, 'RATE_LIMITED', `at most ${this.ratePerSec} messages per second`);
       return;
     }
-    const bad = findBadNumber(raw);
-    const parsed = bad ? { error: `${bad.path} must be an integer` } : parseClientMessage(raw);
+    const problem = findJsonProblem(raw);
+    const parsed = problem ? { error: jsonProblemText(problem, 'message') } : parseClientMessage(raw);
     if ('error' in parsed) {
       this.error(conn, 'WS_MESSAGE_INVALID', parsed.error, refOf(raw));
       return;
@@ -304,9 +355,12 @@ export class Hub {
       this.error(conn, 'WS_CHANNEL_FORBIDDEN', 'log in to subscribe to me', { channel });
       return;
     }
-    if (!conn.subs.has(channel) && conn.subs.size >= MAX_SUBSCRIPTIONS) {
-      this.error(conn, 'WS_MESSAGE_INVALID', `at most ${MAX_SUBSCRIPTIONS} subscriptions per socket`, { channel });
-      return;
+    if (!conn.subs.has(channel)) {
+      const limit = this.subscriptionRefusal(conn);
+      if (limit) {
+        this.error(conn, 'WS_LIMIT_REACHED', limit, { channel });
+        return;
+      }
     }
     const sub = this.addSub(conn, channel);
     try {
@@ -316,6 +370,14 @@ export class Hub {
       if (err instanceof AppError && err.code === 'NOT_FOUND') this.error(conn, 'WS_CHANNEL_UNKNOWN', `no channel ${channel}`, { channel });
       else throw err;
     }
+  }
+
+  private subscriptionRefusal(conn: Connection): string | undefined {
+    const s = this.opts.ctx.settings.get();
+    if (conn.subs.size >= MAX_SUBSCRIPTIONS) return `at most ${MAX_SUBSCRIPTIONS} subscriptions per socket`;
+    if ((this.subsByAddress.get(conn.address) ?? 0) >= s.wsMaxSubscriptionsPerAddress) return `at most ${s.wsMaxSubscriptionsPerAddress} subscriptions from one address`;
+    if (conn.user && (this.subsByUser.get(conn.user.id) ?? 0) >= s.wsMaxSubscriptionsPerUser) return `at most ${s.wsMaxSubscriptionsPerUser} subscriptions for one account`;
+    return undefined;
   }
 
   /**
@@ -350,6 +412,8 @@ export class Hub {
     this.removeSub(conn, channel);
     const sub: Subscription = { channel, state: 'loading', lastSeq: 0, pending: [] };
     conn.subs.set(channel, sub);
+    bump(this.subsByAddress, conn.address, 1);
+    if (conn.user) bump(this.subsByUser, conn.user.id, 1);
     this.index(conn, channel).add(conn);
     return sub;
   }
@@ -374,20 +438,23 @@ export class Hub {
   private async snapshot(conn: Connection, channel: Channel, feedSeq: number): Promise<{ seq: number; data: unknown }> {
     const ctx = this.opts.ctx;
     if (channel === 'listings') {
-      const open = await listListings(ctx.db, { status: 'open', sort: 'endsAt', limit: 200 });
-      return { seq: feedSeq, data: { items: open.items } };
+      // The data is the node's cached read while no event of the feed came; the seq is this node's count.
+      const { data } = await this.snapshots.get(channel, async () => ({ seq: 0, data: { items: (await listListings(ctx.db, { status: 'open', sort: 'endsAt', limit: 200 })).items } }));
+      return { seq: feedSeq, data };
     }
     if (channel === OFFERS_CHANNEL) {
-      const open = await listOffers(ctx.db, ctx.clock.nowMs(), { sort: 'yield', limit: 200 });
-      return { seq: feedSeq, data: { items: open.items } };
+      const { data } = await this.snapshots.get(channel, async () => ({ seq: 0, data: { items: (await listOffers(ctx.db, ctx.clock.nowMs(), { sort: 'yield', limit: 200 })).items } }));
+      return { seq: feedSeq, data };
     }
     if (channel === 'me') {
       const user = conn.user!;
       const wallet = user.role === 'lender' || user.role === 'borrower' ? await walletOf(ctx.db, user.id) : null;
       return { seq: 0, data: { wallet, user: { id: user.id, role: user.role, displayName: user.displayName } } };
     }
-    const detail = await listingDetail(ctx.db, channel.slice('listing:'.length));
-    return { seq: detail.seq, data: detail };
+    return this.snapshots.get(channel, async () => {
+      const detail = await listingDetail(ctx.db, channel.slice('listing:'.length));
+      return { seq: detail.seq, data: detail };
+    });
   }
 
   private index(conn: Connection, channel: Channel): Set<Connection> {
@@ -407,6 +474,8 @@ export class Hub {
 
   private removeSub(conn: Connection, channel: Channel): void {
     if (!conn.subs.delete(channel)) return;
+    bump(this.subsByAddress, conn.address, -1);
+    if (conn.user) bump(this.subsByUser, conn.user.id, -1);
     const feed = this.feeds.get(channel);
     if (feed) feed.subs.delete(conn);
     else if (channel === 'me') {
@@ -430,7 +499,7 @@ export class Hub {
     if (seq <= sub.lastSeq) return; // already in its snapshot
     if (seq !== sub.lastSeq + 1) {
       // This node cannot fill the hole from here: give the subscriber a fresh snapshot instead.
-      void this.resubscribe(conn, sub.channel);
+      this.resubscribe(conn, sub.channel).catch((err: unknown) => this.fail(conn, err));
       return;
     }
     sub.lastSeq = seq;
@@ -483,11 +552,18 @@ export class Hub {
   /** The event stream lost messages it cannot recover: every subscriber gets a fresh snapshot. */
   resyncAll(): void {
     // Copies: a resubscribe replaces the map entry, and a Map's iterator visits a re-added key again.
-    for (const conn of [...this.connections]) for (const channel of [...conn.subs.keys()]) void this.resubscribe(conn, channel);
+    for (const conn of [...this.connections]) for (const channel of [...conn.subs.keys()]) this.resubscribe(conn, channel).catch((err: unknown) => this.fail(conn, err));
   }
 }
 
 const EMPTY = Buffer.alloc(0);
+
+/** Adds to a per-key count, dropping keys that reach zero (the maps stay as small as the live set). */
+function bump(counts: Map<string, number>, key: string, by: number): void {
+  const n = (counts.get(key) ?? 0) + by;
+  if (n > 0) counts.set(key, n);
+  else counts.delete(key);
+}
 
 /** One serialisation per event: the batch item, and the event frame built around it as bytes. */
 function encodeEvent(channel: string, seq: number, event: string, data: unknown): { item: string; frame: Buffer } {

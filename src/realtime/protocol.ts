@@ -41,8 +41,10 @@ export function parseClientMessage(raw: string): ClientMessage | { error: string
 export const CLOSE = {
   goingAway: 1001,
   tooBig: 1009,
+  internalError: 1011,
   unauthorized: 4001,
   forbidden: 4003,
   flood: 4008,
   slowReader: 4009,
+  tooMany: 4029,
 } as const;

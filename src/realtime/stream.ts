@@ -126,7 +126,13 @@ export class EventStream {
             this.lastSeq = next - 1;
             this.stats.resets++;
             this.opts.onReset?.();
-            for (const l of this.resetListeners) l();
+            for (const l of this.resetListeners) {
+              try {
+                l();
+              } catch (err) {
+                this.opts.onError?.(err);
+              }
+            }
           }
           for (const r of ahead) {
             const seq = Number(r.dispatch_seq);

@@ -6,6 +6,8 @@ import { isoDateOfMs } from '../domain/dates.js';
 import { AppError } from '../domain/errors.js';
 import type { RiskProfile } from '../domain/grades.js';
 import { isAdultOn, isValidResidentId } from '../domain/kyc.js';
+import { checkPassword } from '../domain/passwords.js';
+import { isCommonPassword } from '../security/common-passwords.js';
 import { newId, randomToken } from '../ids.js';
 import { openWallet } from '../ledger/ledger.js';
 import { hmacSha256Hex, sha256Hex } from '../security/crypto.js';
@@ -39,9 +41,9 @@ export function publicUser(u: UserRow): PublicUser {
   };
 }
 
-function checkPassword(password: string, email: string): void {
-  if (password.length < 10) throw new AppError('PASSWORD_WEAK', 'use at least 10 characters');
-  if (password.toLowerCase() === email.toLowerCase()) throw new AppError('PASSWORD_WEAK', 'the password must not be the email');
+function requireStrongPassword(password: string, email: string): void {
+  const verdict = checkPassword(password, email, isCommonPassword);
+  if (!verdict.ok) throw new AppError('PASSWORD_WEAK', verdict.detail, { reason: verdict.weakness });
 }
 
 export interface RegisterInput {
@@ -54,7 +56,7 @@ export interface RegisterInput {
 
 /** Lenders sign up freely; a borrower needs the invite code its order system issued for its merchant. */
 export async function register(ctx: AppContext, input: RegisterInput): Promise<UserRow> {
-  checkPassword(input.password, input.email);
+  requireStrongPassword(input.password, input.email);
   const passwordHash = await hashPassword(input.password);
   const now = new Date(ctx.clock.nowMs());
   return ctx.transaction(async (tx) => {
@@ -130,10 +132,21 @@ export async function logout(ctx: AppContext, sessionId: string): Promise<void> 
 export async function changePassword(ctx: AppContext, userId: string, sessionId: string, current: string, next: string): Promise<void> {
   const [user] = await ctx.db.select().from(users).where(eq(users.id, userId));
   if (!user || !(await verifyPassword(user.passwordHash, current))) throw new AppError('INVALID_CREDENTIALS', 'the current password is wrong');
-  checkPassword(next, user.email);
+  requireStrongPassword(next, user.email);
   const passwordHash = await hashPassword(next);
   await ctx.db.update(users).set({ passwordHash, passwordChangedAt: new Date() }).where(eq(users.id, userId));
   await revoke(ctx, and(eq(sessions.userId, userId), ne(sessions.id, sessionId), isNull(sessions.revokedAt)));
+}
+
+const DUPLICATE_IDENTITY = 'this identity is already verified on another account of this kind; one person holds one';
+
+/** A unique violation (23505) of the named index, as pg or PGlite reports it. */
+function isUniqueViolation(err: unknown, constraint: string): boolean {
+  for (let e: unknown = err, depth = 0; e && depth < 3; e = (e as { cause?: unknown }).cause, depth++) {
+    const { code, constraint: name, message } = e as { code?: string; constraint?: string; message?: string };
+    if (code === '23505' && (name === constraint || message?.includes(constraint))) return true;
+  }
+  return false;
 }
 
 export interface KycInput {
@@ -157,30 +170,37 @@ export async function submitKyc(ctx: AppContext, userId: string, input: KycInput
     throw new AppError('VALIDATION_FAILED', 'body/idNumber belongs to a minor', { errors: [{ field: 'body/idNumber', message: 'lenders must be adults' }] });
   }
   const idHash = hmacSha256Hex(ctx.serverKey, `id-number:${idNumber}`);
-  return ctx.transaction(async (tx) => {
-    const [user] = await tx.select().from(users).where(eq(users.id, userId)).for('update');
-    if (!user) throw new AppError('NOT_FOUND');
-    if (user.kycStatus === 'verified' && (user.legalName !== input.legalName || user.idNumberHash !== idHash)) {
-      throw new AppError('KYC_LOCKED', 'a verified identity cannot be changed; only the risk profile can');
-    }
-    // One person may hold one lender and one borrower account, not two of either.
-    const [dup] = await rows<{ id: string }>(tx, sql`select id from users where id_number_hash = ${idHash} and id <> ${userId} and role = ${user.role} limit 1`);
-    if (dup) throw new AppError('KYC_LOCKED', 'this identity is verified on another account');
-    const [updated] = await tx
-      .update(users)
-      .set({
-        kycStatus: 'verified',
-        legalName: input.legalName,
-        idNumberLast4: idNumber.slice(-4),
-        idNumberHash: idHash,
-        riskProfile: input.riskProfile,
-        kycVerifiedAt: user.kycVerifiedAt ?? new Date(ctx.clock.nowMs()),
-      })
-      .where(eq(users.id, userId))
-      .returning();
-    await writeOutbox(tx, { messages: [USERS_CHANGED] });
-    return updated!;
-  }).finally(() => ctx.sessionCache.clear());
+  return ctx
+    .transaction(async (tx) => {
+      const [user] = await tx.select().from(users).where(eq(users.id, userId)).for('update');
+      if (!user) throw new AppError('NOT_FOUND');
+      if (user.kycStatus === 'verified' && (user.legalName !== input.legalName || user.idNumberHash !== idHash)) {
+        throw new AppError('KYC_LOCKED', 'a verified identity cannot be changed; only the risk profile can');
+      }
+      // One person may hold one lender and one borrower account, not two of either. The unique index
+      // (users_identity_role_unique) decides races; this read gives the common case its answer early.
+      const [dup] = await rows<{ id: string }>(tx, sql`select id from users where id_number_hash = ${idHash} and id <> ${userId} and role = ${user.role} limit 1`);
+      if (dup) throw new AppError('KYC_DUPLICATE', DUPLICATE_IDENTITY);
+      const [updated] = await tx
+        .update(users)
+        .set({
+          kycStatus: 'verified',
+          legalName: input.legalName,
+          idNumberLast4: idNumber.slice(-4),
+          idNumberHash: idHash,
+          riskProfile: input.riskProfile,
+          kycVerifiedAt: user.kycVerifiedAt ?? new Date(ctx.clock.nowMs()),
+        })
+        .where(eq(users.id, userId))
+        .returning();
+      await writeOutbox(tx, { messages: [USERS_CHANGED] });
+      return updated!;
+    })
+    .catch((err: unknown) => {
+      if (isUniqueViolation(err, 'users_identity_role_unique')) throw new AppError('KYC_DUPLICATE', DUPLICATE_IDENTITY);
+      throw err;
+    })
+    .finally(() => ctx.sessionCache.clear());
 }
 
 /** The first operator, from LENDBOOK_ADMIN_EMAIL / LENDBOOK_ADMIN_PASSWORD. */

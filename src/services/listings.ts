@@ -117,6 +117,9 @@ export async function createListing(ctx: AppContext, borrowerUserId: string, bod
     // One listing decision at a time per borrower.
     const [borrower] = await tx.select().from(users).where(eq(users.id, borrowerUserId)).for('update');
     if (!borrower?.merchantId) throw new AppError('MERCHANT_NOT_LINKED');
+    // The legal representative's identity is known before money can be raised: it is what refuses a
+    // lender account of the same person (SELF_DEALING) on this listing.
+    if (borrower.kycStatus !== 'verified') throw new AppError('KYC_REQUIRED', "verify your legal representative's identity (KYC) before listing");
     const merchantId = borrower.merchantId;
     const credit = await creditOf(tx, merchantId, settings);
     if (!credit) throw new AppError('NOT_RATED', 'your order system has not sent enough data to rate you yet');

@@ -5,7 +5,8 @@ import { partnerKeys, partners, webhookDeliveries } from '../db/schema/index.js'
 import { AppError } from '../domain/errors.js';
 import { newId } from '../ids.js';
 import { UnrecoverableJobError } from '../jobs/queue.js';
-import { signedHeaders } from '../security/signature.js';
+import { postGuarded } from '../security/outbound.js';
+import { SIGNATURE_HEADERS, signWebhook } from '../security/signature.js';
 import { writeOutbox } from './outbox.js';
 
 export const WEBHOOK_JOB = 'webhook.deliver';
@@ -43,7 +44,10 @@ export async function queueWebhook(ctx: AppContext, tx: Queryable, partnerId: st
   return id;
 }
 
-/** The job: POST the event, signed like the partner API; any non-2xx is retried with backoff. */
+/**
+ * The job: POST the event, signed over timestamp, event id and body, only to a public address; any
+ * non-2xx (or a refused address) is retried with backoff.
+ */
 export async function deliverWebhook(ctx: AppContext, deliveryId: string, attempt: number): Promise<void> {
   const [d] = await ctx.db.select().from(webhookDeliveries).where(eq(webhookDeliveries.id, deliveryId));
   if (!d) throw new UnrecoverableJobError(`no webhook delivery ${deliveryId}`);
@@ -60,19 +64,20 @@ export async function deliverWebhook(ctx: AppContext, deliveryId: string, attemp
     throw new UnrecoverableJobError('no webhook URL');
   }
   const body = JSON.stringify(d.payload);
+  const timestampSec = Math.floor(Date.now() / 1000);
   const headers = {
     'content-type': 'application/json',
     'x-lendbook-event-id': d.eventId,
     'x-lendbook-event-type': d.type,
-    ...signedHeaders(key.keyId, ctx.secrets.open(key.secretEnc), body, Math.floor(Date.now() / 1000)),
+    [SIGNATURE_HEADERS.key]: key.keyId,
+    [SIGNATURE_HEADERS.timestamp]: String(timestampSec),
+    [SIGNATURE_HEADERS.signature]: signWebhook(ctx.secrets.open(key.secretEnc), timestampSec, d.eventId, body),
   };
   let statusCode: number | null = null;
   let error: string | null = null;
   try {
-    const res = await fetch(partner.webhookUrl, { method: 'POST', headers, body, signal: AbortSignal.timeout(TIMEOUT_MS), redirect: 'manual' });
-    statusCode = res.status;
-    await res.body?.cancel();
-    if (res.status < 200 || res.status >= 300) error = `HTTP ${res.status}`;
+    statusCode = await postGuarded(partner.webhookUrl, headers, body, { policy: { allowLocalhost: ctx.config.allowHttpWebhooks }, timeoutMs: TIMEOUT_MS });
+    if (statusCode < 200 || statusCode >= 300) error = `HTTP ${statusCode}`;
   } catch (err) {
     error = err instanceof Error ? err.message : String(err);
   }

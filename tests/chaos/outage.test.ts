@@ -63,12 +63,13 @@ beforeAll(async () => {
       res.writeHead(204).end();
     });
   });
-  await new Promise<void>((r) => hooks.listen(0, '127.0.0.1', () => r()));
+  await new Promise<void>((r) => hooks.listen(0, '::', () => r())); // localhost: 127.0.0.1 or ::1
   const hookPort = (hooks.address() as { port: number }).port;
   storage = await createTestStorage();
-  env = serverEnv(storage, { LENDBOOK_AUCTION_MIN_DURATION_SEC: '1', LENDBOOK_SOFT_CLOSE_SEC: '0', LENDBOOK_WEBHOOK_BACKOFF_MS: '200' });
+  // Webhooks to the test's own endpoint on this machine: http://localhost, allowed for development only.
+  env = serverEnv(storage, { LENDBOOK_AUCTION_MIN_DURATION_SEC: '1', LENDBOOK_SOFT_CLOSE_SEC: '0', LENDBOOK_WEBHOOK_BACKOFF_MS: '200', LENDBOOK_ALLOW_HTTP_WEBHOOKS: 'on' });
   await seedWith(storage, env, async (app) => {
-    const partner = await createPartner(app, { webhookUrl: `http://127.0.0.1:${hookPort}/hooks` });
+    const partner = await createPartner(app, { webhookUrl: `http://localhost:${hookPort}/hooks` });
     for (let i = 0; i < 6; i++) borrowers.push(await ratedBorrower(app, partner, { monthlyYuan: 900_000, orderYuan: 15_000 }));
     for (let i = 0; i < 20; i++) lenders.push(await registerLender(app, { depositMinor: 20_000_000 }));
   });

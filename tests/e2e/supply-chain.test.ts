@@ -9,7 +9,7 @@ import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { addDays, isoDateOfMs } from '../../src/domain/dates.js';
 import { call, expectInvariants } from '../integration/helpers/api.js';
-import { assignOk, borrowerKyc, issue, registerCore, type CoreKey } from '../integration/helpers/claims.js';
+import { assignOk, issue, registerCore, type CoreKey } from '../integration/helpers/claims.js';
 import { ADMIN, adminToken, createPartner, type PartnerKey } from '../integration/helpers/partner.js';
 import { hostPage, startPageHost, type PageHost } from './helpers/pages.js';
 import type { Borrower } from '../integration/helpers/market.js';
@@ -54,7 +54,6 @@ beforeAll(async () => {
   due = addDays(isoDateOfMs(t.app.ctx.clock.nowMs()), 90);
   const issued = await issue(t.app, core, { supplierMerchantRef: tiers[0]!.merchantRef, amountMinor: 100_000_000, dueDate: due });
   tier2ClaimId = (await assignOk(t.app, tiers[0]!.token, issued.claimId, tiers[1]!.merchantRef, 40_000_000)).id;
-  await borrowerKyc(t.app, tiers[2]!.token);
 });
 
 afterAll(async () => {

@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rows } from '../../src/db/client.js';
 import type { RouteEntry } from '../../src/http/plugins/auth.js';
-import { signedHeaders } from '../../src/security/signature.js';
+import { signedRequestHeaders } from '../../src/security/signature.js';
 import { call, expectInvariants, registerLender, type Session } from './helpers/api.js';
 import { createTestStorage, startApp, type TestApp, type TestStorage } from './helpers/env.js';
 import { acceptedBid, createListing, newPartner, ratedBorrower, type Borrower } from './helpers/market.js';
@@ -60,10 +60,12 @@ function fillPath(url: string): string {
   });
 }
 
-function auth(route: RouteEntry, raw: string): Record<string, string> {
+/** What a caller of the route sends to be let in: a session, or a signature over this exact request. */
+function auth(route: RouteEntry, raw: string, method: string, url: string): Record<string, string> {
   const ts = Math.floor(Date.now() / 1000) - Math.floor(Math.random() * 250);
-  if (route.access === 'partner') return signedHeaders(partner.keyId, partner.secret, raw, ts);
-  if (route.access === 'custodian') return signedHeaders('custodian', CUSTODIAN_SECRET, raw, ts);
+  const req = { method, pathWithQuery: url, rawBody: raw };
+  if (route.access === 'partner') return signedRequestHeaders(partner.keyId, partner.secret, req, ts);
+  if (route.access === 'custodian') return signedRequestHeaders('custodian', CUSTODIAN_SECRET, req, ts);
   const roles = route.access === 'public' ? [] : route.access;
   const token = roles.includes('lender') ? lender.token : roles.includes('borrower') ? borrower.token : roles.includes('operator') ? operator : undefined;
   return token ? { authorization: `Bearer ${token}` } : {};
@@ -86,7 +88,8 @@ describe('API fuzz from the route schemas', () => {
       const cases = fc.sample(malformedBodies(valid, schema), { numRuns: 25, seed: 11 });
       for (const c of cases) {
         requests++;
-        const res = await t.app.inject({ method: route.method as 'POST', url: fillPath(route.url), headers: { 'content-type': 'application/json', ...auth(route, c.raw) }, payload: c.raw });
+        const url = fillPath(route.url);
+        const res = await t.app.inject({ method: route.method as 'POST', url, headers: { 'content-type': 'application/json', ...auth(route, c.raw, route.method, url) }, payload: c.raw });
         if (res.statusCode >= 500) problems.push(`${route.method} ${route.url} [${c.why}]: ${res.statusCode}`);
         else if (res.statusCode < 400) problems.push(`${route.method} ${route.url} [${c.why}]: accepted with ${res.statusCode}`);
         else if (res.statusCode !== 413 && !String(res.headers['content-type']).includes('application/problem+json')) problems.push(`${route.method} ${route.url} [${c.why}]: not problem+json`);
@@ -96,7 +99,8 @@ describe('API fuzz from the route schemas', () => {
     for (const route of t.app.routeCatalog.filter((r) => r.method === 'GET' && r.schema.querystring && !r.url.endsWith('/ws'))) {
       for (const q of ['limit=1e3', 'limit=-1', 'limit=0x10', 'limit=abc', 'unknown=1', `limit=${'9'.repeat(40)}`, 'cursor=%00%ff']) {
         requests++;
-        const res = await t.app.inject({ method: 'GET', url: `${fillPath(route.url)}?${q}`, headers: auth(route, '') });
+        const url = `${fillPath(route.url)}?${q}`;
+        const res = await t.app.inject({ method: 'GET', url, headers: auth(route, '', 'GET', url) });
         if (res.statusCode >= 500) problems.push(`GET ${route.url}?${q}: ${res.statusCode}`);
         if (res.statusCode < 400 && (q.startsWith('unknown') || q.includes('abc') || q.includes('0x') || q.includes('e3') || q.includes('-1') || q.includes('999'))) problems.push(`GET ${route.url}?${q}: accepted`);
       }
@@ -116,7 +120,8 @@ describe('API fuzz from the route schemas', () => {
       for (const body of samples) {
         requests++;
         const raw = JSON.stringify(body);
-        const res = await t.app.inject({ method: route.method as 'POST', url: fillPath(route.url), headers: { 'content-type': 'application/json', ...auth(route, raw) }, payload: raw });
+        const url = fillPath(route.url);
+        const res = await t.app.inject({ method: route.method as 'POST', url, headers: { 'content-type': 'application/json', ...auth(route, raw, route.method, url) }, payload: raw });
         if (res.statusCode >= 500) problems.push(`${route.method} ${route.url} ${raw.slice(0, 200)}: ${res.statusCode} ${res.body.slice(0, 200)}`);
       }
     }

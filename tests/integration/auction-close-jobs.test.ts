@@ -12,7 +12,7 @@ let storage: TestStorage;
 let t: TestApp;
 beforeAll(async () => {
   storage = await createTestStorage();
-  t = await startApp(storage, { env: { ...ADMIN_ENV, LENDBOOK_AUCTION_MIN_DURATION_SEC: '1', LENDBOOK_SOFT_CLOSE_SEC: '0' } });
+  t = await startApp(storage, { env: { ...ADMIN_ENV, LENDBOOK_AUCTION_MIN_DURATION_SEC: '1', LENDBOOK_SOFT_CLOSE_SEC: '0', LENDBOOK_ALLOW_HTTP_WEBHOOKS: 'on' } });
 });
 afterAll(async () => {
   if (t) await expectInvariants(t.app);
@@ -22,7 +22,7 @@ afterAll(async () => {
 
 describe('auction close jobs', () => {
   it('a covered listing clears at its end with no one calling, and its partner hears of it', async () => {
-    const partner = await createPartner(t.app, { webhookUrl: 'http://127.0.0.1:9/unreachable' });
+    const partner = await createPartner(t.app, { webhookUrl: 'http://localhost:9/unreachable' });
     const borrower = await ratedBorrower(t.app, partner);
     const lender = await registerLender(t.app, { depositMinor: 1_000_000 });
     const l = await createListing(t.app, borrower, { amountMinor: 300_000, durationSec: 5 });

@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rows } from '../../src/db/client.js';
-import { call, expectInvariants, registerLender, residentId, type Session } from './helpers/api.js';
+import { call, chosenResidentId, expectInvariants, registerLender, type Session } from './helpers/api.js';
 import { createTestStorage, startApp, type TestApp, type TestStorage } from './helpers/env.js';
 import { acceptedBid, advanceClock, bid, createListing, endAuction, listing, myBids, newPartner, ratedBorrower, type Borrower } from './helpers/market.js';
 import { ADMIN_ENV, adminToken, type PartnerKey } from './helpers/partner.js';
@@ -81,17 +81,34 @@ describe('every rejection of AUCTION.md §2, each leaving the ledger unchanged',
     else await expectRejected(res, 'LENDER_NOT_ELIGIBLE', { ...before, ...(await ledgerSnapshot()) });
   });
 
-  it('SELF_DEALING: the borrower\'s own representative bidding from a lender account', async () => {
+  it('SELF_DEALING: the borrower\'s own representative bidding from a lender account (borrower verified first)', async () => {
     const { borrower: b, listing: l } = await openListing();
-    const id = residentId(777);
-    const kyc = await call(t.app, 'PUT', '/api/v1/me/kyc', { token: b.token, body: { legalName: '赵六', idNumber: id, riskProfile: 'balanced' } });
-    expect(kyc.statusCode, kyc.body).toBe(200);
     const same = await registerLender(t.app, { kyc: false });
-    const k2 = await call(t.app, 'PUT', '/api/v1/me/kyc', { token: same.token, body: { legalName: '赵六', idNumber: id, riskProfile: 'aggressive' } });
+    const k2 = await call(t.app, 'PUT', '/api/v1/me/kyc', { token: same.token, body: { legalName: '周法人', idNumber: b.idNumber!, riskProfile: 'aggressive' } });
     expect(k2.statusCode, k2.body).toBe(200);
     await call(t.app, 'POST', '/api/v1/wallet/deposits', { token: same.token, body: { amountMinor: 500_000 } });
     const before = await ledgerSnapshot();
     await expectRejected(await bid(t.app, same.token, l.id, 100_000, 1000), 'SELF_DEALING', before);
+  });
+
+  it('SELF_DEALING: the same person verified as a lender first, then as the borrower\'s representative', async () => {
+    const id = chosenResidentId(777);
+    const same = await registerLender(t.app, { kyc: false });
+    expect((await call(t.app, 'PUT', '/api/v1/me/kyc', { token: same.token, body: { legalName: '赵六', idNumber: id, riskProfile: 'aggressive' } })).statusCode).toBe(200);
+    await call(t.app, 'POST', '/api/v1/wallet/deposits', { token: same.token, body: { amountMinor: 500_000 } });
+    const b = await ratedBorrower(t.app, partner, { idNumber: id });
+    const l = await createListing(t.app, b);
+    const before = await ledgerSnapshot();
+    await expectRejected(await bid(t.app, same.token, l.id, 100_000, 1000), 'SELF_DEALING', before);
+  });
+
+  it('KYC_REQUIRED: a borrower lists only once its representative\'s identity is known', async () => {
+    const unverified = await ratedBorrower(t.app, partner, { kyc: false });
+    const res = await call(t.app, 'POST', '/api/v1/listings', { token: unverified.token, body: { title: 'Unverified', purpose: 'Stock', amountMinor: 1_000_000, termMonths: 12, maxRateBps: 1500, repayment: 'equal_installment', product: 'credit' } });
+    expect(res.statusCode, res.body).toBe(422);
+    expect(res.json().code).toBe('KYC_REQUIRED');
+    const [n] = await rows<{ n: number }>(t.app.ctx.db, sql`select count(*)::int as n from listings where borrower_user_id = ${unverified.userId}`);
+    expect(n!.n).toBe(0);
   });
 
   it('BID_EXISTS, BID_AMOUNT_INVALID, BID_RATE_INVALID, BID_NOT_COMPETITIVE, INSUFFICIENT_FUNDS', async () => {

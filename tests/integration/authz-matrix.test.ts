@@ -58,6 +58,7 @@ const CASES: Record<string, RouteCase> = {
   'POST /api/v1/admin/partners': { path: () => '/api/v1/admin/partners', body: () => ({ name: 'P' }), allowed: ['operator'] },
   'GET /api/v1/admin/partners': { path: () => '/api/v1/admin/partners', allowed: ['operator'] },
   'POST /api/v1/admin/partners/:keyId/rotate': { path: (f) => `/api/v1/admin/partners/${f.partner.keyId}/rotate`, allowed: ['operator'] },
+  'DELETE /api/v1/admin/partners/:keyId/secrets/:n': { path: (f) => `/api/v1/admin/partners/${f.partner.keyId}/secrets/1`, allowed: ['operator'] },
   'GET /api/v1/admin/invariants': { path: () => '/api/v1/admin/invariants', allowed: ['operator'] },
   'GET /api/v1/admin/webhooks': { path: () => '/api/v1/admin/webhooks', allowed: ['operator'] },
   'POST /api/v1/admin/webhooks/:id/replay': { path: () => '/api/v1/admin/webhooks/whd_0000000000000000000000/replay', allowed: ['operator'] },

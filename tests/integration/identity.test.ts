@@ -1,6 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { call, expectInvariants, loginAs, registerLender, residentId, uniq, walletOfToken } from './helpers/api.js';
-import { createTestStorage, startApp, type TestApp, type TestStorage } from './helpers/env.js';
+import { sql } from 'drizzle-orm';
+import { rows } from '../../src/db/client.js';
+import { call, chosenResidentId, expectInvariants, loginAs, registerLender, uniq, walletOfToken } from './helpers/api.js';
+import { createTestStorage, startApp, usingRedis, type TestApp, type TestStorage } from './helpers/env.js';
 
 let storage: TestStorage;
 let t: TestApp;
@@ -70,6 +72,56 @@ describe('register, login, logout', () => {
     expect(wrong.json()).toEqual(unknown.json());
   });
 
+  it('throttles password spraying: many accounts from one address', async () => {
+    const limited = await startApp(storage, { env: { LENDBOOK_LOGIN_ADDRESS_RATE_PER_MIN: '20', LENDBOOK_LOGIN_RATE_PER_MIN: '5' } });
+    try {
+      const login = (email: string, remoteAddress: string) => limited.app.inject({ method: 'POST', url: '/api/v1/auth/login', remoteAddress, headers: { 'content-type': 'application/json' }, payload: JSON.stringify({ email, password: 'spring-2024-guess' }) });
+      const codes: number[] = [];
+      for (let i = 0; i < 40; i++) codes.push((await login(`${uniq('spray')}@example.com`, '203.0.113.7')).statusCode);
+      console.log(`login spraying: 40 emails from one address → ${codes.filter((c) => c === 401).length} × 401, ${codes.filter((c) => c === 429).length} × 429`);
+      expect(codes.slice(0, 20).every((c) => c === 401)).toBe(true);
+      expect(codes.slice(20).every((c) => c === 429)).toBe(true);
+      // Another address is not held back by this one.
+      expect((await login(`${uniq('spray')}@example.com`, '203.0.113.8')).statusCode).toBe(401);
+    } finally {
+      await limited.close();
+    }
+  });
+
+  it('throttles guessing one account from many addresses', async () => {
+    const limited = await startApp(storage, { env: { LENDBOOK_LOGIN_ADDRESS_RATE_PER_MIN: '20', LENDBOOK_LOGIN_RATE_PER_MIN: '5' } });
+    try {
+      const lender = await registerLender(t.app, { kyc: false });
+      const codes: number[] = [];
+      for (let i = 0; i < 12; i++) {
+        const res = await limited.app.inject({ method: 'POST', url: '/api/v1/auth/login', remoteAddress: `198.51.100.${i + 1}`, headers: { 'content-type': 'application/json' }, payload: JSON.stringify({ email: lender.email.toUpperCase(), password: `guess-${i}-xxxxxx` }) });
+        codes.push(res.statusCode);
+        if (res.statusCode === 429) expect(Number(res.headers['retry-after'])).toBeGreaterThan(0);
+      }
+      console.log(`login guessing from 12 addresses: ${codes.join(' ')}`);
+      expect(codes).toEqual([401, 401, 401, 401, 401, 429, 429, 429, 429, 429, 429, 429]);
+    } finally {
+      await limited.close();
+    }
+  });
+
+  it.runIf(usingRedis)('the login counts are shared by every node (Redis)', async () => {
+    const env = { LENDBOOK_LOGIN_ADDRESS_RATE_PER_MIN: '1000', LENDBOOK_LOGIN_RATE_PER_MIN: '5' };
+    const [a, b] = [await startApp(storage, { env }), await startApp(storage, { env })];
+    try {
+      const lender = await registerLender(t.app, { kyc: false });
+      const codes: number[] = [];
+      for (let i = 0; i < 8; i++) {
+        const node = i % 2 === 0 ? a : b;
+        codes.push((await call(node.app, 'POST', '/api/v1/auth/login', { body: { email: lender.email, password: `guess-${i}-xxxxxx` } })).statusCode);
+      }
+      expect(codes).toEqual([401, 401, 401, 401, 401, 429, 429, 429]);
+    } finally {
+      await a.close();
+      await b.close();
+    }
+  });
+
   it('throttles password guessing on one account', async () => {
     const lender = await registerLender(t.app, { kyc: false });
     const codes: number[] = [];
@@ -83,6 +135,31 @@ describe('register, login, logout', () => {
     expect(limited.statusCode).toBe(429);
     expect(limited.json().code).toBe('RATE_LIMITED');
     console.log(`login throttling: answers to 8 guesses ${codes.join(' ')}; then the right password ${limited.statusCode}`);
+  });
+
+  it('refuses common, padded, repetitive and sequential passwords with a clear reason; long passphrases pass', async () => {
+    const weak: [string, string][] = [
+      ['1234567890', 'common'],
+      ['password12', 'common'],
+      ['aaaaaaaaaa', 'repetitive'],
+      ['Password2024!', 'common_with_digits'],
+      ['abcdefghijkl', 'sequence'],
+      ['qwertyuiop', 'common'],
+    ];
+    for (const [password, reason] of weak) {
+      const res = await call(t.app, 'POST', '/api/v1/auth/register', { body: { email: `${uniq()}@example.com`, password, role: 'lender', displayName: 'W' } });
+      expect(res.statusCode, password).toBe(422);
+      expect(res.json(), password).toMatchObject({ code: 'PASSWORD_WEAK', reason });
+      expect(res.json().detail, password).toMatch(/common|repeats|run of consecutive/);
+    }
+    for (const password of ['correct horse battery', 'lendbook-demo', 'operator-password-1']) {
+      const res = await call(t.app, 'POST', '/api/v1/auth/register', { body: { email: `${uniq()}@example.com`, password, role: 'lender', displayName: 'S' } });
+      expect(res.statusCode, `${password}: ${res.body}`).toBe(201);
+    }
+    // A new password follows the same rules.
+    const lender = await registerLender(t.app, { kyc: false });
+    const change = await call(t.app, 'POST', '/api/v1/me/password', { token: lender.token, body: { currentPassword: 'correct horse battery', newPassword: '1234567890' } });
+    expect(change.json()).toMatchObject({ code: 'PASSWORD_WEAK', reason: 'common' });
   });
 
   it('a password change revokes every other session', async () => {
@@ -113,7 +190,7 @@ describe('register, login, logout', () => {
 describe('KYC', () => {
   it('verifies a valid resident id, keeps only its last four characters, and locks it', async () => {
     const lender = await registerLender(t.app, { kyc: false });
-    const id = residentId(901);
+    const id = chosenResidentId(901);
     const res = await call(t.app, 'PUT', '/api/v1/me/kyc', { token: lender.token, body: { legalName: '王芳', idNumber: id, riskProfile: 'balanced' } });
     expect(res.statusCode).toBe(200);
     expect(res.json().kyc).toEqual({ status: 'verified', legalName: '王芳', idNumberLast4: id.slice(-4), riskProfile: 'balanced' });
@@ -124,12 +201,24 @@ describe('KYC', () => {
     expect(change.json().code).toBe('KYC_LOCKED');
     const other = await registerLender(t.app, { kyc: false });
     const reuse = await call(t.app, 'PUT', '/api/v1/me/kyc', { token: other.token, body: { legalName: '王芳', idNumber: id, riskProfile: 'balanced' } });
-    expect(reuse.json().code).toBe('KYC_LOCKED');
+    expect(reuse.statusCode).toBe(409);
+    expect(reuse.json().code).toBe('KYC_DUPLICATE');
+  });
+
+  it('one person, one lender: six accounts verifying the same identity at once, one is verified', async () => {
+    const id = chosenResidentId(903);
+    const accounts = await Promise.all(Array.from({ length: 6 }, () => registerLender(t.app, { kyc: false })));
+    const answers = await Promise.all(accounts.map((a) => call(t.app, 'PUT', '/api/v1/me/kyc', { token: a.token, body: { legalName: '陈静', idNumber: id, riskProfile: 'balanced' } })));
+    const codes = answers.map((r) => (r.statusCode === 200 ? 200 : `${r.statusCode} ${r.json().code}`)).sort();
+    console.log(`one person, one lender: 6 accounts, one identity, at once: ${codes.join(', ')}`);
+    expect(codes).toEqual([200, '409 KYC_DUPLICATE', '409 KYC_DUPLICATE', '409 KYC_DUPLICATE', '409 KYC_DUPLICATE', '409 KYC_DUPLICATE']);
+    const [verified] = await rows<{ n: number }>(t.app.ctx.db, sql`select count(*)::int as n from users where kyc_status = 'verified' and id = any(string_to_array(${accounts.map((a) => a.userId).join(',')}, ','))`);
+    expect(verified!.n).toBe(1);
   });
 
   it('refuses a bad check character, and lenders cannot deposit before KYC', async () => {
     const lender = await registerLender(t.app, { kyc: false });
-    const good = residentId(902);
+    const good = chosenResidentId(902);
     const bad = good.slice(0, 17) + (good[17] === '1' ? '2' : '1');
     const res = await call(t.app, 'PUT', '/api/v1/me/kyc', { token: lender.token, body: { legalName: '王芳', idNumber: bad, riskProfile: 'balanced' } });
     expect(res.statusCode).toBe(400);

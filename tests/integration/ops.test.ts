@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestStorage, startApp, type TestApp, type TestStorage } from './helpers/env.js';
 
@@ -97,5 +100,55 @@ describe('errors are problem+json', () => {
     const res = await t.app.inject({ method: 'POST', url: '/api/v1/nothing-here', headers: { 'content-type': 'application/json' }, payload: JSON.stringify({ a: 'x'.repeat(1024 * 1024 + 10) }) });
     expect(res.statusCode).toBe(413);
     expect(res.json().code).toBe('PAYLOAD_TOO_LARGE');
+  });
+});
+
+describe('edges of every response', () => {
+  it('every HTML page carries the security headers: a CSP without inline scripts, never framed, nosniff, a referrer policy', async () => {
+    const dist = mkdtempSync(path.join(tmpdir(), 'lendbook-dist-'));
+    writeFileSync(path.join(dist, 'index.html'), '<!doctype html><html><head><script type="module" src="/assets/app.js"></script></head><body></body></html>');
+    const web = await startApp(storage, { env: { LENDBOOK_WEB_DIST: dist } });
+    try {
+      for (const url of ['/', '/index.html', '/docs', '/docs/static/index.html']) {
+        const res = await web.app.inject({ method: 'GET', url });
+        if (res.statusCode >= 300 && res.statusCode < 400) continue; // /docs redirects to its page
+        expect(res.statusCode, url).toBe(200);
+        expect(String(res.headers['content-type']), url).toContain('text/html');
+        const csp = String(res.headers['content-security-policy']);
+        const scriptSrc = /script-src ([^;]+)/.exec(csp)?.[1] ?? '';
+        expect(scriptSrc, url).toBe("'self'");
+        expect(csp, url).toContain("frame-ancestors 'none'");
+        expect(csp, url).toContain("object-src 'none'");
+        expect(res.headers['x-content-type-options'], url).toBe('nosniff');
+        expect(res.headers['referrer-policy'], url).toBe('strict-origin-when-cross-origin');
+        expect(res.headers['x-frame-options'], url).toBe('DENY');
+      }
+    } finally {
+      await web.close();
+      rmSync(dist, { recursive: true, force: true });
+    }
+  });
+
+  it('a text/plain body is 415, as docs/errors.md says, and changes nothing', async () => {
+    for (const type of ['text/plain', 'text/plain; charset=utf-8', 'application/x-www-form-urlencoded']) {
+      const res = await t.app.inject({ method: 'POST', url: '/api/v1/auth/register', headers: { 'content-type': type }, payload: '{"email":"a@example.com"}' });
+      expect(res.statusCode, type).toBe(415);
+      expect(res.json().code, type).toBe('UNSUPPORTED_MEDIA_TYPE');
+    }
+  });
+
+  it('a session token in a URL never reaches the logs', async () => {
+    const lines: string[] = [];
+    const logged = await startApp(storage, { listen: true, logger: { level: 'info', stream: { write: (line: string) => lines.push(line) } } });
+    try {
+      const token = 'secret-session-token-0123456789abcdef';
+      await logged.app.inject({ method: 'GET', url: `/api/v1/me?token=${token}&x=1` });
+      await fetch(`${logged.url}/api/v1/ws?token=${token}`).catch(() => undefined);
+      const all = lines.join('');
+      expect(all).toContain('token=[redacted]');
+      expect(all).not.toContain(token);
+    } finally {
+      await logged.close();
+    }
   });
 });

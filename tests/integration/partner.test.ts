@@ -5,10 +5,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rows } from '../../src/db/client.js';
 import { assessMerchant } from '../../src/domain/rating/index.js';
 import { DEFAULT_SETTINGS } from '../../src/domain/settings.js';
-import { SIGNATURE_WINDOW_SEC, sign } from '../../src/security/signature.js';
+import { SIGNATURE_WINDOW_SEC, signRequest, signWebhook, signedRequestHeaders } from '../../src/security/signature.js';
 import { GOOD_MERCHANT, generateHistory, ordersFromMonthly } from '../../src/demo/synthetic.js';
 import { call, expectInvariants, uniq } from './helpers/api.js';
 import { RATING_COALESCE_MS } from '../../src/services/merchants.js';
+import { deliverWebhook, queueWebhook } from '../../src/services/webhooks.js';
 import { createTestStorage, startApp, usingPostgres, type TestApp, type TestStorage } from './helpers/env.js';
 import { ADMIN_ENV, adminToken, createPartner, inviteCode, partnerCall, pushOrders, putMerchant, registerBorrower, type PartnerKey } from './helpers/partner.js';
 import { waitFor } from './helpers/wait.js';
@@ -20,7 +21,7 @@ const AS_OF = GOOD_MERCHANT.asOf; // the synthetic histories are written as of t
 
 beforeAll(async () => {
   storage = await createTestStorage();
-  t = await startApp(storage, { env: { ...ADMIN_ENV, LENDBOOK_CLOCK: 'settable', LENDBOOK_WEBHOOK_BACKOFF_MS: '50' } });
+  t = await startApp(storage, { env: { ...ADMIN_ENV, LENDBOOK_CLOCK: 'settable', LENDBOOK_WEBHOOK_BACKOFF_MS: '50', LENDBOOK_ALLOW_HTTP_WEBHOOKS: 'on' } });
   t.app.ctx.clock.setOffsetMs(Date.parse(`${AS_OF}T08:00:00Z`) - Date.now());
   key = await createPartner(t.app);
 });
@@ -38,8 +39,10 @@ async function merchantCount(): Promise<number> {
 describe('signatures', () => {
   const body = { name: 'Signed Shop', legalForm: 'legal_person', openedAt: '2023-01-01', category: 'toys' };
   const raw = JSON.stringify(body);
-  const put = (headers: Record<string, string>, payload = raw) => call(t.app, 'PUT', `/api/v1/partner/merchants/${uniq('sig')}`, { rawBody: payload, headers });
+  const sigPath = `/api/v1/partner/merchants/${uniq('sig')}`;
+  const put = (headers: Record<string, string>, payload = raw) => call(t.app, 'PUT', sigPath, { rawBody: payload, headers });
   const now = () => Math.floor(Date.now() / 1000);
+  const sign = (secret: string, ts: number, body: string) => signRequest(secret, ts, { method: 'PUT', pathWithQuery: sigPath, rawBody: body });
 
   it('a good signature is accepted; bad, stale, unknown and missing ones are 401 and store nothing', async () => {
     const before = await merchantCount();
@@ -77,6 +80,70 @@ describe('signatures', () => {
     const again = await partnerCall(t.app, key, 'PUT', `/api/v1/partner/merchants/${ref}`, body, ts);
     expect(again.statusCode).toBe(401);
     expect(again.json().code).toBe('SIGNATURE_REPLAYED');
+  });
+
+  it('a captured signed request does not work on another path, query, spelling or merchant', async () => {
+    // The partner invites its merchant `victim-a`; an attacker who captured that request tries it elsewhere.
+    const mine = uniq('inv-a');
+    const other = uniq('inv-b');
+    await putMerchant(t.app, key, mine, { openedAt: '2023-01-01' });
+    await putMerchant(t.app, key, other, { openedAt: '2023-01-01' });
+    const path = `/api/v1/partner/merchants/${mine}/invites`;
+    const headers = signedRequestHeaders(key.keyId, key.secret, { method: 'POST', pathWithQuery: path, rawBody: '{}' }, now());
+    const first = await call(t.app, 'POST', path, { rawBody: '{}', headers });
+    expect(first.statusCode, first.body).toBe(201);
+    const encoded = path.replace('/invites', '/%69nvites');
+    let accepted = 0;
+    for (const target of [`${path}?x=1`, encoded, `/api/v1/partner/merchants/${other}/invites`, path.replace('/merchants/', '/merchants/./')]) {
+      const res = await call(t.app, 'POST', target, { rawBody: '{}', headers });
+      if (res.statusCode < 300) accepted++;
+      expect(res.statusCode, target).toBeGreaterThanOrEqual(400);
+    }
+    // Signed as sent, the percent-encoded spelling verifies but decodes to another path: refused too.
+    const signedEncoded = await call(t.app, 'POST', encoded, { rawBody: '{}', headers: signedRequestHeaders(key.keyId, key.secret, { method: 'POST', pathWithQuery: encoded, rawBody: '{}' }, now()) });
+    expect(signedEncoded.statusCode).toBe(401);
+    expect(signedEncoded.json()).toMatchObject({ code: 'SIGNATURE_INVALID' });
+    const [invites] = await rows<{ n: number }>(t.app.ctx.db, sql`select count(*)::int as n from merchant_invites i join merchants m on m.id = i.merchant_id where m.ref in (${mine}, ${other})`);
+    expect(invites!.n).toBe(1);
+    console.log(`partner signatures: 1 captured invite replayed onto 4 other targets, ${accepted} accepted`);
+  });
+
+  it('every node shares the replay memory: a signature accepted by one node is refused by another', async () => {
+    const second = await startApp(storage, { env: ADMIN_ENV });
+    try {
+      const path = `/api/v1/partner/merchants/${uniq('two')}`;
+      const headers = signedRequestHeaders(key.keyId, key.secret, { method: 'PUT', pathWithQuery: path, rawBody: raw }, now());
+      expect((await call(t.app, 'PUT', path, { rawBody: raw, headers })).statusCode).toBe(201);
+      const again = await call(second.app, 'PUT', path, { rawBody: raw, headers });
+      expect(again.json()).toMatchObject({ code: 'SIGNATURE_REPLAYED' });
+      // Remembered for the whole window, not less.
+      const [nonce] = await rows<{ left: number }>(t.app.ctx.db, sql`select extract(epoch from expires_at)::int - ${Number(headers['x-lendbook-timestamp'])} as left from signature_nonces where signature = ${headers['x-lendbook-signature']}`);
+      expect(nonce!.left).toBeGreaterThanOrEqual(SIGNATURE_WINDOW_SEC);
+    } finally {
+      await second.close();
+    }
+  });
+
+  it('an operator revokes the previous secret at once after a rotation; the current one cannot be revoked', async () => {
+    const partner = await createPartner(t.app);
+    const token = await adminToken(t.app);
+    expect(partner).toMatchObject({ n: 1 });
+    const rotated = await call(t.app, 'POST', `/api/v1/admin/partners/${partner.keyId}/rotate`, { token });
+    expect(rotated.json()).toMatchObject({ n: 2 });
+    const secret2 = rotated.json().secret as string;
+    expect((await partnerCall(t.app, partner, 'PUT', `/api/v1/partner/merchants/${uniq('rev')}`, body)).statusCode).toBe(201);
+    const current = await call(t.app, 'DELETE', `/api/v1/admin/partners/${partner.keyId}/secrets/2`, { token });
+    expect(current.json()).toMatchObject({ code: 'PARTNER_SECRET_CURRENT' });
+    const revoked = await call(t.app, 'DELETE', `/api/v1/admin/partners/${partner.keyId}/secrets/1`, { token });
+    expect(revoked.statusCode, revoked.body).toBe(204);
+    const old = await partnerCall(t.app, partner, 'PUT', `/api/v1/partner/merchants/${uniq('rev')}`, body);
+    expect(old.json()).toMatchObject({ code: 'SIGNATURE_INVALID' });
+    expect((await partnerCall(t.app, { keyId: partner.keyId, secret: secret2 }, 'PUT', `/api/v1/partner/merchants/${uniq('rev')}`, body)).statusCode).toBe(201);
+    const again = await call(t.app, 'DELETE', `/api/v1/admin/partners/${partner.keyId}/secrets/1`, { token });
+    expect(again.statusCode).toBe(404);
+    const list = await call(t.app, 'GET', '/api/v1/admin/partners', { token });
+    const listed = (list.json().items as { keys: { keyId: string; secrets: number[] }[] }[]).flatMap((p) => p.keys).find((k) => k.keyId === partner.keyId);
+    expect(listed?.secrets).toEqual([2]);
   });
 
   it('during a rotation both secrets work; after the next rotation the oldest no longer does', async () => {
@@ -298,11 +365,17 @@ describe('webhooks', () => {
   const received: { headers: IncomingMessage['headers']; body: string }[] = [];
   let failuresLeft = 3;
   let attempts = 0;
+  let privateHits = 0;
   beforeAll(async () => {
     server = createServer((req, res) => {
       let body = '';
       req.on('data', (d: Buffer) => (body += d.toString()));
       req.on('end', () => {
+        if (req.url === '/private') {
+          privateHits++;
+          res.writeHead(204).end();
+          return;
+        }
         attempts++;
         if (failuresLeft > 0) {
           failuresLeft--;
@@ -313,11 +386,42 @@ describe('webhooks', () => {
         res.writeHead(204).end();
       });
     });
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+    await new Promise<void>((r) => server.listen(0, '::', () => r())); // localhost: 127.0.0.1 or ::1
     const addr = server.address();
-    url = `http://127.0.0.1:${typeof addr === 'object' && addr ? addr.port : 0}/hooks`;
+    url = `http://localhost:${typeof addr === 'object' && addr ? addr.port : 0}/hooks`;
   });
   afterAll(() => new Promise<void>((r) => server.close(() => r())));
+
+  it('webhook URLs: https on a public address; never sent to a private or loopback one, even if stored earlier', async () => {
+    // This node allows http://localhost (development); another node of the same deployment does not.
+    const token = await adminToken(t.app);
+    const refused = ['http://hooks.shop.example/x', 'https://10.0.0.5/hooks', 'https://169.254.169.254/latest', 'https://[::1]/x', 'http://127.0.0.1:9/x'];
+    for (const webhookUrl of refused) {
+      const res = await call(t.app, 'POST', '/api/v1/admin/partners', { token, body: { name: uniq('Hooked '), webhookUrl } });
+      expect(res.statusCode, webhookUrl).toBe(422);
+      expect(res.json().code, webhookUrl).toBe('WEBHOOK_URL_INVALID');
+    }
+    const partner = await createPartner(t.app);
+    const put = await partnerCall(t.app, partner, 'PUT', '/api/v1/partner/webhook', { url: 'https://192.168.0.10/hooks' });
+    expect(put.json()).toMatchObject({ code: 'WEBHOOK_URL_INVALID' });
+
+    const strict = await startApp(storage, { env: { ...ADMIN_ENV, LENDBOOK_WORKERS: 'off' } });
+    try {
+      const localhostUrl = url.replace('/hooks', '/private');
+      const other = await partnerCall(strict.app, partner, 'PUT', '/api/v1/partner/webhook', { url: localhostUrl });
+      expect(other.json()).toMatchObject({ code: 'WEBHOOK_URL_INVALID' });
+      // Stored while it was allowed (or by hand): at delivery the address is checked again, and refused.
+      await strict.app.ctx.db.execute(sql`update partners set webhook_url = ${localhostUrl} where id = ${partner.partnerId}`);
+      const id = await strict.app.ctx.transaction((tx) => queueWebhook(strict.app.ctx, tx, partner.partnerId, 'loan.repaid', { loanId: 'loan_x' }));
+      const before = privateHits;
+      await expect(deliverWebhook(strict.app.ctx, id!, 1)).rejects.toThrow(/not sent/);
+      const [row] = await rows<{ status: string; last_error: string }>(strict.app.ctx.db, sql`select status, last_error from webhook_deliveries where id = ${id}`);
+      expect(row!.last_error).toMatch(/not a public address|must reach a public address|must use https/);
+      expect(privateHits).toBe(before);
+    } finally {
+      await strict.close();
+    }
+  });
 
   it('an endpoint that fails 3 times then succeeds receives the event exactly once, validly signed', async () => {
     const partner = await createPartner(t.app, { webhookUrl: url });
@@ -340,7 +444,7 @@ describe('webhooks', () => {
     expect(attempts).toBe(4);
     expect(received).toHaveLength(1);
     expect(headers['x-lendbook-key']).toBe(partner.keyId);
-    expect(headers['x-lendbook-signature']).toBe(sign(partner.secret, Number(headers['x-lendbook-timestamp']), body));
+    expect(headers['x-lendbook-signature']).toBe(signWebhook(partner.secret, Number(headers['x-lendbook-timestamp']), String(headers['x-lendbook-event-id']), body));
     expect(event).toMatchObject({ id: headers['x-lendbook-event-id'], type: 'merchant.rated', data: { merchantRef: ref } });
     // An operator replays it: the same event id arrives again, for the partner to deduplicate.
     const replay = await call(t.app, 'POST', `/api/v1/admin/webhooks/${delivery!.id}/replay`, { token });

@@ -184,6 +184,95 @@ describe('refusals and limits', () => {
   });
 });
 
+describe('caps per address and per user', () => {
+  let capped: TestApp;
+  beforeAll(async () => {
+    capped = await startApp(storage, {
+      listen: true,
+      env: { ...ADMIN_ENV, LENDBOOK_WS_MAX_SOCKETS_PER_ADDRESS: '4', LENDBOOK_WS_MAX_SOCKETS_PER_USER: '2', LENDBOOK_WS_MAX_SUBSCRIPTIONS_PER_ADDRESS: '3', LENDBOOK_WS_MAX_SUBSCRIPTIONS_PER_USER: '2' },
+    });
+  });
+  afterAll(async () => {
+    await capped?.close();
+  });
+  const closeAll = async (sockets: { close(): void; closed: Promise<unknown> }[]) => {
+    for (const s of sockets) s.close();
+    await Promise.all(sockets.map((s) => s.closed));
+    await waitFor(() => capped.app.hub.size === 0, 10_000, 20);
+  };
+
+  it('sockets: per address and per user, refused at the upgrade with 429; a closed socket frees its place', async () => {
+    const lender = await registerLender(capped.app);
+    const mine = [await openSocket(capped.url, { token: lender.token }), await openSocket(capped.url, { token: lender.token })];
+    await expect(openSocket(capped.url, { token: lender.token })).rejects.toMatchObject({ statusCode: 429 });
+    const anon = [await openSocket(capped.url), await openSocket(capped.url)];
+    await expect(openSocket(capped.url)).rejects.toMatchObject({ statusCode: 429 });
+    mine[0]!.close();
+    await mine[0]!.closed;
+    await waitFor(() => capped.app.hub.size === 3, 10_000, 20);
+    const again = await openSocket(capped.url);
+    await closeAll([mine[1]!, ...anon, again]);
+  });
+
+  it('sockets opened all at once cannot step past the cap (4029 for those over it)', async () => {
+    const tries = await Promise.allSettled(Array.from({ length: 12 }, () => openSocket(capped.url)));
+    const open = tries.filter((r): r is PromiseFulfilledResult<Awaited<ReturnType<typeof openSocket>>> => r.status === 'fulfilled').map((r) => r.value);
+    const refused = tries.filter((r) => r.status === 'rejected').length;
+    // Those that got past the upgrade over the cap are closed by the server as they attach.
+    const stillOpen = () => open.filter((s) => s.ws.readyState === s.ws.OPEN);
+    await waitFor(() => stillOpen().length <= 4, 10_000, 20);
+    const cut = open.length - stillOpen().length;
+    console.log(`ws caps: 12 sockets at once from one address (cap 4): ${stillOpen().length} open, ${refused} refused at the upgrade, ${cut} closed 4029`);
+    expect(capped.app.hub.size).toBeLessThanOrEqual(4);
+    for (const s of open.filter((x) => x.ws.readyState !== x.ws.OPEN)) expect((await s.closed).code).toBe(4029);
+    await closeAll(open);
+  });
+
+  it('subscriptions: per address and per user, answered WS_LIMIT_REACHED', async () => {
+    const lender = await registerLender(capped.app);
+    const s = await openSocket(capped.url, { token: lender.token });
+    s.send({ op: 'subscribe', channel: 'listings' });
+    s.send({ op: 'subscribe', channel: 'me' });
+    await s.next((m) => m.type === 'snapshot' && m.channel === 'me');
+    s.send({ op: 'subscribe', channel: 'listing:lst_0000000000000000' });
+    expect(await s.next((m) => m.type === 'error')).toMatchObject({ code: 'WS_LIMIT_REACHED' });
+    const anon = await openSocket(capped.url);
+    anon.send({ op: 'subscribe', channel: 'listings' });
+    await anon.next((m) => m.type === 'snapshot');
+    const third = await openSocket(capped.url);
+    third.send({ op: 'subscribe', channel: 'listings' });
+    expect(await third.next((m) => m.type === 'error')).toMatchObject({ code: 'WS_LIMIT_REACHED', detail: expect.stringContaining('address') });
+    // Unsubscribing gives the place back.
+    anon.send({ op: 'unsubscribe', channel: 'listings' });
+    await waitFor(async () => {
+      third.send({ op: 'subscribe', channel: 'listings' });
+      return third.messages.some((m) => m.type === 'snapshot');
+    }, 10_000, 100);
+    await closeAll([s, anon, third]);
+  });
+});
+
+describe('snapshots from the node cache', () => {
+  it('many subscribers of one listing share a read; after a change the next subscriber gets the new seq', async () => {
+    const borrower = await ratedBorrower(t.app, partner);
+    const l = await createListing(t.app, borrower, { amountMinor: 1_000_000 });
+    const lender = await registerLender(t.app, { depositMinor: 1_000_000 });
+    const first = await Promise.all(Array.from({ length: 5 }, () => openSocket(t.url)));
+    for (const s of first) s.send({ op: 'subscribe', channel: `listing:${l.id}` });
+    const snaps = await Promise.all(first.map((s) => s.next((m) => m.type === 'snapshot')));
+    expect(new Set(snaps.map((m) => m.seq))).toEqual(new Set([0]));
+    await acceptedBid(t.app, lender.token, l.id, 200_000, 1200);
+    const later = await openSocket(t.url);
+    later.send({ op: 'subscribe', channel: `listing:${l.id}` });
+    const snap = await later.next((m) => m.type === 'snapshot');
+    expect(snap.seq).toBe(1);
+    expect(snap.data.bids).toHaveLength(1);
+    // Every early subscriber hears the event that moved the seq.
+    for (const s of first) expect(await s.next((m) => m.type === 'event' && m.seq === 1)).toBeTruthy();
+    for (const s of [...first, later]) s.close();
+  });
+});
+
 describe('coalescing under load', () => {
   it('a socket with a full buffer gets its events as one batch frame, seq still contiguous', async () => {
     const borrower = await ratedBorrower(t.app, partner);

@@ -35,9 +35,9 @@ const BIDS: [number, number][] = [
 
 beforeAll(async () => {
   storage = await createTestStorage();
-  t = await startApp(storage, { env: { ...ADMIN_ENV, LENDBOOK_CLOCK: 'settable', LENDBOOK_WORKERS: 'false' } });
+  t = await startApp(storage, { env: { ...ADMIN_ENV, LENDBOOK_CLOCK: 'settable', LENDBOOK_WORKERS: 'false', LENDBOOK_ALLOW_HTTP_WEBHOOKS: 'on' } });
   await setClock(t.app, '2031-01-10T01:00:00Z');
-  partner = await createPartner(t.app, { webhookUrl: 'http://127.0.0.1:9/unreachable' });
+  partner = await createPartner(t.app, { webhookUrl: 'http://localhost:9/unreachable' });
   for (let i = 0; i < 4; i++) borrowers.push(await ratedBorrower(t.app, partner));
   for (let i = 0; i < 3; i++) L.push(await registerLender(t.app, { depositMinor: 3_000_000 }));
 });

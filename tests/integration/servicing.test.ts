@@ -35,9 +35,9 @@ const BIDS: [number, number][] = [
 
 beforeAll(async () => {
   storage = await createTestStorage();
-  t = await startApp(storage, { env: { ...ADMIN_ENV, LENDBOOK_CLOCK: 'settable', LENDBOOK_WEBHOOK_BACKOFF_MS: '3600000' } });
+  t = await startApp(storage, { env: { ...ADMIN_ENV, LENDBOOK_CLOCK: 'settable', LENDBOOK_WEBHOOK_BACKOFF_MS: '3600000', LENDBOOK_ALLOW_HTTP_WEBHOOKS: 'on' } });
   await setClock(t.app, '2031-01-15T01:00:00Z');
-  partner = await createPartner(t.app, { webhookUrl: 'http://127.0.0.1:9/unreachable' });
+  partner = await createPartner(t.app, { webhookUrl: 'http://localhost:9/unreachable' });
   borrower = await ratedBorrower(t.app, partner);
   for (let i = 0; i < BIDS.length; i++) L.push(await registerLender(t.app, { depositMinor: FUNDS, displayName: `L${i + 1}` }));
 });

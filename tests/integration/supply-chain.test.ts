@@ -5,7 +5,7 @@ import { claimInvariants } from '../../src/services/claim-invariants.js';
 import { accrueDay, owedToday, openLoan } from '../../src/domain/servicing/index.js';
 import { addDays } from '../../src/domain/dates.js';
 import { call, expectInvariants, registerLender, walletOfToken, type Session } from './helpers/api.js';
-import { assign, assignOk, borrowerKyc, claimListing, coreCall, coreDeposit, coreWallet, issue, myClaims, registerCore, type CoreKey } from './helpers/claims.js';
+import { assign, assignOk, claimListing, coreCall, coreDeposit, coreWallet, issue, myClaims, registerCore, type CoreKey } from './helpers/claims.js';
 import { createTestStorage, startApp, type TestApp, type TestStorage } from './helpers/env.js';
 import { acceptedBid, endAuction, listing, ratedBorrower, type Borrower } from './helpers/market.js';
 import { ADMIN_ENV, adminToken, createPartner, partnerCall, type PartnerKey } from './helpers/partner.js';
@@ -24,9 +24,9 @@ const FUNDS = 20_000_000;
 
 beforeAll(async () => {
   storage = await createTestStorage();
-  t = await startApp(storage, { env: { ...ADMIN_ENV, LENDBOOK_CLOCK: 'settable', LENDBOOK_WEBHOOK_BACKOFF_MS: '3600000' } });
+  t = await startApp(storage, { env: { ...ADMIN_ENV, LENDBOOK_CLOCK: 'settable', LENDBOOK_WEBHOOK_BACKOFF_MS: '3600000', LENDBOOK_ALLOW_HTTP_WEBHOOKS: 'on' } });
   await setClock(t.app, '2031-03-02T01:00:00Z');
-  partner = await createPartner(t.app, { webhookUrl: 'http://127.0.0.1:9/unreachable' });
+  partner = await createPartner(t.app, { webhookUrl: 'http://localhost:9/unreachable' });
 });
 afterAll(async () => {
   if (t) await expectInvariants(t.app);
@@ -54,7 +54,6 @@ async function buildChain(dueDate: string): Promise<Chain> {
   const c3 = await assignOk(t.app, tiers[1]!.token, c2.id, tiers[2]!.merchantRef, 15_000_000);
   expect(c3.tier).toBe(3);
   expect(c3.chain.map((l) => l.tier)).toEqual([0, 1, 2, 3]);
-  await borrowerKyc(t.app, tiers[2]!.token);
   const res = await claimListing(t.app, tiers[2]!.token, { claimIds: [c3.id], amountMinor: 13_500_000, maturesOn: dueDate, durationSec: 3600 });
   expect(res.statusCode, res.body).toBe(201);
   const listingId = res.json().id as string;

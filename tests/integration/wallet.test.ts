@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rows } from '../../src/db/client.js';
-import { signedHeaders } from '../../src/security/signature.js';
+import { signedRequestHeaders } from '../../src/security/signature.js';
 import { call, expectInvariants, registerLender, walletOfToken } from './helpers/api.js';
 import { createTestStorage, startApp, type TestApp, type TestStorage } from './helpers/env.js';
 
@@ -149,9 +149,12 @@ describe('custodian callbacks (a custodian that confirms later)', () => {
     await c?.close();
   });
 
+  const CALLBACKS = '/api/v1/custodian/callbacks';
+  /** The custodian's signature over this exact request: POST, the callbacks path, the body. */
+  const custodianHeaders = (secret: string, raw: string, nowSec: number, path = CALLBACKS) => signedRequestHeaders('custodian', secret, { method: 'POST', pathWithQuery: path, rawBody: raw }, nowSec);
   const callback = (body: object, secret = CUSTODIAN_SECRET, nowSec = Math.floor(Date.now() / 1000)) => {
     const raw = JSON.stringify(body);
-    return call(c.app, 'POST', '/api/v1/custodian/callbacks', { rawBody: raw, headers: signedHeaders('custodian', secret, raw, nowSec) });
+    return call(c.app, 'POST', CALLBACKS, { rawBody: raw, headers: custodianHeaders(secret, raw, nowSec) });
   };
 
   it('a deposit stays pending until a signed callback confirms it; a second callback changes nothing', async () => {
@@ -195,14 +198,19 @@ describe('custodian callbacks (a custodian that confirms later)', () => {
     const unsigned = await call(c.app, 'POST', '/api/v1/custodian/callbacks', { body });
     expect(unsigned.json().code).toBe('SIGNATURE_MISSING');
     const raw = JSON.stringify(body);
-    const altered = await call(c.app, 'POST', '/api/v1/custodian/callbacks', { rawBody: raw.replace('bank-5', 'bank-6'), headers: signedHeaders('custodian', CUSTODIAN_SECRET, raw, Math.floor(Date.now() / 1000)) });
+    const altered = await call(c.app, 'POST', CALLBACKS, { rawBody: raw.replace('bank-5', 'bank-6'), headers: custodianHeaders(CUSTODIAN_SECRET, raw, Math.floor(Date.now() / 1000)) });
     expect(altered.json().code).toBe('SIGNATURE_INVALID');
     expect(await walletOfToken(c.app, lender.token)).toMatchObject({ availableMinor: 0 });
-    const headers = signedHeaders('custodian', CUSTODIAN_SECRET, raw, Math.floor(Date.now() / 1000));
-    const first = await call(c.app, 'POST', '/api/v1/custodian/callbacks', { rawBody: raw, headers });
+    const headers = custodianHeaders(CUSTODIAN_SECRET, raw, Math.floor(Date.now() / 1000));
+    const first = await call(c.app, 'POST', CALLBACKS, { rawBody: raw, headers });
     expect(first.statusCode).toBe(200);
-    const replay = await call(c.app, 'POST', '/api/v1/custodian/callbacks', { rawBody: raw, headers });
+    const replay = await call(c.app, 'POST', CALLBACKS, { rawBody: raw, headers });
     expect(replay.json().code).toBe('SIGNATURE_REPLAYED');
+    // The captured callback again under another spelling of its target: the signature names the path.
+    for (const target of [`${CALLBACKS}?x=1`, '/api/v1/custodian/%63allbacks', '/api/v1//custodian/callbacks']) {
+      const moved = await call(c.app, 'POST', target, { rawBody: raw, headers });
+      expect(moved.statusCode, target).not.toBe(200);
+    }
     expect(await walletOfToken(c.app, lender.token)).toMatchObject({ availableMinor: 90_000 });
     const refused = [bad, stale, unsigned, altered, replay].filter((r) => r.statusCode === 401).length;
     console.log(`custodian callbacks: 5 bad, stale, unsigned, altered or replayed, ${5 - refused} accepted; the good one applied once`);

@@ -1,5 +1,13 @@
+import { execFile } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { call, expectInvariants } from './helpers/api.js';
+import { partnerSample, startWidgetHost } from '../../src/demo/widget-host.js';
+import { sql } from 'drizzle-orm';
+import { rows } from '../../src/db/client.js';
+import { call, expectInvariants, registerLender, walletOfToken } from './helpers/api.js';
 import { createTestStorage, startApp, type TestApp, type TestStorage } from './helpers/env.js';
 import { createListing, newPartner, ratedBorrower, type Borrower } from './helpers/market.js';
 import { ADMIN_ENV, adminToken, partnerCall, type PartnerKey } from './helpers/partner.js';
@@ -75,6 +83,54 @@ describe('widget data by publishable key', () => {
     s.close();
     await expect(openSocket(t.url, { origin: 'https://evil.example', query: `key=${key}` })).rejects.toMatchObject({ statusCode: 403 });
     await expect(openSocket(t.url, { origin: SHOP })).rejects.toMatchObject({ statusCode: 403 });
+  });
+
+  it("a widget-key socket is anonymous, even when the visitor's session cookie rides along", async () => {
+    // The visitor is logged in to Lendbook in this browser; a script on the partner's page opens a widget socket.
+    const visitor = await registerLender(t.app, { depositMinor: 500_000 });
+    const login = await call(t.app, 'POST', '/api/v1/auth/login', { body: { email: visitor.email, password: 'correct horse battery' } });
+    const cookie = String(login.headers['set-cookie']).split(';')[0]!;
+    const s = await openSocket(t.url, { origin: SHOP, cookie, query: `key=${key}` });
+    s.send({ op: 'subscribe', channel: 'me' });
+    expect(await s.next((m) => m.type === 'error' && m.channel === 'me')).toMatchObject({ code: 'WS_CHANNEL_FORBIDDEN' });
+    s.send({ op: 'bid', ref: 'page-bid', listingId, amountMinor: 100_000, rateBps: 1000 });
+    expect(await s.next((m) => m.ref === 'page-bid')).toMatchObject({ type: 'error', code: 'WS_CHANNEL_FORBIDDEN' });
+    s.close();
+    expect(await walletOfToken(t.app, visitor.token)).toMatchObject({ availableMinor: 500_000, heldMinor: 0 });
+    // A token in the query of a widget socket is refused outright.
+    await expect(openSocket(t.url, { origin: SHOP, query: `key=${key}&token=${visitor.token}` })).rejects.toMatchObject({ statusCode: 400 });
+  });
+
+  it("the widget demo page's partner sample signs a call that the server accepts", async () => {
+    const dir = mkdtempSync(path.join(tmpdir(), 'lendbook-sample-'));
+    try {
+      const file = path.join(dir, 'sample.mjs');
+      writeFileSync(file, partnerSample(t.url, borrower.merchantRef));
+      await promisify(execFile)(process.execPath, [file], { env: { PATH: process.env.PATH ?? '', LENDBOOK_KEY_ID: partner.keyId, LENDBOOK_SECRET: partner.secret } });
+      const offers = await partnerCall(t.app, partner, 'GET', `/api/v1/partner/merchants/${borrower.merchantRef}/offers`);
+      expect(offers.statusCode, offers.body).toBe(200);
+      const [row] = await rows<{ n: number }>(t.app.ctx.db, sql`select count(*)::int as n from orders o join merchants m on m.id = o.merchant_id where m.ref = ${borrower.merchantRef} and o.order_id = 'SO-1001'`);
+      expect(Number(row!.n)).toBe(1);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('the widget demo page allows no inline script and is never framed', async () => {
+    const host = await startWidgetHost({ lendbookUrl: t.url, port: 0, listenHost: '127.0.0.1', publishableKey: key, merchantRef: borrower.merchantRef, listingId, orderId: 'o-1' });
+    try {
+      const page = await fetch(host.url.replace('localhost', '127.0.0.1'));
+      const html = await page.text();
+      const csp = String(page.headers.get('content-security-policy'));
+      expect(/script-src ([^;]+)/.exec(csp)?.[1]).toBe(`'self' ${new URL(t.url).origin}`);
+      expect(csp).toContain("frame-ancestors 'none'");
+      expect(page.headers.get('x-content-type-options')).toBe('nosniff');
+      expect(html).not.toMatch(/<script(?![^>]*\bsrc=)[^>]*>/); // every script has a src
+      expect(html).toContain('x-lendbook-signature');
+      expect((await fetch(`${host.url.replace('localhost', '127.0.0.1')}page.js`)).status).toBe(200);
+    } finally {
+      await host.close();
+    }
   });
 
   it('a revoked key stops working', async () => {

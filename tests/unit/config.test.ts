@@ -2,7 +2,15 @@ import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../src/config.js';
 import { DEFAULT_SETTINGS, settingEnvName } from '../../src/domain/settings.js';
 
+const REAL_CUSTODIAN = { LENDBOOK_CUSTODIAN: 'callback', LENDBOOK_CUSTODIAN_SECRET: 'custodian-secret-custodian-secret-0001' };
+const PRODUCTION = { NODE_ENV: 'production', LENDBOOK_SECRET_KEY: 'server-key-server-key-server-key-server-key-01' };
+
 describe('config', () => {
+  it('in production the demo is off by default, and a real custodian with a server key starts', () => {
+    const c = loadConfig({ ...PRODUCTION, ...REAL_CUSTODIAN });
+    expect(c).toMatchObject({ production: true, demo: false, custodian: 'callback', clock: 'system', allowHttpWebhooks: false });
+  });
+
   it('defaults to the embedded mode on port 3000 with the AUCTION.md settings', () => {
     const c = loadConfig({}, '/srv/app');
     expect(c.port).toBe(3000);
@@ -53,6 +61,14 @@ describe('config', () => {
     [{ LENDBOOK_DEMO: 'maybe' }, 'LENDBOOK_DEMO'],
     [{ LENDBOOK_ADMIN_EMAIL: 'ops@example.com' }, 'LENDBOOK_ADMIN_PASSWORD'],
     [{ LENDBOOK_WS_ALLOWED_ORIGINS: 'https://ok.example, nope' }, 'LENDBOOK_WS_ALLOWED_ORIGINS'],
+    [{ LENDBOOK_ADMIN_EMAIL: 'ops@example.com', LENDBOOK_ADMIN_PASSWORD: '1234567890' }, 'LENDBOOK_ADMIN_PASSWORD'],
+    // NODE_ENV=production: simulated money, a movable clock, the demo, plain-http webhooks and a key kept
+    // in the database are all refused.
+    [{ ...PRODUCTION }, 'LENDBOOK_CUSTODIAN'],
+    [{ ...PRODUCTION, ...REAL_CUSTODIAN, LENDBOOK_CLOCK: 'settable' }, 'LENDBOOK_CLOCK'],
+    [{ ...PRODUCTION, ...REAL_CUSTODIAN, LENDBOOK_DEMO: 'on' }, 'LENDBOOK_DEMO'],
+    [{ ...PRODUCTION, ...REAL_CUSTODIAN, LENDBOOK_ALLOW_HTTP_WEBHOOKS: 'on' }, 'LENDBOOK_ALLOW_HTTP_WEBHOOKS'],
+    [{ NODE_ENV: 'production', ...REAL_CUSTODIAN }, 'LENDBOOK_SECRET_KEY'],
   ])('refuses %o naming %s', (env, name) => {
     let error: unknown;
     try {

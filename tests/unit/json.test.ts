@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { findBadNumber } from '../../src/http/json.js';
+import { findBadNumber, findJsonProblem, MAX_JSON_DEPTH } from '../../src/security/json.js';
 
 describe('findBadNumber', () => {
   it('accepts plain integers and numbers inside strings', () => {
@@ -19,5 +19,26 @@ describe('findBadNumber', () => {
   });
   it('leaves malformed JSON to the parser', () => {
     expect(findBadNumber('{"a": 1.5')).toBeUndefined();
+  });
+});
+
+describe('hostile nesting', () => {
+  // 10 KB: under every body and frame limit, and once enough to overflow a recursive walk.
+  const deep = '['.repeat(5000) + '1.5' + ']'.repeat(5000);
+
+  it('a 5,000-deep text is refused as too deep, without walking it', () => {
+    expect(findJsonProblem(deep)).toEqual({ kind: 'depth', depth: MAX_JSON_DEPTH + 1 });
+    expect(findJsonProblem(`{"a":${'{"b":'.repeat(40)}1${'}'.repeat(40)}}`)).toMatchObject({ kind: 'depth' });
+  });
+
+  it('the number scan itself never recurses, however deep the text', () => {
+    expect(() => findBadNumber(deep)).not.toThrow();
+    expect(findBadNumber(deep)?.literal).toBe('1.5');
+    expect(findBadNumber(deep)?.path.split('/').length).toBe(5001);
+  });
+
+  it('depth up to the limit is fine; brackets inside strings do not count', () => {
+    expect(findJsonProblem('['.repeat(MAX_JSON_DEPTH) + ']'.repeat(MAX_JSON_DEPTH))).toBeUndefined();
+    expect(findJsonProblem(JSON.stringify({ note: '['.repeat(1000) }))).toBeUndefined();
   });
 });

@@ -1,4 +1,5 @@
 import { createHmac, randomBytes } from 'node:crypto';
+import { residentIdCheckChar } from '../../../src/domain/kyc.js';
 import { api, expectStatus } from './http.js';
 import { mapLimit, sleep } from './stats.js';
 
@@ -34,18 +35,25 @@ export async function createPartner(baseUrl: string, adminToken: string): Promis
   return expectStatus<PartnerKey>('create partner', api(baseUrl, 'POST', '/api/v1/admin/partners', { token: adminToken, body: { name: `Bench order system ${randomBytes(3).toString('hex')}` } }), 201);
 }
 
-function signed(key: PartnerKey, raw: string): Record<string, string> {
+/** The partner signature: HMAC-SHA256 of timestamp, method, path with query and raw body, one per line. */
+function signed(key: PartnerKey, method: string, path: string, raw: string): Record<string, string> {
   const ts = Math.floor(Date.now() / 1000);
   return {
     'x-lendbook-key': key.keyId,
     'x-lendbook-timestamp': String(ts),
-    'x-lendbook-signature': createHmac('sha256', key.secret).update(`${ts}.${raw}`).digest('hex'),
+    'x-lendbook-signature': createHmac('sha256', key.secret).update(`${ts}\n${method}\n${path}\n${raw}`).digest('hex'),
   };
 }
 
 async function partnerCall<T = any>(baseUrl: string, key: PartnerKey, method: string, path: string, body: unknown, ...ok: number[]): Promise<T> {
   const raw = JSON.stringify(body);
-  return expectStatus<T>(`${method} ${path}`, api(baseUrl, method, path, { rawBody: raw, headers: signed(key, raw) }), ...ok);
+  return expectStatus<T>(`${method} ${path}`, api(baseUrl, method, path, { rawBody: raw, headers: signed(key, method, path, raw) }), ...ok);
+}
+
+/** A valid resident id number for the legal representative of bench merchant `i` of this run. */
+function representativeId(tag: string, i: number): string {
+  const first17 = `4403051980${String(1 + (parseInt(tag, 16) % 12)).padStart(2, '0')}${String(1 + Math.floor(i / 1000)).padStart(2, '0')}${String(i % 1000).padStart(3, '0')}`;
+  return first17 + residentIdCheckChar(first17);
 }
 
 function monthKeyOffset(now: Date, offset: number): string {
@@ -89,6 +97,8 @@ export async function seedBorrowers(baseUrl: string, key: PartnerKey, count: num
         api(baseUrl, 'POST', '/api/v1/auth/register', { body: { email: `bench-borrower-${tag}-${i}@bench.lendbook.test`, password: 'bench borrower password', role: 'borrower', displayName: `Bench shop ${i}`, inviteCode } }),
         201,
       );
+      // A merchant lists once its legal representative's identity is verified.
+      await expectStatus('borrower KYC', api(baseUrl, 'PUT', '/api/v1/me/kyc', { token: reg.token, body: { legalName: `法人${i}`, idNumber: representativeId(tag, i), riskProfile: 'balanced' } }), 200);
       if ((i + 1) % 25 === 0) log(`  ${i + 1}/${count} merchants pushed (${((Date.now() - started) / 1000).toFixed(1)} s)`);
       return { index: i, merchantRef: ref, token: reg.token, userId: reg.user.id };
     },

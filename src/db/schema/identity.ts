@@ -27,6 +27,9 @@ export const users = pgTable(
   (t) => [
     uniqueIndex('users_email_unique').on(sql`lower(${t.email})`),
     uniqueIndex('users_merchant_unique').on(t.merchantId),
+    // One person, one account of each role: a second verification of the same id number fails here,
+    // whatever the concurrency.
+    uniqueIndex('users_identity_role_unique').on(t.idNumberHash, t.role).where(sql`${t.idNumberHash} is not null`),
     check('users_role', sql`${t.role} in ('lender','borrower','operator','partner')`),
     check('users_kyc', sql`${t.kycStatus} in ('none','verified')`),
     check('users_kyc_complete', sql`${t.kycStatus} = 'none' or (${t.legalName} is not null and ${t.idNumberHash} is not null and ${t.riskProfile} is not null)`),

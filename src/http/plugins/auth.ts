@@ -4,6 +4,7 @@ import { and, eq, gt, isNull } from 'drizzle-orm';
 import { sessions, users, type Role } from '../../db/schema/index.js';
 import { AppError } from '../../domain/errors.js';
 import { sha256Hex } from '../../security/crypto.js';
+import { isSignedAccess, type SignedAccess } from './signed.js';
 
 export const SESSION_COOKIE = 'lb_session';
 
@@ -13,7 +14,7 @@ export const SESSION_COOKIE = 'lb_session';
  * order system), `core` (the same signature, with a core enterprise's own key) or `custodian` (signed
  * callbacks of the custodian bank).
  */
-export type Access = 'public' | 'partner' | 'core' | 'custodian' | readonly Role[];
+export type Access = 'public' | SignedAccess | readonly Role[];
 
 export interface AuthUser {
   id: string;
@@ -105,7 +106,7 @@ export const authPlugin = fp(async (app: FastifyInstance) => {
 
   app.addHook('preHandler', async (request: FastifyRequest, reply: FastifyReply) => {
     const access = request.routeOptions.config?.access;
-    if (access === undefined || access === 'partner' || access === 'core' || access === 'custodian') return;
+    if (access === undefined || isSignedAccess(access)) return;
     const found = tokenOf(request);
     request.user = found ? await loadUser(found.token, found.via) : null;
     if (access === 'public') return;

@@ -1,16 +1,17 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
-import { createPartner, listPartners, rotatePartnerKey } from '../../services/partners.js';
+import { createPartner, listPartners, revokePartnerSecret, rotatePartnerKey } from '../../services/partners.js';
 import { checkInvariants } from '../../services/invariants.js';
 import { listDeliveries, replayDelivery } from '../../services/webhooks.js';
 import { advanceClock, settingsView, updateSettings } from '../../services/admin-settings.js';
 import { GRADES } from '../../domain/grades.js';
 import { INT_SETTING_BOUNDS } from '../../domain/settings.js';
 import { requireUser } from '../plugins/auth.js';
-import { Pagination, Strict, parseLimit } from '../schemas.js';
+import { Pagination, Problem, Strict, parseLimit } from '../schemas.js';
 
 const OPERATOR = ['operator'] as const;
-const Credentials = Type.Object({ partnerId: Type.String(), keyId: Type.String(), secret: Type.String({ description: 'shown once' }) });
+const Credentials = Type.Object({ partnerId: Type.String(), keyId: Type.String(), secret: Type.String({ description: 'shown once' }), n: Type.Integer({ description: 'the number of this secret' }) });
+const KeyId = Type.String({ pattern: '^pk_[0-9a-z]{10,40}$' });
 
 export const adminRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const ctx = app.ctx;
@@ -24,9 +25,9 @@ export const adminRoutes: FastifyPluginAsyncTypebox = async (app) => {
         summary: 'Register an order system: returns its API key and secret (shown once)',
         body: Strict({
           name: Type.String({ minLength: 1, maxLength: 100, pattern: '\\S' }),
-          webhookUrl: Type.Optional(Type.String({ format: 'uri', pattern: '^https?://', maxLength: 500 })),
+          webhookUrl: Type.Optional(Type.String({ format: 'uri', pattern: '^https?://', maxLength: 500, description: 'https on a public address (http://localhost with LENDBOOK_ALLOW_HTTP_WEBHOOKS=on)' })),
         }),
-        response: { 201: Credentials },
+        response: { 201: Credentials, 422: Problem },
       },
     },
     async (request, reply) => reply.code(201).send(await createPartner(ctx, request.body, requireUser(request).id)),
@@ -45,11 +46,28 @@ export const adminRoutes: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         tags: ['operators'],
         summary: 'Rotate a partner key: a new secret (shown once); the previous one stays valid until the next rotation',
-        params: Strict({ keyId: Type.String({ pattern: '^pk_[0-9a-z]{10,40}$' }) }),
+        params: Strict({ keyId: KeyId }),
         response: { 200: Credentials },
       },
     },
     async (request) => rotatePartnerKey(ctx, request.params.keyId),
+  );
+
+  app.delete(
+    '/admin/partners/:keyId/secrets/:n',
+    {
+      config: { access: OPERATOR },
+      schema: {
+        tags: ['operators'],
+        summary: "Revoke a key's previous secret at once (after a rotation, when it leaked or the partner has rolled over)",
+        params: Strict({ keyId: KeyId, n: Type.String({ pattern: '^[1-9][0-9]{0,8}$', description: 'the number of the secret' }) }),
+        response: { 204: Type.Null(), 404: Problem, 409: Problem },
+      },
+    },
+    async (request, reply) => {
+      await revokePartnerSecret(ctx, request.params.keyId, Number(request.params.n));
+      return reply.code(204).send(null);
+    },
   );
 
   app.get(

@@ -6,6 +6,7 @@ import { AppError } from '../../domain/errors.js';
 import { changePassword, login, logout, publicUser, register, sessionFor, submitKyc } from '../../services/identity.js';
 import { SESSION_COOKIE, requireUser } from '../plugins/auth.js';
 import { Problem, Strict, Timestamp } from '../schemas.js';
+import { throttle } from '../throttle.js';
 
 const Email = Type.String({ format: 'email', minLength: 3, maxLength: 254 });
 const Password = Type.String({ minLength: 1, maxLength: 200 });
@@ -48,7 +49,7 @@ export const identityRoutes: FastifyPluginAsyncTypebox = async (app) => {
           displayName: DisplayName,
           inviteCode: Type.Optional(Type.String({ minLength: 6, maxLength: 64 })),
         }),
-        response: { 201: SessionResponse, 409: Problem, 422: Problem },
+        response: { 201: SessionResponse, 409: Problem, 422: Problem, 429: Problem },
       },
     },
     async (request, reply) => {
@@ -59,19 +60,19 @@ export const identityRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
   );
 
+  // Password guessing is slowed whichever way it is spread: many accounts from one address (spraying)
+  // and one account from many addresses. Both counts live in the store every node shares.
+  const loginThrottles = [
+    throttle(app, 'login-address', ctx.config.loginAddressRatePerMin, (req) => req.ip),
+    throttle(app, 'login-account', ctx.config.loginRatePerMin, (req) => (req.body as { email?: string } | undefined)?.email?.toLowerCase()),
+  ];
+  const perUser = (name: string, max: number) => throttle(app, name, max, (req) => req.user?.id);
+
   app.post(
     '/auth/login',
     {
-      config: {
-        access: 'public',
-        rateLimit: {
-          max: ctx.config.loginRatePerMin,
-          timeWindow: '1 minute',
-          hook: 'preHandler', // after the body is parsed: the key names the account
-          // Per address and per account: guessing one password from many addresses is slowed as well.
-          keyGenerator: (req) => `login:${req.ip}:${String((req.body as { email?: unknown } | undefined)?.email ?? '').toLowerCase()}`,
-        },
-      },
+      config: { access: 'public' },
+      preHandler: loginThrottles,
       schema: {
         tags: ['identity'],
         summary: 'Log in: a Bearer token for scripts and an httpOnly cookie for the web app',
@@ -116,6 +117,8 @@ export const identityRoutes: FastifyPluginAsyncTypebox = async (app) => {
     '/me/kyc',
     {
       config: { access: ['lender', 'borrower'] },
+      // Each answer tells whether an id number is already verified here: not an oracle to run in bulk.
+      preHandler: perUser('kyc', 10),
       schema: {
         tags: ['identity'],
         summary: "KYC: a lender's identity and risk profile (conservative: grades A and above; balanced: C and above; aggressive: all), or a borrower's legal representative",
@@ -124,7 +127,7 @@ export const identityRoutes: FastifyPluginAsyncTypebox = async (app) => {
           idNumber: Type.String({ pattern: '^[0-9]{17}[0-9Xx]$' }),
           riskProfile: Type.Union([Type.Literal('conservative'), Type.Literal('balanced'), Type.Literal('aggressive')]),
         }),
-        response: { 200: PublicUserSchema, 409: Problem },
+        response: { 200: PublicUserSchema, 409: Problem, 429: Problem },
       },
     },
     async (request) => publicUser(await submitKyc(ctx, requireUser(request).id, request.body)),
@@ -133,12 +136,14 @@ export const identityRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     '/me/password',
     {
-      config: { access: ['lender', 'borrower', 'operator'], rateLimit: { max: 10, timeWindow: '1 minute' } },
+      // Per account: a stolen session must not be a way to guess the current password from many addresses.
+      config: { access: ['lender', 'borrower', 'operator'] },
+      preHandler: perUser('password-change', 10),
       schema: {
         tags: ['identity'],
         summary: 'Change the password; every other session is revoked',
         body: Strict({ currentPassword: Password, newPassword: Password }),
-        response: { 204: Type.Null(), 401: Problem, 422: Problem },
+        response: { 204: Type.Null(), 401: Problem, 422: Problem, 429: Problem },
       },
     },
     async (request, reply) => {

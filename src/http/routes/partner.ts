@@ -127,8 +127,8 @@ export const partnerRoutes: FastifyPluginAsyncTypebox = async (app) => {
       schema: {
         tags: ['partner'],
         summary: 'Where Lendbook sends your webhooks (signed with your key)',
-        body: Strict({ url: Type.Union([Type.String({ format: 'uri', pattern: '^https?://', maxLength: 500 }), Type.Null()]) }),
-        response: { 200: Type.Object({ url: Type.Union([Type.String(), Type.Null()]) }) },
+        body: Strict({ url: Type.Union([Type.String({ format: 'uri', pattern: '^https?://', maxLength: 500, description: 'https on a public address' }), Type.Null()]) }),
+        response: { 200: Type.Object({ url: Type.Union([Type.String(), Type.Null()]) }), 422: Problem },
       },
     },
     async (request) => {

@@ -51,10 +51,16 @@ export async function wsRoutes(app: FastifyInstance): Promise<void> {
       preHandler: async (request: FastifyRequest, reply: FastifyReply) => {
         const origin = request.headers.origin;
         const { token, key } = request.query as { token?: string; key?: string };
-        // A widget's socket: the publishable key decides which pages may open one.
-        if (key !== undefined) await keyForOrigin(app.ctx.db, key, origin);
-        else if (!originAllowed(app, origin)) throw new AppError('ORIGIN_NOT_ALLOWED', `origin ${origin} may not open a socket`);
-        if (token !== undefined) {
+        if (key !== undefined) {
+          // A widget's socket, opened by a script on a partner's page: the publishable key decides which
+          // pages may open one, and it is anonymous, always — the visitor's session cookie rides along
+          // but must not let that page read the visitor's wallet or bid for them.
+          if (token !== undefined) throw new AppError('VALIDATION_FAILED', 'a widget socket (key) is anonymous: send no token', { errors: [{ field: 'querystring/token', message: 'is not allowed with key' }] });
+          await keyForOrigin(app.ctx.db, key, origin);
+          request.user = null;
+          request.wsToken = null;
+        } else if (!originAllowed(app, origin)) throw new AppError('ORIGIN_NOT_ALLOWED', `origin ${origin} may not open a socket`);
+        else if (token !== undefined) {
           const user = await app.authenticateToken(token, 'bearer');
           if (!user) throw new AppError('UNAUTHENTICATED', 'the token is invalid, expired or revoked');
           request.user = user;
@@ -62,11 +68,13 @@ export async function wsRoutes(app: FastifyInstance): Promise<void> {
         } else if (request.user) {
           request.wsToken = request.cookies?.lb_session ?? null;
         }
+        const refusal = hub.socketRefusal(request.ip, request.user);
+        if (refusal) throw new AppError('WS_LIMIT_REACHED', refusal);
         void reply;
       },
     },
     (socket, request) => {
-      hub.attach(socket, request.user, request.wsToken);
+      hub.attach(socket, request.user, request.wsToken, request.ip);
     },
   );
 }

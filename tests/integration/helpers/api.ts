@@ -31,13 +31,24 @@ export async function call(
   return app.inject({ method, url, headers, ...(payload !== undefined ? { payload } : {}) });
 }
 
-/** A valid mainland resident id number (check character computed) for test lenders. */
-export function residentId(seq: number): string {
-  const first17 = `11010519900307${String(seq % 1000).padStart(3, '0')}`;
+/**
+ * A valid mainland resident id number (check character computed) for test users: a distinct person for
+ * every `seq` (the birth date moves a day every 1,000), lenders in one district and borrowers' legal
+ * representatives in another, so that no two helpers' users are the same person by accident.
+ */
+export function residentId(seq: number, region: 'lender' | 'borrower' = 'lender'): string {
+  const birth = new Date(Date.UTC(1990, 2, 7) + Math.floor(seq / 1000) * 86_400_000);
+  const ymd = `${birth.getUTCFullYear()}${String(birth.getUTCMonth() + 1).padStart(2, '0')}${String(birth.getUTCDate()).padStart(2, '0')}`;
+  const first17 = `${region === 'lender' ? '110105' : '310104'}${ymd}${String(seq % 1000).padStart(3, '0')}`;
   const weights = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
   let sum = 0;
   for (let i = 0; i < 17; i++) sum += Number(first17[i]) * weights[i]!;
   return first17 + '10X98765432'[sum % 11]!;
+}
+
+/** Identities for tests that choose one on purpose: far from the helpers' counters. */
+export function chosenResidentId(n: number, region: 'lender' | 'borrower' = 'lender'): string {
+  return residentId(900_000 + n, region);
 }
 
 let kycSeq = 0;

@@ -57,13 +57,6 @@ export async function myClaims(app: App, token: string) {
   return res.json().items as { id: string; amountMinor: number; tier: number; status: string; chain: { merchantName: string; tier: number }[]; pledgedTo?: { listingId: string; loanId: string | null }; toLoanMinor?: number; toHolderMinor?: number }[];
 }
 
-let kycSeq = 500;
-/** The legal representative's KYC, which a claim-backed listing needs. */
-export async function borrowerKyc(app: App, token: string): Promise<void> {
-  const res = await call(app, 'PUT', '/api/v1/me/kyc', { token, body: { legalName: '李四', idNumber: residentId(++kycSeq), riskProfile: 'balanced' } });
-  expect(res.statusCode, res.body).toBe(200);
-}
-
 export async function claimListing(app: App, token: string, opts: { claimIds: string[]; amountMinor: number; maturesOn: string; maxRateBps?: number; durationSec?: number }) {
   return call(app, 'POST', '/api/v1/listings', {
     token,

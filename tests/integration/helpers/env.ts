@@ -98,6 +98,7 @@ export async function startApp(storage: TestStorage, opts: TestAppOptions = {}):
     // Every test user comes from 127.0.0.1: the per-address limits are tested on their own.
     LENDBOOK_REGISTER_RATE_PER_MIN: '1000000',
     LENDBOOK_LOGIN_RATE_PER_MIN: '1000',
+    LENDBOOK_LOGIN_ADDRESS_RATE_PER_MIN: '1000000',
     ...opts.env,
   });
   const app = await build(config, { pglite: storage.pglite, ...opts });

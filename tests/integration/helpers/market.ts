@@ -14,6 +14,8 @@ export interface Borrower {
   merchantId: string;
   merchantRef: string;
   grade: string;
+  /** The legal representative's id number (verified). */
+  idNumber: string | null;
 }
 
 /**
@@ -23,7 +25,7 @@ export interface Borrower {
 export async function ratedBorrower(
   app: App,
   partner: PartnerKey,
-  opts: { legalForm?: 'legal_person' | 'natural_person'; monthlyYuan?: number; orderYuan?: number } = {},
+  opts: { legalForm?: 'legal_person' | 'natural_person'; monthlyYuan?: number; orderYuan?: number; idNumber?: string; kyc?: boolean } = {},
 ): Promise<Borrower> {
   const ref = uniq('m');
   const asOf = isoDateOfMs(app.ctx.clock.nowMs());
@@ -31,7 +33,7 @@ export async function ratedBorrower(
   const merchant = await putMerchant(app, partner, ref, { openedAt: history.openedAt, legalForm: opts.legalForm ?? 'legal_person' });
   await pushOrders(app, partner, ref, history.orders);
   const rating = await rateMerchant(app.ctx, merchant.id);
-  const borrower = await registerBorrower(app, await inviteCode(app, partner, ref));
+  const borrower = await registerBorrower(app, await inviteCode(app, partner, ref), { ...(opts.idNumber ? { idNumber: opts.idNumber } : {}), ...(opts.kyc === false ? { kyc: false } : {}) });
   return { ...borrower, merchantId: merchant.id, merchantRef: ref, grade: rating.grade };
 }
 

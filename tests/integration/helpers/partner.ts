@@ -1,9 +1,9 @@
 import type { LightMyRequestResponse } from 'fastify';
 import { expect } from 'vitest';
 import type { App } from '../../../src/http/app.js';
-import { signedHeaders } from '../../../src/security/signature.js';
+import { signedRequestHeaders } from '../../../src/security/signature.js';
 import type { MerchantOrder } from '../../../src/domain/rating/index.js';
-import { call, loginAs, uniq } from './api.js';
+import { call, loginAs, residentId, uniq } from './api.js';
 
 export const ADMIN = { email: 'operator@lendbook.test', password: 'operator-password-1' };
 export const ADMIN_ENV = { LENDBOOK_ADMIN_EMAIL: ADMIN.email, LENDBOOK_ADMIN_PASSWORD: ADMIN.password };
@@ -40,7 +40,7 @@ function freshTimestamp(requestKey: string): number {
 export async function partnerCall(app: App, key: { keyId: string; secret: string }, method: 'GET' | 'POST' | 'PUT', url: string, body?: unknown, nowSec?: number): Promise<LightMyRequestResponse> {
   const raw = body === undefined ? '' : JSON.stringify(body);
   const ts = nowSec ?? freshTimestamp(`${key.keyId} ${method} ${url} ${raw}`);
-  return call(app, method, url, { rawBody: body === undefined ? undefined : raw, headers: signedHeaders(key.keyId, key.secret, raw, ts) });
+  return call(app, method, url, { rawBody: body === undefined ? undefined : raw, headers: signedRequestHeaders(key.keyId, key.secret, { method, pathWithQuery: url, rawBody: raw }, ts) });
 }
 
 export async function putMerchant(app: App, key: PartnerKey, ref: string, profile: { legalForm?: 'legal_person' | 'natural_person'; openedAt: string; name?: string }) {
@@ -64,9 +64,19 @@ export async function inviteCode(app: App, key: PartnerKey, ref: string): Promis
   return res.json().inviteCode;
 }
 
-export async function registerBorrower(app: App, code: string): Promise<{ token: string; userId: string; email: string }> {
+let borrowerKycSeq = 0;
+/**
+ * A borrower account with the invite code; its legal representative verified (KYC comes before a first
+ * listing) with an identity of its own unless `idNumber` names one, or `kyc: false` skips it.
+ */
+export async function registerBorrower(app: App, code: string, opts: { kyc?: boolean; idNumber?: string } = {}): Promise<{ token: string; userId: string; email: string; idNumber: string | null }> {
   const email = `${uniq('borrower')}@example.com`;
   const res = await call(app, 'POST', '/api/v1/auth/register', { body: { email, password: 'correct horse battery', role: 'borrower', displayName: 'Merchant', inviteCode: code } });
   expect(res.statusCode, res.body).toBe(201);
-  return { token: res.json().token, userId: res.json().user.id, email };
+  const token = res.json().token as string;
+  if (opts.kyc === false) return { token, userId: res.json().user.id, email, idNumber: null };
+  const idNumber = opts.idNumber ?? residentId(++borrowerKycSeq, 'borrower');
+  const kyc = await call(app, 'PUT', '/api/v1/me/kyc', { token, body: { legalName: '周法人', idNumber, riskProfile: 'balanced' } });
+  expect(kyc.statusCode, kyc.body).toBe(200);
+  return { token, userId: res.json().user.id, email, idNumber };
 }

@@ -585,13 +585,15 @@ export interface PartnerView {
   name: string;
   webhookUrl: string | null;
   createdAt: string;
-  keys: { keyId: string; version: number; rotatedAt: string | null; revoked: boolean }[];
+  /** `secrets`: the numbers of the secrets that sign now (the current one, and the previous after a rotation). */
+  keys: { keyId: string; version: number; rotatedAt: string | null; revoked: boolean; secrets: number[] }[];
 }
 
 export interface PartnerCredentials {
   partnerId: string;
   keyId: string;
   secret: string;
+  n: number;
 }
 
 export interface InvariantReport {

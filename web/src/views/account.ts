@@ -56,7 +56,7 @@ export class AccountView extends View {
             <dt>${t('account.riskProfile')}</dt><dd>${user.kyc.riskProfile ? t(`risk.${user.kyc.riskProfile}`) : '—'}</dd>
             <dt>${t('account.since')}</dt><dd>${date(user.createdAt)}</dd>
           </dl>
-          ${user.role === 'lender' && !verified ? html`<p class="notice" style="margin-top:0.75rem">${t('account.whyKyc')}</p>` : nothing}
+          ${!verified ? html`<p class="notice" style="margin-top:0.75rem">${t(user.role === 'lender' ? 'account.whyKyc' : 'account.whyKycBorrower')}</p>` : nothing}
         </div>
         <form class="panel form" @submit=${(e: Event) => void this.submit(e)} data-testid="kyc-form">
           <h2>${verified ? t('account.changeProfile') : t('account.verify')}</h2>

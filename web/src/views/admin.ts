@@ -33,6 +33,10 @@ const UNITS: Record<string, Unit> = {
   transferOfferTtlDays: 'days',
   claimMaxDays: 'days',
   claimMaxTier: 'count',
+  wsMaxSocketsPerAddress: 'count',
+  wsMaxSocketsPerUser: 'count',
+  wsMaxSubscriptionsPerAddress: 'count',
+  wsMaxSubscriptionsPerUser: 'count',
 };
 const GRADE_MAPS: Record<string, 'bps' | 'pct'> = { gradeFloorBps: 'bps', orderAdvancePct: 'pct', expectedLossBps: 'bps', claimAdvancePct: 'pct' };
 
@@ -272,6 +276,17 @@ export class AdminPartnersView extends View {
       this.error = err;
     }
   }
+  /** The previous secret dies at once (it leaked, or the partner has rolled over to the new one). */
+  private async revokePrevious(keyId: string, n: number): Promise<void> {
+    if (!confirm(t('admin.revokePreviousConfirm'))) return;
+    try {
+      await request('DELETE', `/admin/partners/${encodeURIComponent(keyId)}/secrets/${n}`);
+      toast({ tone: 'good', kind: 'partner', title: t('admin.previousRevoked') }, 3000);
+      void this.load();
+    } catch (err) {
+      this.error = err;
+    }
+  }
   private async addPublishable(e: Event, partnerId: string): Promise<void> {
     e.preventDefault();
     const form = e.target as HTMLFormElement;
@@ -315,7 +330,8 @@ export class AdminPartnersView extends View {
           <p class="small muted" style="margin-bottom:0.5rem">${t('admin.webhookUrl')}: ${p.webhookUrl ?? t('admin.none')}</p>
           <div class="table-wrap"><table class="data"><thead><tr><th>${t('admin.keyId')}</th><th class="num">${t('admin.version')}</th><th>${t('admin.rotated')}</th><th>${t('bids.col.status')}</th><th></th></tr></thead>
             <tbody>${p.keys.map((k) => html`<tr><td class="mono">${k.keyId}</td><td class="num">${k.version}</td><td>${k.rotatedAt ? dateTime(k.rotatedAt) : '—'}</td><td>${k.revoked ? html`<span class="badge muted">${t('admin.revoked')}</span>` : html`<span class="badge good">${t('admin.active')}</span>`}</td>
-              <td>${k.revoked ? nothing : html`<button class="chip" @click=${() => void this.rotate(k.keyId)} data-testid="rotate-key">${t('admin.rotate')}</button>`}</td></tr>`)}</tbody></table></div>
+              <td>${k.revoked ? nothing : html`<button class="chip" @click=${() => void this.rotate(k.keyId)} data-testid="rotate-key">${t('admin.rotate')}</button>`}
+                ${!k.revoked && k.secrets.length > 1 ? html`<button class="chip" @click=${() => void this.revokePrevious(k.keyId, k.version - 1)} data-testid="revoke-previous-secret">${t('admin.revokePrevious')}</button>` : nothing}</td></tr>`)}</tbody></table></div>
           <h3 style="margin:0.9rem 0 0.4rem">${t('admin.publishable')}</h3>
           ${this.pubKeys.filter((k) => k.partnerId === p.id).map(
             (k) => html`<div class="row small" style="margin-bottom:0.3rem"><span class="mono">${k.key}</span><span class="muted">${k.allowedOrigins.join(', ')}</span>${k.revoked ? html`<span class="badge muted">${t('admin.revoked')}</span>` : html`<button class="chip" @click=${() => void this.revoke(k.key)}>${t('admin.revoke')}</button>`}</div>`,

@@ -349,6 +349,7 @@ export class NewListingView extends View {
     return html`<section class="page">
       <div class="page-head"><div><h1>${t('nav.newListing')}</h1><p>${t('newListing.subtitle')}</p></div></div>
       ${this.loadError ? errorBox(this.loadError) : nothing}
+      ${this.user && this.user.kyc.status !== 'verified' ? html`<p class="notice" data-testid="listing-kyc-first">${t('newListing.kycFirst')} <a href="#/account">${t('account.verify')} →</a></p>` : nothing}
       <div class="split">
         <form class="panel form" @submit=${(e: Event) => void this.submit(e)} data-testid="create-listing-form" novalidate>
           <label>${t('newListing.title')}<input required maxlength="120" .value=${f.title} @input=${(e: Event) => this.set({ title: (e.target as HTMLInputElement).value })} data-testid="listing-title" placeholder=${t('newListing.titlePlaceholder')} /></label>

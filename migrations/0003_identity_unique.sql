@@ -1,0 +1,1 @@
+CREATE UNIQUE INDEX "users_identity_role_unique" ON "users" USING btree ("id_number_hash","role") WHERE "users"."id_number_hash" is not null;

@@ -1,0 +1,64 @@
+import type { AppContext } from '../context.js';
+
+/**
+ * Snapshots of public channels (`listings`, `note-offers`, `listing:<id>`) kept by this node while nothing changed
+ * under them: an event of the channel (on the stream, or a commit of this node) drops its entry, so a
+ * snapshot served from here has the seq the channel still has here, and the events after it arrive
+ * like after any read. Thousands of sockets subscribing to the same listings cost one read per change,
+ * not one per subscribe. A short age limit is the backstop for anything a change did not announce.
+ */
+export class SnapshotCache {
+  private readonly entries = new Map<string, { seq: number; data: unknown; atMs: number }>();
+  /** A counter of invalidations, and when each channel was last invalidated (reads that raced one are not kept). */
+  private generation = 0;
+  private readonly invalidatedAt = new Map<string, number>();
+  private clearedAt = 0;
+
+  constructor(
+    ctx: Pick<AppContext, 'onCommitted' | 'stream'>,
+    private readonly opts: { maxEntries?: number; maxAgeMs?: number } = {},
+  ) {
+    ctx.onCommitted((channels) => {
+      for (const channel of channels) this.invalidate(channel);
+    });
+    ctx.stream.on((msg) => this.invalidate(msg.channel));
+    ctx.stream.onReset(() => this.clear());
+  }
+
+  static cacheable(channel: string): boolean {
+    return channel === 'listings' || channel === 'note-offers' || channel.startsWith('listing:');
+  }
+
+  invalidate(channel: string): void {
+    if (!SnapshotCache.cacheable(channel)) return;
+    this.generation++;
+    this.entries.delete(channel);
+    this.invalidatedAt.set(channel, this.generation);
+    if (this.invalidatedAt.size > 4 * (this.opts.maxEntries ?? 5000)) this.clear();
+  }
+
+  clear(): void {
+    this.generation++;
+    this.clearedAt = this.generation;
+    this.entries.clear();
+    this.invalidatedAt.clear();
+  }
+
+  get size(): number {
+    return this.entries.size;
+  }
+
+  async get(channel: string, read: () => Promise<{ seq: number; data: unknown }>): Promise<{ seq: number; data: unknown }> {
+    if (!SnapshotCache.cacheable(channel)) return read(); // private channels (`me`) are never shared
+    const now = Date.now();
+    const hit = this.entries.get(channel);
+    if (hit && now - hit.atMs <= (this.opts.maxAgeMs ?? 30_000)) return hit;
+    const startedAt = this.generation;
+    const fresh = await read();
+    if (this.clearedAt <= startedAt && (this.invalidatedAt.get(channel) ?? 0) <= startedAt) {
+      if (this.entries.size >= (this.opts.maxEntries ?? 5000)) this.entries.clear();
+      this.entries.set(channel, { ...fresh, atMs: now });
+    }
+    return fresh;
+  }
+}

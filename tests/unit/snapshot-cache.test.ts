@@ -1,0 +1,64 @@
+import { describe, expect, it } from 'vitest';
+import type { OutboxMessage } from '../../src/db/schema/index.js';
+import { SnapshotCache } from '../../src/realtime/snapshot-cache.js';
+
+/** The node's hooks the cache listens to, driven by hand: commits of this node, the event stream, resets. */
+function fakeNode() {
+  const committed: ((channels: ReadonlySet<string>) => void)[] = [];
+  const events: ((msg: OutboxMessage) => void)[] = [];
+  const resets: (() => void)[] = [];
+  return {
+    ctx: {
+      onCommitted: (l: (channels: ReadonlySet<string>) => void) => void committed.push(l),
+      stream: { on: (l: (msg: OutboxMessage) => void) => (events.push(l), () => {}), onReset: (l: () => void) => (resets.push(l), () => {}) },
+    } as never,
+    commit: (...channels: string[]) => committed.forEach((l) => l(new Set(channels))),
+    event: (channel: string, seq: number) => events.forEach((l) => l({ channel, seq, type: 'bid.accepted', data: {} } as OutboxMessage)),
+    reset: () => resets.forEach((l) => l()),
+  };
+}
+
+describe('SnapshotCache', () => {
+  it('serves repeated subscribes from one read while the channel is unchanged; any change reads again', async () => {
+    const node = fakeNode();
+    const cache = new SnapshotCache(node.ctx);
+    let reads = 0;
+    let seq = 4;
+    const read = async () => ({ seq: (reads++, seq), data: { seq } });
+    for (let i = 0; i < 1000; i++) expect((await cache.get('listing:lst_a', read)).seq).toBe(4);
+    expect(reads).toBe(1);
+    seq = 5;
+    node.event('listing:lst_a', 5); // another node's change arrives
+    expect((await cache.get('listing:lst_a', read)).seq).toBe(5);
+    seq = 6;
+    node.commit('listing:lst_a', 'listings'); // this node's commit, before its event goes out
+    expect((await cache.get('listing:lst_a', read)).seq).toBe(6);
+    node.event('listing:lst_b', 1); // other channels do not disturb it
+    await cache.get('listing:lst_a', read);
+    expect(reads).toBe(3);
+    node.reset();
+    await cache.get('listing:lst_a', read);
+    expect(reads).toBe(4);
+  });
+
+  it('a read that raced a change is not kept', async () => {
+    const node = fakeNode();
+    const cache = new SnapshotCache(node.ctx);
+    let reads = 0;
+    const slowRead = async () => {
+      reads++;
+      node.event('listing:lst_a', 9); // the change lands while the read is in flight
+      return { seq: 8, data: {} };
+    };
+    await cache.get('listing:lst_a', slowRead);
+    await cache.get('listing:lst_a', async () => ({ seq: (reads++, 9), data: {} }));
+    expect(reads).toBe(2);
+  });
+
+  it('never keeps private channels', async () => {
+    const cache = new SnapshotCache(fakeNode().ctx);
+    let reads = 0;
+    for (let i = 0; i < 3; i++) await cache.get('me', async () => ({ seq: (reads++, 0), data: {} }));
+    expect(reads).toBe(3);
+  });
+});

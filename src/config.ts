@@ -60,6 +60,10 @@ export interface Config {
   allowHttpWebhooks: boolean;
   /** NODE_ENV=production: simulated money, a settable clock and the demo are refused. */
   production: boolean;
+  /** SMTP server for notification e-mails (smtp:// or smtps://, credentials in the URL); unset: no e-mail. */
+  smtpUrl: string | undefined;
+  /** The From of notification e-mails. */
+  mailFrom: string;
 }
 
 export class ConfigError extends Error {
@@ -198,5 +202,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     loginAddressRatePerMin: intVar(env, 'LENDBOOK_LOGIN_ADDRESS_RATE_PER_MIN', 30, 1, 1_000_000),
     allowHttpWebhooks,
     production,
+    smtpUrl: urlVar(env, 'LENDBOOK_SMTP_URL', ['smtp:', 'smtps:']),
+    mailFrom: env.LENDBOOK_MAIL_FROM?.trim() || 'Lendbook <no-reply@lendbook.local>',
   };
 }

@@ -10,6 +10,7 @@ import type { JobQueue } from './jobs/queue.js';
 import { localBus, redisBus, type EventBus } from './realtime/bus.js';
 import { EventStream } from './realtime/stream.js';
 import { OutboxDispatcher, channelsWritten } from './services/outbox.js';
+import { recordNotifications } from './services/notifications.js';
 import { SettingsStore } from './services/settings.js';
 import { SecretBox } from './security/crypto.js';
 import { SessionCache } from './security/session-cache.js';
@@ -123,7 +124,14 @@ export async function createContext(config: Config, log: FastifyBaseLogger, over
       }
     });
     const committedListeners: ((channels: ReadonlySet<string>) => void)[] = [];
-    const dispatcher = new OutboxDispatcher({ db, clock, bus, queue, onError: (err) => log.warn({ err }, 'outbox dispatch failed') });
+    const dispatcher = new OutboxDispatcher({
+      db,
+      clock,
+      bus,
+      queue,
+      onError: (err) => log.warn({ err }, 'outbox dispatch failed'),
+      onRows: (tx, batch, at) => recordNotifications(tx, batch, { emailEnabled: Boolean(config.smtpUrl), at }),
+    });
 
     const ctx: AppContext = {
       config,

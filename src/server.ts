@@ -25,7 +25,7 @@ async function main(): Promise<void> {
   const app = await build(config);
   const widgetPort = config.widgetDemoPort || (config.port === 0 ? 0 : config.port + 1);
   // The demo seeds before the server takes traffic; its history is written on a clock of the past.
-  const demo = await prepareDemo(app, widgetPort).catch((err: unknown) => {
+  const demo = await prepareDemo(app, widgetPort, () => process.stdout.write('  Seeding the demo market (first start only; about 20 s)…\n')).catch((err: unknown) => {
     app.log.error({ err }, 'demo seeding failed; starting without it');
     return null;
   });
@@ -47,7 +47,10 @@ async function main(): Promise<void> {
     Promise.resolve(stopDemo?.())
       .then(() => app.close())
       .then(
-        () => process.exit(exitCode),
+        () => {
+          process.stdout.write('Lendbook stopped.\n');
+          process.exit(exitCode);
+        },
         (err: unknown) => {
           app.log.error({ err }, 'error during shutdown');
           process.exit(1);
@@ -61,8 +64,7 @@ async function main(): Promise<void> {
   const address = app.server.address();
   const url = config.port === 0 && typeof address === 'object' && address ? `http://localhost:${address.port}` : config.publicUrl;
   const mode = `${config.databaseUrl ? 'PostgreSQL' : `PGlite in ${config.dataDir}`}, ${config.redisUrl ? 'Redis (BullMQ + pub/sub)' : 'in-process queue and bus'}`;
-  app.log.info(`Lendbook is running on ${url} (${mode})`);
-  let banner = `\n  Lendbook: ${url}\n  API docs: ${url}/docs\n`;
+  let banner = `\n  Lendbook: ${url}  (${mode})\n  API docs: ${url}/docs\n`;
   if (demo) {
     const handle = await demo.start(url);
     stopDemo = handle.stop;
@@ -73,7 +75,20 @@ async function main(): Promise<void> {
       `    supplier  ${SUPPLIER_LOGIN}  (a tier-3 supplier with claims on a core enterprise)\n` +
       (handle.widgetHost ? `  Widgets on a partner's page: ${handle.widgetHost.url}\n` : '');
   }
+  // After every log line written so far: the banner is the last thing on the screen once the port is open.
+  await new Promise<void>((resolve) => flushLog(app, resolve));
   process.stdout.write(`${banner}\n`);
+}
+
+/** pino writes asynchronously; its flush calls back once what it holds is out. */
+function flushLog(app: { log: unknown }, done: () => void): void {
+  const log = app.log as { flush?: (cb?: (err?: Error) => void) => void };
+  if (typeof log.flush !== 'function') return done();
+  try {
+    log.flush(() => done());
+  } catch {
+    done();
+  }
 }
 
 main().catch((err: unknown) => {

@@ -2,11 +2,28 @@ import type { MerchantProfile } from './synthetic.js';
 
 /** The demo's people: who logs in, and the merchants of the demo mall. */
 export const DEMO_PASSWORD = 'lendbook-demo';
+/** The logins printed at start: they belong to the person trying the demo, never to the simulation. */
 export const DEMO_LOGINS = {
   lender: 'lender@lendbook.demo',
   borrower: 'borrower@lendbook.demo',
   operator: 'ops@lendbook.demo',
 } as const;
+
+/**
+ * The simulation's own cast, told apart by their e-mail domains: simulated lenders bid and simulated
+ * borrowers list, and no one else is ever driven by the simulation (not the printed logins, not an
+ * account a person registers later).
+ */
+export const SIMULATED_LENDER_DOMAIN = 'lenders.lendbook.demo';
+export const SIMULATED_BORROWER_DOMAIN = 'merchants.lendbook.demo';
+
+export function simulatedLenderEmail(i: number): string {
+  return `lender${i}@${SIMULATED_LENDER_DOMAIN}`;
+}
+
+export function simulatedBorrowerEmail(ref: string): string {
+  return `${ref}@${SIMULATED_BORROWER_DOMAIN}`;
+}
 
 export interface DemoMerchant {
   ref: string;

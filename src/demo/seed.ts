@@ -5,7 +5,8 @@ import { rows } from '../db/client.js';
 import { users } from '../db/schema/index.js';
 import { addDays, isoDateOfMs } from '../domain/dates.js';
 import { AppError } from '../domain/errors.js';
-import { owedToday } from '../domain/servicing/index.js';
+import { owedToday, type ServicingSettings } from '../domain/servicing/index.js';
+import { servicingSettings } from '../services/servicing-store.js';
 import { newId } from '../ids.js';
 import { openWallet } from '../ledger/ledger.js';
 import { hashPassword } from '../security/passwords.js';
@@ -23,7 +24,7 @@ import { currentState } from '../services/statements.js';
 import { createOffer } from '../services/transfers.js';
 import { deposit } from '../services/wallet.js';
 import { createPublishableKey } from '../services/widgets.js';
-import { DEMO_MERCHANTS, DEMO_PASSWORD, DEMO_LOGINS, residentIdFor, type DemoMerchant } from './cast.js';
+import { DEMO_MERCHANTS, DEMO_PASSWORD, DEMO_LOGINS, residentIdFor, SIMULATED_BORROWER_DOMAIN, SIMULATED_LENDER_DOMAIN, simulatedBorrowerEmail, simulatedLenderEmail, type DemoMerchant } from './cast.js';
 import { generateHistory } from './synthetic.js';
 import { seedSupplyChain } from './supply-chain.js';
 
@@ -33,8 +34,10 @@ export interface DemoWorld {
   merchantRefs: string[];
   borrowerIds: string[];
   lenderIds: string[];
-  /** Lenders the simulation drives (not the demo login). */
+  /** Lenders the simulation drives: its own cast, never the demo login. */
   botLenderIds: string[];
+  /** Borrowers the simulation lists for, with their shop's ref: its own cast, never the demo login. */
+  botBorrowers: { userId: string; merchantRef: string }[];
 }
 
 const DAY_MS = 86_400_000;
@@ -62,8 +65,9 @@ async function isEmpty(ctx: AppContext): Promise<boolean> {
  * through the same services as real traffic, the past ones on a clock set in the past. Returns null
  * when the database already has a market.
  */
-export async function seedDemo(ctx: AppContext, opts: { widgetOrigins: string[] }): Promise<DemoWorld | null> {
+export async function seedDemo(ctx: AppContext, opts: { widgetOrigins: string[]; onSeeding?: () => void }): Promise<DemoWorld | null> {
   if (!(await isEmpty(ctx))) return null;
+  opts.onSeeding?.();
   const log = ctx.log;
   const started = Date.now();
   const operatorId = await ensureUser(ctx, DEMO_LOGINS.operator, 'operator', 'Demo operator');
@@ -92,7 +96,7 @@ export async function seedDemo(ctx: AppContext, opts: { widgetOrigins: string[] 
   const borrowerIds: string[] = [];
   for (const [i, m] of DEMO_MERCHANTS.entries()) {
     const { inviteCode } = await createInvite(ctx, partner.partnerId, m.ref);
-    const email = i === 0 ? DEMO_LOGINS.borrower : `${m.ref}@merchants.lendbook.demo`;
+    const email = i === 0 ? DEMO_LOGINS.borrower : simulatedBorrowerEmail(m.ref);
     const user = await register(ctx, { email, password: DEMO_PASSWORD, role: 'borrower', displayName: m.name, inviteCode });
     // The legal representative's identity is verified before a merchant lists.
     await submitKyc(ctx, user.id, { legalName: `法定代表人${i + 1}`, idNumber: residentIdFor(i, 'borrower'), riskProfile: 'balanced' });
@@ -110,8 +114,21 @@ export async function seedDemo(ctx: AppContext, opts: { widgetOrigins: string[] 
   log.info({ ms: Date.now() - started }, 'demo: supply chain seeded');
 
   // Auctions open now, some bids already in.
-  const world: DemoWorld = { partnerId: partner.partnerId, publishableKey: key.key, merchantRefs: DEMO_MERCHANTS.map((m) => m.ref), borrowerIds, lenderIds, botLenderIds: lenderIds.slice(1) };
-  return world;
+  const cast = await simulationCast(ctx);
+  return { partnerId: partner.partnerId, publishableKey: key.key, merchantRefs: DEMO_MERCHANTS.map((m) => m.ref), borrowerIds, lenderIds, ...cast };
+}
+
+/**
+ * Who the simulation may act as: the accounts of its own e-mail domains, read from the database (the
+ * same answer after a restart), so the printed logins and anyone who registers later are never in it.
+ */
+export async function simulationCast(ctx: AppContext): Promise<Pick<DemoWorld, 'botLenderIds' | 'botBorrowers'>> {
+  const lenders = await rows<{ id: string }>(ctx.db, sql`select id from users where role = 'lender' and lower(email) like ${`%@${SIMULATED_LENDER_DOMAIN}`} order by id`);
+  const borrowers = await rows<{ id: string; ref: string }>(
+    ctx.db,
+    sql`select u.id, m.ref from users u join merchants m on m.id = u.merchant_id where u.role = 'borrower' and lower(u.email) like ${`%@${SIMULATED_BORROWER_DOMAIN}`} order by m.ref`,
+  );
+  return { botLenderIds: lenders.map((l) => l.id), botBorrowers: borrowers.map((b) => ({ userId: b.id, merchantRef: b.ref })) };
 }
 
 async function ensureUser(ctx: AppContext, email: string, role: 'operator', displayName: string): Promise<string> {
@@ -128,7 +145,7 @@ async function seedLenders(ctx: AppContext): Promise<string[]> {
   const profiles = ['aggressive', 'balanced', 'conservative', 'aggressive'] as const;
   for (let i = 0; i < LENDERS; i++) {
     const id = newId('usr');
-    const email = i === 0 ? DEMO_LOGINS.lender : `lender${i}@lenders.lendbook.demo`;
+    const email = i === 0 ? DEMO_LOGINS.lender : simulatedLenderEmail(i);
     await ctx.db.insert(users).values({ id, email, passwordHash: hash, role: 'lender', displayName: i === 0 ? 'Demo lender' : `Lender ${i}` });
     await openWallet(ctx.db, id);
     await submitKyc(ctx, id, { legalName: i === 0 ? '演示出借人' : `出借人${i}`, idNumber: residentIdFor(i), riskProfile: i === 0 ? 'aggressive' : profiles[i % profiles.length]! });
@@ -193,11 +210,11 @@ async function writeHistory(ctx: AppContext, merchants: readonly DemoMerchant[],
       const loaded = await loadLoan(ctx.db, plan.loanId);
       if (!loaded || loaded.state.status === 'repaid' || date < loaded.state.disbursedOn) continue;
       const state = currentState(past, loaded.state, date);
-      const amount = paymentToday(plan.behaviour, state, date);
+      const amount = paymentToday(plan.behaviour, state, date, servicingSettings(ctx.settings.get()));
       if (amount > 0) await repayLoan(past, plan.borrowerId, plan.loanId, amount, `demo-${plan.loanId}-${date}`);
       if (plan.behaviour === 'default' && state.status === 'defaulted' && !recovered.has(plan.loanId)) {
         recovered.add(plan.loanId);
-        const owed = owedToday(state, date).payoffMinor;
+        const owed = owedToday(state, date, servicingSettings(ctx.settings.get())).payoffMinor;
         await recordRecovery(past, operatorId, plan.loanId, Math.floor(owed * 0.3), 'Sale of seized stock (demo)', `demo-recovery-${plan.loanId}`);
       }
     }
@@ -236,9 +253,9 @@ async function offerSomeNotes(ctx: AppContext, demoLenderId: string): Promise<nu
 }
 
 /** What a borrower of each behaviour pays on a given day. */
-function paymentToday(behaviour: Behaviour, state: Parameters<typeof owedToday>[0], date: string): number {
+function paymentToday(behaviour: Behaviour, state: Parameters<typeof owedToday>[0], date: string, settings: ServicingSettings): number {
   if (state.status !== 'active') return 0;
-  const owed = owedToday(state, date);
+  const owed = owedToday(state, date, settings);
   const dueToday = state.notes[0]!.installments.some((x) => x.dueDate === date);
   switch (behaviour) {
     case 'on_time':

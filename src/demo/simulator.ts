@@ -30,6 +30,7 @@ export function startSimulation(ctx: AppContext, world: DemoWorld, opts: { tickM
     if (tick % 4 === 1) await keepListingsOpen(ctx, world);
     const open = await ctx.db.select().from(listings).where(and(eq(listings.status, 'open'), sql`${listings.endsAt} > now()`));
     if (open.length === 0) return;
+    if (world.botLenderIds.length === 0) return;
     const burst = 1 + random(3);
     for (let k = 0; k < burst; k++) {
       const lenderIndex = random(world.botLenderIds.length);
@@ -86,7 +87,9 @@ async function keepListingsOpen(ctx: AppContext, world: DemoWorld): Promise<void
   const [count] = await rows<{ n: number }>(ctx.db, sql`select count(*)::int as n from listings where status = 'open'`);
   if ((count?.n ?? 0) >= OPEN_TARGET) return;
   const busy = new Set((await rows<{ borrower_user_id: string }>(ctx.db, sql`select borrower_user_id from listings where status = 'open'`)).map((r) => r.borrower_user_id));
-  const candidates = world.borrowerIds.map((id, i) => ({ id, m: DEMO_MERCHANTS[i]! })).filter((c) => !busy.has(c.id));
+  const candidates = world.botBorrowers
+    .map((b) => ({ id: b.userId, m: DEMO_MERCHANTS.find((m) => m.ref === b.merchantRef) }))
+    .filter((c): c is { id: string; m: (typeof DEMO_MERCHANTS)[number] } => c.m !== undefined && !busy.has(c.id));
   for (const c of candidates.sort(() => Math.random() - 0.5).slice(0, OPEN_TARGET - (count?.n ?? 0))) {
     const [merchant] = await rows<{ id: string }>(ctx.db, sql`select merchant_id as id from users where id = ${c.id}`);
     const credit = merchant ? await creditOf(ctx.db, merchant.id, ctx.settings.get()) : undefined;

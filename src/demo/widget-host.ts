@@ -19,7 +19,13 @@ export interface WidgetHostOptions {
   port: number;
   publishableKey: string;
   merchantRef: string;
+  /** The listing the live panel starts on; `featuredListing` (when given) picks it per page load instead. */
   listingId: string;
+  /**
+   * Which open listing the live panel shows now (one with time left), asked at each page load and again
+   * by the page when its listing ends: the panel follows the market. Null: none is open.
+   */
+  featuredListing?: () => Promise<string | null>;
   orderId: string;
   /** Interface to listen on (default 0.0.0.0). */
   listenHost?: string;
@@ -56,7 +62,10 @@ export function widgetHostPage(o: WidgetHostOptions): string {
   const script = `<script type="module" src="${esc(lendbook)}/widgets/v1.js"></script>`;
   const offer = `<lendbook-order-offer order-id="${esc(o.orderId)}" merchant-ref="${esc(o.merchantRef)}" data-key="${key}"></lendbook-order-offer>`;
   const merchant = `<lendbook-merchant merchant-ref="${esc(o.merchantRef)}" data-key="${key}" limit="4"></lendbook-merchant>`;
-  const listing = `<lendbook-listing listing-id="${esc(o.listingId)}" data-key="${key}"></lendbook-listing>`;
+  const listing = o.listingId
+    ? `<lendbook-listing id="live-listing" listing-id="${esc(o.listingId)}" data-key="${key}"></lendbook-listing>`
+    : `<lendbook-listing id="live-listing" data-key="${key}" hidden></lendbook-listing>`;
+  const snippetListing = `<lendbook-listing listing-id="lst_…" data-key="${key}"></lendbook-listing>`;
   const snippet = (title: string, code: string) => `<details class="snippet"><summary>${esc(title)}</summary>
       <div class="code"><pre><code>${esc(code)}</code></pre><button type="button" class="copy" data-copy="${esc(code)}">Copy</button></div></details>`;
   return `<!doctype html>
@@ -70,7 +79,7 @@ ${script}
 <style>
   :root { --ink: #1f2937; --muted: #6b7280; --line: #e5e7eb; --bg: #f4f5f7; --brand: #ea580c; }
   * { box-sizing: border-box; }
-  body { margin: 0; font: 14px/1.5 -apple-system, 'Segoe UI', 'PingFang SC', 'Microsoft YaHei', sans-serif; color: var(--ink); background: var(--bg); }
+  body { margin: 0; font: 14px/1.5 -apple-system, 'Segoe UI', 'PingFang SC', 'Noto Sans CJK SC', 'Microsoft YaHei', sans-serif; color: var(--ink); background: var(--bg); }
   header.top { display: flex; align-items: center; gap: 16px; padding: 0 20px; height: 52px; background: #111827; color: #fff; }
   header.top b { color: var(--brand); font-size: 17px; }
   header.top nav { display: flex; gap: 14px; font-size: 13px; opacity: 0.85; }
@@ -163,8 +172,9 @@ ${script}
     <section class="panel" aria-labelledby="live-h">
       <h2 id="live-h">Live auction</h2>
       ${listing}
-      <p class="hint">Rate, funded % and bids update live as lenders bid.</p>
-      ${snippet('Embed this widget', `${script}\n${listing}`)}
+      <p class="hint" id="no-listing" ${o.listingId ? 'hidden' : ''}>No auction is open right now; this panel shows the next one as soon as it opens.</p>
+      <p class="hint">Rate, funded % and bids update live as lenders bid; when this auction ends, the panel moves to another one with time left.</p>
+      ${snippet('Embed this widget', `${script}\n${snippetListing}`)}
     </section>
     <section class="panel wide" aria-labelledby="api-h">
       <h2 id="api-h">Order data to Lendbook (server side)</h2>
@@ -195,6 +205,36 @@ export const PAGE_SCRIPT = `  const log = document.getElementById('log');
       while (log.children.length > 50) log.lastChild.remove();
     });
   }
+  // The live panel follows the market: when its listing closes (or it has none), ask this page's server
+  // which open listing to show now, and point the widget at it.
+  const panel = document.getElementById('live-listing');
+  const none = document.getElementById('no-listing');
+  let following = false;
+  async function follow() {
+    if (following) return;
+    following = true;
+    try {
+      const res = await fetch('featured-listing', { cache: 'no-store' });
+      const { listingId } = await res.json();
+      if (listingId && listingId !== panel.getAttribute('listing-id')) {
+        panel.setAttribute('listing-id', listingId);
+        panel.hidden = false;
+        none.hidden = true;
+      } else if (!listingId) {
+        none.hidden = false;
+      }
+    } catch (err) {
+      // the next check tries again
+    } finally {
+      following = false;
+    }
+  }
+  document.addEventListener('lendbook-update', (e) => {
+    const l = e.detail && e.detail.listing;
+    if (e.target === panel && l && l.status !== 'open') setTimeout(follow, 4000);
+  });
+  document.addEventListener('lendbook-error', (e) => { if (e.target === panel) follow(); });
+  setInterval(() => { if (!panel.getAttribute('listing-id') || panel.hidden) follow(); }, 5000);
   document.getElementById('lang').addEventListener('click', (e) => {
     const zh = document.documentElement.lang !== 'zh-CN';
     document.documentElement.lang = zh ? 'zh-CN' : 'en';
@@ -265,17 +305,19 @@ function hash(s: string): number {
 
 /** Serves the demo page on its own port (another origin than Lendbook's). */
 export async function startWidgetHost(o: WidgetHostOptions): Promise<WidgetHost> {
-  const page = Buffer.from(widgetHostPage(o));
   const script = Buffer.from(PAGE_SCRIPT);
   const headers = pageHeaders(o.lendbookUrl);
-  const server = http.createServer((req, res) => {
+  const featured = async (): Promise<string> => (o.featuredListing ? ((await o.featuredListing().catch(() => null)) ?? '') : o.listingId);
+  const handle = async (req: http.IncomingMessage, res: http.ServerResponse): Promise<void> => {
     const path = (req.url ?? '/').split('?')[0];
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.writeHead(405, { allow: 'GET, HEAD' }).end();
       return;
     }
     if (path === '/' || path === '/index.html' || path === '/widgets/demo') {
-      res.writeHead(200, { ...headers, 'content-type': 'text/html; charset=utf-8', 'content-length': page.length });
+      // Picked at each load: a listing with time left now, not the one of the server's start.
+      const page = Buffer.from(widgetHostPage({ ...o, listingId: await featured() }));
+      res.writeHead(200, { ...headers, 'content-type': 'text/html; charset=utf-8', 'content-length': page.length, 'cache-control': 'no-store' });
       res.end(req.method === 'HEAD' ? undefined : page);
       return;
     }
@@ -284,7 +326,18 @@ export async function startWidgetHost(o: WidgetHostOptions): Promise<WidgetHost>
       res.end(req.method === 'HEAD' ? undefined : script);
       return;
     }
+    if (path === '/featured-listing') {
+      const body = Buffer.from(JSON.stringify({ listingId: (await featured()) || null }));
+      res.writeHead(200, { ...headers, 'content-type': 'application/json', 'content-length': body.length, 'cache-control': 'no-store' });
+      res.end(req.method === 'HEAD' ? undefined : body);
+      return;
+    }
     res.writeHead(404, { 'content-type': 'text/plain; charset=utf-8' }).end('not found');
+  };
+  const server = http.createServer((req, res) => {
+    handle(req, res).catch(() => {
+      if (!res.headersSent) res.writeHead(500).end();
+    });
   });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);

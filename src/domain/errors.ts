@@ -31,6 +31,7 @@ export const ERROR_CATALOGUE = {
   KYC_LOCKED: { status: 409, title: 'Verified identity cannot be changed' },
   PASSWORD_WEAK: { status: 422, title: 'The password is too weak' },
   KYC_DUPLICATE: { status: 409, title: 'This identity is verified on another account' },
+  ACCOUNT_FROZEN: { status: 403, title: 'An operator froze this account' },
 
   // Ledger and wallet
   INSUFFICIENT_FUNDS: { status: 422, title: 'Available balance is too low' },
@@ -38,6 +39,7 @@ export const ERROR_CATALOGUE = {
   HOLD_NOT_PENDING: { status: 409, title: 'The hold is already posted or voided' },
   AMOUNT_INVALID: { status: 422, title: 'The amount is not allowed' },
   WITHDRAWAL_NOT_PENDING: { status: 409, title: 'The withdrawal is not pending' },
+  STATEMENT_TOO_LONG: { status: 422, title: 'The period has too many movements for one statement' },
 
   // Signed calls (partner API, custodian callbacks)
   SIGNATURE_MISSING: { status: 401, title: 'The request is not signed' },
@@ -60,7 +62,7 @@ export const ERROR_CATALOGUE = {
   RECEIPT_EXISTS: { status: 409, title: 'A receipt with this id exists with other fields' },
   NOT_RATED: { status: 422, title: 'The merchant has no rating yet' },
 
-  // Listings (AUCTION.md §1)
+  // Listings (docs/market-rules.md §1)
   BORROWER_NOT_ELIGIBLE: { status: 422, title: 'The borrower may not list now' },
   OPEN_LISTING_EXISTS: { status: 409, title: 'The borrower already has an open listing' },
   LISTING_AMOUNT_INVALID: { status: 422, title: 'The listing amount is not allowed' },
@@ -73,7 +75,7 @@ export const ERROR_CATALOGUE = {
   COLLATERAL_INSUFFICIENT: { status: 422, title: 'The collateral does not cover the amount' },
   LISTING_NOT_WITHDRAWABLE: { status: 409, title: 'Only an open listing can be withdrawn' },
 
-  // Bids (AUCTION.md §2, in the order they are checked)
+  // Bids (docs/market-rules.md §2, in the order they are checked)
   LISTING_NOT_OPEN: { status: 409, title: 'The listing is not open' },
   LENDER_NOT_ELIGIBLE: { status: 422, title: 'KYC incomplete or the risk profile excludes this grade' },
   SELF_DEALING: { status: 422, title: 'A borrower cannot bid on its own listing' },
@@ -90,7 +92,7 @@ export const ERROR_CATALOGUE = {
   LOAN_NOT_ACTIVE: { status: 409, title: 'The loan is not being repaid' },
   REPAYMENT_EXCEEDS_OWED: { status: 422, title: 'The payment is more than what is owed' },
 
-  // Note transfers (AUCTION.md §10)
+  // Note transfers (docs/transfers.md)
   NOTE_NOT_TRANSFERABLE: { status: 422, title: 'This note cannot change hands now' },
   OFFER_AMOUNT_INVALID: { status: 422, title: 'The principal is not allowed for this offer' },
   OFFER_PRICE_OUT_OF_RANGE: { status: 422, title: 'The price is outside the allowed discount and premium' },
@@ -130,15 +132,27 @@ export function isErrorCode(code: string): code is ErrorCode {
   return Object.prototype.hasOwnProperty.call(ERROR_CATALOGUE, code);
 }
 
+/**
+ * Figures a rejection is about (`maxMinor`, `maxRateBps`, …), in the API's units: clients turn them into
+ * a sentence in yuan or percent ("The rate can be at most 24.00 %"), never the detail's minor units.
+ */
+export type RejectionFigures = Record<string, number | string>;
+
 /** An expected rejection: returned by the domain as a result, thrown by services as AppError. */
 export interface Rejection {
   ok: false;
   code: ErrorCode;
   detail: string;
+  extra?: RejectionFigures;
 }
 
-export function reject(code: ErrorCode, detail: string): Rejection {
-  return { ok: false, code, detail };
+export function reject(code: ErrorCode, detail: string, extra?: RejectionFigures): Rejection {
+  return extra ? { ok: false, code, detail, extra } : { ok: false, code, detail };
+}
+
+/** The AppError a service throws for a domain rejection, its figures kept. */
+export function rejectionError(r: Pick<Rejection, 'code' | 'detail' | 'extra'>): AppError {
+  return new AppError(r.code, r.detail, r.extra);
 }
 
 /** Thrown by services and mapped to problem+json at the edge. */

@@ -1,7 +1,7 @@
 import { GRADES, isGrade, type Grade } from './grades.js';
 
 /**
- * Market settings of AUCTION.md §8 (plus the rating and collateral settings). Read from
+ * Market settings of docs/market-rules.md §8 (plus the rating and collateral settings). Read from
  * `LENDBOOK_<NAME>` at start and changeable by operators. Validation is pure so the config loader, the
  * admin route and tests share it.
  */
@@ -33,7 +33,7 @@ export interface Settings {
   warehouseLtvPct: number;
   /** Expected loss shown to lenders per grade, basis points of principal. */
   expectedLossBps: Record<Grade, number>;
-  // Note transfers (AUCTION.md §10, docs/transfers.md): price limits around par, the seller's fee, the
+  // Note transfers (docs/transfers.md): price limits around par, the seller's fee, the
   // days a note is held before it may be sold, and how long an offer stays open.
   transferMaxDiscountBps: number;
   transferMaxPremiumBps: number;
@@ -53,6 +53,8 @@ export interface Settings {
   wsMaxSocketsPerUser: number;
   wsMaxSubscriptionsPerAddress: number;
   wsMaxSubscriptionsPerUser: number;
+  /** Fee on principal repaid ahead of schedule, paid to the note holders like interest (0: none). */
+  prepaymentFeeBps: number;
 }
 
 export const DEFAULT_SETTINGS: Settings = {
@@ -89,6 +91,7 @@ export const DEFAULT_SETTINGS: Settings = {
   wsMaxSocketsPerUser: 20,
   wsMaxSubscriptionsPerAddress: 4000,
   wsMaxSubscriptionsPerUser: 1000,
+  prepaymentFeeBps: 100,
 };
 
 /** Grades whose claims can never back a listing, whatever the advance table says. */
@@ -98,47 +101,79 @@ type IntSettingName = {
   [K in keyof Settings]: Settings[K] extends number ? K : never;
 }[keyof Settings];
 
-/** Bounds of every integer setting: a value outside is refused with the setting named. */
-export const INT_SETTING_BOUNDS: Record<IntSettingName, { min: number; max: number }> = {
-  maxRateBps: { min: 1, max: 100_000 },
-  minBidMinor: { min: 100, max: 1_000_000_000 },
-  auctionMinDurationSec: { min: 1, max: 31_536_000 },
-  auctionMaxDurationSec: { min: 1, max: 31_536_000 },
-  auctionDefaultDurationSec: { min: 1, max: 31_536_000 },
-  lenderListingCapPct: { min: 1, max: 100 },
-  softCloseSec: { min: 0, max: 86_400 },
-  softCloseMaxExtensionSec: { min: 0, max: 604_800 },
-  platformFeeBps: { min: 0, max: 1000 },
-  graceDays: { min: 0, max: 60 },
-  penaltyBpsPerDay: { min: 0, max: 100 },
-  defaultAfterDays: { min: 1, max: 3650 },
-  capLegalPersonMinor: { min: 0, max: 1_000_000_000_000 },
-  capNaturalPersonMinor: { min: 0, max: 1_000_000_000_000 },
+/** What an integer setting counts, for people: the web app and the docs show each range in it. */
+export type SettingUnit = 'bps' | 'bpsPerDay' | 'minor' | 'sec' | 'pct' | 'days' | 'months' | 'count';
+
+export interface SettingBounds {
+  min: number;
+  max: number;
+  unit: SettingUnit;
+  /** Amounts are whole yuan. */
+  multipleOf?: number;
+}
+
+/**
+ * The documented range of every integer setting (docs/market-rules.md §8 lists the same, a test compares
+ * them): a value outside is refused with the range named, from the environment at start and from
+ * operators at run time.
+ */
+export const INT_SETTING_BOUNDS: Record<IntSettingName, SettingBounds> = {
+  // The legal ceiling on private lending rates: 36 % a year.
+  maxRateBps: { min: 1, max: 3600, unit: 'bps' },
+  minBidMinor: { min: 100, max: 100_000_000, unit: 'minor', multipleOf: 100 },
+  auctionMinDurationSec: { min: 1, max: 2_592_000, unit: 'sec' },
+  auctionMaxDurationSec: { min: 1, max: 2_592_000, unit: 'sec' },
+  auctionDefaultDurationSec: { min: 1, max: 2_592_000, unit: 'sec' },
+  lenderListingCapPct: { min: 1, max: 100, unit: 'pct' },
+  softCloseSec: { min: 0, max: 3600, unit: 'sec' },
+  softCloseMaxExtensionSec: { min: 0, max: 86_400, unit: 'sec' },
+  platformFeeBps: { min: 0, max: 1000, unit: 'bps' },
+  graceDays: { min: 0, max: 30, unit: 'days' },
+  penaltyBpsPerDay: { min: 0, max: 100, unit: 'bpsPerDay' },
+  defaultAfterDays: { min: 1, max: 365, unit: 'days' },
+  // The 2016 rules' caps per borrower are ceilings: operators may lower them, never raise them.
+  capLegalPersonMinor: { min: 0, max: 100_000_000, unit: 'minor', multipleOf: 100 },
+  capNaturalPersonMinor: { min: 0, max: 20_000_000, unit: 'minor', multipleOf: 100 },
   // The rating window is 12 months, so more than 12 months active can never be reached.
-  minMonthsActive: { min: 0, max: 12 },
-  orderMaxAgeDays: { min: 1, max: 3650 },
-  warehouseLtvPct: { min: 1, max: 100 },
+  minMonthsActive: { min: 0, max: 12, unit: 'months' },
+  orderMaxAgeDays: { min: 1, max: 365, unit: 'days' },
+  warehouseLtvPct: { min: 1, max: 100, unit: 'pct' },
+  prepaymentFeeBps: { min: 0, max: 1000, unit: 'bps' },
   // A price is at least 50 % of par: a note is a claim on a schedule, not a lottery ticket.
-  transferMaxDiscountBps: { min: 0, max: 5000 },
-  transferMaxPremiumBps: { min: 0, max: 5000 },
-  transferFeeBps: { min: 0, max: 1000 },
-  transferMinHoldDays: { min: 0, max: 365 },
-  transferOfferTtlDays: { min: 1, max: 90 },
+  transferMaxDiscountBps: { min: 0, max: 5000, unit: 'bps' },
+  transferMaxPremiumBps: { min: 0, max: 5000, unit: 'bps' },
+  transferFeeBps: { min: 0, max: 1000, unit: 'bps' },
+  transferMinHoldDays: { min: 0, max: 365, unit: 'days' },
+  transferOfferTtlDays: { min: 1, max: 90, unit: 'days' },
   // One year at most for a claim (the 2025 rule: six months in principle); tiers 1..10.
-  claimMaxDays: { min: 1, max: 365 },
-  claimMaxTier: { min: 1, max: 10 },
-  wsMaxSocketsPerAddress: { min: 1, max: 1_000_000 },
-  wsMaxSocketsPerUser: { min: 1, max: 1_000_000 },
-  wsMaxSubscriptionsPerAddress: { min: 1, max: 10_000_000 },
-  wsMaxSubscriptionsPerUser: { min: 1, max: 10_000_000 },
+  claimMaxDays: { min: 1, max: 365, unit: 'days' },
+  claimMaxTier: { min: 1, max: 10, unit: 'count' },
+  wsMaxSocketsPerAddress: { min: 1, max: 1_000_000, unit: 'count' },
+  wsMaxSocketsPerUser: { min: 1, max: 1_000_000, unit: 'count' },
+  wsMaxSubscriptionsPerAddress: { min: 1, max: 10_000_000, unit: 'count' },
+  wsMaxSubscriptionsPerUser: { min: 1, max: 10_000_000, unit: 'count' },
 };
+
+/** Ranges of the per-grade settings' values. */
+export const GRADE_MAP_BOUNDS = {
+  gradeFloorBps: { min: 1, max: 3600, unit: 'bps' },
+  orderAdvancePct: { min: 0, max: 100, unit: 'pct' },
+  expectedLossBps: { min: 0, max: 10_000, unit: 'bps' },
+  claimAdvancePct: { min: 0, max: 100, unit: 'pct' },
+} as const satisfies Record<string, SettingBounds>;
+
+/** "1..3600": how a range is named in messages (the web app turns it into percent or yuan). */
+export function rangeText(b: { min: number; max: number }): string {
+  return `${b.min}..${b.max}`;
+}
 
 /** Environment names: LENDBOOK_ + SCREAMING_SNAKE of the field. */
 export function settingEnvName(name: keyof Settings): string {
   return 'LENDBOOK_' + name.replace(/([a-z0-9])([A-Z])/g, '$1_$2').toUpperCase();
 }
 
-export type SettingsResult = { ok: true; settings: Settings } | { ok: false; name: string; detail: string };
+/** A refused combination names the rule it breaks (`durationOrder`, …) so clients can say it in words. */
+export type SettingsResult = { ok: true; settings: Settings } | { ok: false; name: string; detail: string; rule?: 'durationOrder' | 'defaultDuration' | 'floorAboveMax' | 'unfinanceableGrade' };
 
 const INT_PATTERN = /^(0|[1-9][0-9]{0,14})$/;
 
@@ -165,32 +200,33 @@ export function formatGradeMap(map: Partial<Record<Grade, number>>): string {
 
 /** Checks relations between settings (each value alone is checked by its bounds). */
 export function checkSettings(s: Settings): SettingsResult {
-  for (const [name, b] of Object.entries(INT_SETTING_BOUNDS) as [IntSettingName, { min: number; max: number }][]) {
+  for (const [name, b] of Object.entries(INT_SETTING_BOUNDS) as [IntSettingName, SettingBounds][]) {
     const v = s[name];
     if (!Number.isSafeInteger(v) || v < b.min || v > b.max) {
-      return { ok: false, name, detail: `${name} must be an integer within ${b.min}..${b.max}` };
+      return { ok: false, name, detail: `${name} must be an integer within ${rangeText(b)}` };
     }
+    if (b.multipleOf && v % b.multipleOf !== 0) return { ok: false, name, detail: `${name} must be a multiple of ${b.multipleOf} (whole yuan)` };
   }
   if (!isGrade(s.minGradeToList)) return { ok: false, name: 'minGradeToList', detail: 'minGradeToList must be a grade' };
   if (s.auctionMinDurationSec > s.auctionMaxDurationSec) {
-    return { ok: false, name: 'auctionMinDurationSec', detail: 'auctionMinDurationSec must not exceed auctionMaxDurationSec' };
+    return { ok: false, name: 'auctionMinDurationSec', detail: 'auctionMinDurationSec must not exceed auctionMaxDurationSec', rule: 'durationOrder' };
   }
   if (s.auctionDefaultDurationSec < s.auctionMinDurationSec || s.auctionDefaultDurationSec > s.auctionMaxDurationSec) {
-    return { ok: false, name: 'auctionDefaultDurationSec', detail: 'auctionDefaultDurationSec must lie within the min and max durations' };
+    return { ok: false, name: 'auctionDefaultDurationSec', detail: 'auctionDefaultDurationSec must lie within the min and max durations', rule: 'defaultDuration' };
   }
-  if (s.minBidMinor % 100 !== 0) return { ok: false, name: 'minBidMinor', detail: 'minBidMinor must be whole yuan' };
   for (const g of GRADES) {
+    for (const [name, b] of Object.entries(GRADE_MAP_BOUNDS) as [keyof typeof GRADE_MAP_BOUNDS, SettingBounds][]) {
+      const v = s[name][g];
+      if (v === undefined && name !== 'expectedLossBps') continue;
+      if (!Number.isSafeInteger(v) || v! < b.min || v! > b.max) return { ok: false, name, detail: `${name} for ${g} must be an integer within ${rangeText(b)}` };
+    }
     const floor = s.gradeFloorBps[g];
     if (floor !== undefined && floor > s.maxRateBps) {
-      return { ok: false, name: 'gradeFloorBps', detail: `the floor for ${g} is above maxRateBps` };
+      return { ok: false, name: 'gradeFloorBps', detail: `the floor for ${g} is above maxRateBps`, rule: 'floorAboveMax' };
     }
-    const pct = s.orderAdvancePct[g];
-    if (pct !== undefined && (pct < 0 || pct > 100)) return { ok: false, name: 'orderAdvancePct', detail: `advance rate for ${g} must be 0..100` };
-    const claimPct = s.claimAdvancePct[g];
-    if (claimPct !== undefined && (claimPct < 0 || claimPct > 100)) return { ok: false, name: 'claimAdvancePct', detail: `claim advance rate for ${g} must be 0..100` };
-    if (claimPct !== undefined && CLAIM_UNFINANCEABLE_GRADES.includes(g)) return { ok: false, name: 'claimAdvancePct', detail: `claims of grade ${g} cannot back listings` };
-    const el = s.expectedLossBps[g];
-    if (!Number.isSafeInteger(el) || el < 0 || el > 10000) return { ok: false, name: 'expectedLossBps', detail: `expected loss for ${g} must be 0..10000` };
+    if (s.claimAdvancePct[g] !== undefined && CLAIM_UNFINANCEABLE_GRADES.includes(g)) {
+      return { ok: false, name: 'claimAdvancePct', detail: `claims of grade ${g} cannot back listings`, rule: 'unfinanceableGrade' };
+    }
   }
   return { ok: true, settings: s };
 }
@@ -205,7 +241,8 @@ export function settingsFromEnv(env: Record<string, string | undefined>, base: S
     const envName = settingEnvName(name);
     const raw = env[envName];
     if (raw === undefined || raw === '') continue;
-    if (!INT_PATTERN.test(raw.trim())) return { ok: false, name: envName, detail: `${envName} must be a non-negative integer, got '${raw}'` };
+    const b = INT_SETTING_BOUNDS[name];
+    if (!INT_PATTERN.test(raw.trim())) return { ok: false, name: envName, detail: `${envName} must be an integer within ${rangeText(b)}, got '${raw}'` };
     s[name] = Number(raw.trim());
   }
   const gradeRaw = env[settingEnvName('minGradeToList')];
@@ -213,12 +250,7 @@ export function settingsFromEnv(env: Record<string, string | undefined>, base: S
     if (!isGrade(gradeRaw.trim())) return { ok: false, name: settingEnvName('minGradeToList'), detail: `must be one of ${GRADES.join(', ')}` };
     s.minGradeToList = gradeRaw.trim() as Grade;
   }
-  const maps: [keyof Settings, { min: number; max: number }][] = [
-    ['gradeFloorBps', { min: 0, max: 100_000 }],
-    ['orderAdvancePct', { min: 0, max: 100 }],
-    ['expectedLossBps', { min: 0, max: 10_000 }],
-    ['claimAdvancePct', { min: 0, max: 100 }],
-  ];
+  const maps = Object.entries(GRADE_MAP_BOUNDS) as [keyof typeof GRADE_MAP_BOUNDS, SettingBounds][];
   for (const [name, bounds] of maps) {
     const envName = settingEnvName(name);
     const raw = env[envName];

@@ -9,7 +9,7 @@ import fastifyWebsocket from '@fastify/websocket';
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { Config } from '../config.js';
 import { createContext, type AppContext, type ContextOverrides } from '../context.js';
 import type { JobHandler } from '../jobs/queue.js';
@@ -32,6 +32,8 @@ import { wsRoutes } from './routes/ws.js';
 import { widgetRoutes } from './routes/widgets.js';
 import { transferRoutes } from './routes/transfers.js';
 import { supplyChainRoutes } from './routes/supply-chain.js';
+import { notificationRoutes } from './routes/notifications.js';
+import { accountRoutes } from './routes/accounts.js';
 import { Hub } from '../realtime/hub.js';
 import { jobHandlers } from '../jobs/handlers.js';
 import { startMaintenance } from '../jobs/maintenance.js';
@@ -56,6 +58,8 @@ export interface BuildOptions extends ContextOverrides {
 }
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{8,128}$/;
+/** A request slower than this is logged at warn whatever LOG_LEVEL says (down to warn). */
+const SLOW_REQUEST_MS = 2000;
 
 /**
  * Builds the whole server: context (storage, queue, bus), plugins, routes and background workers.
@@ -64,6 +68,8 @@ const REQUEST_ID = /^[A-Za-z0-9._-]{8,128}$/;
 export async function build(config: Config, options: BuildOptions = {}): Promise<App> {
   const app = Fastify({
     logger: withRedactedUrls(options.logger ?? { level: config.logLevel }),
+    // One line per request only at debug (LOG_LEVEL=debug); errors and slow requests are logged below.
+    logController: new LogController({ disableRequestLogging: true }),
     trustProxy: config.trustProxy,
     bodyLimit: 1024 * 1024,
     requestIdHeader: 'x-request-id',
@@ -73,7 +79,8 @@ export async function build(config: Config, options: BuildOptions = {}): Promise
     },
     ajv: {
       // A money API must not coerce "0x10" or "1e3" into numbers, nor drop unknown fields silently.
-      customOptions: { coerceTypes: false, removeAdditional: false, useDefaults: true, allErrors: false },
+      // verbose: a range error carries its schema, so the problem can name the whole range.
+      customOptions: { coerceTypes: false, removeAdditional: false, useDefaults: true, allErrors: false, verbose: true },
     },
     // Shutdown drains: idle keep-alive connections close at once, requests in flight finish first.
     forceCloseConnections: 'idle',
@@ -99,6 +106,12 @@ export async function build(config: Config, options: BuildOptions = {}): Promise
     reply.header('x-lendbook-now', String(ctx.clock.nowMs()));
   });
   app.addHook('onResponse', async (request, reply) => {
+    const ms = Math.round(reply.elapsedTime);
+    const line = { method: request.method, url: request.url.split('?')[0], status: reply.statusCode, ms };
+    // A WebSocket's "response" ends when the socket closes: its length is no measure of speed.
+    if (ms >= SLOW_REQUEST_MS && request.headers.upgrade === undefined) request.log.warn(line, 'slow request');
+    else if (reply.statusCode >= 500) request.log.warn(line, 'request failed');
+    else request.log.debug(line, 'request');
     metrics.httpDuration.observe(
       { method: request.method, route: request.routeOptions.url ?? 'unmatched', status: String(reply.statusCode) },
       reply.elapsedTime / 1000,
@@ -171,6 +184,8 @@ export async function build(config: Config, options: BuildOptions = {}): Promise
       await api.register(widgetRoutes);
       await api.register(transferRoutes);
       await api.register(supplyChainRoutes);
+      await api.register(notificationRoutes);
+      await api.register(accountRoutes);
     },
     { prefix: '/api/v1' },
   );

@@ -11,7 +11,7 @@ export interface Problem {
   code: ErrorCode;
   instance?: string;
   /** For VALIDATION_FAILED: every field at fault, as a JSON pointer into the request part. */
-  errors?: { field: string; message: string }[];
+  errors?: FieldError[];
   [extra: string]: unknown;
 }
 
@@ -38,11 +38,29 @@ interface AjvError {
   keyword: string;
   message?: string;
   params: Record<string, unknown>;
+  /** With ajv's `verbose`: the schema holding the failed keyword (its other bound, for a range). */
+  parentSchema?: Record<string, unknown>;
 }
 
-/** Turns ajv errors into fields a client can act on: `body/amountMinor must be integer`. */
+/** A field at fault: where, why, and for a number out of range the range it must lie in. */
+export interface FieldError {
+  field: string;
+  message: string;
+  keyword?: string;
+  min?: number;
+  max?: number;
+  multipleOf?: number;
+}
+
+const RANGE_KEYWORDS = new Set(['minimum', 'maximum', 'exclusiveMinimum', 'exclusiveMaximum', 'multipleOf']);
+
+function num(v: unknown): number | undefined {
+  return typeof v === 'number' && Number.isFinite(v) ? v : undefined;
+}
+
+/** Turns ajv errors into fields a client can act on: `body/amountMinor must be within 1..3600`. */
 function validationProblem(errors: AjvError[], context: string): Problem {
-  const fields = errors.slice(0, 20).map((e) => {
+  const fields = errors.slice(0, 20).map((e): FieldError => {
     let field = `${context}${e.instancePath}`;
     let message = e.message ?? e.keyword;
     if (e.keyword === 'additionalProperties' && typeof e.params.additionalProperty === 'string') {
@@ -51,8 +69,16 @@ function validationProblem(errors: AjvError[], context: string): Problem {
     } else if (e.keyword === 'required' && typeof e.params.missingProperty === 'string') {
       field = `${field}/${e.params.missingProperty}`;
       message = 'is required';
+    } else if (RANGE_KEYWORDS.has(e.keyword) && e.parentSchema) {
+      // Name the whole range, not just the bound that failed: the reader learns what is allowed.
+      const min = num(e.parentSchema.minimum);
+      const max = num(e.parentSchema.maximum);
+      const multipleOf = num(e.parentSchema.multipleOf);
+      const range = min !== undefined && max !== undefined ? `within ${min}..${max}` : min !== undefined ? `at least ${min}` : max !== undefined ? `at most ${max}` : '';
+      message = e.keyword === 'multipleOf' ? `must be a multiple of ${multipleOf}${range ? `, ${range}` : ''}` : `must be ${range}`;
+      return { field, message, keyword: e.keyword, ...(min !== undefined ? { min } : {}), ...(max !== undefined ? { max } : {}), ...(multipleOf !== undefined ? { multipleOf } : {}) };
     }
-    return { field, message };
+    return { field, message, keyword: e.keyword };
   });
   const first = fields[0];
   return problemOf('VALIDATION_FAILED', first ? `${first.field} ${first.message}` : 'invalid request', { errors: fields });

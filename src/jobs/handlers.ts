@@ -4,6 +4,7 @@ import { deliverWebhook, WEBHOOK_JOB } from '../services/webhooks.js';
 import { UnrecoverableJobError, type JobHandler } from './queue.js';
 import { closeListing } from '../services/clearing.js';
 import { CLOSE_JOB } from '../services/listings.js';
+import { EMAIL_JOB, sendNotificationEmail } from '../services/notifications.js';
 import { ORDER_SWEEP_JOB, SERVICE_DUE_JOB, SERVICE_JOB, serviceDueLoans, serviceLoan, sweepOrder } from '../services/servicing.js';
 
 function stringField(data: Record<string, unknown>, name: string): string {
@@ -29,6 +30,9 @@ export function jobHandlers(ctx: AppContext): Record<string, JobHandler> {
     },
     [SERVICE_JOB]: async (data) => {
       await serviceLoan(ctx, stringField(data, 'loanId'));
+    },
+    [EMAIL_JOB]: async (data) => {
+      await sendNotificationEmail(ctx, stringField(data, 'notificationId'));
     },
     [ORDER_SWEEP_JOB]: async (data) => {
       await sweepOrder(ctx, stringField(data, 'merchantId'), stringField(data, 'orderId'));

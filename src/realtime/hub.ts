@@ -300,7 +300,7 @@ export class Hub {
       await this.handle(conn, parsed);
     } catch (err) {
       const ref = 'ref' in parsed ? { ref: parsed.ref } : {};
-      if (err instanceof AppError) this.error(conn, err.code, err.message, ref);
+      if (err instanceof AppError) this.error(conn, err.code, err.message, { ...(err.extra ?? {}), ...ref });
       else {
         this.opts.ctx.log.error({ err }, 'websocket request failed');
         this.error(conn, 'INTERNAL', 'internal error', ref);

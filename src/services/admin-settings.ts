@@ -1,6 +1,6 @@
 import type { AppContext } from '../context.js';
 import { AppError } from '../domain/errors.js';
-import { checkSettings, formatGradeMap, settingEnvName, type Settings } from '../domain/settings.js';
+import { GRADE_MAP_BOUNDS, INT_SETTING_BOUNDS, checkSettings, formatGradeMap, settingEnvName, type Settings } from '../domain/settings.js';
 import { writeOutbox } from './outbox.js';
 
 export const SETTINGS_CHANGED = { channel: 'system', type: 'settings.changed', data: {} } as const;
@@ -11,6 +11,7 @@ export async function settingsView(ctx: AppContext) {
   const current = ctx.settings.get();
   return {
     settings: current,
+    bounds: { ...INT_SETTING_BOUNDS, ...GRADE_MAP_BOUNDS },
     overridden: Object.keys(overrides),
     environment: Object.fromEntries(Object.keys(current).map((k) => [k, settingEnvName(k as keyof Settings)])),
     gradeFloorBps: formatGradeMap(current.gradeFloorBps),
@@ -30,7 +31,7 @@ export async function updateSettings(ctx: AppContext, patch: Partial<Record<keyo
   }
   const merged = { ...structuredClone(ctx.config.settings), ...overrides } as Settings;
   const checked = checkSettings(merged);
-  if (!checked.ok) throw new AppError('SETTING_INVALID', checked.detail, { setting: checked.name });
+  if (!checked.ok) throw new AppError('SETTING_INVALID', checked.detail, { setting: checked.name, ...(checked.rule ? { rule: checked.rule } : {}) });
   await ctx.transaction(async (tx) => {
     await ctx.settings.saveOverrides(tx, overrides as Partial<Settings>, byUserId);
     await writeOutbox(tx, { messages: [SETTINGS_CHANGED] });

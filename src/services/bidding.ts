@@ -2,13 +2,14 @@ import { and, eq, inArray } from 'drizzle-orm';
 import type { AppContext } from '../context.js';
 import type { Queryable, Tx } from '../db/client.js';
 import { bids, listings, users, type OutboxJob, type OutboxMessage } from '../db/schema/index.js';
-import { amendBid as amendDecision, placeBid as placeDecision, type ActiveBid, type Book, type ListingEvent, type LenderNotification } from '../domain/auction/index.js';
-import { AppError, type ErrorCode } from '../domain/errors.js';
+import { amendBid as amendDecision, bidStanding, placeBid as placeDecision, type ActiveBid, type BidStanding, type Book, type ListingEvent, type LenderNotification } from '../domain/auction/index.js';
+import { AppError, rejectionError, type ErrorCode, type RejectionFigures } from '../domain/errors.js';
 import { isGrade } from '../domain/grades.js';
 import { idFromSeed, newId } from '../ids.js';
 import { balances, lockAccounts, walletAccountId } from '../ledger/ledger.js';
 import { applyBatch, type KnownHold, type NewTransfer, type Resolution } from '../ledger/batch.js';
 import { clearLockedListing } from './clearing.js';
+import { requireNotFrozen } from './accounts.js';
 import { activeBidOf, activeBids, closeJob, lockListing, marketUpdate, merchantName, type BidRow, type ListingRow } from './listings.js';
 import { writeOutbox } from './outbox.js';
 import { walletMessages } from './wallet.js';
@@ -23,6 +24,8 @@ export interface BidView {
   rateBps: number;
   fillMinor: number;
   status: BidStatus;
+  /** The label every page shows (docs/market-rules.md §3): winning in part, filled in part, … */
+  standing: BidStanding;
   priority: number;
   currency: 'CNY';
   createdAt: string;
@@ -40,6 +43,7 @@ export function bidView(b: BidRow, book?: Book): BidView {
     rateBps: b.rateBps,
     fillMinor: liveFill,
     status: b.status === 'active' ? 'winning' : b.status,
+    standing: bidStanding(b.status, b.amountMinor, liveFill),
     priority: b.priority,
     currency: 'CNY',
     createdAt: b.createdAt.toISOString(),
@@ -55,7 +59,7 @@ export interface BidRequest {
   clientRef: string | null;
 }
 
-export type BidOutcome = { ok: true; bid: BidView; replayed: boolean } | { ok: false; code: ErrorCode; detail: string };
+export type BidOutcome = { ok: true; bid: BidView; replayed: boolean } | { ok: false; code: ErrorCode; detail: string; extra?: RejectionFigures };
 
 /** Writes of one command, gathered while the domain decides and applied together. */
 interface Effects {
@@ -73,7 +77,7 @@ function notifyMessages(listingId: string, notify: readonly LenderNotification[]
 }
 
 /**
- * Places bids on one listing in one transaction, in the order given (AUCTION.md §2–3): lock the listing,
+ * Places bids on one listing in one transaction, in the order given (docs/market-rules.md §2–3): lock the listing,
  * then the bidders' wallets in id order; decide each bid with the pure core against the book as the
  * earlier ones left it; then write everything at once — the holds of the accepted bids and the releases
  * of the bids they outbid in one set-based ledger batch, the bids in one insert, the listing once, the
@@ -119,6 +123,10 @@ export async function placeBids(ctx: AppContext, listingId: string, requests: re
         outcomes.push({ ok: false, code: 'FORBIDDEN', detail: 'only lenders bid' });
         continue;
       }
+      if (lender.frozenAt) {
+        outcomes.push({ ok: false, code: 'ACCOUNT_FROZEN', detail: `the account is frozen: ${lender.frozenReason ?? ''}` });
+        continue;
+      }
       const bidId = request.clientRef ? idFromSeed('bid', `bid:${request.lenderId}:${request.clientRef}`) : newId('bid', nowMs);
       const wallet = walletAccountId(lender.id);
       const decision = placeDecision({
@@ -138,7 +146,7 @@ export async function placeBids(ctx: AppContext, listingId: string, requests: re
         ...(book ? { bookBefore: book } : {}),
       });
       if (!decision.ok) {
-        outcomes.push({ ok: false, code: decision.code, detail: decision.detail });
+        outcomes.push({ ok: false, code: decision.code, detail: decision.detail, ...(decision.extra ? { extra: decision.extra } : {}) });
         continue;
       }
       const row: BidRow = {
@@ -322,10 +330,11 @@ export async function amendBid(ctx: AppContext, lenderId: string, bidId: string,
   return ctx.transaction(async (tx) => {
     const [owned] = await tx.select().from(bids).where(eq(bids.id, bidId));
     if (!owned || owned.lenderId !== lenderId) throw new AppError('NOT_FOUND', 'no such bid of yours');
+    await requireNotFrozen(tx, lenderId);
     const listing = await lockListing(tx, owned.listingId);
     const active = (await activeBids(tx, owned.listingId)).map(activeBidOf);
     const decision = amendDecision({ listing: auctionListing(listing!), activeBids: active, bidId, rateBps, nowMs, settings });
-    if (!decision.ok) throw new AppError(decision.code, decision.detail);
+    if (!decision.ok) throw rejectionError(decision);
     const at = new Date(nowMs);
     const effects: Effects = { messages: [], jobs: [], walletsChanged: new Set() };
     const [updated] = await tx.update(bids).set({ rateBps: decision.bid.rateBps, priority: decision.bid.priority, updatedAt: at }).where(eq(bids.id, bidId)).returning();
@@ -424,6 +433,6 @@ export async function placeBid(ctx: AppContext, listingId: string, request: BidR
   let queue = queues.get(ctx);
   if (!queue) queues.set(ctx, (queue = new BidQueue(ctx)));
   const outcome = await queue.submit(listingId, request);
-  if (!outcome.ok) throw new AppError(outcome.code, outcome.detail);
+  if (!outcome.ok) throw rejectionError(outcome);
   return { bid: outcome.bid, replayed: outcome.replayed };
 }

@@ -42,7 +42,7 @@ export async function closeListing(ctx: AppContext, listingId: string): Promise<
 }
 
 /**
- * The clearing of AUCTION.md §4 inside the caller's transaction, the listing row already locked: post
+ * The clearing of docs/market-rules.md §4 inside the caller's transaction, the listing row already locked: post
  * each winning hold for its fill and release the rest, create the loan and its notes with their
  * schedules, take the platform fee from the disbursement, emit the events. Or fail it and release all.
  */

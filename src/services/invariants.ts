@@ -12,7 +12,7 @@ export type InvariantSource = (q: Queryable) => Promise<InvariantCheck[]>;
 
 const sources: readonly InvariantSource[] = [ledgerInvariants, marketInvariants, loanInvariants, transferInvariants, claimInvariants];
 
-/** Every invariant of DESIGN.md, read in one repeatable-read snapshot so the sums agree with each other. */
+/** Every invariant of docs/architecture.md, read in one repeatable-read snapshot so the sums agree with each other. */
 export async function checkInvariants(db: { transaction: Queryable['transaction'] }): Promise<{ ok: boolean; checks: InvariantCheck[] }> {
   const checks = await db.transaction(
     async (tx) => {

@@ -6,13 +6,14 @@ import type { OutboxJob, OutboxMessage } from '../db/schema/index.js';
 import { computeBook, validateNewListing, withdrawListing, type ActiveBid } from '../domain/auction/index.js';
 import { isoDateOfMs, type IsoDate } from '../domain/dates.js';
 import type { Grade } from '../domain/grades.js';
-import { AppError } from '../domain/errors.js';
-import { checkCollateralMatchesProduct, validateOrderCollateral, validateReceiptCollateral, type ListingCollateral, type MerchantOrder } from '../domain/rating/index.js';
+import { AppError, rejectionError } from '../domain/errors.js';
+import { LENDER_REASON_TEXTS, checkCollateralMatchesProduct, validateOrderCollateral, validateReceiptCollateral, type ListingCollateral, type MerchantOrder } from '../domain/rating/index.js';
 import { previewSchedule, type RepaymentKind } from '../domain/servicing/index.js';
 import { idFromSeed, newId } from '../ids.js';
 import { lockAccounts, walletAccountId } from '../ledger/ledger.js';
 import { applyBatch } from '../ledger/batch.js';
 import { writeOutbox } from './outbox.js';
+import { assertNotFrozen } from './accounts.js';
 import { creditOf } from './rating.js';
 import { firstMaturityAfter, listingClaims, pledgeClaims } from './claims.js';
 import { walletMessages } from './wallet.js';
@@ -101,7 +102,7 @@ export interface NewListingBody {
 }
 
 /**
- * A borrower lists a loan request (AUCTION.md §1): eligibility and one open listing at a time, the
+ * A borrower lists a loan request (docs/market-rules.md §1): eligibility and one open listing at a time, the
  * credit line and the regulatory cap as of now, and its collateral pledged exclusively to it. A
  * claim-backed listing (docs/supply-chain.md §2) is lent on its core enterprise's credit: the borrower
  * needs KYC and room under the regulatory cap, not the months of history, grade or credit line of its own
@@ -117,6 +118,7 @@ export async function createListing(ctx: AppContext, borrowerUserId: string, bod
     // One listing decision at a time per borrower.
     const [borrower] = await tx.select().from(users).where(eq(users.id, borrowerUserId)).for('update');
     if (!borrower?.merchantId) throw new AppError('MERCHANT_NOT_LINKED');
+    assertNotFrozen(borrower);
     // The legal representative's identity is known before money can be raised: it is what refuses a
     // lender account of the same person (SELF_DEALING) on this listing.
     if (borrower.kycStatus !== 'verified') throw new AppError('KYC_REQUIRED', "verify your legal representative's identity (KYC) before listing");
@@ -137,11 +139,11 @@ export async function createListing(ctx: AppContext, borrowerUserId: string, bod
       nowMs,
       settings,
     });
-    if (!decided.ok) throw new AppError(decided.code, decided.detail);
+    if (!decided.ok) throw rejectionError(decided);
     const terms = decided.terms;
     const collateral = (body.collateral ?? null) as ListingCollateral | null;
     const mismatch = checkCollateralMatchesProduct(terms.product, collateral);
-    if (mismatch) throw new AppError(mismatch.code, mismatch.detail);
+    if (mismatch) throw rejectionError(mismatch);
     let collateralValueMinor: number | null = null;
     let collateralLimitMinor: number | null = null;
     let receiptRowId: string | null = null;
@@ -223,7 +225,7 @@ async function pledgeOrders(tx: Tx, merchantId: string, listingId: string, order
   const merchantOrders: MerchantOrder[] = locked.map((o) => ({ orderId: o.orderId, amountMinor: o.amountMinor, status: o.status, placedAt: isoDateOfMs(o.placedAt.getTime()) }));
   const pledged = locked.filter((o) => o.pledgedListingId !== null).map((o) => o.orderId);
   const checked = validateOrderCollateral({ amountMinor, grade, orderIds, merchantOrders, pledgedOrderIds: pledged, asOf: isoDateOfMs(nowMs), settings });
-  if (!checked.ok) throw new AppError(checked.code, checked.detail);
+  if (!checked.ok) throw rejectionError(checked);
   const updated = await tx
     .update(orders)
     .set({ pledgedListingId: listingId, updatedAt: new Date() })
@@ -245,7 +247,7 @@ async function pledgeReceipt(tx: Tx, merchantId: string, listingId: string, rece
     pledged: receipt?.pledgedListingId != null,
     settings,
   });
-  if (!checked.ok) throw new AppError(checked.code, checked.detail);
+  if (!checked.ok) throw rejectionError(checked);
   await tx.update(warehouseReceipts).set({ pledgedListingId: listingId }).where(eq(warehouseReceipts.id, receipt!.id));
   return { ...checked, receiptRowId: receipt!.id };
 }
@@ -271,7 +273,7 @@ export async function withdraw(ctx: AppContext, borrowerUserId: string, listingI
     if (!listing || listing.borrowerUserId !== borrowerUserId) throw new AppError('NOT_FOUND', 'no such listing of yours');
     const active = await activeBids(tx, listingId);
     const result = withdrawListing({ id: listing.id, status: listing.status, endsAtMs: listing.endsAt.getTime(), seq: listing.seq }, active.map(activeBidOf), nowMs);
-    if (!result.ok) throw new AppError(result.code, result.detail);
+    if (!result.ok) throw rejectionError(result);
     await lockAccounts(tx, [...active.map((b) => walletAccountId(b.lenderId)), walletAccountId(listing.borrowerUserId)]);
     await applyBatch(
       tx,
@@ -288,7 +290,7 @@ export async function withdraw(ctx: AppContext, borrowerUserId: string, listingI
     if (active.length) await tx.update(bids).set({ status: 'released', updatedAt: at }).where(inArray(bids.id, active.map((b) => b.id)));
     const [row] = await tx
       .update(listings)
-      .set({ status: 'withdrawn', seq: result.seq, closedAt: at, coverageMinor: 0, fundedPct: 0, bidCount: 0, currentRateBps: listing.maxRateBps })
+      .set({ status: 'withdrawn', seq: result.seq, closedAt: at })
       .where(eq(listings.id, listingId))
       .returning();
     await releaseCollateral(tx, listingId);
@@ -304,21 +306,47 @@ export async function withdraw(ctx: AppContext, borrowerUserId: string, listingI
   });
 }
 
+/**
+ * The bids a listing's book shows: the active ones while it is open; once closed, the book as it stood at
+ * the close (the bids filled or released then; outbid ones had left it before), so a cleared listing
+ * with twelve bids never reads "no bids".
+ */
+async function bookBids(q: Queryable, l: ListingRow): Promise<BidRow[]> {
+  if (l.status === 'open') return activeBids(q, l.id);
+  return q.select().from(bids).where(and(eq(bids.listingId, l.id), inArray(bids.status, ['filled', 'released'])));
+}
+
+/** The listing's last events, newest first, rebuilt from its bids (the snapshot's activity feed). */
+async function recentEvents(q: Queryable, l: ListingRow, limit = 20) {
+  const found = await q.select().from(bids).where(eq(bids.listingId, l.id)).orderBy(desc(bids.updatedAt)).limit(limit);
+  const events: { type: string; at: string; amountMinor?: number; rateBps?: number; bidId?: string }[] = [];
+  for (const b of found) {
+    events.push({ type: 'bid.accepted', at: b.createdAt.toISOString(), amountMinor: b.amountMinor, rateBps: b.rateBps, bidId: b.id });
+    if (b.status === 'outbid') events.push({ type: 'bid.outbid', at: b.updatedAt.toISOString(), amountMinor: b.amountMinor, rateBps: b.rateBps, bidId: b.id });
+  }
+  if (l.closedAt && l.status !== 'open') events.push({ type: `listing.${l.status}`, at: l.closedAt.toISOString(), rateBps: l.currentRateBps });
+  return events.sort((a, b) => (a.at < b.at ? 1 : a.at > b.at ? -1 : 0)).slice(0, limit);
+}
+
 /** Reads: the anonymised book by rate level, with the schedule a lender would get at the current rate. */
 export async function listingDetail(q: Queryable, listingId: string) {
   const [l] = await q.select().from(listings).where(eq(listings.id, listingId));
   if (!l) throw new AppError('NOT_FOUND', 'no such listing');
   const name = await merchantName(q, l.merchantId);
-  const active = await activeBids(q, listingId);
-  const book = computeBook(l, active.map(activeBidOf));
+  const shown = await bookBids(q, l);
+  const book = computeBook(l, shown.map(activeBidOf));
+  // A cleared book shows what each bid actually lent.
+  const filled = new Map(l.status === 'cleared' ? shown.map((b) => [b.id, b.fillMinor]) : []);
   const collateral = await collateralOf(q, l);
   const previewOn = isoDateOfMs(l.status === 'open' ? l.endsAt.getTime() : (l.closedAt ?? l.endsAt).getTime());
   return {
     ...listingSummary(l, name),
     book: book.bookLevels.map((lv) => ({ rateBps: lv.rateBps, amountMinor: lv.amountMinor, bidCount: lv.bidCount })),
-    bids: book.entries.map((e) => ({ bidId: e.id, amountMinor: e.amountMinor, rateBps: e.rateBps, priority: e.priority, fillMinor: e.fillMinor })),
+    bids: book.entries.map((e) => ({ bidId: e.id, amountMinor: e.amountMinor, rateBps: e.rateBps, priority: e.priority, fillMinor: filled.get(e.id) ?? e.fillMinor })),
+    recentEvents: await recentEvents(q, l),
     requiredCoverageMinor: Math.ceil((l.amountMinor * l.minFundingPct) / 100),
-    ratingReasons: l.ratingReasons,
+    // Written for the people reading the listing (lenders), not to the borrower.
+    ratingReasons: (l.ratingReasons as { code: string; text: string; textZh?: string }[]).map((r) => ({ ...r, ...(LENDER_REASON_TEXTS[r.code as keyof typeof LENDER_REASON_TEXTS] ?? {}) })),
     collateral,
     // A claim-backed listing carries its claims at the top too: each with its chain and its debtor's grade.
     ...(collateral.kind === 'claims' ? { claims: collateral.claims.map((c) => ({ ...c, coreEnterprise: collateral.coreEnterprise })) } : {}),
@@ -361,6 +389,11 @@ export interface ListingQuery {
   grade?: string | undefined;
   termMonths?: number | undefined;
   product?: string | undefined;
+  /** The current rate within [min, max] (bps), the amount within [min, max] (minor units). */
+  minRateBps?: number | undefined;
+  maxRateBps?: number | undefined;
+  minAmountMinor?: number | undefined;
+  maxAmountMinor?: number | undefined;
   sort?: 'endsAt' | 'rate' | 'fundedPct' | 'createdAt' | undefined;
   limit: number;
   cursor?: string | undefined;
@@ -385,6 +418,10 @@ export async function listListings(q: Queryable, query: ListingQuery) {
   if (query.grade) conditions.push(sql`${listings.grade} = ${query.grade}`);
   if (query.termMonths !== undefined) conditions.push(sql`${listings.termMonths} = ${query.termMonths}`);
   if (query.product) conditions.push(sql`${listings.product} = ${query.product}`);
+  if (query.minRateBps !== undefined) conditions.push(sql`${listings.currentRateBps} >= ${query.minRateBps}`);
+  if (query.maxRateBps !== undefined) conditions.push(sql`${listings.currentRateBps} <= ${query.maxRateBps}`);
+  if (query.minAmountMinor !== undefined) conditions.push(sql`${listings.amountMinor} >= ${query.minAmountMinor}`);
+  if (query.maxAmountMinor !== undefined) conditions.push(sql`${listings.amountMinor} <= ${query.maxAmountMinor}`);
   if (query.cursor) {
     let parsed: unknown;
     try {

@@ -18,7 +18,7 @@ export async function loanInvariants(q: Queryable): Promise<InvariantCheck[]> {
     q,
     sql`select l.id from loans l
         left join (select loan_id, sum(amount_minor) as s from repayments group by loan_id) r on r.loan_id = l.id
-        left join (select loan_id, sum(received_principal_minor + received_interest_minor + received_penalty_minor) as s from loan_notes group by loan_id) n on n.loan_id = l.id
+        left join (select loan_id, sum(received_principal_minor + received_interest_minor + received_penalty_minor + received_prepayment_fee_minor) as s from loan_notes group by loan_id) n on n.loan_id = l.id
         where coalesce(r.s, 0) <> coalesce(n.s, 0) limit 5`,
   );
   const noteLedger = await rows<{ id: string }>(
@@ -26,7 +26,7 @@ export async function loanInvariants(q: Queryable): Promise<InvariantCheck[]> {
     sql`select n.id from loan_notes n
         left join (select reference, credit_account_id, sum(amount_minor) as s from ledger_transfers where kind = 'repayment' group by reference, credit_account_id) t
           on t.reference = n.id and t.credit_account_id = 'acc_w_' || n.lender_id
-        where n.received_principal_minor + n.received_interest_minor + n.received_penalty_minor <> coalesce(t.s, 0) limit 5`,
+        where n.received_principal_minor + n.received_interest_minor + n.received_penalty_minor + n.received_prepayment_fee_minor <> coalesce(t.s, 0) limit 5`,
   );
   const strayTransfers = await rows<{ id: string }>(
     q,
@@ -48,11 +48,13 @@ export async function loanInvariants(q: Queryable): Promise<InvariantCheck[]> {
     sql`select r.id from repayments r
         left join lateral (
           select sum((x->>'totalMinor')::bigint) as total, sum((x->>'principalMinor')::bigint) as principal,
-                 sum((x->>'interestMinor')::bigint) as interest, sum((x->>'penaltyMinor')::bigint) as penalty
+                 sum((x->>'interestMinor')::bigint) as interest, sum((x->>'penaltyMinor')::bigint) as penalty,
+                 sum(coalesce((x->>'prepaymentFeeMinor')::bigint, 0)) as fee
           from jsonb_array_elements(r.breakdown->'perNote') as x
         ) p on true
         where p.total is distinct from r.amount_minor or p.principal is distinct from r.principal_minor
-           or p.interest is distinct from r.interest_minor or p.penalty is distinct from r.penalty_minor limit 5`,
+           or p.interest is distinct from r.interest_minor or p.penalty is distinct from r.penalty_minor
+           or p.fee is distinct from r.prepayment_fee_minor limit 5`,
   );
   // Every note has the loan's number of periods, its schedule adds up to its principal, and its due
   // dates are the loan's (those of the loan's first note): the loan schedule is their period-by-period sum.

@@ -2,8 +2,8 @@ import { asc, eq, inArray, sql } from 'drizzle-orm';
 import type { Queryable } from '../db/client.js';
 import { loanNotes, loans } from '../db/schema/index.js';
 import { assert } from '../domain/assert.js';
-import type { IsoDate } from '../domain/dates.js';
-import { openLoan, outstandingPrincipalFrom, scheduleKey, type Installment, type LoanState, type NoteState, type RepaymentKind } from '../domain/servicing/index.js';
+import { addDays, compareIsoDate, type IsoDate } from '../domain/dates.js';
+import { accrueDay, loanStanding, openLoan, outstandingPrincipalFrom, scheduleKey, type Installment, type LoanStanding, type LoanState, type NoteState, type RepaymentKind, type ServicingSettings } from '../domain/servicing/index.js';
 
 export type LoanRow = typeof loans.$inferSelect;
 export type NoteRow = typeof loanNotes.$inferSelect;
@@ -134,4 +134,26 @@ export function noteOutstanding(note: NoteState): number {
 
 export function assertSameNotes(state: LoanState, notes: NoteRow[]): void {
   assert(state.notes.length === notes.length, 'loan state and note rows differ');
+}
+
+/**
+ * The standing of each loan as of today (docs/market-rules.md §6), computed the one way every page and
+ * export shows it: the days before today closed on a copy of the state, then loanStanding.
+ */
+export async function standingsOf(
+  q: Queryable,
+  loanRows: readonly LoanRow[],
+  today: IsoDate,
+  settings: ServicingSettings,
+): Promise<Map<string, LoanStanding & { outstandingMinor: number; state: LoanState }>> {
+  const notes = await notesOfLoans(q, loanRows.map((l) => l.id));
+  const byLoan = new Map<string, NoteRow[]>();
+  for (const n of [...notes].sort((a, b) => (a.id < b.id ? -1 : 1))) byLoan.set(n.loanId, [...(byLoan.get(n.loanId) ?? []), n]);
+  const out = new Map<string, LoanStanding & { outstandingMinor: number; state: LoanState }>();
+  for (const loan of loanRows) {
+    const stored = stateOf(loan, byLoan.get(loan.id) ?? []);
+    const state = compareIsoDate(today, stored.servicedThrough) > 0 ? accrueDay(stored, addDays(today, -1), settings).state : stored;
+    out.set(loan.id, { ...loanStanding(state, today, settings), outstandingMinor: state.notes.reduce((a, n) => a + outstandingPrincipalFrom(n, 0), 0), state });
+  }
+  return out;
 }

@@ -7,7 +7,7 @@ function check(name: string, bad: { id: string }[], okDetail: string, badDetail:
 }
 
 /**
- * The market's invariants of DESIGN.md, recomputed from the tables: holds on a listing are exactly its
+ * The market's invariants of docs/architecture.md, recomputed from the tables: holds on a listing are exactly its
  * active bids; only open listings have active bids; every cleared listing has exactly one loan whose
  * notes add up to its principal (the notes' schedules are checked with the loans, loan-invariants.ts).
  */

@@ -41,6 +41,11 @@ export interface OutboxDispatcherOptions {
   pollMs?: number;
   onError?: (err: unknown) => void;
   onDispatched?: (rows: number) => void;
+  /**
+   * Called in the dispatch transaction with the rows being published: what it writes commits with them
+   * (stored notifications), and the jobs it returns are enqueued with theirs (e-mails).
+   */
+  onRows?: (tx: Queryable, rows: readonly { id: number; messages: OutboxMessage[] }[], at: Date) => Promise<OutboxJob[]>;
 }
 
 /**
@@ -139,7 +144,8 @@ export class OutboxDispatcher {
         from unnest(${sqlArray(ids)}::bigint[], ${sqlArray(seqs)}::bigint[]) as v(id, seq) where o.id = v.id`);
       await tx.execute(sql`update bus_state set last_dispatch_seq = ${first + pending.length - 1} where id = 1`);
       const nowMs = clock.nowMs();
-      await queue.enqueue(pending.flatMap((r) => r.jobs.map((j) => jobToEnqueue(j, nowMs))), tx);
+      const extra = this.opts.onRows ? await this.opts.onRows(tx, pending.map((r) => ({ id: Number(r.id), messages: r.messages })), new Date(nowMs)) : [];
+      await queue.enqueue([...pending.flatMap((r) => r.jobs.map((j) => jobToEnqueue(j, nowMs))), ...extra.map((j) => jobToEnqueue(j, nowMs))], tx);
       // Rows with jobs only are published too (empty): readers then see contiguous dispatch numbers.
       pending.forEach((r, i) => envelopes.push({ dispatchSeq: seqs[i]!, messages: r.messages }));
       return pending.length;

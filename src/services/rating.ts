@@ -4,7 +4,8 @@ import { rows, type Queryable } from '../db/client.js';
 import { merchants, orders, ratings } from '../db/schema/index.js';
 import { addMonthsClamped, isoDateOfMs } from '../domain/dates.js';
 import type { Grade } from '../domain/grades.js';
-import { assessMerchant, creditLine, eligibility, type CreditLine, type Eligibility, type LegalForm, type MerchantOrder, type RepaymentHistory } from '../domain/rating/index.js';
+import { assessMerchant, creditLine, eligibility, mayListNow, type CreditLine, type Eligibility, type LegalForm, type MayList, type MerchantOrder, type RepaymentHistory } from '../domain/rating/index.js';
+import { MIN_LISTING_AMOUNT_MINOR } from '../domain/auction/listing.js';
 import type { Settings } from '../domain/settings.js';
 import { newId } from '../ids.js';
 import { repaymentHistory } from './exposure.js';
@@ -95,6 +96,8 @@ export interface Credit {
   expectedLossBps: number;
   line: CreditLine;
   eligibility: Eligibility;
+  /** May post a listing now (rating, no open listing, credit left): computed once, shown everywhere. */
+  mayList: MayList;
   legalForm: LegalForm;
 }
 
@@ -105,12 +108,15 @@ export async function creditOf(q: Queryable, merchantId: string, settings: Setti
   const [merchant] = await q.select({ legalForm: merchants.legalForm }).from(merchants).where(eq(merchants.id, merchantId));
   const exposure = await exposureOf(q, merchantId);
   const grade = rating.grade as Grade;
+  const line = creditLine({ grade, avgMonthlyGmvMinor: rating.avgMonthlyGmvMinor, legalForm: merchant!.legalForm, ...exposure }, settings);
+  const allowed = eligibility({ monthsActive: rating.monthsActive, grade }, settings);
   return {
     rating,
     grade,
     expectedLossBps: settings.expectedLossBps[grade],
-    line: creditLine({ grade, avgMonthlyGmvMinor: rating.avgMonthlyGmvMinor, legalForm: merchant!.legalForm, ...exposure }, settings),
-    eligibility: eligibility({ monthsActive: rating.monthsActive, grade }, settings),
+    line,
+    eligibility: allowed,
+    mayList: mayListNow(allowed, exposure.openListingsMinor, line.creditLeftMinor, MIN_LISTING_AMOUNT_MINOR),
     legalForm: merchant!.legalForm,
   };
 }
@@ -129,6 +135,8 @@ export function ratingView(credit: Credit) {
     capMinor: credit.line.capMinor,
     capLeftMinor: credit.line.capLeftMinor,
     eligible: credit.eligibility.eligible,
+    mayListNow: credit.mayList.mayList,
+    mayListReason: credit.mayList.mayList ? null : credit.mayList.code,
     ineligibleReason: credit.eligibility.eligible ? null : { code: credit.eligibility.code, text: credit.eligibility.text, textZh: credit.eligibility.textZh },
     reasons: (result.reasons ?? []).map((r) => ({ code: r.code, text: r.text, textZh: r.textZh ?? null })),
     scorecardVersion: credit.rating.version,

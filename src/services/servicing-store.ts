@@ -27,7 +27,7 @@ import type { LoadedLoan } from './loans.js';
 import { queueWebhook } from './webhooks.js';
 
 export function servicingSettings(settings: Settings): ServicingSettings {
-  return { graceDays: settings.graceDays, penaltyBpsPerDay: settings.penaltyBpsPerDay, defaultAfterDays: settings.defaultAfterDays };
+  return { graceDays: settings.graceDays, penaltyBpsPerDay: settings.penaltyBpsPerDay, defaultAfterDays: settings.defaultAfterDays, prepaymentFeeBps: settings.prepaymentFeeBps };
 }
 
 /**
@@ -63,14 +63,15 @@ export async function saveState(tx: Queryable, loaded: LoadedLoan, state: LoanSt
       rp: summary.receivedPrincipalMinor,
       ri: summary.receivedInterestMinor,
       rpen: summary.receivedPenaltyMinor,
+      rfee: summary.receivedPrepaymentFeeMinor,
       installments: note.installments,
     }));
   // Set-wise: a loan of thousands of notes must not cost thousands of round trips.
   if (changed.length > 0) {
     await tx.execute(sql`update loan_notes set status = v.status, outstanding_principal_minor = v.outstanding,
-        received_principal_minor = v.rp, received_interest_minor = v.ri, received_penalty_minor = v.rpen, installments = v.installments
+        received_principal_minor = v.rp, received_interest_minor = v.ri, received_penalty_minor = v.rpen, received_prepayment_fee_minor = v.rfee, installments = v.installments
       from jsonb_to_recordset(${JSON.stringify(changed)}::jsonb)
-        as v(id text, status text, outstanding bigint, rp bigint, ri bigint, rpen bigint, installments jsonb)
+        as v(id text, status text, outstanding bigint, rp bigint, ri bigint, rpen bigint, rfee bigint, installments jsonb)
       where loan_notes.id = v.id and loan_notes.loan_id = ${loaded.loan.id}`);
   }
   const history: HistoryEntry[] = installmentHistory(loaded.loan.installmentHistory, state, today);

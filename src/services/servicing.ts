@@ -1,5 +1,5 @@
 /**
- * Loan servicing commands (AUCTION.md §6, docs/servicing.md): repayments, the daily step, order sweeps and
+ * Loan servicing commands (docs/market-rules.md §6, docs/servicing.md): repayments, the daily step, order sweeps and
  * recoveries. Each is one transaction: lock the loan row, then the wallets in id order, close the days
  * that are over, call the pure core, write rows, ledger transfers and outbox. Nothing here ever pays from
  * a platform account: money moves from the payer (borrower wallet, or the custodian for proceeds from
@@ -78,7 +78,7 @@ function allocate(ctx: AppContext, loaded: LoadedLoan, amountMinor: number, paid
   const closed = closedBefore(ctx, loaded, paidOn);
   const paid = applyPayment(closed.state, amountMinor, paidOn, servicingSettings(ctx.settings.get()));
   if (!paid.ok) {
-    const extra = paid.code === 'REPAYMENT_EXCEEDS_OWED' || paid.code === 'LOAN_NOT_ACTIVE' ? { payoffMinor: payoffOf(closed.state, paidOn) } : undefined;
+    const extra = paid.code === 'REPAYMENT_EXCEEDS_OWED' || paid.code === 'LOAN_NOT_ACTIVE' ? { payoffMinor: payoffOf(ctx, closed.state, paidOn) } : undefined;
     throw new AppError(paid.code, paid.detail, extra);
   }
   return { closed, paid };
@@ -93,14 +93,14 @@ async function postTransfers(tx: Tx, parties: LoanParties, input: PaymentInput, 
   }
 }
 
-export function payoffOf(state: LoanState, day: IsoDate): number {
-  return state.status === 'repaid' ? 0 : owedToday(state, day).payoffMinor;
+export function payoffOf(ctx: AppContext, state: LoanState, day: IsoDate): number {
+  return state.status === 'repaid' ? 0 : owedToday(state, day, servicingSettings(ctx.settings.get())).payoffMinor;
 }
 
 async function requireFunds(tx: Tx, input: PaymentInput): Promise<void> {
   if (input.debitAccountId === CUSTODY_ACCOUNT) return;
   const available = (await balance(tx, input.debitAccountId)).availableMinor;
-  if (available < input.amountMinor) throw new AppError('INSUFFICIENT_FUNDS', `available ${available} < ${input.amountMinor} to pay`, { availableMinor: available });
+  if (available < input.amountMinor) throw new AppError('INSUFFICIENT_FUNDS', `available ${available} < ${input.amountMinor} to pay`, { neededMinor: input.amountMinor, availableMinor: available });
 }
 
 function repaymentRow(loaded: LoadedLoan, input: PaymentInput, b: PaymentBreakdown, afterDefault: boolean, at: Date): typeof repayments.$inferInsert {
@@ -112,6 +112,7 @@ function repaymentRow(loaded: LoadedLoan, input: PaymentInput, b: PaymentBreakdo
     principalMinor: sum((n) => n.principalMinor),
     interestMinor: sum((n) => n.interestMinor),
     penaltyMinor: sum((n) => n.penaltyMinor),
+    prepaymentFeeMinor: b.prepaymentFeeMinor,
     paidOn: b.paidOn,
     source: input.source,
     afterDefault,
@@ -121,6 +122,8 @@ function repaymentRow(loaded: LoadedLoan, input: PaymentInput, b: PaymentBreakdo
       perInstallment: b.perInstallment,
       earlyInterestMinor: b.earlyInterestMinor,
       prepaidPrincipalMinor: b.prepaidPrincipalMinor,
+      prepaymentFeeMinor: b.prepaymentFeeMinor,
+      prepaymentFeeBps: b.prepaymentFeeBps,
       recomputedNoteIds: b.recomputedNoteIds,
       ...(input.note ?? {}),
     },
@@ -132,7 +135,7 @@ async function announcePayment(ctx: AppContext, tx: Tx, loaded: LoadedLoan, part
   const loanId = loaded.loan.id;
   for (const n of b.perNote) {
     if (n.totalMinor === 0) continue;
-    const data = { loanId, noteId: n.noteId, repaymentId: row.id, paidOn: row.paidOn, source: row.source, afterDefault: row.afterDefault, principalMinor: n.principalMinor, interestMinor: n.interestMinor, penaltyMinor: n.penaltyMinor, totalMinor: n.totalMinor, currency: 'CNY' };
+    const data = { loanId, listingId: loaded.loan.listingId, noteId: n.noteId, repaymentId: row.id, paidOn: row.paidOn, source: row.source, afterDefault: row.afterDefault, principalMinor: n.principalMinor, interestMinor: n.interestMinor, penaltyMinor: n.penaltyMinor, prepaymentFeeMinor: n.prepaymentFeeMinor, totalMinor: n.totalMinor, currency: 'CNY' };
     messages.push({ channel: `user:${parties.lenderOf.get(n.noteId)!}`, type: 'payment.received', data });
   }
   messages.push({ channel: `user:${parties.borrowerUserId}`, type: 'repayment.accepted', data: repaymentView(row, { status: state.status, outstandingPrincipalMinor: sumOutstanding(state) }) });
@@ -152,7 +155,7 @@ function sumOutstanding(state: LoanState): number {
 
 /** A repayment as the API shows it (to the borrower): parts and installments, not the split over notes. */
 export function repaymentView(row: RepaymentRow, loan: { status: string; outstandingPrincipalMinor: number }) {
-  const breakdown = row.breakdown as Partial<Pick<PaymentBreakdown, 'perInstallment' | 'earlyInterestMinor' | 'prepaidPrincipalMinor'>>;
+  const breakdown = row.breakdown as Partial<Pick<PaymentBreakdown, 'perInstallment' | 'earlyInterestMinor' | 'prepaidPrincipalMinor' | 'prepaymentFeeBps'>>;
   return {
     id: row.id,
     loanId: row.loanId,
@@ -160,6 +163,8 @@ export function repaymentView(row: RepaymentRow, loan: { status: string; outstan
     principalMinor: row.principalMinor,
     interestMinor: row.interestMinor,
     penaltyMinor: row.penaltyMinor,
+    prepaymentFeeMinor: row.prepaymentFeeMinor,
+    prepaymentFeeBps: breakdown.prepaymentFeeBps ?? 0,
     paidOn: row.paidOn,
     source: row.source,
     afterDefault: row.afterDefault,
@@ -209,10 +214,39 @@ export async function recordRecovery(ctx: AppContext, operatorId: string, loanId
   return payOnce(ctx, loanId, { repaymentId, amountMinor, source: 'recovery', debitAccountId: CUSTODY_ACCOUNT, note: { reference, recordedBy: operatorId } }, () => true);
 }
 
+/**
+ * What a payment of `amountMinor` today would do, without making it (the repayment dialog): the same
+ * allocation as the payment, on a copy — principal, interest, late fees and the prepayment fee.
+ */
+export async function previewRepayment(ctx: AppContext, userId: string, loanId: string, amountMinor: number) {
+  const loaded = await loadLoan(ctx.db, loanId);
+  if (!loaded || loaded.loan.borrowerUserId !== userId) throw new AppError('NOT_FOUND', 'no such loan of yours');
+  const paidOn = today(ctx);
+  if (compareIsoDate(paidOn, loaded.state.servicedThrough) <= 0) throw new AppError('CONFLICT', `the loan is serviced through ${loaded.state.servicedThrough}; retry`);
+  const { paid } = allocate(ctx, loaded, amountMinor, paidOn);
+  const b = paid.breakdown;
+  const sum = (f: (n: PaymentBreakdown['perNote'][number]) => number) => b.perNote.reduce((a, n) => a + f(n), 0);
+  return {
+    loanId,
+    paidOn,
+    amountMinor,
+    principalMinor: sum((n) => n.principalMinor),
+    interestMinor: sum((n) => n.interestMinor),
+    penaltyMinor: sum((n) => n.penaltyMinor),
+    prepaymentFeeMinor: b.prepaymentFeeMinor,
+    prepaymentFeeBps: b.prepaymentFeeBps,
+    earlyInterestMinor: b.earlyInterestMinor,
+    prepaidPrincipalMinor: b.prepaidPrincipalMinor,
+    installments: b.perInstallment,
+    loanStatusAfter: paid.state.status,
+    currency: 'CNY' as const,
+  };
+}
+
 // ---- order financing ----
 
 /**
- * The job of a settled pledged order (AUCTION.md §6 "Order financing"): its proceeds are swept from the
+ * The job of a settled pledged order (docs/market-rules.md §6 "Order financing"): its proceeds are swept from the
  * borrower's wallet into repayment of the loan its listing became, once. The sweep takes the order's
  * amount, at most the payoff today, at most what the wallet has available: one attempt when the order
  * settles; what it could not take stays owed under the schedule.
@@ -234,7 +268,7 @@ export async function sweepOrder(ctx: AppContext, merchantId: string, orderId: s
     if (!order || order.sweptAt || order.status !== 'settled' || order.pledgedListingId !== loaded.loan.listingId || loaded.state.status === 'repaid') return 'not_applicable';
     const wallet = walletAccountId(loaded.loan.borrowerUserId);
     await lockAccounts(tx, [wallet]);
-    const payoffMinor = payoffOf(closedBefore(ctx, loaded, isoDateOfMs(nowMs)).state, isoDateOfMs(nowMs));
+    const payoffMinor = payoffOf(ctx, closedBefore(ctx, loaded, isoDateOfMs(nowMs)).state, isoDateOfMs(nowMs));
     const amountMinor = Math.min(order.amountMinor, payoffMinor, (await balance(tx, wallet)).availableMinor);
     await tx.update(orders).set({ sweptAt: new Date(nowMs), updatedAt: new Date(nowMs) }).where(and(eq(orders.merchantId, merchantId), eq(orders.orderId, orderId)));
     if (amountMinor <= 0) return 'nothing_to_sweep';

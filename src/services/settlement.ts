@@ -2,7 +2,7 @@
  * Money from outside paid straight into the loans it backs (docs/supply-chain.md §2 "At maturity" and §3):
  * a core enterprise settling a payable from its custodian account, and an order system paying in a
  * pledged order's proceeds from its settlement account. The loan is paid first — what it owes today, in
- * the order of AUCTION.md §6, split over its notes like any repayment — and the claim's holder or the
+ * the order of docs/market-rules.md §6, split over its notes like any repayment — and the claim's holder or the
  * order's merchant gets the rest. One transaction each: if the payer's account lacks the money, nothing
  * moves (INSUFFICIENT_FUNDS).
  */
@@ -71,7 +71,7 @@ export async function settlePayable(ctx: AppContext, caller: CoreCaller, payable
       const loanId = c.pledgedListingId ? loanOfListing.get(c.pledgedListingId) : undefined;
       return loanId && loansById.has(loanId) ? loanId : null;
     };
-    const payoffs = new Map([...loansById].map(([id, loaded]) => [id, payoffOf(closedBefore(ctx, loaded, today).state, today)]));
+    const payoffs = new Map([...loansById].map(([id, loaded]) => [id, payoffOf(ctx, closedBefore(ctx, loaded, today).state, today)]));
     const split = settlementSplit(held.map((c) => ({ claimId: c.id, amountMinor: c.amountMinor, loanId: loanOfClaim(c) })), payoffs);
 
     const coreWallet = walletAccountId(caller.coreEnterpriseId);
@@ -177,7 +177,7 @@ export async function payOrderProceeds(ctx: AppContext, partnerId: string, merch
     const [merchantUser] = await tx.select({ id: users.id }).from(users).where(eq(users.merchantId, merchant.id));
     if (!merchantUser) throw new AppError('MERCHANT_NO_ACCOUNT', `merchant '${merchantRef}' has no Lendbook account: pay it directly`);
     const live = loaded && loaded.state.status !== 'repaid' && order.pledgedListingId === loaded.loan.listingId && order.sweptAt === null ? loaded : undefined;
-    const split = proceedsSplit(amountMinor, live ? payoffOf(closedBefore(ctx, live, today).state, today) : null);
+    const split = proceedsSplit(amountMinor, live ? payoffOf(ctx, closedBefore(ctx, live, today).state, today) : null);
     const account = walletAccountId(partnerId);
     await lockAccounts(tx, [account, walletAccountId(merchantUser.id), ...(live ? live.notes.map((n) => walletAccountId(n.lenderId)) : [])]);
     await requireAvailable(tx, account, amountMinor, "the order system's settlement account");

@@ -9,6 +9,7 @@ import { rows, type Queryable } from '../db/client.js';
 import { loanNotes, loans, noteTransfers } from '../db/schema/index.js';
 import { addDays, compareIsoDate, isoDateOfMs, type IsoDate } from '../domain/dates.js';
 import { GRADES } from '../domain/grades.js';
+import { AppError } from '../domain/errors.js';
 import {
   accrueDay,
   cashByMonth,
@@ -23,7 +24,7 @@ import {
   type NoteSale,
   type StatementNote,
 } from '../domain/servicing/index.js';
-import { stateOf, type LoanRow, type NoteRow } from './loans.js';
+import { standingsOf, stateOf, type LoanRow, type NoteRow } from './loans.js';
 import { servicingSettings } from './servicing-store.js';
 import { transferItem } from './transfers.js';
 
@@ -73,6 +74,37 @@ async function receiptsOfLender(q: Queryable, lenderId: string): Promise<Map<str
     byNote.set(r.note_id, list);
   }
   return byNote;
+}
+
+/** GET /me/notes/:id/repayments: what one note of the lender received, payment by payment, newest first. */
+export async function noteRepayments(ctx: AppContext, lenderId: string, noteId: string) {
+  const [note] = await ctx.db.select({ id: loanNotes.id, lenderId: loanNotes.lenderId, loanId: loanNotes.loanId }).from(loanNotes).where(eq(loanNotes.id, noteId));
+  if (!note || note.lenderId !== lenderId) throw new AppError('NOT_FOUND', 'no such note of yours');
+  const found = await rows<{ id: string; paid_on: string; source: string; after_default: boolean; principal: number; interest: number; penalty: number; fee: number | null; total: number }>(
+    ctx.db,
+    sql`select r.id, to_char(r.paid_on, 'YYYY-MM-DD') as paid_on, r.source, r.after_default,
+               (x->>'principalMinor')::bigint as principal, (x->>'interestMinor')::bigint as interest, (x->>'penaltyMinor')::bigint as penalty,
+               (x->>'prepaymentFeeMinor')::bigint as fee, (x->>'totalMinor')::bigint as total
+        from repayments r cross join lateral jsonb_array_elements(r.breakdown->'perNote') as x
+        where r.loan_id = ${note.loanId} and x->>'noteId' = ${noteId} and (x->>'totalMinor')::bigint > 0
+        order by r.created_at desc, r.id desc limit ${MAX_CSV_ROWS}`,
+  );
+  return {
+    noteId,
+    loanId: note.loanId,
+    currency: 'CNY' as const,
+    items: found.map((r) => ({
+      repaymentId: r.id,
+      paidOn: r.paid_on,
+      source: r.source,
+      afterDefault: Boolean(r.after_default),
+      principalMinor: Number(r.principal),
+      interestMinor: Number(r.interest),
+      penaltyMinor: Number(r.penalty),
+      prepaymentFeeMinor: Number(r.fee ?? 0),
+      totalMinor: Number(r.total),
+    })),
+  };
 }
 
 async function notesOfLender(q: Queryable, lenderId: string) {
@@ -136,7 +168,9 @@ export async function portfolio(ctx: AppContext, lenderId: string) {
   const listingOf = new Map(held.map(({ loan }) => [loan.id, loan.listingId]));
   const transfers = trades.all.map((x) => transferItem({ ...x, listingId: listingOf.get(x.loanId)! }, lenderId));
   const y = realisedYield(notes, day, transfers);
-  const late = held.filter(({ note, loan }) => note.status === 'active' && loan.daysPastDue > 0);
+  // Late as the loan page and the notes list say it: the standing as of today.
+  const standings = await standingsOf(ctx.db, [...new Map(held.map((h) => [h.loan.id, h.loan])).values()], day, servicingSettings(ctx.settings.get()));
+  const late = held.filter(({ note, loan }) => note.status === 'active' && standings.get(loan.id)?.standing === 'late');
   const defaulted = held.filter(({ note }) => note.status === 'defaulted');
   const outstanding = sum(held, (h) => h.note.outstandingPrincipalMinor);
   const grades = GRADES.filter((g) => held.some((h) => h.loan.grade === g));
@@ -157,6 +191,7 @@ export async function portfolio(ctx: AppContext, lenderId: string) {
       receivedInterestMinor: sum(held, (h) => h.note.receivedInterestMinor),
       receivedPenaltyMinor: sum(held, (h) => h.note.receivedPenaltyMinor),
       transferResultMinor: y.transferResultMinor,
+      receivedPrepaymentFeeMinor: sum(held, (h) => h.note.receivedPrepaymentFeeMinor),
       principalDays: y.principalDays,
       realisedYieldBps: y.realisedYieldBps,
     },
@@ -192,31 +227,39 @@ export function csv(header: readonly string[], lines: readonly (readonly (string
 /** GET /me/notes.csv: one line per note, money in yuan with two decimals. */
 export async function notesCsv(ctx: AppContext, lenderId: string): Promise<string> {
   const held = await notesOfLender(ctx.db, lenderId);
+  const standings = await standingsOf(ctx.db, [...new Map(held.map((h) => [h.loan.id, h.loan])).values()], todayOf(ctx), servicingSettings(ctx.settings.get()));
   return csv(
-    ['note_id', 'loan_id', 'listing_id', 'grade', 'rate_bps', 'repayment', 'term_months', 'disbursed_on', 'principal_yuan', 'outstanding_yuan', 'received_principal_yuan', 'received_interest_yuan', 'received_penalty_yuan', 'note_status', 'loan_status', 'days_past_due', 'bucket', 'matures_on', 'acquired_via', 'acquired_on', 'sold_principal_yuan'],
-    held.map(({ note, loan }) => [
-      note.id,
-      loan.id,
-      loan.listingId,
-      loan.grade,
-      note.rateBps,
-      loan.repayment,
-      loan.termMonths,
-      loan.disbursedOn,
-      formatYuan(note.principalMinor),
-      formatYuan(note.outstandingPrincipalMinor),
-      formatYuan(note.receivedPrincipalMinor),
-      formatYuan(note.receivedInterestMinor),
-      formatYuan(note.receivedPenaltyMinor),
-      note.status,
-      loan.status,
-      shownDelinquency(loan).daysPastDue,
-      shownDelinquency(loan).bucket,
-      loan.maturesOn,
-      note.acquiredVia,
-      isoDateOfMs(note.createdAt.getTime()),
-      formatYuan(note.soldPrincipalMinor),
-    ]),
+    ['note_id', 'loan_id', 'listing_id', 'grade', 'rate_bps', 'repayment', 'term_months', 'disbursed_on', 'principal_yuan', 'outstanding_yuan', 'received_principal_yuan', 'received_interest_yuan', 'received_penalty_yuan', 'received_prepayment_fee_yuan', 'note_status', 'loan_status', 'standing', 'days_past_due', 'bucket', 'matures_on', 'acquired_via', 'acquired_on', 'sold_principal_yuan'],
+    held.map(({ note, loan }) => {
+      const s = standings.get(loan.id)!;
+      // A note sold whole owes its holder nothing, like a repaid one.
+      const repaid = note.status === 'repaid' || note.status === 'sold';
+      return [
+        note.id,
+        loan.id,
+        loan.listingId,
+        loan.grade,
+        note.rateBps,
+        loan.repayment,
+        loan.termMonths,
+        loan.disbursedOn,
+        formatYuan(note.principalMinor),
+        formatYuan(note.outstandingPrincipalMinor),
+        formatYuan(note.receivedPrincipalMinor),
+        formatYuan(note.receivedInterestMinor),
+        formatYuan(note.receivedPenaltyMinor),
+        formatYuan(note.receivedPrepaymentFeeMinor),
+        note.status,
+        s.state.status,
+        repaid ? 'repaid' : s.standing,
+        repaid ? 0 : s.daysPastDue,
+        repaid ? 'current' : s.bucket,
+        loan.maturesOn,
+        note.acquiredVia,
+        isoDateOfMs(note.createdAt.getTime()),
+        formatYuan(note.soldPrincipalMinor),
+      ];
+    }),
   );
 }
 

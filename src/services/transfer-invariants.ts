@@ -7,7 +7,7 @@ function check(name: string, bad: { id: string }[], okDetail: string, badDetail:
 }
 
 /**
- * The secondary market's invariants (AUCTION.md §10), recomputed from the tables: every trade moved
+ * The secondary market's invariants (docs/transfers.md), recomputed from the tables: every trade moved
  * exactly price + accrued from the buyer to the seller and the fee from the seller to the platform's fee
  * account, and nothing else moved under those kinds; every note carries what it was acquired with less
  * what was sold out of it; every offer's sold principal is the sum of its trades, and an open offer never

@@ -1,5 +1,5 @@
 /**
- * Note transfers, the secondary market (AUCTION.md §10, docs/transfers.md): offers are created,
+ * Note transfers, the secondary market (docs/transfers.md): offers are created,
  * cancelled, expired, bought, and kept in line with their loan as it is serviced. Each command is one
  * transaction with the one lock order of every command on a loan: the loan row, then the offer rows,
  * then the wallets in id order. The rules are the pure ones of src/domain/transfers; money moves only

@@ -7,6 +7,7 @@ import { idFromSeed, newId } from '../ids.js';
 import { CUSTODY_ACCOUNT, balance, balances, hold, lockAccounts, openWallet, post, transfer, voidHold, walletAccountId } from '../ledger/ledger.js';
 import type { OutboxMessage } from '../db/schema/index.js';
 import { writeOutbox } from './outbox.js';
+import { requireNotFrozen } from './accounts.js';
 
 /** Largest single deposit or withdrawal: ¥10,000,000. */
 export const MAX_SINGLE_TRANSFER_MINOR = 1_000_000_000;
@@ -71,7 +72,7 @@ async function instructionView(q: Queryable, row: InstructionRow): Promise<Instr
 }
 
 function checkAmount(amountMinor: number): void {
-  if (amountMinor > MAX_SINGLE_TRANSFER_MINOR) throw new AppError('AMOUNT_INVALID', `at most ${MAX_SINGLE_TRANSFER_MINOR} minor units per transfer`);
+  if (amountMinor > MAX_SINGLE_TRANSFER_MINOR) throw new AppError('AMOUNT_INVALID', `at most ${MAX_SINGLE_TRANSFER_MINOR} minor units per transfer`, { maxMinor: MAX_SINGLE_TRANSFER_MINOR });
 }
 
 async function requireKyc(q: Queryable, userId: string): Promise<void> {
@@ -141,6 +142,7 @@ export async function withdraw(ctx: AppContext, userId: string, amountMinor: num
   const at = new Date(ctx.clock.nowMs());
   return ctx.transaction(async (tx) => {
     await requireKyc(tx, userId);
+    await requireNotFrozen(tx, userId);
     const existing = await existingInstruction(tx, id, userId, 'withdrawal', amountMinor);
     if (existing) return instructionView(tx, existing);
     await lockAccounts(tx, [walletAccountId(userId)]);

@@ -66,7 +66,8 @@ export async function widgetMerchant(ctx: AppContext, partnerId: string, ref: st
   return {
     merchantRef: merchant.ref,
     name: merchant.name,
-    rating: credit ? { grade: credit.grade, score: credit.rating.score, creditLeftMinor: credit.line.creditLeftMinor, eligible: credit.eligibility.eligible } : null,
+    // "Can list now" is the rating page's "May list now": an open listing or no credit left means no.
+    rating: credit ? { grade: credit.grade, score: credit.rating.score, creditLeftMinor: credit.line.creditLeftMinor, eligible: credit.mayList.mayList, reason: credit.mayList.mayList ? null : credit.mayList.code } : null,
     listings: rows.map((l) => listingSummary(l, merchant.name)),
     currency: 'CNY' as const,
   };
@@ -80,9 +81,11 @@ export async function widgetOrderOffer(ctx: AppContext, partnerId: string, ref: 
   const eligible = await financeableOrders(ctx.db, merchant.id, ctx.clock.nowMs(), settings);
   const order = eligible.find((o) => o.orderId === orderId);
   const pct = credit ? orderAdvancePct(credit.grade, settings) : null;
-  const limit = order && credit && credit.eligibility.eligible && pct !== null ? Math.min(orderFinancingLimit(credit.grade, order.amountMinor, settings), credit.line.creditLeftMinor) : 0;
-  // Claims the shop holds on its buyers finance it on their credit, whatever its own grade.
-  const claimOffer = credit ? await bestClaimOffer(ctx.db, merchant.id, isoDateOfMs(ctx.clock.nowMs()), credit.line.capLeftMinor, settings) : null;
+  const limit = order && credit && credit.mayList.mayList && pct !== null ? Math.min(orderFinancingLimit(credit.grade, order.amountMinor, settings), credit.line.creditLeftMinor) : 0;
+  // Claims the shop holds on its buyers finance it on their credit, whatever its own grade; but a shop
+  // with a listing open may not list another, whatever backs it.
+  const hasOpenListing = credit != null && !credit.mayList.mayList && credit.mayList.code === 'OPEN_LISTING';
+  const claimOffer = credit && !hasOpenListing ? await bestClaimOffer(ctx.db, merchant.id, isoDateOfMs(ctx.clock.nowMs()), credit.line.capLeftMinor, settings) : null;
   return {
     merchantRef: merchant.ref,
     orderId,
@@ -91,7 +94,7 @@ export async function widgetOrderOffer(ctx: AppContext, partnerId: string, ref: 
     advancePct: pct,
     maxAmountMinor: limit,
     grade: credit?.grade ?? null,
-    reason: !credit ? 'NOT_RATED' : !credit.eligibility.eligible ? credit.eligibility.code : !order ? 'ORDER_NOT_ELIGIBLE' : limit < 100_000 ? 'BELOW_MINIMUM' : null,
+    reason: !credit ? 'NOT_RATED' : !credit.mayList.mayList ? credit.mayList.code : !order ? 'ORDER_NOT_ELIGIBLE' : limit < 100_000 ? 'BELOW_MINIMUM' : null,
     applyUrl: `${ctx.config.publicUrl}/#/borrower/new?product=order&orderId=${encodeURIComponent(orderId)}`,
     claims:
       claimOffer && claimOffer.maxAmountMinor >= 100_000

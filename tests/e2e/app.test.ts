@@ -5,8 +5,6 @@
  * borrower creates a listing and watches bids arrive; the listing clears and both sides see the loan.
  * Screenshots of the main views go to test-results/e2e/ (and three of them to docs/screenshots/).
  */
-import { copyFileSync, mkdirSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { call, expectInvariants, loginAs, registerLender, type Session } from '../integration/helpers/api.js';
@@ -15,7 +13,7 @@ import type { PartnerKey } from '../integration/helpers/partner.js';
 import { isoDateOfMs } from '../../src/domain/dates.js';
 import { dayOf, repayOk, setClock } from '../integration/helpers/servicing.js';
 import { startE2eApp, type E2eApp } from './helpers/app.js';
-import { launchBrowser, newContext, screenshot, watchErrors } from './helpers/browser.js';
+import { launchBrowser, newContext, publish, screenshot, watchErrors } from './helpers/browser.js';
 import { bidOk, lenders, listingOf, namedBorrower, PASSWORD } from './helpers/market.js';
 
 let t: E2eApp;
@@ -32,7 +30,6 @@ let pageA: Page;
 let pageB: Page;
 let pageBorrower: Page;
 
-const SCREENSHOTS = fileURLToPath(new URL('../../docs/screenshots/', import.meta.url));
 
 async function loggedIn(email: string, name: string): Promise<Page> {
   const ctx = await newContext(browser, { width: 1360, height: 900 });
@@ -65,11 +62,6 @@ async function tidy(p: Page): Promise<void> {
   await p.waitForTimeout(700); // the charts' and the rate's flash animations settle
 }
 
-/** Copies an artifact to docs/screenshots/ for the README. */
-function publish(file: string, name: string): void {
-  mkdirSync(SCREENSHOTS, { recursive: true });
-  copyFileSync(file, `${SCREENSHOTS}${name}.png`);
-}
 
 beforeAll(async () => {
   [t, browser] = await Promise.all([startE2eApp({ LENDBOOK_CLOCK: 'settable' }), launchBrowser()]);

@@ -17,6 +17,8 @@ let browser: Browser;
 let site: PageHost;
 let partner: PartnerKey;
 let borrower: Borrower;
+/** A shop with no listing open: its order can back a new one. */
+let orderShop: Borrower;
 let key: string;
 const listingIds: string[] = [];
 const ORDER_ID = 'SO-20240611-0042';
@@ -74,8 +76,12 @@ beforeAll(async () => {
     listingIds.push(l.id);
   }
   const placedAt = new Date(Date.now() - 2 * 86_400_000).toISOString();
-  const orders = await partnerCall(t.app, partner, 'POST', `/api/v1/partner/merchants/${borrower.merchantRef}/orders`, { orders: [{ orderId: ORDER_ID, amountMinor: 5_000_000, status: 'shipped', placedAt }] });
-  expect(orders.statusCode, orders.body).toBe(200);
+  // The order is offered by a shop with nothing open (a shop with an open listing may not list another).
+  orderShop = await ratedBorrower(t.app, partner);
+  for (const ref of [borrower.merchantRef, orderShop.merchantRef]) {
+    const orders = await partnerCall(t.app, partner, 'POST', `/api/v1/partner/merchants/${ref}/orders`, { orders: [{ orderId: ORDER_ID, amountMinor: 5_000_000, status: 'shipped', placedAt }] });
+    expect(orders.statusCode, orders.body).toBe(200);
+  }
   key = await publishableKey([site.origin]);
 });
 
@@ -99,6 +105,20 @@ describe('widgets on a partner page (another origin)', () => {
       // The merchant's two listings: the open one first, then the withdrawn one.
       await expect.poll(() => page.locator('lendbook-merchant [data-testid="listing-status"]').count()).toBe(2);
       expect(await page.locator('lendbook-merchant [data-testid="listing-status"]').evaluateAll((els) => els.map((e) => e.getAttribute('data-status')))).toEqual(['open', 'withdrawn']);
+      // This shop's listing is open: its order offer says so instead of offering a listing it may not post.
+      await page.locator('lendbook-order-offer [data-reason="OPEN_LISTING"]').waitFor();
+      // The events bubbled out of the shadow roots to the page's log.
+      await page.locator('#log li').first().waitFor();
+      await page.context().close();
+    } finally {
+      await demo.close();
+    }
+    const port2 = await freePort();
+    const key2 = await publishableKey([`http://127.0.0.1:${port2}`]);
+    const shop = await startWidgetHost({ lendbookUrl: t.url, port: port2, publishableKey: key2, merchantRef: orderShop.merchantRef, listingId: listingIds[1]!, orderId: ORDER_ID, hostname: '127.0.0.1', listenHost: '127.0.0.1' });
+    try {
+      const { page } = await openPage(shop.url, 'demo-order');
+      await page.locator('lendbook-order-offer[state="ready"]').waitFor();
       const apply = page.locator('lendbook-order-offer [data-testid="offer-apply"]');
       expect(await apply.getAttribute('href')).toBe(`${t.url}/#/borrower/new?product=order&orderId=${ORDER_ID}`);
       expect(await apply.getAttribute('target')).toBe('_blank');
@@ -110,7 +130,6 @@ describe('widgets on a partner page (another origin)', () => {
       await tab.getByTestId('login-form').waitFor();
       expect(decodeURIComponent(tab.url())).toContain(`borrower/new?product=order&orderId=${ORDER_ID}`);
       await tab.close();
-      // The events bubbled out of the shadow roots to the page's log.
       await page.locator('#log li').first().waitFor();
       const log = await page.locator('#log li').allInnerTexts();
       for (const tag of ['lendbook-listing', 'lendbook-merchant', 'lendbook-order-offer']) expect(log.some((l) => new RegExp(`lendbook-ready\\s+<${tag}>`).test(l)), log.join('\n')).toBe(true);
@@ -127,7 +146,7 @@ describe('widgets on a partner page (another origin)', () => {
       await screenshot(page, 'widgets-demo', true);
       await page.context().close();
     } finally {
-      await demo.close();
+      await shop.close();
     }
   });
 
@@ -145,7 +164,7 @@ describe('widgets on a partner page (another origin)', () => {
     await acceptedBid(t.app, lender.token, id, 300_000, 1180); // half of ¥6,000
 
     await page.locator('#w lb-funded-bar[pct="50"]').waitFor();
-    await page.locator('#w [data-testid="listing-status"] .footer', { hasText: '1 bids' }).waitFor();
+    await page.locator('#w [data-testid="listing-status"] .footer', { hasText: '1 bid' }).waitFor();
     await acceptedBid(t.app, (await registerLender(t.app, { depositMinor: 2_000_000 })).token, id, 300_000, 1100);
     await page.locator('#w lb-funded-bar[pct="100"]').waitFor();
     expect(await cardText(page, '#w', 'listing-rate')).toBe('11.80%'); // uniform price: the marginal bid's rate
@@ -173,7 +192,7 @@ describe('widgets on a partner page (another origin)', () => {
         `<div id="light">a div of the page</div>
          <section><lendbook-listing id="l" listing-id="${listingIds[2]}" data-key="${key}"></lendbook-listing></section>
          <section><lendbook-merchant id="m" merchant-ref="${borrower.merchantRef}" data-key="${key}" limit="2"></lendbook-merchant></section>
-         <section><lendbook-order-offer id="o" order-id="${ORDER_ID}" merchant-ref="${borrower.merchantRef}" data-key="${key}"></lendbook-order-offer></section>`,
+         <section><lendbook-order-offer id="o" order-id="${ORDER_ID}" merchant-ref="${orderShop.merchantRef}" data-key="${key}"></lendbook-order-offer></section>`,
         { css },
       ),
     );
@@ -232,7 +251,7 @@ describe('widgets on a partner page (another origin)', () => {
   it('a key used from an origin not on its list gets nothing: the widgets show their error state and fire lendbook-error', async () => {
     const body = `<lendbook-listing id="l" listing-id="${listingIds[0]}" data-key="${key}"></lendbook-listing>
       <lendbook-merchant id="m" merchant-ref="${borrower.merchantRef}" data-key="${key}"></lendbook-merchant>
-      <lendbook-order-offer id="o" order-id="${ORDER_ID}" merchant-ref="${borrower.merchantRef}" data-key="${key}"></lendbook-order-offer>`;
+      <lendbook-order-offer id="o" order-id="${ORDER_ID}" merchant-ref="${orderShop.merchantRef}" data-key="${key}"></lendbook-order-offer>`;
     site.page('/refused.html', hostPage(t.url, body));
     // The same server and page under http://localhost:<port>: an origin the key does not allow.
     const { page, sockets, failed, answered } = await openPage(`${site.otherOrigin}/refused.html`, 'refused', true);
@@ -303,14 +322,14 @@ describe('widgets on a partner page (another origin)', () => {
     await page.evaluate((id) => document.querySelector('#w0')!.setAttribute('listing-id', id), listingIds[4]!);
     await page.locator(`#w0 [data-testid="listing-status"][data-listing-id="${listingIds[4]}"]`).waitFor();
     await acceptedBid(t.app, (await registerLender(t.app, { depositMinor: 2_000_000 })).token, listingIds[4]!, 100_000, 1200);
-    await page.locator('#w0 [data-testid="listing-status"] .footer', { hasText: '1 bids' }).waitFor();
+    await page.locator('#w0 [data-testid="listing-status"] .footer', { hasText: '1 bid' }).waitFor();
     const w0 = (await events(page)).filter((e) => e.id === 'w0');
     expect(w0.filter((e) => e.type === 'lendbook-ready').map((e) => e.detail.listingId)).toEqual([listingIds[0], listingIds[4]]);
     expect(sockets).toHaveLength(1);
 
     // The merchant widget follows its open listing over the same socket.
     await acceptedBid(t.app, (await registerLender(t.app, { depositMinor: 2_000_000 })).token, listingIds[0]!, 100_000, 1400);
-    await page.locator(`#w4 [data-testid="listing-status"][data-listing-id="${listingIds[0]}"] .footer`, { hasText: '1 bids' }).waitFor();
+    await page.locator(`#w4 [data-testid="listing-status"][data-listing-id="${listingIds[0]}"] .footer`, { hasText: '1 bid' }).waitFor();
     expect(sockets).toHaveLength(1);
 
     // data-key changes to a key that is not allowed here: that widget errors, the others stay live.

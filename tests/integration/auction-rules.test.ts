@@ -46,7 +46,7 @@ async function openListing(opts: Parameters<typeof createListing>[2] = {}) {
   return { borrower: b, listing: await createListing(t.app, b, opts) };
 }
 
-describe('every rejection of AUCTION.md §2, each leaving the ledger unchanged', () => {
+describe('every rejection of docs/market-rules.md §2, each leaving the ledger unchanged', () => {
   const expectRejected = async (res: { statusCode: number; json: () => { code: string } }, code: string, before: Awaited<ReturnType<typeof ledgerSnapshot>>) => {
     expect(res.json().code).toBe(code);
     expect(res.statusCode).toBeGreaterThanOrEqual(400);
@@ -144,7 +144,7 @@ describe('every rejection of AUCTION.md §2, each leaving the ledger unchanged',
     }
   });
 
-  it('rejections are checked in the order of AUCTION.md: an ended listing comes before KYC and amount', async () => {
+  it('rejections are checked in the order of docs/market-rules.md: an ended listing comes before KYC and amount', async () => {
     const { listing: l } = await openListing({ durationSec: 3600 });
     await advanceClock(t.app, 3601_000);
     const noKyc = await registerLender(t.app, { kyc: false });
@@ -245,7 +245,7 @@ describe('amend, withdraw, soft close, close when funded', () => {
   });
 });
 
-describe('listing rules (AUCTION.md §1)', () => {
+describe('listing rules (docs/market-rules.md §1)', () => {
   it('refuses amounts, rates, durations and a second open listing with their codes', async () => {
     const b = await ratedBorrower(t.app, partner);
     const post = (body: Record<string, unknown>) =>

@@ -7,7 +7,7 @@ import { createTestStorage, startApp, type TestApp, type TestStorage } from './h
 import { acceptedBid, bid, createListing, endAuction, listing, myBids, newPartner, ratedBorrower, type Borrower } from './helpers/market.js';
 import { ADMIN_ENV } from './helpers/partner.js';
 
-/** AUCTION.md §4, through the HTTP API: same notes, rates, releases and ledger lines. */
+/** docs/market-rules.md §4, through the HTTP API: same notes, rates, releases and ledger lines. */
 let storage: TestStorage;
 let t: TestApp;
 let borrower: Borrower;
@@ -63,7 +63,7 @@ async function firstFourBids(listingId: string) {
   return { b1, b2, b3 };
 }
 
-describe('AUCTION.md §4 worked example', () => {
+describe('docs/market-rules.md §4 worked example', () => {
   it('uniform: the book after L3, L1 outbid by L4, clearing at 1100', async () => {
     const wallets0 = Object.fromEntries(await Promise.all(Object.entries(L).map(async ([k, v]) => [k, await walletOfToken(t.app, v.token)])));
     const l = await createListing(t.app, borrower, { amountMinor: 1_000_000, maxRateBps: 1500, pricing: 'uniform' });

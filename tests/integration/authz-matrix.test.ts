@@ -27,9 +27,12 @@ interface Fixture {
   listingA: string;
   bidA: string;
   loanA: string;
+  /** Lender A's note of loan A. */
   noteA: string;
   offerA: string;
   claimA: string;
+  /** An account the operator routes may freeze and review without touching the others. */
+  spare: Session;
 }
 
 interface RouteCase {
@@ -128,6 +131,25 @@ const CASES: Record<string, RouteCase> = {
   'GET /api/v1/partner/wallet': { path: () => '/api/v1/partner/wallet', allowed: [] },
   'POST /api/v1/partner/wallet/deposits': { path: () => '/api/v1/partner/wallet/deposits', body: () => ({ amountMinor: 100 }), allowed: [] },
   'POST /api/v1/partner/merchants/:ref/orders/:orderId/proceeds': { path: (f) => `/api/v1/partner/merchants/${f.merchantRefA}/orders/x/proceeds`, body: () => ({ amountMinor: 100 }), allowed: [] },
+  // Statements, notifications, the watchlist, note histories, operators' users page.
+  'GET /api/v1/wallet/statement': { path: () => '/api/v1/wallet/statement', allowed: ['lender', 'borrower'] },
+  'GET /api/v1/wallet/statement.csv': { path: () => '/api/v1/wallet/statement.csv', allowed: ['lender', 'borrower'] },
+  'GET /api/v1/wallet/statements/:year': { path: () => '/api/v1/wallet/statements/2030', allowed: ['lender', 'borrower'] },
+  'GET /api/v1/loans/:id/repayment-preview': { path: (f) => `/api/v1/loans/${f.loanA}/repayment-preview?amountMinor=100`, allowed: ['borrower'], ownedBy: 'borrowerA' },
+  'GET /api/v1/me/notifications': { path: () => '/api/v1/me/notifications', allowed: ['lender', 'borrower', 'operator'] },
+  'POST /api/v1/me/notifications/read': { path: () => '/api/v1/me/notifications/read', body: () => ({ all: true }), allowed: ['lender', 'borrower', 'operator'] },
+  'GET /api/v1/me/notification-preferences': { path: () => '/api/v1/me/notification-preferences', allowed: ['lender', 'borrower', 'operator'] },
+  'PUT /api/v1/me/notification-preferences': { path: () => '/api/v1/me/notification-preferences', body: () => ({}), allowed: ['lender', 'borrower', 'operator'] },
+  'GET /api/v1/me/watchlist': { path: () => '/api/v1/me/watchlist', allowed: ['lender', 'borrower'] },
+  'PUT /api/v1/me/watchlist/:id': { path: (f) => `/api/v1/me/watchlist/${f.listingA}`, allowed: ['lender', 'borrower'] },
+  'DELETE /api/v1/me/watchlist/:id': { path: (f) => `/api/v1/me/watchlist/${f.listingA}`, allowed: ['lender', 'borrower'] },
+  'GET /api/v1/me/notes/:id/repayments': { path: (f) => `/api/v1/me/notes/${f.noteA}/repayments`, allowed: ['lender'], ownedBy: 'lenderA' },
+  'GET /api/v1/admin/users': { path: () => '/api/v1/admin/users?q=lender', allowed: ['operator'] },
+  'GET /api/v1/admin/users/:id': { path: (f) => `/api/v1/admin/users/${f.spare.userId}`, allowed: ['operator'] },
+  'POST /api/v1/admin/users/:id/freeze': { path: (f) => `/api/v1/admin/users/${f.spare.userId}/freeze`, body: () => ({ reason: 'matrix check' }), allowed: ['operator'] },
+  'POST /api/v1/admin/users/:id/unfreeze': { path: (f) => `/api/v1/admin/users/${f.spare.userId}/unfreeze`, body: () => ({ reason: 'matrix check' }), allowed: ['operator'] },
+  'POST /api/v1/admin/users/:id/identity-review': { path: (f) => `/api/v1/admin/users/${f.spare.userId}/identity-review`, body: () => ({ outcome: 'confirmed', reason: 'matrix check' }), allowed: ['operator'] },
+  'GET /api/v1/admin/audit-log': { path: () => '/api/v1/admin/audit-log', allowed: ['operator'] },
 };
 
 let storage: TestStorage;
@@ -168,6 +190,7 @@ beforeAll(async () => {
     noteA,
     offerA: offerA.json().id,
     claimA: claimId,
+    spare: await registerLender(t.app),
   };
 });
 afterAll(async () => {

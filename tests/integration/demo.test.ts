@@ -2,9 +2,10 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { residentIdFor } from '../../src/demo/cast.js';
 import { usingPostgres } from './helpers/env.js';
 import { http, sleep } from '../chaos/helpers/load.js';
-import { freePort, startServerProcess, type ServerProcess } from '../chaos/helpers/process.js';
+import { freePort, killAllServerProcesses, startServerProcess, type ServerProcess } from '../chaos/helpers/process.js';
 
 /**
  * `npm start` on a bare machine: no PostgreSQL, no Redis. Within a minute the market has open listings
@@ -14,6 +15,7 @@ const dir = mkdtempSync(path.join(tmpdir(), 'lendbook-demo-'));
 let server: ServerProcess | undefined;
 afterAll(async () => {
   await server?.kill('SIGTERM');
+  await killAllServerProcesses();
   rmSync(dir, { recursive: true, force: true });
 });
 
@@ -21,7 +23,7 @@ describe.skipIf(usingPostgres)('the demo market of npm start', () => {
   it('opens onto a live market with a history, within a minute', async () => {
     const started = Date.now();
     const port = await freePort();
-    server = await startServerProcess(port, { LENDBOOK_DEMO: 'on', LENDBOOK_DATA_DIR: dir, LENDBOOK_WIDGET_DEMO_PORT: String(await freePort()) }, 90_000);
+    server = await startServerProcess(port, { LENDBOOK_DEMO: 'on', LENDBOOK_DATA_DIR: dir, LENDBOOK_WIDGET_DEMO_PORT: String(await freePort()) }, 240_000);
     const base = () => server!.url;
     const readyMs = Date.now() - started;
     expect(server.output()).toContain('lender@lendbook.demo');
@@ -53,5 +55,44 @@ describe.skipIf(usingPostgres)('the demo market of npm start', () => {
     const grades = new Set((await http(base, 'GET', '/api/v1/listings?limit=200')).body.items.map((l: { grade: string }) => l.grade));
     // The time to ready is reported, not asserted: tests do not depend on the machine's speed.
     console.log(`demo: ready in ${(readyMs / 1000).toFixed(1)} s, ${first.body.items.length} open listings, ${moved} moved on their own, listing grades ${[...grades].sort().join(' ')}`);
-  });
+
+    // The printed logins belong to the person: the simulation, busy since the start, never acted as them.
+    await expectUntouched(base, started, lender.body.token);
+
+    // After a restart (the cast is read back from the database) an account registered meanwhile is not
+    // drafted into the simulation either.
+    expect(await server.kill('SIGTERM')).toBe(0);
+    const restarted = Date.now();
+    server = await startServerProcess(port, { LENDBOOK_DEMO: 'on', LENDBOOK_DATA_DIR: dir, LENDBOOK_WIDGET_DEMO_PORT: String(await freePort()) }, 240_000);
+    const person = await http(base, 'POST', '/api/v1/auth/register', undefined, { email: 'someone@example.com', password: 'correct horse battery', role: 'lender', displayName: 'Someone' });
+    expect(person.status).toBe(201);
+    expect((await http(base, 'PUT', '/api/v1/me/kyc', person.body.token, { legalName: '某人', idNumber: residentIdFor(9_999), riskProfile: 'aggressive' })).status).toBe(200);
+    expect((await http(base, 'POST', '/api/v1/wallet/deposits', person.body.token, { amountMinor: 100_000_000 })).status).toBe(201);
+    // Wait until the simulation has bid since the restart (listings' books moved), then look at who bid.
+    type Open = { id: string; bidCount: number; seq: number };
+    const at = async () => new Map(((await http(base, 'GET', '/api/v1/listings?status=open&limit=50')).body.items as Open[]).map((l) => [l.id, l.seq]));
+    const before = await at();
+    let movedSinceRestart = 0;
+    for (let i = 0; i < 90 && movedSinceRestart < 3; i++) {
+      await sleep(1000);
+      const now = await at();
+      movedSinceRestart = [...now].filter(([id, seq]) => !before.has(id) || before.get(id)! < seq).length;
+    }
+    expect(movedSinceRestart, `restarted ${new Date(restarted).toISOString()}`).toBeGreaterThanOrEqual(3);
+    await expectUntouched(base, started, lender.body.token);
+    expect((await http(base, 'GET', '/api/v1/me/bids?limit=200', person.body.token)).body.items).toEqual([]);
+  }, 600_000); // two starts of a server process, the first one seeding: minutes on a loaded machine
 });
+
+/** No listing of the demo borrower and no bid of the demo lender dated after `sinceMs`. */
+async function expectUntouched(base: () => string, sinceMs: number, lenderToken: string): Promise<void> {
+  const borrower = await http(base, 'POST', '/api/v1/auth/login', undefined, { email: 'borrower@lendbook.demo', password: 'lendbook-demo' });
+  const listings = (await http(base, 'GET', '/api/v1/me/listings?limit=200', borrower.body.token)).body.items as { createdAt: string; status: string }[];
+  expect(listings.filter((l) => Date.parse(l.createdAt) >= sinceMs)).toEqual([]);
+  expect(listings.filter((l) => l.status === 'open')).toEqual([]);
+  const bids = (await http(base, 'GET', '/api/v1/me/bids?limit=200', lenderToken)).body.items as { createdAt: string }[];
+  expect(bids.filter((b) => Date.parse(b.createdAt) >= sinceMs)).toEqual([]);
+  // The simulation did list meanwhile, as its own borrowers.
+  const recent = (await http(base, 'GET', '/api/v1/listings?sort=createdAt&limit=50')).body.items as { createdAt: string }[];
+  expect(recent.filter((l) => Date.parse(l.createdAt) >= sinceMs).length).toBeGreaterThan(0);
+}

@@ -47,7 +47,7 @@ interface Wallet {
   held: number;
 }
 
-/** The naive book of AUCTION.md §3: sort, walk, keep what is winning. */
+/** The naive book of docs/market-rules.md §3: sort, walk, keep what is winning. */
 function naiveBook(l: MListing): { winning: MBid[]; fills: Map<string, number>; coverage: number; marginalRate: number | null } {
   const sorted = [...l.bids].sort((a, b) => a.rate - b.rate || a.priority - b.priority);
   let before = 0;

@@ -36,7 +36,9 @@ async function balances() {
 
 beforeAll(async () => {
   storage = await createTestStorage();
-  t = await startApp(storage, { env: { ...ADMIN_ENV, LENDBOOK_CLOCK: 'settable', LENDBOOK_WEBHOOK_BACKOFF_MS: '3600000' } });
+  // The figures here are principal and interest to the fen, without the prepayment fee (a loan repaid from
+  // proceeds ahead of schedule pays it like any prepayment, through the same allocation as a repayment).
+  t = await startApp(storage, { env: { ...ADMIN_ENV, LENDBOOK_CLOCK: 'settable', LENDBOOK_PREPAYMENT_FEE_BPS: '0', LENDBOOK_WEBHOOK_BACKOFF_MS: '3600000' } });
   await setClock(t.app, '2031-03-02T01:00:00Z');
   partner = await createPartner(t.app);
   borrower = await ratedBorrower(t.app, partner);

@@ -38,15 +38,21 @@ const PRODUCTION_ENV = {
 };
 
 describe('the server process', () => {
-  it('starts, answers /healthz, and exits 0 on SIGINT', async () => {
-    const server = startServer(await storageEnv('lendbook-proc-'));
+  it('prints its URL once the port is open, logs no line per request at info, and one line when stopped (exit 0 on SIGINT)', async () => {
+    const server = startServer({ ...(await storageEnv('lendbook-proc-')), LOG_LEVEL: 'info' });
     const url = await waitForUrl(server.output, 60_000);
+    // The banner is printed once the port is open: the first request right after it is answered.
     const res = await fetch(`${url}/healthz`);
     expect(res.status).toBe(200);
     const ready = await fetch(`${url}/readyz`);
     expect(ready.status).toBe(200);
+    expect((await fetch(`${url}/api/v1/listings`)).status).toBe(200);
     server.child.kill('SIGINT');
     expect(await server.exited).toBe(0);
+    // At info, requests leave no line (they are debug); the banner is not buried under them.
+    expect(server.output()).not.toMatch(/"url":"\/(healthz|readyz|api\/v1\/listings)"/);
+    expect(server.output()).not.toContain('request completed');
+    expect(server.output().trimEnd().split('\n').at(-1)).toBe('Lendbook stopped.');
   });
 
   // A process manager signals the top process only (Docker's stop, systemd, Kubernetes): it must take the
@@ -92,10 +98,12 @@ describe('the server process', () => {
   it('keeps its data across a restart (the PGlite folder, or PostgreSQL)', async () => {
     const env = await storageEnv('lendbook-restart-');
     const email = `restart-${Date.now()}@example.com`;
-    const first = startServer(env);
+    const first = startServer({ ...env, LOG_LEVEL: 'debug' });
     const url1 = await waitForUrl(first.output, 60_000);
     const reg = await fetch(`${url1}/api/v1/auth/register`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email, password: 'correct horse battery', role: 'lender', displayName: 'R' }) });
     expect(reg.status).toBe(201);
+    // LOG_LEVEL=debug brings the line per request back.
+    await waitFor(() => /"url":"\/api\/v1\/auth\/register","status":201/.test(first.output()), 20_000);
     first.child.kill('SIGTERM');
     expect(await first.exited).toBe(0);
     const second = startServer(env);

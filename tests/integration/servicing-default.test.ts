@@ -13,7 +13,7 @@ import { SETTINGS, expectReplayed, loanOf, messagesTo, paymentsOf, repay, repayO
 import { waitFor } from './helpers/wait.js';
 
 /**
- * Default and recovery (AUCTION.md §6, docs/servicing.md §9): a loan never paid defaults on the 91st day
+ * Default and recovery (docs/market-rules.md §6, docs/servicing.md §9): a loan never paid defaults on the 91st day
  * past due, with acceleration; recoveries are split pro rata; the daily step gives the same state whether
  * it ran every day or once after months (and equals a replay); the job path through the real queue; order
  * sweeps; a warehouse receipt released on full repayment. Workers start only for the last part, so that
@@ -35,7 +35,9 @@ const BIDS: [number, number][] = [
 
 beforeAll(async () => {
   storage = await createTestStorage();
-  t = await startApp(storage, { env: { ...ADMIN_ENV, LENDBOOK_CLOCK: 'settable', LENDBOOK_WORKERS: 'false', LENDBOOK_ALLOW_HTTP_WEBHOOKS: 'on' } });
+  // The figures here are docs/servicing.md's worked story, which has no prepayment fee (the fee has its own
+  // figures and tests: tests/unit/servicing/prepayment-fee.test.ts, tests/integration/wallet-statement.test.ts).
+  t = await startApp(storage, { env: { ...ADMIN_ENV, LENDBOOK_CLOCK: 'settable', LENDBOOK_PREPAYMENT_FEE_BPS: '0', LENDBOOK_WORKERS: 'false', LENDBOOK_ALLOW_HTTP_WEBHOOKS: 'on' } });
   await setClock(t.app, '2031-01-10T01:00:00Z');
   partner = await createPartner(t.app, { webhookUrl: 'http://localhost:9/unreachable' });
   for (let i = 0; i < 4; i++) borrowers.push(await ratedBorrower(t.app, partner));

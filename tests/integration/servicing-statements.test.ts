@@ -89,6 +89,7 @@ describe('statements and disclosure', () => {
         receivedPenaltyMinor: 150,
         soldNotes: 0,
         transferResultMinor: 0,
+        receivedPrepaymentFeeMinor: 0,
         principalDays: 22_100_000,
         realisedYieldBps: -15_996,
       },
@@ -110,7 +111,10 @@ describe('statements and disclosure', () => {
 
   it('GET /me/notes shows each note with its loan\'s lateness', async () => {
     const items = (await get('/api/v1/me/notes', A.token)).json().items as { loanId: string; status: string; loanStatus: string; daysPastDue: number; bucket: string; receivedPenaltyMinor: number }[];
-    expect(items.find((n) => n.loanId === Y)).toMatchObject({ status: 'defaulted', loanStatus: 'defaulted', daysPastDue: 104, bucket: 'default' });
+    // Days past due as of today, as the loan page says it (the daily job closed yesterday at 104).
+    expect(items.find((n) => n.loanId === Y)).toMatchObject({ status: 'defaulted', loanStatus: 'defaulted', standing: 'defaulted', daysPastDue: 105, bucket: 'default' });
+    const page = (await get(`/api/v1/loans/${Y}`, A.token)).json();
+    expect({ standing: page.standing, daysPastDue: page.daysPastDue }).toEqual({ standing: 'defaulted', daysPastDue: 105 });
     expect(items.find((n) => n.loanId === X)).toMatchObject({ status: 'repaid', receivedPenaltyMinor: 150 });
   });
 
@@ -119,10 +123,10 @@ describe('statements and disclosure', () => {
     expect(notes.headers['content-type']).toMatch(/^text\/csv/);
     expect(notes.headers['content-disposition']).toContain('lendbook-notes.csv');
     const [header, ...lines] = notes.body.trimEnd().split('\r\n');
-    expect(header).toBe('note_id,loan_id,listing_id,grade,rate_bps,repayment,term_months,disbursed_on,principal_yuan,outstanding_yuan,received_principal_yuan,received_interest_yuan,received_penalty_yuan,note_status,loan_status,days_past_due,bucket,matures_on,acquired_via,acquired_on,sold_principal_yuan');
+    expect(header).toBe('note_id,loan_id,listing_id,grade,rate_bps,repayment,term_months,disbursed_on,principal_yuan,outstanding_yuan,received_principal_yuan,received_interest_yuan,received_penalty_yuan,received_prepayment_fee_yuan,note_status,loan_status,standing,days_past_due,bucket,matures_on,acquired_via,acquired_on,sold_principal_yuan');
     const byLoan = Object.fromEntries(lines.map((l) => [l.split(',')[1], l.split(',').slice(3)]));
-    expect(byLoan[X]).toEqual([grade, '1200', 'interest_only', '3', '2032-03-01', '1000.00', '0.00', '1000.00', '30.00', '1.50', 'repaid', 'repaid', '0', 'current', '', 'auction', '2032-03-01', '0.00']);
-    expect(byLoan[Y]).toEqual([grade, '1200', 'interest_only', '3', '2032-03-01', '1000.00', '1000.00', '0.00', '0.00', '0.00', 'defaulted', 'defaulted', '104', 'default', '', 'auction', '2032-03-01', '0.00']);
+    expect(byLoan[X]).toEqual([grade, '1200', 'interest_only', '3', '2032-03-01', '1000.00', '0.00', '1000.00', '30.00', '1.50', '0.00', 'repaid', 'repaid', 'repaid', '0', 'current', '', 'auction', '2032-03-01', '0.00']);
+    expect(byLoan[Y]).toEqual([grade, '1200', 'interest_only', '3', '2032-03-01', '1000.00', '1000.00', '0.00', '0.00', '0.00', '0.00', 'defaulted', 'defaulted', 'defaulted', '105', 'default', '', 'auction', '2032-03-01', '0.00']);
     const loans = await get('/api/v1/me/loans.csv', BX.token);
     const [lh, ...ll] = loans.body.trimEnd().split('\r\n');
     expect(lh).toBe('loan_id,listing_id,disbursed_on,loan_status,rate_bps,n,due_date,principal_yuan,interest_yuan,fee_yuan,paid_yuan,installment_status');

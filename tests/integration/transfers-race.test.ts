@@ -8,7 +8,7 @@ import { ADMIN_ENV, createPartner } from './helpers/partner.js';
 import { expectReplayed, loanOf, setClock } from './helpers/servicing.js';
 
 /**
- * Buyers racing for one offer (AUCTION.md §10): 20 lenders, 3 tries each at once, for an offer of ¥1,000
+ * Buyers racing for one offer (docs/transfers.md): 20 lenders, 3 tries each at once, for an offer of ¥1,000
  * in ¥100 pieces, while the borrower prepays the same loan. Exactly ¥1,000 is sold, in ten pieces;
  * every other try is a clear 409 and moves no money; every wallet and note balances. Races only show on
  * real PostgreSQL (PGlite runs one transaction at a time): CI runs this file there too.

@@ -10,7 +10,7 @@ import { ADMIN_ENV, adminToken, createPartner, type PartnerKey } from './helpers
 import { dayOf, expectReplayed, loanOf, messagesTo, owed, repayOk, setClock } from './helpers/servicing.js';
 
 /**
- * The rules around a trade (AUCTION.md §10, docs/transfers.md): every refusal with its code and nothing
+ * The rules around a trade (docs/transfers.md): every refusal with its code and nothing
  * moved; offers ended by the platform when the loan falls past due, trimmed or ended by a prepayment,
  * expired after their time; a note whose loan defaults after a transfer leaves the loss with the holder
  * of the day, and recoveries go to the holders; the disclosure figures do not change with a transfer.

@@ -8,7 +8,7 @@ import { ADMIN_ENV, createPartner } from './helpers/partner.js';
 import { dayOf, expectReplayed, loanOf, messagesTo, owed, repayOk, setClock } from './helpers/servicing.js';
 
 /**
- * The secondary market end to end (AUCTION.md §10): a 12-month note sold in three partial buys across a
+ * The secondary market end to end (docs/transfers.md): a 12-month note sold in three partial buys across a
  * repayment date. After each trade: the buyer paid price + accrued, the seller got that less the fee,
  * the fee is in the platform's fee account, the notes add up to the loan, the stored state is a replay
  * of the payments and trades, and the invariants hold; every payment after a trade lands with the

@@ -60,9 +60,18 @@ describe('widget data by publishable key', () => {
     expect(m.statusCode).toBe(200);
     expect(m.json()).toMatchObject({ merchantRef: borrower.merchantRef, rating: { grade: borrower.grade }, listings: [{ id: listingId }] });
     expect(m.body).not.toContain(borrower.userId);
+    // Its listing is open: it cannot list now, as its rating page says too (one listing at a time).
+    expect(m.json().rating).toMatchObject({ eligible: false, reason: 'OPEN_LISTING' });
     const placedAt = new Date(Date.now() - 86_400_000).toISOString();
-    await partnerCall(t.app, partner, 'POST', `/api/v1/partner/merchants/${borrower.merchantRef}/orders`, { orders: [{ orderId: 'W-1', amountMinor: 5_000_000, status: 'shipped', placedAt }] });
-    const offer = await call(t.app, 'GET', `/api/v1/widgets/merchants/${borrower.merchantRef}/orders/W-1/offer?key=${key}`, { headers: { origin: SHOP } });
+    await partnerCall(t.app, partner, 'POST', `/api/v1/partner/merchants/${borrower.merchantRef}/orders`, { orders: [{ orderId: 'W-0', amountMinor: 5_000_000, status: 'shipped', placedAt }] });
+    const busy = await call(t.app, 'GET', `/api/v1/widgets/merchants/${borrower.merchantRef}/orders/W-0/offer?key=${key}`, { headers: { origin: SHOP } });
+    expect(busy.json()).toMatchObject({ orderId: 'W-0', eligible: false, reason: 'OPEN_LISTING' });
+    const rating = await call(t.app, 'GET', '/api/v1/me/rating', { token: borrower.token });
+    expect(rating.json()).toMatchObject({ mayListNow: false, mayListReason: 'OPEN_LISTING' });
+    // A merchant with nothing open may finance its order.
+    const free = await ratedBorrower(t.app, partner);
+    await partnerCall(t.app, partner, 'POST', `/api/v1/partner/merchants/${free.merchantRef}/orders`, { orders: [{ orderId: 'W-1', amountMinor: 5_000_000, status: 'shipped', placedAt }] });
+    const offer = await call(t.app, 'GET', `/api/v1/widgets/merchants/${free.merchantRef}/orders/W-1/offer?key=${key}`, { headers: { origin: SHOP } });
     expect(offer.statusCode).toBe(200);
     expect(offer.json()).toMatchObject({ orderId: 'W-1', eligible: true, orderAmountMinor: 5_000_000 });
     expect(offer.json().maxAmountMinor).toBeGreaterThan(0);

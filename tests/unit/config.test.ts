@@ -11,7 +11,7 @@ describe('config', () => {
     expect(c).toMatchObject({ production: true, demo: false, custodian: 'callback', clock: 'system', allowHttpWebhooks: false });
   });
 
-  it('defaults to the embedded mode on port 3000 with the AUCTION.md settings', () => {
+  it('defaults to the embedded mode on port 3000 with the docs/market-rules.md settings', () => {
     const c = loadConfig({}, '/srv/app');
     expect(c.port).toBe(3000);
     expect(c.databaseUrl).toBeUndefined();
@@ -21,7 +21,7 @@ describe('config', () => {
     expect(c.demo).toBe(true);
   });
 
-  it('reads every LENDBOOK_ setting of AUCTION.md §8', () => {
+  it('reads every LENDBOOK_ setting of docs/market-rules.md §8', () => {
     const c = loadConfig({
       LENDBOOK_MAX_RATE_BPS: '3000',
       LENDBOOK_MIN_BID_MINOR: '20000',

@@ -16,6 +16,7 @@ import { listingOf, titles } from './lib/titles.js';
 import { dismiss, toast, toasts } from './lib/toasts.js';
 import type { Role } from './lib/types.js';
 import './views/market.js';
+import './components/bell.js';
 
 interface RouteDef {
   path: string;
@@ -35,6 +36,7 @@ const ROUTES: RouteDef[] = [
   { path: 'bids', tag: 'lb-bids-view', load: () => import('./views/bids.js'), roles: ['lender'], title: 'nav.bids' },
   { path: 'portfolio', tag: 'lb-portfolio-view', load: () => import('./views/portfolio.js'), roles: ['lender'], title: 'nav.portfolio' },
   { path: 'wallet', tag: 'lb-wallet-view', load: () => import('./views/wallet.js'), roles: ['lender', 'borrower'], title: 'nav.wallet' },
+  { path: 'wallet/annual', tag: 'lb-annual-statement-view', load: () => import('./views/wallet.js'), roles: ['lender', 'borrower'], title: 'stmt.annualNav' },
   { path: 'account', tag: 'lb-account-view', load: () => import('./views/account.js'), roles: ['lender', 'borrower'], title: 'nav.account' },
   { path: 'borrower/rating', tag: 'lb-rating-view', load: () => import('./views/borrower.js'), roles: ['borrower'], title: 'nav.rating' },
   { path: 'borrower/new', tag: 'lb-new-listing-view', load: () => import('./views/new-listing.js'), roles: ['borrower'], title: 'nav.newListing' },
@@ -42,6 +44,7 @@ const ROUTES: RouteDef[] = [
   { path: 'borrower/loans', tag: 'lb-my-loans-view', load: () => import('./views/loans.js'), roles: ['borrower'], title: 'nav.loans' },
   { path: 'loan/:id', tag: 'lb-loan-view', load: () => import('./views/loans.js'), roles: ['borrower', 'lender'], title: 'nav.loan' },
   { path: 'admin/settings', tag: 'lb-admin-settings-view', load: () => import('./views/admin.js'), roles: ['operator'], title: 'nav.settings' },
+  { path: 'admin/users', tag: 'lb-admin-users-view', load: () => import('./views/admin.js'), roles: ['operator'], title: 'nav.users' },
   { path: 'admin/partners', tag: 'lb-admin-partners-view', load: () => import('./views/admin.js'), roles: ['operator'], title: 'nav.partners' },
   { path: 'admin/invariants', tag: 'lb-admin-invariants-view', load: () => import('./views/admin.js'), roles: ['operator'], title: 'nav.invariants' },
   { path: 'admin/webhooks', tag: 'lb-admin-webhooks-view', load: () => import('./views/admin.js'), roles: ['operator'], title: 'nav.webhooks' },
@@ -55,7 +58,7 @@ const NAV: Record<Role | 'anonymous', (string | null)[]> = {
   anonymous: ['market', 'notes', 'stats'],
   lender: ['market', 'notes', 'bids', 'portfolio', 'wallet', 'account', null, 'stats'],
   borrower: ['borrower/listings', 'borrower/new', 'borrower/loans', 'borrower/claims', 'borrower/rating', 'wallet', 'account', null, 'market', 'stats'],
-  operator: ['admin/settings', 'admin/partners', 'admin/core-enterprises', 'admin/invariants', 'admin/webhooks', 'admin/defaults', null, 'market', 'stats'],
+  operator: ['admin/settings', 'admin/users', 'admin/partners', 'admin/core-enterprises', 'admin/invariants', 'admin/webhooks', 'admin/defaults', null, 'market', 'stats'],
 };
 
 const HOME: Record<Role | 'anonymous', string> = { anonymous: 'market', lender: 'market', borrower: 'borrower/listings', operator: 'admin/settings' };
@@ -70,6 +73,8 @@ export class LbApp extends LitElement {
   private readonly toastCtl = new StoreController(this, toasts);
   private readonly hashCtl = new StoreController(this, currentHash);
   private menuOpen = false;
+  /** The connection pill explains itself when clicked. */
+  private connExplained = false;
   private view: HTMLElement | null = null;
   private viewKey = '';
   private offMe: (() => void) | undefined;
@@ -249,10 +254,12 @@ export class LbApp extends LitElement {
   private renderConnection() {
     const info = this.connCtl.value;
     const retryIn = info.nextRetryAtMs ? Math.max(0, Math.ceil((info.nextRetryAtMs - Date.now()) / 1000)) : null;
-    return html`<span class="conn" data-testid="connection-state" data-state=${info.state} role="status" aria-live="polite" title=${t(`conn.${info.state}.title`)}>
+    return html`<span class="conn" data-testid="connection-state" data-state=${info.state} role="status" aria-live="polite" title=${t(`conn.${info.state}.title`)} tabindex="0"
+      @click=${() => { this.connExplained = !this.connExplained; this.requestUpdate(); }} @keydown=${(e: KeyboardEvent) => { if (e.key === 'Enter' || e.key === ' ') { this.connExplained = !this.connExplained; this.requestUpdate(); } }}>
       <span class="dot" aria-hidden="true"></span>
       <span>${t(`conn.${info.state}`)}${info.state === 'reconnecting' && retryIn !== null ? html` <span class="hide-sm">· ${t('conn.retryIn', { s: retryIn })}</span>` : nothing}</span>
       ${info.state === 'reconnecting' || info.state === 'closed' ? html`<button class="link-btn" @click=${() => live.reconnect()}>${t('conn.retry')}</button>` : nothing}
+      ${this.connExplained ? html`<span class="conn-explain" data-testid="conn-explain"><strong>${t(`conn.${info.state}`)}</strong> — ${t(`conn.${info.state}.title`)}. ${t('conn.explain')}</span>` : nothing}
     </span>`;
   }
 
@@ -276,8 +283,9 @@ export class LbApp extends LitElement {
             ? html`<a class="wallet-pill hide-sm" href="#/wallet" data-testid="header-wallet" title=${t('wallet.available')}>${money(wallet.availableMinor)}<small>${t('wallet.heldShort', { amount: money(wallet.heldMinor) })}</small></a>`
             : nothing}
           <button class="ghost" data-testid="lang-switch" lang=${other === 'zh' ? 'zh-CN' : 'en'} @click=${() => void switchLocale(other)} aria-label=${t('nav.language')}>${other === 'zh' ? '中文' : 'EN'}</button>
+          ${user ? html`<lb-bell></lb-bell>` : nothing}
           ${user
-            ? html`<span class="user" title=${user.email}>${user.displayName}</span><button class="ghost" data-testid="logout" @click=${() => void this.logout()}>${t('nav.logout')}</button>`
+            ? html`<span class="user hide-md" title=${user.email}>${user.displayName}</span><button class="ghost" data-testid="logout" @click=${() => void this.logout()}>${t('nav.logout')}</button>`
             : loaded
               ? html`<a class="btn ghost" href="#/login" data-testid="nav-login">${t('nav.login')}</a><a class="btn primary hide-sm" href="#/register" data-testid="nav-register">${t('nav.register')}</a>`
               : nothing}

@@ -1,5 +1,5 @@
 /**
- * Money and rates on screen come from integers only; the bid ticket's preview follows AUCTION.md.
+ * Money and rates on screen come from integers only; the bid ticket's preview follows docs/market-rules.md.
  */
 import { describe, expect, it } from 'vitest';
 import { setLocale } from '../src/lib/i18n.js';
@@ -51,7 +51,7 @@ describe('format', () => {
   });
 });
 
-describe('bid preview (AUCTION.md §4 worked example)', () => {
+describe('bid preview (docs/market-rules.md §4 worked example)', () => {
   const listing: SimulationInput['listing'] = { amountMinor: 1_000_000, maxRateBps: 1500, pricing: 'uniform', status: 'open', endsAt: '2030-01-01T00:00:00Z', closeWhenFunded: false, grade: 'B', seq: 3 };
   const afterL3 = [
     { bidId: 'L1', amountMinor: 400_000, rateBps: 1200, priority: 1 },

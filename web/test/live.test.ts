@@ -154,7 +154,7 @@ describe('listing channel: snapshot, events, batches, gaps', () => {
     return { live, ws, states, current: () => states[states.length - 1]! };
   }
 
-  it('applies the worked example of AUCTION.md §4 and matches computeBook', () => {
+  it('applies the worked example of docs/market-rules.md §4 and matches computeBook', () => {
     const { ws, current } = setup();
     ws.receive({ type: 'event', channel: 'listing:lst_1', seq: 1, event: 'bid.accepted', data: { bidId: 'L1', amountMinor: 400_000, rateBps: 1200 } });
     ws.receive({ type: 'event', channel: 'listing:lst_1', seq: 2, event: 'bid.accepted', data: { bidId: 'L2', amountMinor: 300_000, rateBps: 1000 } });

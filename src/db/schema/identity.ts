@@ -21,6 +21,14 @@ export const users = pgTable(
     idNumberHash: text('id_number_hash'),
     riskProfile: text('risk_profile', { enum: ['conservative', 'balanced', 'aggressive'] }),
     kycVerifiedAt: timestamp('kyc_verified_at', { withTimezone: true }),
+    /** An operator's identity review: confirmed, or rejected (the verification is then withdrawn). */
+    kycReview: text('kyc_review', { enum: ['confirmed', 'rejected'] }),
+    kycReviewedAt: timestamp('kyc_reviewed_at', { withTimezone: true }),
+    /** The language of e-mails and notifications: the app's language when last used. */
+    locale: text('locale', { enum: ['zh', 'en'] }).notNull().default('zh'),
+    /** Frozen by an operator (with a reason in the audit log): no bids, listings or withdrawals. */
+    frozenAt: timestamp('frozen_at', { withTimezone: true }),
+    frozenReason: text('frozen_reason'),
     passwordChangedAt: timestamp('password_changed_at', { withTimezone: true }).notNull().defaultNow(),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
   },
@@ -32,6 +40,8 @@ export const users = pgTable(
     uniqueIndex('users_identity_role_unique').on(t.idNumberHash, t.role).where(sql`${t.idNumberHash} is not null`),
     check('users_role', sql`${t.role} in ('lender','borrower','operator','partner')`),
     check('users_kyc', sql`${t.kycStatus} in ('none','verified')`),
+    check('users_locale', sql`${t.locale} in ('zh','en')`),
+    check('users_frozen_reason', sql`(${t.frozenAt} is null) = (${t.frozenReason} is null)`),
     check('users_kyc_complete', sql`${t.kycStatus} = 'none' or (${t.legalName} is not null and ${t.idNumberHash} is not null and ${t.riskProfile} is not null)`),
     check('users_borrower_merchant', sql`(${t.role} = 'borrower') = (${t.merchantId} is not null)`),
   ],

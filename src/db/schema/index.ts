@@ -8,3 +8,4 @@ export * from './market.js';
 export * from './loans.js';
 export * from './transfers.js';
 export * from './claims.js';
+export * from './people.js';

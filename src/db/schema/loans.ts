@@ -63,7 +63,7 @@ export const loans = pgTable(
 );
 
 /**
- * A note: one per winning bid at clearing, and one per purchase on the secondary market (AUCTION.md §10:
+ * A note: one per winning bid at clearing, and one per purchase on the secondary market (docs/transfers.md:
  * the buyer's note is split from the seller's). Its own principal, rate and schedule; what it has
  * received so far. `principal_minor` is what the note carries now: what it lent (or bought) less what
  * was sold out of it (`sold_principal_minor`), so that Σ notes = loan principal holds through transfers.
@@ -87,6 +87,8 @@ export const loanNotes = pgTable(
     receivedPrincipalMinor: bigint('received_principal_minor', { mode: 'number' }).notNull().default(0),
     receivedInterestMinor: bigint('received_interest_minor', { mode: 'number' }).notNull().default(0),
     receivedPenaltyMinor: bigint('received_penalty_minor', { mode: 'number' }).notNull().default(0),
+    /** Prepayment fees received on principal repaid ahead of schedule (docs/market-rules.md §6). */
+    receivedPrepaymentFeeMinor: bigint('received_prepayment_fee_minor', { mode: 'number' }).notNull().default(0),
     /** The note's installments (servicing state): due and paid per part. */
     installments: jsonb('installments').$type<unknown[]>().notNull(),
     /** How its holder got it: the auction, or a purchase from another lender. */
@@ -106,7 +108,7 @@ export const loanNotes = pgTable(
     uniqueIndex('loan_notes_bid_unique').on(t.bidId),
     check('loan_notes_principal', sql`${t.principalMinor} >= 0 and ${t.principalMinor} + ${t.soldPrincipalMinor} > 0 and ${t.soldPrincipalMinor} >= 0`),
     check('loan_notes_outstanding', sql`${t.outstandingPrincipalMinor} >= 0 and ${t.outstandingPrincipalMinor} <= ${t.principalMinor}`),
-    check('loan_notes_received', sql`${t.receivedPrincipalMinor} >= 0 and ${t.receivedInterestMinor} >= 0 and ${t.receivedPenaltyMinor} >= 0`),
+    check('loan_notes_received', sql`${t.receivedPrincipalMinor} >= 0 and ${t.receivedInterestMinor} >= 0 and ${t.receivedPenaltyMinor} >= 0 and ${t.receivedPrepaymentFeeMinor} >= 0`),
     check('loan_notes_principal_balance', sql`${t.receivedPrincipalMinor} + ${t.outstandingPrincipalMinor} = ${t.principalMinor}`),
     check('loan_notes_status', sql`${t.status} in ('active','repaid','defaulted','sold') and (${t.status} <> 'sold' or ${t.soldOut})`),
     check(
@@ -129,6 +131,8 @@ export const repayments = pgTable(
     principalMinor: bigint('principal_minor', { mode: 'number' }).notNull(),
     interestMinor: bigint('interest_minor', { mode: 'number' }).notNull(),
     penaltyMinor: bigint('penalty_minor', { mode: 'number' }).notNull(),
+    /** The fee on principal this payment prepaid, paid to the note holders. */
+    prepaymentFeeMinor: bigint('prepayment_fee_minor', { mode: 'number' }).notNull().default(0),
     paidOn: date('paid_on', { mode: 'string' }).notNull(),
     /**
      * Who paid: the borrower's wallet, a settled pledged order swept from it, proceeds from outside (a
@@ -145,7 +149,7 @@ export const repayments = pgTable(
     index('repayments_loan_idx').on(t.loanId, t.createdAt),
     index('repayments_paid_on_idx').on(t.paidOn),
     check('repayments_amount', sql`${t.amountMinor} > 0`),
-    check('repayments_parts', sql`${t.principalMinor} >= 0 and ${t.interestMinor} >= 0 and ${t.penaltyMinor} >= 0 and ${t.principalMinor} + ${t.interestMinor} + ${t.penaltyMinor} = ${t.amountMinor}`),
+    check('repayments_parts', sql`${t.principalMinor} >= 0 and ${t.interestMinor} >= 0 and ${t.penaltyMinor} >= 0 and ${t.prepaymentFeeMinor} >= 0 and ${t.principalMinor} + ${t.interestMinor} + ${t.penaltyMinor} + ${t.prepaymentFeeMinor} = ${t.amountMinor}`),
     check('repayments_source', sql`${t.source} in ('borrower','order_sweep','recovery','payable_settlement','order_proceeds')`),
   ],
 );

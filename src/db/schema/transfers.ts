@@ -8,7 +8,7 @@ export const OFFER_STATUSES = ['open', 'filled', 'cancelled', 'expired'] as cons
 export type OfferStatus = (typeof OFFER_STATUSES)[number];
 
 /**
- * An offer to sell part or all of a note (AUCTION.md §10), firm until bought, cancelled, expired or ended
+ * An offer to sell part or all of a note (docs/transfers.md), firm until bought, cancelled, expired or ended
  * by the platform. Commands on an offer lock its loan row first, then the offer row. The market figures
  * (accrued, months left, yield) are the quote as of `quoted_on`, refreshed whenever the offer or its loan
  * changes and every day by the loan's daily step: the list sorts and filters on them; a buy computes its
@@ -69,7 +69,7 @@ export const noteOffers = pgTable(
 );
 
 /**
- * One trade: principal of the seller's note bought by another lender into a new note (AUCTION.md §10).
+ * One trade: principal of the seller's note bought by another lender into a new note (docs/transfers.md).
  * The buyer paid price + accrued; the seller received price + accrued − fee; the fee went to the
  * platform's fee account. `installments` is the buyer's share of each installment not yet due at the
  * trade (its schedule as bought), for statements.

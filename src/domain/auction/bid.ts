@@ -1,12 +1,12 @@
 /**
- * Placing and amending bids (AUCTION.md §2, §3): a pure decision on the locked listing's state.
+ * Placing and amending bids (docs/market-rules.md §2, §3): a pure decision on the locked listing's state.
  *
  * `placeBid` runs the checks of §2 in their order and returns the first failure; on acceptance it
  * returns everything the service writes in its one transaction: the new bid and its hold, the bids it
  * pushed out of the winning set (their holds are released), the events with contiguous seqs, the new
  * listing seq and endsAt, and whether the listing clears at once (`closeWhenFunded`).
  *
- * Decisions where AUCTION.md is silent:
+ * Decisions where docs/market-rules.md is silent:
  * - Amount and rate checks (5, 6) judge the bid as submitted. Under `closeWhenFunded` the bid that
  *   reaches the amount is trimmed to the remainder (§3); the cap (7) and the funds (9) checks judge the
  *   trimmed amount, since that is what the bid would hold. A trimmed bid may end up below the minimum bid.
@@ -168,19 +168,19 @@ function checkAmount({ input }: BidContext): Rejection | null {
   const amountMinor = input.bid.amountMinor;
   const { minBidMinor } = input.settings;
   if (!Number.isSafeInteger(amountMinor) || amountMinor <= 0) return reject('BID_AMOUNT_INVALID', 'the amount must be a positive integer of minor units');
-  if (amountMinor < minBidMinor) return reject('BID_AMOUNT_INVALID', `the minimum bid is ${minBidMinor} minor units`);
-  if (!isWholeMajor(amountMinor)) return reject('BID_AMOUNT_INVALID', 'the amount must be whole yuan');
-  if (amountMinor > input.listing.amountMinor) return reject('BID_AMOUNT_INVALID', `the amount is above the listing amount ${input.listing.amountMinor}`);
+  if (amountMinor < minBidMinor) return reject('BID_AMOUNT_INVALID', `the minimum bid is ${minBidMinor} minor units`, { minMinor: minBidMinor, maxMinor: input.listing.amountMinor });
+  if (!isWholeMajor(amountMinor)) return reject('BID_AMOUNT_INVALID', 'the amount must be whole yuan', { minMinor: minBidMinor, maxMinor: input.listing.amountMinor, multipleOfMinor: 100 });
+  if (amountMinor > input.listing.amountMinor) return reject('BID_AMOUNT_INVALID', `the amount is above the listing amount ${input.listing.amountMinor}`, { minMinor: minBidMinor, maxMinor: input.listing.amountMinor });
   return null;
 }
 
 /** Check 6 of §2, shared with amend: an integer in 1..maxRateBps and not below the grade's floor. */
 function rateRejection(rateBps: number, listing: AuctionListing, gradeFloorBps: BidSettings['gradeFloorBps']): Rejection | null {
   if (!Number.isSafeInteger(rateBps) || rateBps < 1) return reject('BID_RATE_INVALID', 'the rate must be a positive integer of basis points');
-  if (rateBps > listing.maxRateBps) return reject('BID_RATE_INVALID', `the rate is above the listing's maximum ${listing.maxRateBps} bps`);
   const floorBps = gradeFloorBps[listing.grade];
+  if (rateBps > listing.maxRateBps) return reject('BID_RATE_INVALID', `the rate is above the listing's maximum ${listing.maxRateBps} bps`, { minRateBps: floorBps ?? 1, maxRateBps: listing.maxRateBps });
   if (floorBps !== undefined && rateBps < floorBps) {
-    return reject('BID_RATE_INVALID', `the rate is below the floor ${floorBps} bps for grade ${listing.grade}`);
+    return reject('BID_RATE_INVALID', `the rate is below the floor ${floorBps} bps for grade ${listing.grade}`, { minRateBps: floorBps, maxRateBps: listing.maxRateBps, grade: listing.grade });
   }
   return null;
 }
@@ -196,7 +196,7 @@ function checkLenderCap(ctx: BidContext): Rejection | null {
   const exposure = BigInt(alreadyMinor + amountToHold(ctx)) * 100n;
   const cap = BigInt(input.settings.lenderListingCapPct) * BigInt(input.listing.amountMinor);
   if (exposure <= cap) return null;
-  return reject('LENDER_LISTING_CAP', `your bids on this listing may not exceed ${input.settings.lenderListingCapPct}% of its amount`);
+  return reject('LENDER_LISTING_CAP', `your bids on this listing may not exceed ${input.settings.lenderListingCapPct}% of its amount`, { capPct: input.settings.lenderListingCapPct, maxMinor: Number((cap / 100n) - BigInt(alreadyMinor)) });
 }
 
 function checkCompetitive({ input, bookBefore }: BidContext): Rejection | null {
@@ -204,13 +204,13 @@ function checkCompetitive({ input, bookBefore }: BidContext): Rejection | null {
   const marginal = bookBefore.entries.find((e) => e.id === bookBefore.marginalBidId);
   assert(marginal, 'a covered book has a marginal bid');
   if (input.bid.rateBps < marginal.rateBps) return null;
-  return reject('BID_NOT_COMPETITIVE', `the listing is covered; bid below the marginal rate ${marginal.rateBps} bps`);
+  return reject('BID_NOT_COMPETITIVE', `the listing is covered; bid below the marginal rate ${marginal.rateBps} bps`, { marginalRateBps: marginal.rateBps });
 }
 
 function checkFunds(ctx: BidContext): Rejection | null {
   const holdMinor = amountToHold(ctx);
   if (ctx.input.availableMinor >= holdMinor) return null;
-  return reject('INSUFFICIENT_FUNDS', `the bid needs ${holdMinor} available, you have ${ctx.input.availableMinor}`);
+  return reject('INSUFFICIENT_FUNDS', `the bid needs ${holdMinor} available, you have ${ctx.input.availableMinor}`, { neededMinor: holdMinor, availableMinor: ctx.input.availableMinor });
 }
 
 /** §2 in order: the first failing check decides. */
@@ -331,7 +331,7 @@ export function amendBid(input: AmendBidInput): AmendBidResult {
   if (!current) return reject('BID_NOT_ACTIVE', 'the bid was outbid, filled or released');
   const invalid = rateRejection(input.rateBps, listing, input.settings.gradeFloorBps);
   if (invalid) return invalid;
-  if (input.rateBps >= current.rateBps) return reject('AMEND_RATE_NOT_LOWER', `the new rate must be below ${current.rateBps} bps`);
+  if (input.rateBps >= current.rateBps) return reject('AMEND_RATE_NOT_LOWER', `the new rate must be below ${current.rateBps} bps`, { currentRateBps: current.rateBps });
 
   const seq = sequencer(listing.seq);
   const bid: ActiveBid = { ...current, rateBps: input.rateBps, priority: seq.next() };

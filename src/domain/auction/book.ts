@@ -1,5 +1,5 @@
 /**
- * The book of one listing (AUCTION.md §3).
+ * The book of one listing (docs/market-rules.md §3).
  *
  * Active bids are ordered by rate ascending, then priority ascending. Walking that order a bid is
  * winning while the cumulative amount before it is below the listing amount; the last winner is the
@@ -9,7 +9,7 @@
  * `computeBook` still accepts a book with bids outside the winning set, which is how a new or amended
  * bid finds out whom it pushed out (`outbidIds`).
  *
- * Where AUCTION.md is silent, this file decides:
+ * Where docs/market-rules.md is silent, this file decides:
  * - current rate, `pay_as_bid`: the fill-weighted mean of the winners' own rates over their current
  *   fills, rounded half-even to whole bps (what the borrower would pay if the listing cleared now);
  *   `maxRateBps` while the book is empty. `uniform` follows §3 exactly.

@@ -1,5 +1,5 @@
 /**
- * Clearing and withdrawing a listing (AUCTION.md §4 and §1 "States").
+ * Clearing and withdrawing a listing (docs/market-rules.md §4 and §1 "States").
  *
  * Clearing happens at `endsAt`, or at once under `closeWhenFunded`. The listing clears when
  * coverage × 100 ≥ minFundingPct × amount — the same as coverage ≥ ceil(minFundingPct% × amount) for
@@ -16,7 +16,7 @@
  * "Exactly once" is the service's job (a status change under the listing's row lock); this function is
  * a pure function of the book and may be recomputed any number of times with the same result.
  *
- * Withdrawal (decided here, AUCTION.md is silent on the edge): only an open listing whose `endsAt` has
+ * Withdrawal (decided here, docs/market-rules.md is silent on the edge): only an open listing whose `endsAt` has
  * not passed may be withdrawn; once the auction has ended, it is due for clearing and the borrower can
  * no longer back out of the result.
  */

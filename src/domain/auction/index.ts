@@ -1,8 +1,9 @@
 /**
- * The pure auction core (AUCTION.md §1–§4): listing validation, the book, bids and amends, clearing and
+ * The pure auction core (docs/market-rules.md §1–§4): listing validation, the book, bids and amends, clearing and
  * withdrawal. No I/O, no clock, no randomness: the service layer passes the locked listing, its active
  * bids, `nowMs`, new ids and settings, and writes back what these functions return.
  */
+export { bidStanding, type BidStanding } from './types.js';
 export type { ActiveBid, AuctionListing, LenderNotification, ListingEvent, ListingEventType, ListingStatus, OutbidBid, Pricing } from './types.js';
 export type {
   BidAcceptedEvent,

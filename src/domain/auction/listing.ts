@@ -1,9 +1,9 @@
 /**
- * Validating a new listing (AUCTION.md §1), the pure part: the caller has already computed the
+ * Validating a new listing (docs/market-rules.md §1), the pure part: the caller has already computed the
  * borrower's eligibility, whether it has an open listing, its credit line left and its regulatory cap
  * left (§7); collateral is checked elsewhere.
  *
- * Checks, first failure returned (AUCTION.md gives no order; this one puts who may list before what is
+ * Checks, first failure returned (docs/market-rules.md gives no order; this one puts who may list before what is
  * listed, and the request's own form before the limits it is measured against):
  *  1. BORROWER_NOT_ELIGIBLE   the caller says the borrower may not list (reason passed through)
  *  2. OPEN_LISTING_EXISTS     at most one open listing per borrower
@@ -118,16 +118,16 @@ function formRejection(r: NewListingRequest): Rejection | null {
 function amountRejection(input: NewListingInput): Rejection | null {
   const { amountMinor } = input.request;
   if (!Number.isSafeInteger(amountMinor) || amountMinor < MIN_LISTING_AMOUNT_MINOR) {
-    return reject('LISTING_AMOUNT_INVALID', `the amount must be at least ${MIN_LISTING_AMOUNT_MINOR} minor units`);
+    return reject('LISTING_AMOUNT_INVALID', `the amount must be at least ${MIN_LISTING_AMOUNT_MINOR} minor units`, { minMinor: MIN_LISTING_AMOUNT_MINOR });
   }
-  if (!isWholeMajor(amountMinor)) return reject('LISTING_AMOUNT_INVALID', 'the amount must be whole yuan');
+  if (!isWholeMajor(amountMinor)) return reject('LISTING_AMOUNT_INVALID', 'the amount must be whole yuan', { minMinor: MIN_LISTING_AMOUNT_MINOR, multipleOfMinor: 100 });
   return null;
 }
 
 function limitRejection(input: NewListingInput): Rejection | null {
   const { amountMinor } = input.request;
-  if (amountMinor > input.creditLineLeftMinor) return reject('CREDIT_LINE_EXCEEDED', `your credit line left is ${input.creditLineLeftMinor} minor units`);
-  if (amountMinor > input.capLeftMinor) return reject('REGULATORY_CAP_EXCEEDED', `the regulatory cap left is ${input.capLeftMinor} minor units`);
+  if (amountMinor > input.creditLineLeftMinor) return reject('CREDIT_LINE_EXCEEDED', `your credit line left is ${input.creditLineLeftMinor} minor units`, { leftMinor: input.creditLineLeftMinor });
+  if (amountMinor > input.capLeftMinor) return reject('REGULATORY_CAP_EXCEEDED', `the regulatory cap left is ${input.capLeftMinor} minor units`, { leftMinor: input.capLeftMinor });
   return null;
 }
 
@@ -144,10 +144,10 @@ export function validateNewListing(input: NewListingInput): NewListingResult {
   if (form) return form;
   const amount = amountRejection(input);
   if (amount) return amount;
-  if (!isIntIn(r.maxRateBps, 1, s.maxRateBps)) return reject('LISTING_RATE_INVALID', `maxRateBps must be an integer in 1..${s.maxRateBps}`);
+  if (!isIntIn(r.maxRateBps, 1, s.maxRateBps)) return reject('LISTING_RATE_INVALID', `maxRateBps must be an integer in 1..${s.maxRateBps}`, { minRateBps: 1, maxRateBps: s.maxRateBps });
   const durationSec = r.durationSec ?? s.auctionDefaultDurationSec;
   if (!isIntIn(durationSec, s.auctionMinDurationSec, s.auctionMaxDurationSec)) {
-    return reject('LISTING_DURATION_INVALID', `durationSec must be an integer in ${s.auctionMinDurationSec}..${s.auctionMaxDurationSec}`);
+    return reject('LISTING_DURATION_INVALID', `durationSec must be an integer in ${s.auctionMinDurationSec}..${s.auctionMaxDurationSec}`, { minSec: s.auctionMinDurationSec, maxSec: s.auctionMaxDurationSec });
   }
   const limit = limitRejection(input);
   if (limit) return limit;

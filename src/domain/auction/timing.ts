@@ -1,5 +1,5 @@
 /**
- * Time rules of a listing: when it takes bids (AUCTION.md §2.1) and the soft close (§3).
+ * Time rules of a listing: when it takes bids (docs/market-rules.md §2.1) and the soft close (§3).
  *
  * A listing takes bids while its status is `open` and `nowMs < endsAtMs`; at `endsAtMs` it is due for
  * clearing even if the close job has not run yet.

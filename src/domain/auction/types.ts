@@ -1,5 +1,5 @@
 /**
- * Shapes shared by the auction core (AUCTION.md §1–§4): the listing as the book sees it, active bids,
+ * Shapes shared by the auction core (docs/market-rules.md §1–§4): the listing as the book sees it, active bids,
  * the events published on `listing:<id>` and the private notifications for a lender's `me` channel.
  *
  * Time order inside a listing is its sequence number (`seq`), never the wall clock: every event takes the
@@ -12,6 +12,18 @@ export const PRICINGS = ['uniform', 'pay_as_bid'] as const;
 export type Pricing = (typeof PRICINGS)[number];
 
 export const LISTING_STATUSES = ['open', 'cleared', 'failed', 'withdrawn'] as const;
+
+/**
+ * How a bid stands, the one label every page shows: winning in whole or in part while the listing is
+ * open, outbid, filled or only partly filled at clearing, released (the listing withdrawn or failed).
+ */
+export type BidStanding = 'winning' | 'winning_partial' | 'outbid' | 'filled' | 'partly_filled' | 'released';
+
+export function bidStanding(status: 'active' | 'outbid' | 'filled' | 'released', amountMinor: number, fillMinor: number): BidStanding {
+  if (status === 'active') return fillMinor < amountMinor ? 'winning_partial' : 'winning';
+  if (status === 'filled') return fillMinor < amountMinor ? 'partly_filled' : 'filled';
+  return status;
+}
 export type ListingStatus = (typeof LISTING_STATUSES)[number];
 
 /** A bid that holds money on a listing. Its hold always equals `amountMinor` (bids are firm, §2). */

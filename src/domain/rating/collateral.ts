@@ -1,5 +1,5 @@
 /**
- * Collateral products (AUCTION.md §1, §6): order financing (订单融资) lends against orders that buyers
+ * Collateral products (docs/market-rules.md §1, §6): order financing (订单融资) lends against orders that buyers
  * have paid but that have not settled to the merchant yet, so the settlement can repay the loan;
  * warehouse receipts (仓单质押) lend against goods held by a warehouse. Limits are whole yuan, rounded
  * down, and the checks return a Rejection with the first failing code instead of throwing.
@@ -23,8 +23,8 @@ export type CollateralRejection = Rejection & { code: CollateralCode };
 
 export type ListingCollateral = { orderIds: readonly string[] } | { receiptId: string } | { claimIds: readonly string[] };
 
-function collateralReject(code: CollateralCode, detail: string): CollateralRejection {
-  return { ...reject(code, detail), code };
+function collateralReject(code: CollateralCode, detail: string, extra?: Record<string, number>): CollateralRejection {
+  return { ...reject(code, detail, extra), code };
 }
 
 function asSet(ids: Iterable<string>): ReadonlySet<string> {
@@ -126,7 +126,7 @@ export function validateOrderCollateral(input: OrderCollateralInput): OrderColla
   const valueMinor = orders.reduce((a, o) => a + o.amountMinor, 0);
   const limitMinor = orderFinancingLimit(input.grade, valueMinor, input.settings);
   if (input.amountMinor > limitMinor) {
-    return collateralReject('COLLATERAL_INSUFFICIENT', `orders worth ${valueMinor} back at most ${limitMinor} at grade ${input.grade}; asked ${input.amountMinor}`);
+    return collateralReject('COLLATERAL_INSUFFICIENT', `orders worth ${valueMinor} back at most ${limitMinor} at grade ${input.grade}; asked ${input.amountMinor}`, { valueMinor, limitMinor });
   }
   return { ok: true, orders, valueMinor, limitMinor };
 }
@@ -154,7 +154,7 @@ export function validateReceiptCollateral(input: ReceiptCollateralInput): Receip
   const valueMinor = input.receipt.valueMinor;
   const limitMinor = receiptLimit(valueMinor, input.settings);
   if (input.amountMinor > limitMinor) {
-    return collateralReject('COLLATERAL_INSUFFICIENT', `receipt worth ${valueMinor} backs at most ${limitMinor}; asked ${input.amountMinor}`);
+    return collateralReject('COLLATERAL_INSUFFICIENT', `receipt worth ${valueMinor} backs at most ${limitMinor}; asked ${input.amountMinor}`, { valueMinor, limitMinor });
   }
   return { ok: true, valueMinor, limitMinor };
 }

@@ -1,7 +1,7 @@
 /**
  * How much a rated merchant may borrow and whether it may list at all. The line follows sales (a
  * multiple of average monthly GMV that shrinks with the grade) and never passes the regulatory cap of
- * AUCTION.md §7, which counts everything the borrower owes or has asked for on this platform.
+ * docs/market-rules.md §7, which counts everything the borrower owes or has asked for on this platform.
  */
 import { assert, assertNonNegativeMinor } from '../assert.js';
 import { gradeAtLeast, type Grade } from '../grades.js';
@@ -87,6 +87,22 @@ export type EligibilityCode = (typeof ELIGIBILITY_CODES)[number];
 export type Eligibility =
   | { eligible: true }
   | { eligible: false; code: EligibilityCode; text: string; textZh: string };
+
+/** Why a borrower may not post a listing now, besides its rating: one open listing at a time, and credit left. */
+export type MayListCode = EligibilityCode | 'OPEN_LISTING' | 'NO_CREDIT_LEFT';
+export type MayList = { mayList: true } | { mayList: false; code: MayListCode };
+
+/**
+ * "May list now", the one answer the rating page, the new-listing form and the merchant widget show:
+ * the rating allows it, no listing of the borrower is open, and at least the smallest listing fits in
+ * the credit left (docs/market-rules.md §1).
+ */
+export function mayListNow(e: Eligibility, openListingsMinor: number, creditLeftMinor: number, minListingMinor: number): MayList {
+  if (!e.eligible) return { mayList: false, code: e.code };
+  if (openListingsMinor > 0) return { mayList: false, code: 'OPEN_LISTING' };
+  if (creditLeftMinor < minListingMinor) return { mayList: false, code: 'NO_CREDIT_LEFT' };
+  return { mayList: true };
+}
 
 /** History first: a young shop's grade says little, so it hears about its history, not its grade. */
 export function eligibility(input: { monthsActive: number; grade: Grade }, settings: Settings): Eligibility {

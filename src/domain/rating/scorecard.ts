@@ -92,6 +92,25 @@ export const REASON_TEXTS: Record<ReasonCode, { text: string; textZh: string }> 
   },
 };
 
+/**
+ * The same reasons for the people who read a listing (lenders, visitors): about "the shop", not "you".
+ * The borrower's own rating page keeps REASON_TEXTS.
+ */
+export const LENDER_REASON_TEXTS: Record<ReasonCode, { text: string; textZh: string }> = {
+  SHORT_HISTORY: { text: 'The shop did not have sales in every one of the last 12 months.', textZh: '该店铺近12个月中并非每个月都有销售。' },
+  LOW_GMV: { text: "The shop's sales over the last 12 months, after refunds and disputes, are below the highest band.", textZh: '该店铺扣除退款和争议后近12个月的销售额未达到最高档。' },
+  VOLATILE_SALES: { text: "The shop's monthly sales vary more than those of the steadiest shops.", textZh: '该店铺月销售额的波动大于最稳定的店铺。' },
+  DECLINING_SALES: { text: "The shop's sales in the last 3 months were lower than in the 3 months before.", textZh: '该店铺近3个月的销售额低于之前3个月。' },
+  NO_SALES_TREND: { text: 'There are not yet two full 3-month periods of sales to compare.', textZh: '尚无两个完整的3个月销售期可供比较。' },
+  HIGH_REFUND_RATE: { text: "Refunds took a larger share of the shop's sales than at the best-rated shops.", textZh: '该店铺退款占销售额的比例高于评分最好的店铺。' },
+  HIGH_DISPUTE_RATE: { text: "Buyers opened disputes on more of the shop's orders than at the best-rated shops.", textZh: '买家对该店铺发起争议的订单比例高于评分最好的店铺。' },
+  LOW_ORDER_VALUE: { text: "The shop's average order value is below the highest band.", textZh: '该店铺平均订单金额未达到最高档。' },
+  NO_REPAYMENT_HISTORY: { text: 'The shop has no repayment history on Lendbook yet.', textZh: '该店铺在Lendbook上尚无还款记录。' },
+  LATE_REPAYMENTS: { text: "Some of the shop's Lendbook installments were not paid on time.", textZh: '该店铺在Lendbook上有部分分期未按时还款。' },
+  SEVERELY_LATE: { text: 'At least one of its Lendbook installments was paid after its due date, or is still overdue.', textZh: '该店铺至少有一期还款晚于到期日，或仍在逾期中。' },
+  HIGH_DEBT: { text: "The shop's outstanding Lendbook debt is a large share of its monthly sales.", textZh: '该店铺在Lendbook的未还本金占月销售额的比例较大。' },
+};
+
 /** A band covers values from the previous band's `below` (first band: 0) up to, not including, `below`. */
 export interface PointsBand {
   below: number | null;

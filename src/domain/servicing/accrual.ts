@@ -1,5 +1,5 @@
 /**
- * Interest inside the current period, AUCTION.md §6 ("interest accrues only to the payment date"), and the
+ * Interest inside the current period, docs/market-rules.md §6 ("interest accrues only to the payment date"), and the
  * two events that change a note's remaining schedule: an early repayment of principal (recomputation) and
  * default (acceleration). Conventions are in docs/servicing.md ("Early repayment", "Default").
  */
@@ -80,7 +80,7 @@ function reamortiseAfter(note: NoteState, index: number, outstandingMinor: numbe
 }
 
 /**
- * Acceleration on default (AUCTION.md §6): the current period `index` falls due on `date` carrying all the
+ * Acceleration on default (docs/market-rules.md §6): the current period `index` falls due on `date` carrying all the
  * outstanding principal and the interest earned up to `date`; later periods are emptied and also dated
  * `date`, so nothing is left in the future and no further interest accrues. Returns the principal
  * accelerated.

@@ -1,5 +1,5 @@
 /**
- * Repayment allocation, AUCTION.md §6: a payment goes to the oldest due installment first; inside one, to
+ * Repayment allocation, docs/market-rules.md §6: a payment goes to the oldest due installment first; inside one, to
  * late fees, then interest, then principal; each part is split over the notes by what each note is owed on
  * it (largest remainder), so no note gets more than it is owed and the split adds up exactly. What is left
  * once everything due is paid is an early repayment: interest earned to the payment date, then principal,
@@ -19,6 +19,7 @@ import {
   cloneState,
   currentIndex,
   dueDateAt,
+  prepaymentFeeMinor,
   installmentCount,
   outstandingPrincipalFrom,
   refreshStatuses,
@@ -44,6 +45,8 @@ export interface NoteOwed {
   accruedInterestMinor: number;
   /** Principal of installments not yet due. */
   principalNotDueMinor: number;
+  /** This note's share of the prepayment fee a payoff on the date would carry. */
+  prepaymentFeeMinor: number;
   /** Everything the note is owed if the loan is paid off on the date. */
   payoffMinor: number;
 }
@@ -63,6 +66,10 @@ export interface OwedToday {
   dueInstallments: InstallmentOwed[];
   accruedInterestMinor: number;
   principalNotDueMinor: number;
+  /** The prepayment fee on principalNotDueMinor, paid with a payoff on the date (docs/market-rules.md §6). */
+  prepaymentFeeMinor: number;
+  /** The fee rate in force, so a quote can say how the fee was computed. */
+  prepaymentFeeBps: number;
   payoffMinor: number;
   perNote: NoteOwed[];
 }
@@ -70,7 +77,8 @@ export interface OwedToday {
 export interface AllocationLine {
   noteId: string;
   n: number;
-  part: Part;
+  /** A due part, or the fee on principal prepaid (received like interest, owed only when principal is prepaid). */
+  part: Part | 'prepayment_fee';
   amountMinor: number;
   /** True for the early-repayment lines (current period, not yet due). */
   early: boolean;
@@ -81,6 +89,7 @@ export interface NotePaid {
   penaltyMinor: number;
   interestMinor: number;
   principalMinor: number;
+  prepaymentFeeMinor: number;
   totalMinor: number;
 }
 
@@ -91,6 +100,7 @@ export interface InstallmentPaid {
   penaltyMinor: number;
   interestMinor: number;
   principalMinor: number;
+  prepaymentFeeMinor: number;
 }
 
 export interface PaymentBreakdown {
@@ -101,6 +111,10 @@ export interface PaymentBreakdown {
   /** Interest of the current period paid early (earned to the payment date). */
   earlyInterestMinor: number;
   prepaidPrincipalMinor: number;
+  /** The fee on prepaidPrincipalMinor, shared over the notes by the principal each got back. */
+  prepaymentFeeMinor: number;
+  /** The fee rate it was computed at (kept with the payment: a later change of the setting does not rewrite it). */
+  prepaymentFeeBps: number;
   /** Notes whose remaining schedule was recomputed after a prepayment of principal. */
   recomputedNoteIds: string[];
   /** One line per note, installment and part: what the ledger posts. */
@@ -115,13 +129,35 @@ function zeroParts(): PartAmounts {
   return { penaltyMinor: 0, interestMinor: 0, principalMinor: 0, totalMinor: 0 };
 }
 
-type PartSums = { penaltyMinor: number; interestMinor: number; principalMinor: number; totalMinor?: number };
+type PartSums = { penaltyMinor: number; interestMinor: number; principalMinor: number; prepaymentFeeMinor?: number; totalMinor?: number };
 
-function addPart(target: PartSums, part: Part, amountMinor: number): void {
+function addPart(target: PartSums, part: Part | 'prepayment_fee', amountMinor: number): void {
   if (part === 'penalty') target.penaltyMinor += amountMinor;
   else if (part === 'interest') target.interestMinor += amountMinor;
-  else target.principalMinor += amountMinor;
+  else if (part === 'principal') target.principalMinor += amountMinor;
+  else target.prepaymentFeeMinor = (target.prepaymentFeeMinor ?? 0) + amountMinor;
   if (target.totalMinor !== undefined) target.totalMinor += amountMinor;
+}
+
+function feeBpsOf(settings: ServicingSettings | undefined): number {
+  return settings?.prepaymentFeeBps ?? 0;
+}
+
+/**
+ * Splits what is left of a payment after the interest earned to date into principal prepaid and its
+ * fee: the most principal (up to `principalMaxMinor`) whose fee still fits, a spare fen (the split cannot
+ * always come out exact) going to principal. Returns [principal, fee] with principal + fee ≤ leftMinor.
+ */
+export function splitPrepayment(leftMinor: number, principalMaxMinor: number, feeBps: number): [number, number] {
+  const fits = (p: number) => p + prepaymentFeeMinor(p, feeBps) <= leftMinor;
+  if (fits(principalMaxMinor)) return [principalMaxMinor, prepaymentFeeMinor(principalMaxMinor, feeBps)];
+  // p + fee(p) grows by 1 or 2 for each fen of p: start from the exact quotient and step down.
+  let p = Math.min(principalMaxMinor, Math.floor((leftMinor * 10_000) / (10_000 + feeBps)) + 1);
+  while (p > 0 && !fits(p)) p--;
+  const fee = prepaymentFeeMinor(p, feeBps);
+  const spare = leftMinor - p - fee;
+  assert(spare >= 0 && spare <= 1, 'at most one fen cannot be split');
+  return [Math.min(principalMaxMinor, p + spare), fee];
 }
 
 /**
@@ -140,19 +176,29 @@ export function owedToday(state: LoanState, date: IsoDate, settings?: ServicingS
     for (let i = 0; i < dueCount; i++) for (const part of PART_ORDER) addPart(due, part, unpaidPart(note.installments[i]!, part));
     const accruedInterestMinor = ci < 0 ? 0 : accruedUnpaidInterest(note, ci, date);
     const principalNotDueMinor = ci < 0 ? 0 : outstandingPrincipalFrom(note, ci);
-    return { noteId: note.noteId, due, accruedInterestMinor, principalNotDueMinor, payoffMinor: due.totalMinor + accruedInterestMinor + principalNotDueMinor };
+    return { noteId: note.noteId, due, accruedInterestMinor, principalNotDueMinor, prepaymentFeeMinor: 0, payoffMinor: due.totalMinor + accruedInterestMinor + principalNotDueMinor };
   });
   const due = zeroParts();
   for (const n of perNote) for (const part of PART_ORDER) addPart(due, part, partOf(n.due, part));
   const accruedInterestMinor = perNote.reduce((a, n) => a + n.accruedInterestMinor, 0);
   const principalNotDueMinor = perNote.reduce((a, n) => a + n.principalNotDueMinor, 0);
+  // A payoff prepays all the principal not yet due: it carries the fee on it, shared as a payment shares it.
+  const feeBps = feeBpsOf(settings);
+  const feeMinor = prepaymentFeeMinor(principalNotDueMinor, feeBps);
+  const feeShares = allocateLargestRemainder(feeMinor, perNote.map((n) => n.principalNotDueMinor));
+  perNote.forEach((n, j) => {
+    n.prepaymentFeeMinor = feeShares[j]!;
+    n.payoffMinor += feeShares[j]!;
+  });
   return {
     date,
     due,
     dueInstallments: dueInstallments(s, dueCount),
     accruedInterestMinor,
     principalNotDueMinor,
-    payoffMinor: due.totalMinor + accruedInterestMinor + principalNotDueMinor,
+    prepaymentFeeMinor: feeMinor,
+    prepaymentFeeBps: feeBps,
+    payoffMinor: due.totalMinor + accruedInterestMinor + principalNotDueMinor + feeMinor,
     perNote,
   };
 }
@@ -184,17 +230,18 @@ export function applyPayment(state: LoanState, amountMinor: number, paidOn: IsoD
   assert(compareIsoDate(paidOn, state.servicedThrough) > 0, `applyPayment: ${paidOn} is already closed (serviced through ${state.servicedThrough})`);
   if (state.status === 'repaid') return reject('LOAN_NOT_ACTIVE', 'the loan is fully repaid');
   const closed = accrueDay(state, addDays(paidOn, -1), settings);
-  const owed = owedToday(closed.state, paidOn);
+  const owed = owedToday(closed.state, paidOn, settings);
   if (amountMinor > owed.payoffMinor) {
     return reject('REPAYMENT_EXCEEDS_OWED', `the payment of ${amountMinor} exceeds the ${owed.payoffMinor} owed on ${paidOn}`);
   }
   const next = cloneState(closed.state);
   const lines: AllocationLine[] = [];
-  const leftMinor = payEarly(next, payDue(next, amountMinor, paidOn, lines), paidOn, lines);
+  const feeBps = feeBpsOf(settings);
+  const leftMinor = payEarly(next, payDue(next, amountMinor, paidOn, lines), paidOn, lines, feeBps);
   assert(leftMinor === 0, 'a payment within the payoff is allocated in full');
   refreshStatuses(next);
   assertLoanInvariants(next);
-  return { ok: true, state: next, breakdown: summarise(next, amountMinor, paidOn, lines), events: closed.events };
+  return { ok: true, state: next, breakdown: summarise(next, amountMinor, paidOn, lines, feeBps), events: closed.events };
 }
 
 /**
@@ -203,11 +250,11 @@ export function applyPayment(state: LoanState, amountMinor: number, paidOn: IsoD
  */
 function payPart(
   state: LoanState,
-  at: { index: number; part: Part; early: boolean },
+  at: { index: number; part: Part | 'prepayment_fee'; early: boolean },
   weights: readonly number[],
   amountMinor: number,
   lines: AllocationLine[],
-  apply: (note: NoteState, shareMinor: number) => void = (note, share) => addPaid(note.installments[at.index]!, at.part, share),
+  apply: (note: NoteState, shareMinor: number) => void = (note, share) => addPaid(note.installments[at.index]!, at.part as Part, share),
 ): void {
   const shares = allocateLargestRemainder(amountMinor, weights);
   state.notes.forEach((note, j) => {
@@ -236,8 +283,11 @@ function payDue(state: LoanState, amountMinor: number, paidOn: IsoDate, lines: A
   return leftMinor;
 }
 
-/** Early repayment: the current period's interest earned to `paidOn`, then principal, then recompute. */
-function payEarly(state: LoanState, amountMinor: number, paidOn: IsoDate, lines: AllocationLine[]): number {
+/**
+ * Early repayment: the current period's interest earned to `paidOn`, then principal with its prepayment
+ * fee (paid to the note holders by the principal each gets back), then the schedules are recomputed.
+ */
+function payEarly(state: LoanState, amountMinor: number, paidOn: IsoDate, lines: AllocationLine[], feeBps: number): number {
   const ci = currentIndex(state, paidOn);
   if (amountMinor === 0 || ci < 0) return amountMinor;
   let leftMinor = amountMinor;
@@ -246,33 +296,48 @@ function payEarly(state: LoanState, amountMinor: number, paidOn: IsoDate, lines:
   if (interestMinor > 0) payPart(state, { index: ci, part: 'interest', early: true }, interestWeights, interestMinor, lines);
   leftMinor -= interestMinor;
   const principalWeights = state.notes.map((note) => outstandingPrincipalFrom(note, ci));
-  const principalMinor = Math.min(leftMinor, principalWeights.reduce((a, b) => a + b, 0));
+  const [principalMinor, feeMinor] = splitPrepayment(leftMinor, principalWeights.reduce((a, b) => a + b, 0), feeBps);
   if (principalMinor === 0) return leftMinor;
   // Prepaid principal is recorded on the current installment by the recomputation itself.
+  const before = lines.length;
   payPart(state, { index: ci, part: 'principal', early: true }, principalWeights, principalMinor, lines, (note, share) =>
     prepayPrincipal(note, ci, paidOn, share, state.repayment),
   );
-  return leftMinor - principalMinor;
+  if (feeMinor > 0) {
+    // Each note's fee follows the principal it got back (its weight may exceed what it is "owed": the fee is new money).
+    const prepaid = new Map(lines.slice(before).map((l) => [l.noteId, l.amountMinor]));
+    const shares = allocateLargestRemainder(feeMinor, state.notes.map((n) => prepaid.get(n.noteId) ?? 0));
+    state.notes.forEach((note, j) => {
+      const share = shares[j]!;
+      if (share === 0) return;
+      const inst = note.installments[ci]!;
+      inst.prepaymentFeePaidMinor = (inst.prepaymentFeePaidMinor ?? 0) + share;
+      lines.push({ noteId: note.noteId, n: ci + 1, part: 'prepayment_fee', amountMinor: share, early: true });
+    });
+  }
+  return leftMinor - principalMinor - feeMinor;
 }
 
-function summarise(state: LoanState, amountMinor: number, paidOn: IsoDate, lines: AllocationLine[]): PaymentBreakdown {
-  const perNote = state.notes.map((n): NotePaid => ({ noteId: n.noteId, penaltyMinor: 0, interestMinor: 0, principalMinor: 0, totalMinor: 0 }));
+function summarise(state: LoanState, amountMinor: number, paidOn: IsoDate, lines: AllocationLine[], feeBps: number): PaymentBreakdown {
+  const perNote = state.notes.map((n): NotePaid => ({ noteId: n.noteId, penaltyMinor: 0, interestMinor: 0, principalMinor: 0, prepaymentFeeMinor: 0, totalMinor: 0 }));
   const byNoteId = new Map(perNote.map((p) => [p.noteId, p]));
   const perInstallment: InstallmentPaid[] = [];
   let earlyInterestMinor = 0;
   let prepaidPrincipalMinor = 0;
+  let prepaymentFeeMinor = 0;
   for (const line of lines) {
     addPart(byNoteId.get(line.noteId)!, line.part, line.amountMinor);
     let row = perInstallment.find((r) => r.n === line.n && r.early === line.early);
     if (!row) {
-      row = { n: line.n, dueDate: dueDateAt(state, line.n - 1), early: line.early, penaltyMinor: 0, interestMinor: 0, principalMinor: 0 };
+      row = { n: line.n, dueDate: dueDateAt(state, line.n - 1), early: line.early, penaltyMinor: 0, interestMinor: 0, principalMinor: 0, prepaymentFeeMinor: 0 };
       perInstallment.push(row);
     }
     addPart(row, line.part, line.amountMinor);
     if (line.early && line.part === 'interest') earlyInterestMinor += line.amountMinor;
     if (line.early && line.part === 'principal') prepaidPrincipalMinor += line.amountMinor;
+    if (line.part === 'prepayment_fee') prepaymentFeeMinor += line.amountMinor;
   }
   const recomputedNoteIds = [...new Set(lines.filter((l) => l.early && l.part === 'principal').map((l) => l.noteId))];
   assert(perNote.reduce((a, p) => a + p.totalMinor, 0) === amountMinor, 'the notes receive exactly what the borrower paid');
-  return { paidOn, amountMinor, perNote, perInstallment, earlyInterestMinor, prepaidPrincipalMinor, recomputedNoteIds, lines };
+  return { paidOn, amountMinor, perNote, perInstallment, earlyInterestMinor, prepaidPrincipalMinor, prepaymentFeeMinor, prepaymentFeeBps: feeBps, recomputedNoteIds, lines };
 }

@@ -1,5 +1,5 @@
 /**
- * The daily servicing step, AUCTION.md §6 ("Repayment, lateness, default"): days past due, lateness after
+ * The daily servicing step, docs/market-rules.md §6 ("Repayment, lateness, default"): days past due, lateness after
  * the grace days, penalty interest on the overdue amount, delinquency buckets, and default with
  * acceleration. Closing a day is idempotent (a day already closed is skipped) and catches up missed days
  * one by one, so the result never depends on when the job ran. Reminders of coming due dates too.
@@ -52,7 +52,7 @@ export function daysPastDue(state: LoanState, date: IsoDate): number {
   return 0;
 }
 
-/** Buckets of AUCTION.md §6; 'dpd_91_plus' only exists when defaultAfterDays is raised above 90. */
+/** Buckets of docs/market-rules.md §6; 'dpd_91_plus' only exists when defaultAfterDays is raised above 90. */
 export function bucketFor(dpd: number, settings: ServicingSettings): Bucket {
   if (dpd > settings.defaultAfterDays) return 'default';
   if (dpd === 0) return 'current';
@@ -132,7 +132,7 @@ function accruePenalties(state: LoanState, day: IsoDate, settings: ServicingSett
 }
 
 /**
- * Default (AUCTION.md §6): over defaultAfterDays past due. Acceleration makes the whole outstanding
+ * Default (docs/market-rules.md §6): over defaultAfterDays past due. Acceleration makes the whole outstanding
  * principal (and interest earned to `day` in the current period) due on `day`; notes still owed anything
  * are marked defaulted. From then on nothing more accrues: the claim is fixed, and payments (recoveries)
  * are allocated like any payment.

@@ -1,5 +1,5 @@
 /**
- * Public disclosure (API.md "Public disclosure", GET /stats): what a lending information intermediary
+ * Public disclosure (GET /stats): what a lending information intermediary
  * publishes, month by month, computed from the servicing tables. Pure: the shell passes the loans, the
  * principal repaid per loan and day, and today. Definitions in docs/servicing.md "Disclosure".
  */

@@ -1,5 +1,5 @@
 /**
- * Public API of the pure loan schedule and servicing core (AUCTION.md §5 schedules, §6 repayment,
+ * Public API of the pure loan schedule and servicing core (docs/market-rules.md §5 schedules, §6 repayment,
  * lateness and default). docs/servicing.md explains every formula and convention.
  */
 export {
@@ -35,6 +35,8 @@ export {
   PART_ORDER,
   openLoan,
   assertLoanInvariants,
+  prepaymentFeeMinor,
+  feePaid,
   outstandingPrincipalFrom,
   unpaidPart,
   type Bucket,
@@ -52,6 +54,7 @@ export { accruedInterestToDate, interestForDaysMinor } from './accrual.js';
 export {
   applyPayment,
   owedToday,
+  splitPrepayment,
   type AllocationLine,
   type InstallmentOwed,
   type InstallmentPaid,
@@ -75,7 +78,8 @@ export {
   type DueReminder,
   type ServicingEvent,
 } from './daily.js';
-export { replay, type PaymentRecord } from './replay.js';
+export { replay, settingsOfPayment, type PaymentRecord } from './replay.js';
+export { loanStanding, type LoanStanding, type Standing } from './standing.js';
 export { noteSummaries, scheduleView, type InstallmentStatus, type NoteSummary, type ScheduleRow } from './views.js';
 export { installmentHistory, nextDueDate, type HistoryEntry } from './history.js';
 export {

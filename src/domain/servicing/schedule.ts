@@ -1,8 +1,8 @@
 /**
- * Repayment schedules, AUCTION.md §5. Monthly periods due on the disbursement's day of month (clamped to
+ * Repayment schedules, docs/market-rules.md §5. Monthly periods due on the disbursement's day of month (clamped to
  * month end); period rate r = rateBps / 10000 / 12 in decimal.js; every amount is rounded half-even to
  * minor units exactly once (toMinorHalfEven). A note has its own schedule; a loan's schedule is the sum of
- * its notes', period by period (AUCTION.md §5, last paragraph), so loan totals add up by construction.
+ * its notes', period by period (docs/market-rules.md §5, last paragraph), so loan totals add up by construction.
  *
  * One more kind has no months: the bullet of a claim-backed loan (docs/supply-chain.md), one period from
  * disbursement to its maturity date, principal and interest due together, interest accruing daily on
@@ -12,14 +12,14 @@ import { assert, assertNever, assertNonNegativeMinor, assertPositiveMinor } from
 import { addMonthsClamped, daysBetween, isIsoDate, parseIsoDate, type IsoDate } from '../dates.js';
 import { decFromInt, monthlyRate, toMinorHalfEven } from '../decimal.js';
 
-/** The monthly schedules a borrower chooses from (AUCTION.md §1). */
+/** The monthly schedules a borrower chooses from (docs/market-rules.md §1). */
 export const REPAYMENT_KINDS = ['equal_installment', 'equal_principal', 'interest_only'] as const;
 export type MonthlyKind = (typeof REPAYMENT_KINDS)[number];
 /** One period to a maturity date, principal and interest at its end; interest daily on actual/365. */
 export const BULLET = 'bullet' as const;
 export type RepaymentKind = MonthlyKind | typeof BULLET;
 
-/** Limits (a limit on everything): far above the listing rules of AUCTION.md §1, far below overflow. */
+/** Limits (a limit on everything): far above the listing rules of docs/market-rules.md §1, far below overflow. */
 export const MAX_TERM_MONTHS = 600;
 export const MAX_RATE_BPS = 100_000;
 export const MAX_PRINCIPAL_MINOR = 1_000_000_000_000_000;
@@ -188,7 +188,7 @@ export function scheduleKey(note: { principalMinor: number; rateBps: number }): 
   return `${note.principalMinor}:${note.rateBps}`;
 }
 
-/** One note's schedule (AUCTION.md §5; a bullet: one period to its maturity). */
+/** One note's schedule (docs/market-rules.md §5; a bullet: one period to its maturity). */
 export function noteSchedule(input: NoteScheduleInput): SchedulePeriod[] {
   assertPositiveMinor(input.principalMinor, 'principalMinor');
   if (input.repayment === BULLET) {

@@ -1,5 +1,5 @@
 /**
- * Servicing state of a loan, AUCTION.md §5–6: the loan is its notes, each with its own installments
+ * Servicing state of a loan, docs/market-rules.md §5–6: the loan is its notes, each with its own installments
  * (what is due and what is paid, per part: penalty, interest, principal). Loan-level figures are always
  * sums over the notes, never stored twice. The state is plain data (JSON-safe) and fully re-derivable by
  * replay (replay.ts) from the terms, the payments and the last serviced date.
@@ -50,9 +50,14 @@ export interface Installment {
    * (monthly schedules). 'actual_365': outstanding × rate × days / 365 (a bullet's one period).
    */
   accrual?: 'actual_365';
+  /**
+   * Prepayment fees received while this was the current installment (principal repaid ahead of schedule,
+   * docs/market-rules.md §6). Absent in states stored before the fee existed: read as 0.
+   */
+  prepaymentFeePaidMinor?: number;
 }
 
-/** `sold`: all the principal the note still had was sold to other lenders (AUCTION.md §10); it owes its holder nothing more. */
+/** `sold`: all the principal the note still had was sold to other lenders (docs/transfers.md); it owes its holder nothing more. */
 export type NoteStatus = 'active' | 'repaid' | 'defaulted' | 'sold';
 export type LoanStatus = 'active' | 'repaid' | 'defaulted';
 
@@ -66,7 +71,7 @@ export interface NoteState {
   status: NoteStatus;
   installments: Installment[];
   /**
-   * Set when a transfer took all the principal the note had left (AUCTION.md §10): once it owes nothing
+   * Set when a transfer took all the principal the note had left (docs/transfers.md): once it owes nothing
    * more (an installment due on the trade day may still be paid to it) it is `sold`, not `repaid`.
    */
   soldOut?: boolean;
@@ -88,14 +93,32 @@ export interface LoanState {
 }
 
 export type Part = 'penalty' | 'interest' | 'principal';
-/** Inside one installment a payment goes to late fees, then interest, then principal (AUCTION.md §6). */
+/** Inside one installment a payment goes to late fees, then interest, then principal (docs/market-rules.md §6). */
 export const PART_ORDER: readonly Part[] = ['penalty', 'interest', 'principal'];
 
-/** Settings the servicing core reads (AUCTION.md §8: GRACE_DAYS, PENALTY_BPS_PER_DAY, DEFAULT_AFTER_DAYS). */
+/** Settings the servicing core reads (docs/market-rules.md §8: GRACE_DAYS, PENALTY_BPS_PER_DAY, DEFAULT_AFTER_DAYS, PREPAYMENT_FEE_BPS). */
 export interface ServicingSettings {
   graceDays: number;
   penaltyBpsPerDay: number;
   defaultAfterDays: number;
+  /** Fee on principal repaid ahead of schedule, bps of it; absent: none. */
+  prepaymentFeeBps?: number;
+}
+
+/** The prepayment fee on `principalMinor` repaid ahead of schedule: `feeBps` of it, half-even to the fen. */
+export function prepaymentFeeMinor(principalMinor: number, feeBps: number): number {
+  assertNonNegativeMinor(principalMinor, 'principalMinor');
+  assert(Number.isSafeInteger(feeBps) && feeBps >= 0 && feeBps <= 10_000, 'fee bps within 0..10000');
+  const scaled = BigInt(principalMinor) * BigInt(feeBps);
+  const q = scaled / 10_000n;
+  const r = scaled % 10_000n;
+  const up = r * 2n > 10_000n || (r * 2n === 10_000n && q % 2n === 1n);
+  return Number(up ? q + 1n : q);
+}
+
+/** Received prepayment fees of an installment (0 for states stored before the fee existed). */
+export function feePaid(inst: Installment): number {
+  return inst.prepaymentFeePaidMinor ?? 0;
 }
 
 /** A fresh loan at disbursement: one schedule per note, nothing paid, nothing serviced yet. */
@@ -263,7 +286,7 @@ export function assertLoanInvariants(state: LoanState): void {
       assert(inst.dueDate === dueDateAt(state, i), 'notes share the due dates');
       assert(i === 0 || compareIsoDate(inst.dueDate, note.installments[i - 1]!.dueDate) >= 0, 'due dates never go back');
       for (const part of PART_ORDER) assertNonNegativeMinor(unpaidPart(inst, part), `unpaid ${part} of ${note.noteId}#${inst.n}`);
-      for (const v of [inst.principalPaidMinor, inst.interestPaidMinor, inst.penaltyPaidMinor, inst.interestLockedMinor]) {
+      for (const v of [inst.principalPaidMinor, inst.interestPaidMinor, inst.penaltyPaidMinor, inst.interestLockedMinor, feePaid(inst)]) {
         assertNonNegativeMinor(v, `paid amounts of ${note.noteId}#${inst.n}`);
       }
       principalTotal += inst.principalDueMinor;

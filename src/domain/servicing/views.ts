@@ -1,5 +1,5 @@
 /**
- * Read models of the servicing state for API.md "Loans": the loan's schedule with what is paid
+ * Read models of the servicing state for the loan reads of the API: the loan's schedule with what is paid
  * (GET /loans/:id) and the note summaries of a lender's portfolio (GET /me/notes). Pure sums over notes.
  */
 import { compareIsoDate, type IsoDate } from '../dates.js';
@@ -8,12 +8,14 @@ import {
   loanUnpaidAt,
   outstandingPrincipalFrom,
   unpaidTotal,
+  feePaid,
   type Installment,
   type LoanState,
   type NoteStatus,
 } from './state.js';
 
-export type InstallmentStatus = 'paid' | 'upcoming' | 'due' | 'overdue';
+/** partly_paid: not yet due, something paid on it (an early payment), something left. */
+export type InstallmentStatus = 'paid' | 'partly_paid' | 'upcoming' | 'due' | 'overdue';
 
 export interface ScheduleRow {
   n: number;
@@ -23,6 +25,8 @@ export interface ScheduleRow {
   /** Late fees accrued. */
   feeMinor: number;
   paidMinor: number;
+  /** What is left to pay on it: principal + interest + late fees − paid (so the row adds up). */
+  leftMinor: number;
   status: InstallmentStatus;
 }
 
@@ -44,7 +48,8 @@ export function scheduleView(state: LoanState, asOf: IsoDate): ScheduleRow[] {
       interestMinor: sumNotes(state, i, (x) => x.interestDueMinor),
       feeMinor: sumNotes(state, i, (x) => x.penaltyMinor),
       paidMinor: sumNotes(state, i, (x) => x.principalPaidMinor + x.interestPaidMinor + x.penaltyPaidMinor),
-      status: unpaid === 0 ? 'paid' : cmp > 0 ? 'upcoming' : cmp === 0 ? 'due' : 'overdue',
+      leftMinor: unpaid,
+      status: unpaid === 0 ? 'paid' : cmp > 0 ? (unpaid < loanUnpaidAt(state, i, (x) => x.principalDueMinor + x.interestDueMinor + x.penaltyMinor) ? 'partly_paid' : 'upcoming') : cmp === 0 ? 'due' : 'overdue',
     });
   }
   return rows;
@@ -58,6 +63,8 @@ export interface NoteSummary {
   receivedPrincipalMinor: number;
   receivedInterestMinor: number;
   receivedPenaltyMinor: number;
+  /** Prepayment fees received (docs/market-rules.md §6): income like interest. */
+  receivedPrepaymentFeeMinor: number;
   status: NoteStatus;
 }
 
@@ -72,6 +79,7 @@ export function noteSummaries(state: LoanState): NoteSummary[] {
       receivedPrincipalMinor: sum((x) => x.principalPaidMinor),
       receivedInterestMinor: sum((x) => x.interestPaidMinor),
       receivedPenaltyMinor: sum((x) => x.penaltyPaidMinor),
+      receivedPrepaymentFeeMinor: sum(feePaid),
       status: note.status,
     };
   });

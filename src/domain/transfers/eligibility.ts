@@ -1,5 +1,5 @@
 /**
- * When a note may change hands (AUCTION.md §10): its loan has nothing past due and has not defaulted,
+ * When a note may change hands (docs/transfers.md): its loan has nothing past due and has not defaulted,
  * at least two installments are left, and the seller has held the note for TRANSFER_MIN_HOLD_DAYS.
  * Otherwise NOTE_NOT_TRANSFERABLE, with the reason. The state passed in has the days before `date`
  * closed (what a payment on `date` would see).

@@ -1,5 +1,5 @@
 /**
- * Public API of the pure note-transfer rules (AUCTION.md §10, the secondary market). docs/transfers.md
+ * Public API of the pure note-transfer rules (docs/transfers.md, the secondary market). docs/transfers.md
  * explains them; docs/servicing.md has the yield-to-maturity convention and its worked table.
  */
 export { PAR_BPS, checkBuyAmount, checkOfferTerms, priceLimits, transferFeeMinor, transferPriceMinor, type PriceLimits, type TransferSettings } from './terms.js';

@@ -1,5 +1,5 @@
 /**
- * What a trade costs and pays (AUCTION.md §10), as the offer, its preview and the buy itself show it:
+ * What a trade costs and pays (docs/transfers.md), as the offer, its preview and the buy itself show it:
  * the buyer pays price + accrued; the seller receives price + accrued − fee; the fee goes to the
  * platform's fee account; the buyer's yield to maturity on that outlay. One function for all three, so
  * a preview and the buy that follows it agree to the fen.

@@ -5,7 +5,7 @@
  */
 import { assert } from '../assert.js';
 import type { IsoDate } from '../dates.js';
-import { accrueDay, applyPayment, openLoan, type LoanState, type LoanTerms, type PaymentRecord, type ServicingSettings } from '../servicing/index.js';
+import { accrueDay, applyPayment, openLoan, settingsOfPayment, type LoanState, type LoanTerms, type PaymentRecord, type ServicingSettings } from '../servicing/index.js';
 import { transferNote, type TransferInput } from './split.js';
 
 export type ServicingRecord = ({ kind?: 'payment' } & PaymentRecord) | ({ kind: 'transfer' } & TransferInput);
@@ -17,7 +17,7 @@ export function replayWithTransfers(terms: LoanTerms, log: readonly ServicingRec
       state = transferNote(state, r, settings).state;
       continue;
     }
-    const result = applyPayment(state, r.amountMinor, r.paidOn, settings);
+    const result = applyPayment(state, r.amountMinor, r.paidOn, settingsOfPayment(r, settings));
     assert(result.ok, `replay: a recorded payment was refused (${result.ok ? '' : result.code})`);
     state = result.state;
   }

@@ -1,5 +1,5 @@
 /**
- * The transfer itself (AUCTION.md §10): principal `p` of a note passes to a new note of the buyer (same
+ * The transfer itself (docs/transfers.md): principal `p` of a note passes to a new note of the buyer (same
  * loan, same rate). Every installment not yet due on the trade date is split between the two notes by
  * largest remainder, so that the two add up to the original exactly: its unpaid principal by the
  * buyer's `p` over the installments in proportion to their principal, its unpaid interest by `p` against

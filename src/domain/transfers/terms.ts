@@ -1,5 +1,5 @@
 /**
- * The terms of a note transfer, AUCTION.md §10: what an offer may ask (principal, price within the
+ * The terms of a note transfer, docs/transfers.md: what an offer may ask (principal, price within the
  * discount and premium limits), what a buy may take, the price, the fee. Pure integer arithmetic, and
  * decimal.js for the one rounding of each amount.
  */

@@ -1,5 +1,5 @@
 /**
- * What becomes of an open offer when its loan is serviced (AUCTION.md §10: "ended by the platform …
+ * What becomes of an open offer when its loan is serviced (docs/transfers.md: "ended by the platform …
  * at once when its loan falls past due, defaults, or is repaid below the offered principal"). Conventions
  * where the rules are silent (docs/transfers.md): an offer of the whole note follows the note down (it
  * is trimmed to what is left, the seller wanted out entirely); an offer of part of it is ended when the

@@ -1,5 +1,5 @@
 /**
- * Yield to maturity of a bought note (AUCTION.md §10): the annual rate at which the buyer's outlay
+ * Yield to maturity of a bought note (docs/transfers.md): the annual rate at which the buyer's outlay
  * (price + accrued) equals the remaining scheduled payments for its principal, paid on time.
  *
  * Convention (docs/servicing.md "Yield to maturity"): monthly compounding at the period rate y/12, the

@@ -5,11 +5,31 @@ import { checkInvariants } from '../../services/invariants.js';
 import { listDeliveries, replayDelivery } from '../../services/webhooks.js';
 import { advanceClock, settingsView, updateSettings } from '../../services/admin-settings.js';
 import { GRADES } from '../../domain/grades.js';
-import { INT_SETTING_BOUNDS } from '../../domain/settings.js';
+import { GRADE_MAP_BOUNDS, INT_SETTING_BOUNDS, rangeText, type SettingBounds } from '../../domain/settings.js';
 import { requireUser } from '../plugins/auth.js';
 import { Pagination, Problem, Strict, parseLimit } from '../schemas.js';
 
 const OPERATOR = ['operator'] as const;
+const GradeValues = Type.Record(Type.String(), Type.Integer());
+const Range = Type.Object({ min: Type.Integer(), max: Type.Integer(), unit: Type.String(), multipleOf: Type.Optional(Type.Integer()) });
+const SettingsViewSchema = Type.Object({
+  settings: Type.Object(
+    {
+      ...Object.fromEntries(Object.keys(INT_SETTING_BOUNDS).map((k) => [k, Type.Integer()])),
+      minGradeToList: Type.String(),
+      gradeFloorBps: GradeValues,
+      orderAdvancePct: GradeValues,
+      expectedLossBps: GradeValues,
+      claimAdvancePct: GradeValues,
+    },
+    { additionalProperties: false },
+  ),
+  bounds: Type.Record(Type.String(), Range, { description: 'the documented range of each setting (per-grade settings: of each value)' }),
+  overridden: Type.Array(Type.String()),
+  environment: Type.Record(Type.String(), Type.String()),
+  gradeFloorBps: Type.String(),
+  clock: Type.Object({ settable: Type.Boolean(), nowMs: Type.Integer(), now: Type.String(), offsetMs: Type.Integer() }),
+});
 const Credentials = Type.Object({ partnerId: Type.String(), keyId: Type.String(), secret: Type.String({ description: 'shown once' }), n: Type.Integer({ description: 'the number of this secret' }) });
 const KeyId = Type.String({ pattern: '^pk_[0-9a-z]{10,40}$' });
 
@@ -106,10 +126,16 @@ export const adminRoutes: FastifyPluginAsyncTypebox = async (app) => {
   );
 
   const nullable = <T extends ReturnType<typeof Type.Integer>>(t: T) => Type.Optional(Type.Union([t, Type.Null()]));
-  const gradeMap = (max: number) => nullable(Type.Object(Object.fromEntries(GRADES.map((g) => [g, Type.Optional(Type.Integer({ minimum: 0, maximum: max }))])), { additionalProperties: false }) as never);
-  const intSettings = Object.fromEntries(Object.entries(INT_SETTING_BOUNDS).map(([name, b]) => [name, nullable(Type.Integer({ minimum: b.min, maximum: b.max }))]));
+  // Each value's documented range is in its schema: a value outside is a 400 naming the range.
+  const bounded = (b: SettingBounds) => Type.Integer({ minimum: b.min, maximum: b.max, ...(b.multipleOf ? { multipleOf: b.multipleOf } : {}), description: `${b.unit}, ${rangeText(b)}` });
+  const gradeMap = (b: SettingBounds) => nullable(Type.Object(Object.fromEntries(GRADES.map((g) => [g, Type.Optional(bounded(b))])), { additionalProperties: false }) as never);
+  const intSettings = Object.fromEntries(Object.entries(INT_SETTING_BOUNDS).map(([name, b]) => [name, nullable(bounded(b))]));
 
-  app.get('/admin/settings', { config: { access: OPERATOR }, schema: { tags: ['operators'], summary: 'The market settings in force (AUCTION.md §8)' } }, async () => settingsView(ctx));
+  app.get(
+    '/admin/settings',
+    { config: { access: OPERATOR }, schema: { tags: ['operators'], summary: 'The market settings in force, with the range each may take (docs/market-rules.md §8)', response: { 200: SettingsViewSchema } } },
+    async () => settingsView(ctx),
+  );
 
   app.put(
     '/admin/settings',
@@ -117,15 +143,16 @@ export const adminRoutes: FastifyPluginAsyncTypebox = async (app) => {
       config: { access: OPERATOR },
       schema: {
         tags: ['operators'],
-        summary: 'Change market settings at run time (null returns a setting to its environment value)',
+        summary: 'Change market settings at run time (null returns a setting to its environment value); a value outside its range is a 400 naming the range',
         body: Strict({
           ...intSettings,
           minGradeToList: Type.Optional(Type.Union([...GRADES.map((g) => Type.Literal(g)), Type.Null()])),
-          gradeFloorBps: gradeMap(100_000),
-          orderAdvancePct: gradeMap(100),
-          expectedLossBps: gradeMap(10_000),
-          claimAdvancePct: gradeMap(100),
+          gradeFloorBps: gradeMap(GRADE_MAP_BOUNDS.gradeFloorBps),
+          orderAdvancePct: gradeMap(GRADE_MAP_BOUNDS.orderAdvancePct),
+          expectedLossBps: gradeMap(GRADE_MAP_BOUNDS.expectedLossBps),
+          claimAdvancePct: gradeMap(GRADE_MAP_BOUNDS.claimAdvancePct),
         }),
+        response: { 200: SettingsViewSchema, 400: Problem, 422: Problem },
       },
     },
     async (request) => updateSettings(ctx, request.body as Record<string, unknown>, requireUser(request).id),

@@ -11,6 +11,7 @@ import { amendBid, bidView, placeBid } from '../../services/bidding.js';
 import { activeBidOf, createListing, listListings, listingDetail, merchantName, listingSummary, withdraw } from '../../services/listings.js';
 import { requireUser } from '../plugins/auth.js';
 import { ReadCache } from '../../services/read-cache.js';
+import { unwatch, watch, watched } from '../../services/watchlist.js';
 import { financeableOrders } from '../../services/merchants.js';
 import { financeableClaims } from '../../services/claims.js';
 import { creditOf } from '../../services/rating.js';
@@ -31,6 +32,7 @@ const BidResponse = Type.Object({
   rateBps: Type.Integer(),
   fillMinor: Type.Integer(),
   status: Type.String({ description: 'winning | outbid | filled | released' }),
+  standing: Type.String({ description: 'winning | winning_partial | outbid | filled | partly_filled | released' }),
   priority: Type.Integer(),
   currency: Type.String(),
   createdAt: Type.String(),
@@ -47,7 +49,7 @@ export const marketRoutes: FastifyPluginAsyncTypebox = async (app) => {
       config: { access: ['borrower'], idempotent: true },
       schema: {
         tags: ['listings'],
-        summary: 'List a loan request (AUCTION.md §1); a claim-backed one takes maturesOn instead of termMonths and repayment',
+        summary: 'List a loan request (docs/market-rules.md §1); a claim-backed one takes maturesOn instead of termMonths and repayment',
         headers: IdempotencyHeaders,
         body: Strict({
           title: Type.String({ minLength: 1, maxLength: 120, pattern: '\\S' }),
@@ -84,6 +86,10 @@ export const marketRoutes: FastifyPluginAsyncTypebox = async (app) => {
           grade: Type.Optional(Type.Union(GRADES.map((g) => Type.Literal(g)))),
           termMonths: Type.Optional(QueryInt(36)),
           product: Type.Optional(Product),
+          minRateBps: Type.Optional(QueryInt(100_000)),
+          maxRateBps: Type.Optional(QueryInt(100_000)),
+          minAmountMinor: Type.Optional(QueryInt(1_000_000_000_000)),
+          maxAmountMinor: Type.Optional(QueryInt(1_000_000_000_000)),
           sort: Type.Optional(Type.Union([Type.Literal('endsAt'), Type.Literal('rate'), Type.Literal('fundedPct'), Type.Literal('createdAt')])),
           ...Pagination,
         }),
@@ -91,9 +97,22 @@ export const marketRoutes: FastifyPluginAsyncTypebox = async (app) => {
     },
     async (request, reply) => {
       const q = request.query;
-      const key = JSON.stringify([q.status, q.grade, q.termMonths, q.product, q.sort, q.limit, q.cursor]);
+      const num = (v: string | undefined) => (v === undefined ? undefined : Number(v));
+      const key = JSON.stringify([q.status, q.grade, q.termMonths, q.product, q.minRateBps, q.maxRateBps, q.minAmountMinor, q.maxAmountMinor, q.sort, q.limit, q.cursor]);
       const body = await marketCache.get(key, () =>
-        listListings(ctx.db, { status: q.status, grade: q.grade, termMonths: q.termMonths === undefined ? undefined : Number(q.termMonths), product: q.product, sort: q.sort, limit: parseLimit(q.limit), cursor: q.cursor }),
+        listListings(ctx.db, {
+          status: q.status,
+          grade: q.grade,
+          termMonths: num(q.termMonths),
+          product: q.product,
+          minRateBps: num(q.minRateBps),
+          maxRateBps: num(q.maxRateBps),
+          minAmountMinor: num(q.minAmountMinor),
+          maxAmountMinor: num(q.maxAmountMinor),
+          sort: q.sort,
+          limit: parseLimit(q.limit),
+          cursor: q.cursor,
+        }),
       );
       return reply.type('application/json; charset=utf-8').send(body);
     },
@@ -149,7 +168,9 @@ export const marketRoutes: FastifyPluginAsyncTypebox = async (app) => {
         return previewSchedule({ principalMinor, rateBps, termMonths, repayment: q.repayment, disbursedOn });
       }
       const totals = schedule.reduce((a, p) => ({ principalMinor: a.principalMinor + p.principalMinor, interestMinor: a.interestMinor + p.interestMinor }), { principalMinor: 0, interestMinor: 0 });
-      return { schedule, totals, currency: 'CNY' };
+      const settings = ctx.settings.get();
+      // The form's own checks and its note on early repayment use the rules in force.
+      return { schedule, totals, currency: 'CNY', prepaymentFeeBps: settings.prepaymentFeeBps, maxRateBps: settings.maxRateBps };
     },
   );
 
@@ -168,7 +189,7 @@ export const marketRoutes: FastifyPluginAsyncTypebox = async (app) => {
       config: { access: ['lender'], idempotent: true, rateLimit: { max: 600, timeWindow: '1 minute', keyGenerator: (req) => `bid:${req.user?.id ?? req.ip}`, hook: 'preHandler' } },
       schema: {
         tags: ['bids'],
-        summary: 'Bid: the amount you lend and the lowest rate you accept (AUCTION.md §2). Firm once accepted',
+        summary: 'Bid: the amount you lend and the lowest rate you accept (docs/market-rules.md §2). Firm once accepted',
         headers: IdempotencyHeaders,
         params: Strict({ id: ListingId }),
         body: Strict({ amountMinor: AmountMinor, rateBps: RateBps }),
@@ -226,6 +247,33 @@ export const marketRoutes: FastifyPluginAsyncTypebox = async (app) => {
         for (const l of ls) books.set(l.id, computeBook(l, act.filter((b) => b.listingId === l.id).map(activeBidOf)));
       }
       return { items: page.map((b) => bidView(b, books.get(b.listingId))), nextCursor: found.length > limit ? (page[page.length - 1]?.id ?? null) : null };
+    },
+  );
+
+  app.get(
+    '/me/watchlist',
+    {
+      config: { access: ['lender', 'borrower'] },
+      schema: { tags: ['listings'], summary: 'The listings on your watchlist, most recently added first, as they stand now', response: { 200: Type.Object({ listingIds: Type.Array(Type.String()), items: Type.Array(Type.Record(Type.String(), Type.Unknown())) }) } },
+    },
+    async (request) => watched(ctx, requireUser(request).id),
+  );
+
+  app.put(
+    '/me/watchlist/:id',
+    { config: { access: ['lender', 'borrower'] }, schema: { tags: ['listings'], summary: 'Add a listing to your watchlist', params: Strict({ id: ListingId }), response: { 204: Type.Null(), 404: Problem, 409: Problem } } },
+    async (request, reply) => {
+      await watch(ctx, requireUser(request).id, request.params.id);
+      return reply.code(204).send(null);
+    },
+  );
+
+  app.delete(
+    '/me/watchlist/:id',
+    { config: { access: ['lender', 'borrower'] }, schema: { tags: ['listings'], summary: 'Take a listing off your watchlist', params: Strict({ id: ListingId }), response: { 204: Type.Null() } } },
+    async (request, reply) => {
+      await unwatch(ctx, requireUser(request).id, [request.params.id]);
+      return reply.code(204).send(null);
     },
   );
 

@@ -5,19 +5,20 @@ import { AppError } from '../../domain/errors.js';
 import { delinquency, owedToday, shownDelinquency } from '../../domain/servicing/index.js';
 import { servicingSettings } from '../../services/servicing-store.js';
 import { loadLoan } from '../../services/loans.js';
-import { recordRecovery, repayLoan } from '../../services/servicing.js';
-import { currentState, disclosure, loansCsv, notesCsv, portfolio } from '../../services/statements.js';
+import { previewRepayment, recordRecovery, repayLoan } from '../../services/servicing.js';
+import { currentState, disclosure, loansCsv, noteRepayments, notesCsv, portfolio } from '../../services/statements.js';
 import { requireUser, type AuthUser } from '../plugins/auth.js';
-import { AmountMinor, Id, IdempotencyHeaders, Problem, Strict } from '../schemas.js';
+import { AmountMinor, Id, IdempotencyHeaders, Problem, QueryInt, Strict } from '../schemas.js';
 
 const LoanParams = Strict({ id: Id('loan') });
 
-const Parts = { penaltyMinor: Type.Integer(), interestMinor: Type.Integer(), principalMinor: Type.Integer() };
+const Parts = { penaltyMinor: Type.Integer(), interestMinor: Type.Integer(), principalMinor: Type.Integer(), prepaymentFeeMinor: Type.Integer({ description: 'fee on principal repaid ahead of schedule' }) };
 const RepaymentResponse = Type.Object({
   id: Type.String(),
   loanId: Type.String(),
   amountMinor: Type.Integer(),
   ...Parts,
+  prepaymentFeeBps: Type.Integer({ description: 'the fee rate the payment was made under' }),
   paidOn: Type.String({ description: 'YYYY-MM-DD' }),
   source: Type.String({ description: 'borrower | order_sweep | recovery' }),
   afterDefault: Type.Boolean({ description: 'the loan had defaulted: a recovery split pro rata' }),
@@ -49,7 +50,7 @@ export const servicingRoutes: FastifyPluginAsyncTypebox = async (app) => {
       config: { access: ['borrower'], idempotent: true },
       schema: {
         tags: ['loans'],
-        summary: 'Repay from your wallet: oldest installment first, penalty then interest then principal; the rest prepays principal (AUCTION.md §6)',
+        summary: 'Repay from your wallet: oldest installment first, penalty then interest then principal; the rest prepays principal (docs/market-rules.md §6)',
         headers: IdempotencyHeaders,
         params: LoanParams,
         body: Strict({ amountMinor: AmountMinor }),
@@ -63,6 +64,37 @@ export const servicingRoutes: FastifyPluginAsyncTypebox = async (app) => {
   );
 
   app.get(
+    '/loans/:id/repayment-preview',
+    {
+      config: { access: ['borrower'] },
+      schema: {
+        tags: ['loans'],
+        summary: 'What a repayment of this amount today would pay: principal, interest, late fees and the prepayment fee on principal repaid ahead of schedule (nothing is paid)',
+        params: LoanParams,
+        querystring: Strict({ amountMinor: QueryInt(1_000_000_000_000) }),
+        response: {
+          200: Type.Object({
+            loanId: Type.String(),
+            paidOn: Type.String(),
+            amountMinor: Type.Integer(),
+            ...Parts,
+            prepaymentFeeBps: Type.Integer(),
+            earlyInterestMinor: Type.Integer(),
+            prepaidPrincipalMinor: Type.Integer(),
+            installments: Type.Array(Type.Object({ n: Type.Integer(), dueDate: Type.String(), early: Type.Boolean(), ...Parts })),
+            loanStatusAfter: Type.String(),
+            currency: Type.String(),
+          }),
+          404: Problem,
+          409: Problem,
+          422: Problem,
+        },
+      },
+    },
+    async (request) => previewRepayment(ctx, requireUser(request).id, request.params.id, Number(request.query.amountMinor)),
+  );
+
+  app.get(
     '/loans/:id/owed',
     {
       config: { access: ['borrower', 'lender'] },
@@ -73,7 +105,7 @@ export const servicingRoutes: FastifyPluginAsyncTypebox = async (app) => {
       const day = isoDateOfMs(ctx.clock.nowMs());
       if (compareIsoDate(day, loaded.state.servicedThrough) < 0) throw new AppError('CONFLICT', `the loan is serviced through ${loaded.state.servicedThrough}; retry`);
       const state = currentState(ctx, loaded.state, day);
-      const owed = state.status === 'repaid' ? null : owedToday(state, day);
+      const owed = state.status === 'repaid' ? null : owedToday(state, day, servicingSettings(ctx.settings.get()));
       return {
         loanId: loaded.loan.id,
         date: day,
@@ -84,6 +116,8 @@ export const servicingRoutes: FastifyPluginAsyncTypebox = async (app) => {
         dueInstallments: owed?.dueInstallments ?? [],
         accruedInterestMinor: owed?.accruedInterestMinor ?? 0,
         principalNotDueMinor: owed?.principalNotDueMinor ?? 0,
+        prepaymentFeeMinor: owed?.prepaymentFeeMinor ?? 0,
+        prepaymentFeeBps: ctx.settings.get().prepaymentFeeBps,
         payoffMinor: owed?.payoffMinor ?? 0,
         currency: 'CNY',
       };
@@ -94,6 +128,28 @@ export const servicingRoutes: FastifyPluginAsyncTypebox = async (app) => {
     '/me/portfolio',
     { config: { access: ['lender'] }, schema: { tags: ['loans'], summary: 'Your portfolio: totals, realised yield, allocation by grade, cash received against the schedules by month' } },
     async (request) => portfolio(ctx, requireUser(request).id),
+  );
+
+  app.get(
+    '/me/notes/:id/repayments',
+    {
+      config: { access: ['lender'] },
+      schema: {
+        tags: ['loans'],
+        summary: "One of your notes' repayment history: each payment it received, split into principal, interest, late fees and prepayment fee",
+        params: Strict({ id: Id('note') }),
+        response: {
+          200: Type.Object({
+            noteId: Type.String(),
+            loanId: Type.String(),
+            currency: Type.String(),
+            items: Type.Array(Type.Object({ repaymentId: Type.String(), paidOn: Type.String(), source: Type.String(), afterDefault: Type.Boolean(), ...Parts, totalMinor: Type.Integer() })),
+          }),
+          404: Problem,
+        },
+      },
+    },
+    async (request) => noteRepayments(ctx, requireUser(request).id, request.params.id),
   );
 
   app.get(

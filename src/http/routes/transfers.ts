@@ -130,7 +130,7 @@ export const transferRoutes: FastifyPluginAsyncTypebox = async (app) => {
       config: { access: ['lender'], idempotent: true, rateLimit: perUser('offer', 120) },
       schema: {
         tags: ['note transfers'],
-        summary: 'Offer part or all of your note to other lenders (AUCTION.md §10)',
+        summary: 'Offer part or all of your note to other lenders (docs/transfers.md)',
         params: Strict({ id: NoteId }),
         headers: IdempotencyHeaders,
         body: Strict({ principalMinor: AmountMinor, priceBps: PriceBps }),

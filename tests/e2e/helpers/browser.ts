@@ -1,4 +1,4 @@
-import { mkdirSync } from 'node:fs';
+import { copyFileSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
@@ -39,4 +39,24 @@ export async function screenshot(page: Page, name: string, fullPage = false): Pr
   const file = path.join(ARTIFACTS, `${name}.png`);
   await page.screenshot({ path: file, fullPage });
   return file;
+}
+
+/** The README's screenshots: an artifact copied to docs/screenshots/<name>.png. */
+export function publish(file: string, name: string): void {
+  const dir = path.join(repo, 'docs', 'screenshots');
+  mkdirSync(dir, { recursive: true });
+  copyFileSync(file, path.join(dir, `${name}.png`));
+}
+
+/** A new context logged in as `email` through the login form, its errors collected into `errors`. */
+export async function loginPage(browser: Browser, appUrl: string, email: string, password: string, errors: string[], name: string, opts: { locale?: string; width?: number; ignore?: RegExp[] } = {}): Promise<{ ctx: BrowserContext; page: Page }> {
+  const ctx = await newContext(browser, { height: 900, ...(opts.width ? { width: opts.width } : {}), ...(opts.locale ? { locale: opts.locale } : {}) });
+  const page = await ctx.newPage();
+  watchErrors(page, errors, name, opts.ignore ?? []);
+  await page.goto(`${appUrl}/#/login`);
+  await page.getByTestId('login-email').fill(email);
+  await page.getByTestId('login-password').fill(password);
+  await page.getByTestId('login-submit').click();
+  await page.getByTestId('logout').waitFor();
+  return { ctx, page };
 }

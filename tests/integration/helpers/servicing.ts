@@ -44,26 +44,26 @@ export async function termsOf(app: App, loanId: string): Promise<LoanTerms> {
 
 /** The loan's payments and note transfers, in the order they were made (for replayWithTransfers). */
 export async function servicingLogOf(app: App, loanId: string): Promise<ServicingRecord[]> {
-  const found = await rows<{ kind: 'payment' | 'transfer'; amount_minor: number; on: string; from_note: string | null; to_note: string | null }>(
+  const found = await rows<{ kind: 'payment' | 'transfer'; amount_minor: number; on: string; from_note: string | null; to_note: string | null; fee_bps: number | null }>(
     app.ctx.db,
-    sql`select 'payment' as kind, amount_minor, to_char(paid_on, 'YYYY-MM-DD') as on, null as from_note, null as to_note, created_at, id from repayments where loan_id = ${loanId}
+    sql`select 'payment' as kind, amount_minor, to_char(paid_on, 'YYYY-MM-DD') as on, null as from_note, null as to_note, (breakdown->>'prepaymentFeeBps')::int as fee_bps, created_at, id from repayments where loan_id = ${loanId}
         union all
-        select 'transfer', principal_minor, to_char(traded_on, 'YYYY-MM-DD'), seller_note_id, buyer_note_id, created_at, id from note_transfers where loan_id = ${loanId}
+        select 'transfer', principal_minor, to_char(traded_on, 'YYYY-MM-DD'), seller_note_id, buyer_note_id, null, created_at, id from note_transfers where loan_id = ${loanId}
         order by created_at, id`,
   );
   return found.map((r): ServicingRecord =>
     r.kind === 'payment'
-      ? { amountMinor: Number(r.amount_minor), paidOn: r.on }
+      ? { amountMinor: Number(r.amount_minor), paidOn: r.on, ...(r.fee_bps === null ? {} : { prepaymentFeeBps: Number(r.fee_bps) }) }
       : { kind: 'transfer', fromNoteId: r.from_note!, toNoteId: r.to_note!, principalMinor: Number(r.amount_minor), tradeDate: r.on },
   );
 }
 
 export async function paymentsOf(app: App, loanId: string): Promise<PaymentRecord[]> {
-  const found = await rows<{ amount_minor: number; paid_on: string }>(
+  const found = await rows<{ amount_minor: number; paid_on: string; fee_bps: number | null }>(
     app.ctx.db,
-    sql`select amount_minor, to_char(paid_on, 'YYYY-MM-DD') as paid_on from repayments where loan_id = ${loanId} order by created_at, id`,
+    sql`select amount_minor, to_char(paid_on, 'YYYY-MM-DD') as paid_on, (breakdown->>'prepaymentFeeBps')::int as fee_bps from repayments where loan_id = ${loanId} order by created_at, id`,
   );
-  return found.map((r) => ({ amountMinor: Number(r.amount_minor), paidOn: r.paid_on }));
+  return found.map((r) => ({ amountMinor: Number(r.amount_minor), paidOn: r.paid_on, ...(r.fee_bps === null ? {} : { prepaymentFeeBps: Number(r.fee_bps) }) }));
 }
 
 /** The stored state equals a replay of the terms and the recorded payments (and trades) through the same day. */

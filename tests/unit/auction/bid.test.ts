@@ -1,4 +1,4 @@
-/** Bids and amends (AUCTION.md §2, §3): every rejection code, their order, soft close, closeWhenFunded. */
+/** Bids and amends (docs/market-rules.md §2, §3): every rejection code, their order, soft close, closeWhenFunded. */
 import { describe, expect, it } from 'vitest';
 import {
   amendBid,

@@ -1,4 +1,4 @@
-/** The book of AUCTION.md §3: order, winners, fills, marginal, current rate, funded %, levels. */
+/** The book of docs/market-rules.md §3: order, winners, fills, marginal, current rate, funded %, levels. */
 import { describe, expect, it } from 'vitest';
 import { computeBook, fillWeightedRateBps, outbidIds, type BookTerms } from '../../../src/domain/auction/index.js';
 import { AssertionError } from '../../../src/domain/assert.js';

@@ -1,4 +1,4 @@
-/** Clearing and withdrawal (AUCTION.md §4, §1 states): thresholds, notes, postings, fee, properties. */
+/** Clearing and withdrawal (docs/market-rules.md §4, §1 states): thresholds, notes, postings, fee, properties. */
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import {

@@ -1,5 +1,5 @@
 /**
- * Test helpers for the auction core: a listing and settings with AUCTION.md defaults, and `Market`, a
+ * Test helpers for the auction core: a listing and settings with docs/market-rules.md defaults, and `Market`, a
  * tiny stand-in for the service layer that applies accepted results (bids, holds, seq, endsAt) the way
  * the real service writes them, so a scenario reads as a list of bids.
  */

@@ -1,4 +1,4 @@
-/** New listing validation (AUCTION.md §1): each code, the order of checks, defaults. */
+/** New listing validation (docs/market-rules.md §1): each code, the order of checks, defaults. */
 import { describe, expect, it } from 'vitest';
 import { validateNewListing, type NewListingInput, type NewListingRequest } from '../../../src/domain/auction/index.js';
 import { DEFAULT_SETTINGS } from '../../../src/domain/settings.js';

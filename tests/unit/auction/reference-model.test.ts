@@ -1,7 +1,7 @@
 /**
- * The auction core checked against a naive reference model (the exchange-core approach of DESIGN.md).
+ * The auction core checked against a naive reference model (the exchange-core approach of docs/architecture.md).
  *
- * The reference below is written from AUCTION.md alone and shares no code with src/domain/auction: it
+ * The reference below is written from docs/market-rules.md alone and shares no code with src/domain/auction: it
  * keeps every bid ever placed, and after each event sorts the active ones from scratch, walks them, and
  * marks whatever is past the amount as outbid. fast-check drives both with thousands of random event
  * sequences (bids valid and invalid, amends, time passing into the soft-close window and past the end,

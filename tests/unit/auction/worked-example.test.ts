@@ -1,4 +1,4 @@
-/** AUCTION.md §4 "Worked example", step by step, under both pricing rules. */
+/** docs/market-rules.md §4 "Worked example", step by step, under both pricing rules. */
 import { describe, expect, it } from 'vitest';
 import { computeBook, type Pricing } from '../../../src/domain/auction/index.js';
 import { expectAccepted, expectRejected, Market } from './fixtures.js';
@@ -21,7 +21,7 @@ function afterL4(pricing: Pricing): Market {
 
 const rows = (m: Market) => m.bids.map((b) => `${b.lenderId} ${b.amountMinor}@${b.rateBps}`);
 
-describe('AUCTION.md §4 worked example', () => {
+describe('docs/market-rules.md §4 worked example', () => {
   it('after L3: book L2, L3, L1; coverage 1.2M; L1 marginal with 200k filled; uniform rate 1200', () => {
     const m = afterL3('uniform');
     expect(rows(m)).toEqual(['L2 300000@1000', 'L3 500000@1100', 'L1 400000@1200']);

@@ -3,7 +3,7 @@ import { fromEpochDay, toEpochDay } from '../../../src/domain/dates.js';
 import type { ServicingSettings } from '../../../src/domain/servicing/index.js';
 import { DEFAULT_SETTINGS } from '../../../src/domain/settings.js';
 
-/** Terms a listing may have (AUCTION.md §1). */
+/** Terms a listing may have (docs/market-rules.md §1). */
 export const TERMS = [1, 2, 3, 6, 9, 12, 18, 24, 36] as const;
 
 /** Any date 2020–2035, month ends and leap days included. */

@@ -45,7 +45,7 @@ function only<T>(items: readonly T[]): T {
 describe('one note, on time', () => {
   it('pays interest then principal of the first installment, no penalty, bucket stays current', () => {
     const r = pay(openLoan(BASE), 88_849, '2025-02-15');
-    expect(only(r.breakdown.perNote)).toEqual({ noteId: 'note_a', penaltyMinor: 0, interestMinor: 10_000, principalMinor: 78_849, totalMinor: 88_849 });
+    expect(only(r.breakdown.perNote)).toEqual({ noteId: 'note_a', penaltyMinor: 0, interestMinor: 10_000, principalMinor: 78_849, prepaymentFeeMinor: 0, totalMinor: 88_849 });
     expect(r.breakdown.prepaidPrincipalMinor).toBe(0);
     const later = accrueDay(r.state, '2025-03-14', SETTINGS);
     expect(later.penaltyAccruedMinor).toBe(0);
@@ -86,7 +86,7 @@ describe('one note, late with penalty', () => {
     expect(owed.payoffMinor).toBe(89_113 + 3_290 + 921_151);
     expect(applyPayment(s, owed.payoffMinor + 1, '2025-02-25', SETTINGS)).toMatchObject({ ok: false, code: 'REPAYMENT_EXCEEDS_OWED' });
     const r = pay(s, 89_113, '2025-02-25');
-    expect(only(r.breakdown.perNote)).toEqual({ noteId: 'note_a', penaltyMinor: 264, interestMinor: 10_000, principalMinor: 78_849, totalMinor: 89_113 });
+    expect(only(r.breakdown.perNote)).toEqual({ noteId: 'note_a', penaltyMinor: 264, interestMinor: 10_000, principalMinor: 78_849, prepaymentFeeMinor: 0, totalMinor: 89_113 });
     expect(r.state.servicedThrough).toBe('2025-02-24');
     const next = accrueDay(r.state, '2025-02-25', SETTINGS);
     expect(next.state.daysPastDue).toBe(0);
@@ -109,8 +109,8 @@ describe('one note, late with penalty', () => {
   it('a partial payment pays penalty, interest, then part of the principal; penalty then runs on what is left', () => {
     const s = openLoan(BASE);
     const r = pay(s, 50_000, '2025-02-20'); // closed through 19 Feb: one day of penalty, 44
-    expect(only(r.breakdown.perNote)).toEqual({ noteId: 'note_a', penaltyMinor: 44, interestMinor: 10_000, principalMinor: 39_956, totalMinor: 50_000 });
-    expect(r.breakdown.perInstallment).toEqual([{ n: 1, dueDate: '2025-02-15', early: false, penaltyMinor: 44, interestMinor: 10_000, principalMinor: 39_956 }]);
+    expect(only(r.breakdown.perNote)).toEqual({ noteId: 'note_a', penaltyMinor: 44, interestMinor: 10_000, principalMinor: 39_956, prepaymentFeeMinor: 0, totalMinor: 50_000 });
+    expect(r.breakdown.perInstallment).toEqual([{ n: 1, dueDate: '2025-02-15', early: false, penaltyMinor: 44, interestMinor: 10_000, principalMinor: 39_956, prepaymentFeeMinor: 0 }]);
     // left overdue: 78,849 − 39,956 = 38,893 → round(19.4465) = 19 a day for 20..23 Feb
     const owed = owedToday(r.state, '2025-02-24', SETTINGS);
     expect(owed.due).toEqual({ penaltyMinor: 76, interestMinor: 0, principalMinor: 38_893, totalMinor: 38_969 });
@@ -123,6 +123,7 @@ describe('one note, late with penalty', () => {
       interestMinor: 10_000,
       feeMinor: 120,
       paidMinor: 88_969,
+      leftMinor: 0,
       status: 'paid',
     });
   });
@@ -138,7 +139,7 @@ describe('one note, early repayment with recomputed schedule', () => {
     expect(r.breakdown.earlyInterestMinor).toBe(4_606);
     expect(r.breakdown.prepaidPrincipalMinor).toBe(295_394);
     expect(r.breakdown.recomputedNoteIds).toEqual(['note_a']);
-    expect(r.breakdown.perInstallment).toEqual([{ n: 2, dueDate: '2025-03-15', early: true, penaltyMinor: 0, interestMinor: 4_606, principalMinor: 295_394 }]);
+    expect(r.breakdown.perInstallment).toEqual([{ n: 2, dueDate: '2025-03-15', early: true, penaltyMinor: 0, interestMinor: 4_606, principalMinor: 295_394, prepaymentFeeMinor: 0 }]);
     const inst = r.state.notes[0]!.installments;
     // installment 2's principal (79,637) is settled by the 295,394 prepaid; the excess 215,757 leaves
     // 841,514 − 215,757 = 625,757 after it, re-amortised over 10 periods at 1%: payment 66,069.

@@ -124,7 +124,7 @@ describe('textbook cases of docs/servicing.md §4', () => {
   });
 });
 
-describe('schedule rules of AUCTION.md §5', () => {
+describe('schedule rules of docs/market-rules.md §5', () => {
   it('due dates: 31 Jan → 28 Feb (29 in a leap year), 31 Mar, 30 Apr …, the anchor day is kept', () => {
     const dates = (d: string, n: number) =>
       noteSchedule({ principalMinor: 1_200_000, rateBps: 1000, termMonths: n, repayment: 'equal_principal', disbursedOn: d }).map((p) => p.dueDate);

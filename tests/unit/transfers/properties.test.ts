@@ -1,5 +1,5 @@
 /**
- * Properties of note transfers (AUCTION.md §10) over random loans, random servicing and random trades:
+ * Properties of note transfers (docs/transfers.md) over random loans, random servicing and random trades:
  * a trade splits every installment not yet due so that the seller's and buyer's parts add up to the
  * original exactly, leaves what the borrower owes unchanged, and prices to the fen (price + accrued −
  * fee + fee = what the buyer paid); money stays conserved through later payments; replaying the payments

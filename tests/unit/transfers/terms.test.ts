@@ -6,7 +6,7 @@ import { SETTINGS } from '../servicing/arbitraries.js';
 
 const S = { ...DEFAULT_SETTINGS };
 
-describe('offer and buy terms (AUCTION.md §10)', () => {
+describe('offer and buy terms (docs/transfers.md)', () => {
   it('an offer: whole yuan of at least the minimum bid, or the whole outstanding; at most the outstanding', () => {
     expect(checkOfferTerms({ principalMinor: 10_000, priceBps: 10_000 }, 514_920, S)).toBeNull();
     expect(checkOfferTerms({ principalMinor: 514_920, priceBps: 10_000 }, 514_920, S)).toBeNull(); // the whole note, fen and all

@@ -3,8 +3,9 @@
  * Errors come back as problem+json with a stable `code`; they surface as ApiError, shown through i18n
  * (`err.<CODE>`). Writes send JSON; POSTs that move money or create something send an Idempotency-Key.
  */
-import { has, t } from './i18n.js';
+import { t } from './i18n.js';
 import { setServerOffset } from './format.js';
+import { problemText, type FieldError } from './problem-text.js';
 import type {
   AdminSettingsView,
   BidView,
@@ -37,7 +38,12 @@ import type {
   SchedulePreview,
   SessionResponse,
   Stats,
+  NotificationItem,
+  NoteRepayment,
+  RepaymentPreview,
+  NotificationPreferences,
   Wallet,
+  WalletStatement,
   WebhookDelivery,
 } from './types.js';
 
@@ -50,25 +56,22 @@ export class ApiError extends Error {
     readonly code: string,
     readonly detail: string,
     readonly title: string = '',
-    readonly errors: { field: string; message: string }[] = [],
-    /** The whole problem body: some codes carry figures (limits, what is left) a message can use. */
-    readonly problem: Record<string, unknown> = {},
+    readonly errors: FieldError[] = [],
+    /** The figures the rejection is about (`maxRateBps`, `leftMinor`, …). */
+    readonly extra: Record<string, unknown> = {},
   ) {
     super(`${code}: ${detail}`);
   }
 }
 
-/** A user-facing sentence for any error: the translated code, and the server's detail when useful. */
+/**
+ * A user-facing sentence for any error, in the user's language with yuan and percent (problem-text.ts):
+ * never the server's detail, which speaks minor units and schema paths to developers.
+ */
 export function errorText(err: unknown): string {
-  if (err instanceof ApiError || (err && typeof err === 'object' && 'code' in err && typeof (err as { code: unknown }).code === 'string')) {
-    const e = err as { code: string; detail?: string; title?: string };
-    const key = `err.${e.code}`;
-    if (has(key)) {
-      const base = t(key);
-      // Validation details name the field: worth showing; other details repeat the title.
-      return e.code === 'VALIDATION_FAILED' && e.detail ? `${base} (${e.detail})` : base;
-    }
-    return e.detail || e.title || e.code;
+  if (err && typeof err === 'object' && 'code' in err && typeof (err as { code: unknown }).code === 'string') {
+    const e = err as { code: string; errors?: FieldError[]; extra?: Record<string, unknown> };
+    return problemText({ code: e.code, ...(e.errors ? { errors: e.errors } : {}), ...(e.extra ? { extra: e.extra } : {}) });
   }
   return t('err.UNKNOWN');
 }
@@ -139,10 +142,11 @@ export async function request<T>(method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DEL
     }
   }
   if (!res.ok) {
-    const p = (data ?? {}) as { code?: string; detail?: string; title?: string; errors?: { field: string; message: string }[] };
+    const p = (data ?? {}) as { code?: string; detail?: string; title?: string; errors?: FieldError[] } & Record<string, unknown>;
     const code = p.code ?? (res.status === 404 ? 'NOT_FOUND' : res.status >= 500 ? 'INTERNAL' : 'HTTP_' + res.status);
     if (res.status === 401 && !path.startsWith('/auth/')) for (const l of [...unauthorizedListeners]) l();
-    throw new ApiError(res.status, code, p.detail ?? '', p.title ?? '', p.errors ?? [], (data ?? {}) as Record<string, unknown>);
+    const { type: _type, title, status: _status, detail, code: _code, errors, instance: _instance, ...extra } = p;
+    throw new ApiError(res.status, code, detail ?? '', typeof title === 'string' ? title : '', errors ?? [], extra);
   }
   return data as T;
 }
@@ -185,6 +189,12 @@ export const api = {
   deposit: (amountMinor: number, idempotencyKey: string) => request<Instruction>('POST', '/wallet/deposits', { body: { amountMinor }, idempotencyKey }),
   withdraw: (amountMinor: number, idempotencyKey: string) => request<Instruction>('POST', '/wallet/withdrawals', { body: { amountMinor }, idempotencyKey }),
   transfers: (cursor?: string | null) => get<Page<LedgerLine>>('/wallet/transfers', { limit: 50, cursor }),
+  notifications: (locale: string) => get<{ items: NotificationItem[]; unread: number; nextCursor: string | null }>('/me/notifications', { locale, limit: 30 }),
+  markNotificationsRead: (body: { ids: string[] } | { all: true }) => request<{ unread: number }>('POST', '/me/notifications/read', { body }),
+  notificationPrefs: () => get<NotificationPreferences>('/me/notification-preferences'),
+  putNotificationPrefs: (body: { locale?: string; kinds?: Record<string, { inApp?: boolean; email?: boolean }> }) => request<NotificationPreferences>('PUT', '/me/notification-preferences', { body }),
+  statement: (q: { from?: string; to?: string }) => get<WalletStatement>('/wallet/statement', q),
+  annualStatement: (year: number) => get<WalletStatement & { year: number; totals: Record<string, number> }>(`/wallet/statements/${year}`),
 
   // market
   listings: (q: ListingQuery = {}) => get<Page<ListingSummary>>('/listings', q as Query),
@@ -198,6 +208,9 @@ export const api = {
     request<BidView>('POST', `/listings/${encodeURIComponent(listingId)}/bids`, { body, idempotencyKey }),
   amendBid: (bidId: string, rateBps: number) => request<BidView>('PATCH', `/bids/${encodeURIComponent(bidId)}`, { body: { rateBps } }),
   myBids: (q: { status?: string; cursor?: string | null; limit?: number } = {}) => get<Page<BidView>>('/me/bids', q),
+  watchlist: () => get<{ listingIds: string[]; items: ListingSummary[] }>('/me/watchlist'),
+  watch: (id: string) => request<void>('PUT', `/me/watchlist/${encodeURIComponent(id)}`),
+  unwatch: (id: string) => request<void>('DELETE', `/me/watchlist/${encodeURIComponent(id)}`),
   myListings: (cursor?: string | null) => get<Page<ListingSummary>>('/me/listings', { limit: 50, cursor }),
 
   // borrower
@@ -206,6 +219,8 @@ export const api = {
   myLoans: (cursor?: string | null) => get<Page<LoanItem>>('/me/loans', { limit: 50, cursor }),
   loan: (id: string) => get<LoanDetail>(`/loans/${encodeURIComponent(id)}`),
   owed: (id: string) => get<LoanOwed>(`/loans/${encodeURIComponent(id)}/owed`),
+  repaymentPreview: (id: string, amountMinor: number) => get<RepaymentPreview>(`/loans/${encodeURIComponent(id)}/repayment-preview`, { amountMinor }),
+  noteRepayments: (noteId: string) => get<{ items: NoteRepayment[] }>(`/me/notes/${encodeURIComponent(noteId)}/repayments`),
   repay: (id: string, amountMinor: number, idempotencyKey: string) =>
     request<RepaymentResult>('POST', `/loans/${encodeURIComponent(id)}/repayments`, { body: { amountMinor }, idempotencyKey }),
 

@@ -186,12 +186,12 @@ export function duration(ms: number): string {
   return d > 0 ? t('countdown.days', { d, hms }) : hms;
 }
 
-/** Seconds as a readable span for settings: 3600 → "1 h", 604800 → "7 d". */
+/** Seconds as a readable span for settings: 3600 → "1 h" / "1 小时", 604800 → "7 d" / "7 天". */
 export function seconds(sec: number): string {
-  if (sec % 86400 === 0 && sec >= 86400) return `${sec / 86400} d`;
-  if (sec % 3600 === 0 && sec >= 3600) return `${sec / 3600} h`;
-  if (sec % 60 === 0 && sec >= 60) return `${sec / 60} min`;
-  return `${sec} s`;
+  if (sec % 86400 === 0 && sec >= 86400) return t('span.d', { n: sec / 86400 });
+  if (sec % 3600 === 0 && sec >= 3600) return t('span.h', { n: sec / 3600 });
+  if (sec % 60 === 0 && sec >= 60) return t('span.min', { n: sec / 60 });
+  return t('span.s', { n: sec });
 }
 
 export function shortId(id: string): string {

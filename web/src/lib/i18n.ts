@@ -33,7 +33,7 @@ export const core: Record<Locale, Messages> = {
     'listing.termMonths': '{n} mo',
     'listing.maturesOn': 'Due {date}',
     'listing.bids': 'Bids',
-    'listing.bidCount': '{n} bids',
+    'listing.bidCount': '{n} {n:bid|bids}',
     'listing.expectedLoss': 'Expected loss',
     'listing.timeLeft': 'Time left',
     'listing.coverage': 'Coverage',
@@ -60,6 +60,10 @@ export const core: Record<Locale, Messages> = {
     'live.open': 'Live',
     'live.reconnecting': 'Reconnecting',
     'live.closed': 'Offline',
+    'span.d': '{n} d',
+    'span.h': '{n} h',
+    'span.min': '{n} min',
+    'span.s': '{n} s',
   },
   zh: {
     'status.open': '竞标中',
@@ -107,6 +111,10 @@ export const core: Record<Locale, Messages> = {
     'live.open': '实时',
     'live.reconnecting': '重新连接中',
     'live.closed': '离线',
+    'span.d': '{n} 天',
+    'span.h': '{n} 小时',
+    'span.min': '{n} 分钟',
+    'span.s': '{n} 秒',
   },
 };
 
@@ -210,11 +218,28 @@ export function has(key: string): boolean {
   return key in dictionaries[locale()] || key in dictionaries.en;
 }
 
-/** The message for `key` in the current locale (English, then the key itself, as fallbacks). */
+const pluralRules = new Map<string, Intl.PluralRules>();
+function pluralOf(n: number): Intl.LDMLPluralRule {
+  const tag = localeTag();
+  let rules = pluralRules.get(tag);
+  if (!rules) pluralRules.set(tag, (rules = new Intl.PluralRules(tag)));
+  return rules.select(n);
+}
+
+/**
+ * The message for `key` in the current locale (English, then the key itself, as fallbacks). `{name}` is
+ * replaced by the parameter; `{n:one|other}` picks the word for the number `n` by the language's plural
+ * rules ("1 note", "2 notes"; Chinese messages need no such choice).
+ */
 export function t(key: string, params?: Record<string, string | number>): string {
   const template = dictionaries[locale()][key] ?? dictionaries.en[key] ?? key;
   if (!params) return template;
-  return template.replace(/\{(\w+)\}/g, (whole, name: string) => (name in params ? String(params[name]) : whole));
+  return template
+    .replace(/\{(\w+):([^{}|]*)\|([^{}]*)\}/g, (whole, name: string, one: string, other: string) => {
+      const n = Number(params[name]);
+      return name in params && Number.isFinite(n) ? (pluralOf(n) === 'one' ? one : other) : whole;
+    })
+    .replace(/\{(\w+)\}/g, (whole, name: string) => (name in params ? String(params[name]) : whole));
 }
 
 /**

@@ -66,6 +66,8 @@ export class LiveError extends Error {
   constructor(
     readonly code: string,
     readonly detail: string = '',
+    /** The figures the rejection is about, as the server sent them. */
+    readonly extra: Record<string, unknown> = {},
   ) {
     super(detail ? `${code}: ${detail}` : code);
   }
@@ -631,7 +633,8 @@ export class LiveClient {
           const p = this.pending.get(msg.ref);
           if (p) {
             this.finish(p);
-            p.reject(new LiveError(msg.code, msg.detail ?? ''));
+            const { type: _t, ref: _r, code: _c, detail: _d, ...extra } = msg as unknown as Record<string, unknown>;
+            p.reject(new LiveError(msg.code, msg.detail ?? '', extra));
           }
         } else if (msg.channel) {
           const entry = this.channels.get(msg.channel);

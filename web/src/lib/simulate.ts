@@ -1,6 +1,6 @@
 /**
  * What a bid (or an amend) would do if sent now: the same pure book code as the server
- * (src/domain/auction/book.ts) run on the live bids plus the candidate, and the checks of AUCTION.md §2
+ * (src/domain/auction/book.ts) run on the live bids plus the candidate, and the checks of docs/market-rules.md §2
  * that the client can know, in their order. The server still decides; this is the preview.
  */
 import type { Book } from '../../../src/domain/auction/book.js';
@@ -22,6 +22,8 @@ export interface Simulation {
   /** win: fully in the winning set; partial: the marginal bid; reject: refused with `code`. */
   verdict: 'win' | 'partial' | 'reject';
   code: string | null;
+  /** The figures of the refusal, as the server would send them (a sentence in yuan and percent). */
+  extra?: Record<string, number>;
   /** The amount the bid would hold (trimmed under closeWhenFunded). */
   holdMinor: number;
   fillMinor: number;
@@ -37,10 +39,11 @@ export interface Simulation {
   book: Book;
 }
 
-function reject(code: string, before: Book): Simulation {
+function reject(code: string, before: Book, extra?: Record<string, number>): Simulation {
   return {
     verdict: 'reject',
     code,
+    ...(extra ? { extra } : {}),
     holdMinor: 0,
     fillMinor: 0,
     rateBps: 0,
@@ -96,15 +99,15 @@ export function simulateBid(input: SimulationInput, candidate: { amountMinor: nu
   }
   const amount = candidate.amountMinor;
   if (!Number.isSafeInteger(amount) || amount <= 0 || amount < (input.minBidMinor ?? DEFAULT_MIN_BID_MINOR) || amount % 100 !== 0 || amount > listing.amountMinor) {
-    return reject('BID_AMOUNT_INVALID', before);
+    return reject('BID_AMOUNT_INVALID', before, { minMinor: input.minBidMinor ?? DEFAULT_MIN_BID_MINOR, maxMinor: listing.amountMinor });
   }
-  if (!Number.isSafeInteger(candidate.rateBps) || candidate.rateBps < 1 || candidate.rateBps > listing.maxRateBps) return reject('BID_RATE_INVALID', before);
+  if (!Number.isSafeInteger(candidate.rateBps) || candidate.rateBps < 1 || candidate.rateBps > listing.maxRateBps) return reject('BID_RATE_INVALID', before, { minRateBps: 1, maxRateBps: listing.maxRateBps });
   if (before.coverageMinor >= listing.amountMinor) {
     const marginal = before.entries.find((e) => e.id === before.marginalBidId);
-    if (marginal && candidate.rateBps >= marginal.rateBps) return reject('BID_NOT_COMPETITIVE', before);
+    if (marginal && candidate.rateBps >= marginal.rateBps) return reject('BID_NOT_COMPETITIVE', before, { marginalRateBps: marginal.rateBps });
   }
   const holdMinor = listing.closeWhenFunded ? Math.min(amount, listing.amountMinor - before.coverageMinor) : amount;
-  if (lender && lender.availableMinor !== null && lender.availableMinor < holdMinor) return reject('INSUFFICIENT_FUNDS', before);
+  if (lender && lender.availableMinor !== null && lender.availableMinor < holdMinor) return reject('INSUFFICIENT_FUNDS', before, { neededMinor: holdMinor, availableMinor: lender.availableMinor });
   const id = '__candidate__';
   const bids: LiveBid[] = [...input.bids, { bidId: id, amountMinor: holdMinor, rateBps: candidate.rateBps, priority: nextPriority(input) }];
   const clearsNow = listing.closeWhenFunded && before.coverageMinor + holdMinor >= listing.amountMinor;

@@ -215,17 +215,23 @@ export interface ListingDetail extends ListingSummary {
   ratingReasons?: RatingReason[];
   collateral?: ListingCollateral;
   schedulePreview?: SchedulePeriod[];
+  /** The listing's last events, newest first (the activity feed on load). */
+  recentEvents?: { type: string; at: string; amountMinor?: number; rateBps?: number }[];
 }
 
 export interface SchedulePreview {
   schedule: SchedulePeriod[];
   totals: { principalMinor: number; interestMinor: number };
   currency: 'CNY';
+  /** The fee on principal repaid ahead of schedule, and the highest maximum rate a listing may carry. */
+  prepaymentFeeBps?: number;
+  maxRateBps?: number;
 }
 
 export type BidStatus = 'winning' | 'outbid' | 'filled' | 'released';
 
 export interface BidView {
+  standing: 'winning' | 'winning_partial' | 'outbid' | 'filled' | 'partly_filled' | 'released';
   id: string;
   listingId: string;
   amountMinor: number;
@@ -250,6 +256,9 @@ export interface Rating {
   capMinor: number;
   capLeftMinor: number;
   eligible: boolean;
+  /** May post a listing now: the rating allows it, no listing is open, credit is left (the server decides). */
+  mayListNow: boolean;
+  mayListReason: string | null;
   ineligibleReason: { code: string; text: string; textZh?: string | null } | null;
   reasons: RatingReason[];
   scorecardVersion?: string | number;
@@ -288,6 +297,32 @@ export interface NewListing {
 
 export type LoanStatus = 'active' | 'repaid' | 'defaulted';
 
+/** A loan's standing as of today, as the server computes it (one place for every page). */
+export type Standing = 'current' | 'late' | 'defaulted' | 'repaid';
+
+export interface NoteRepayment {
+  repaymentId: string;
+  paidOn: string;
+  source: string;
+  afterDefault: boolean;
+  principalMinor: number;
+  interestMinor: number;
+  penaltyMinor: number;
+  prepaymentFeeMinor: number;
+  totalMinor: number;
+}
+
+export interface RepaymentPreview {
+  amountMinor: number;
+  principalMinor: number;
+  interestMinor: number;
+  penaltyMinor: number;
+  prepaymentFeeMinor: number;
+  prepaymentFeeBps: number;
+  prepaidPrincipalMinor: number;
+  loanStatusAfter: string;
+}
+
 export interface LoanItem {
   id: string;
   listingId: string;
@@ -301,6 +336,9 @@ export interface LoanItem {
   nextDue: string | null;
   daysPastDue: number;
   currency: 'CNY';
+  title: string;
+  standing: Standing;
+  nextDueAmountMinor: number;
 }
 
 export interface ScheduleRow {
@@ -310,7 +348,8 @@ export interface ScheduleRow {
   interestMinor: number;
   feeMinor: number;
   paidMinor: number;
-  status: 'paid' | 'upcoming' | 'due' | 'overdue';
+  status: 'paid' | 'partly_paid' | 'upcoming' | 'due' | 'overdue';
+  leftMinor: number;
 }
 
 export interface LoanDetail {
@@ -335,7 +374,10 @@ export interface LoanDetail {
   nextDueDate: string | null;
   noteCount: number;
   schedule: ScheduleRow[];
-  myNotes: { id: string; principalMinor: number; rateBps: number; outstandingMinor: number; receivedPrincipalMinor: number; receivedInterestMinor: number; status: string }[];
+  myNotes: { id: string; principalMinor: number; rateBps: number; outstandingMinor: number; receivedPrincipalMinor: number; receivedInterestMinor: number; receivedPenaltyMinor: number; receivedPrepaymentFeeMinor: number; status: string }[];
+  title: string;
+  standing: Standing;
+  nextDue: { n: number; dueDate: string; amountMinor: number } | null;
 }
 
 export interface PartAmounts {
@@ -358,6 +400,8 @@ export interface LoanOwed {
   principalNotDueMinor: number;
   payoffMinor: number;
   currency: 'CNY';
+  prepaymentFeeMinor: number;
+  prepaymentFeeBps: number;
 }
 
 export interface RepaymentResult {
@@ -399,6 +443,10 @@ export interface NoteItem {
   sellable: boolean;
   notSellableReason: string | null;
   currency: 'CNY';
+  title: string;
+  standing: Standing;
+  daysPastDue: number;
+  receivedPrepaymentFeeMinor: number;
 }
 
 /** A note sold whole to other lenders is `sold`. */
@@ -421,6 +469,7 @@ export interface Portfolio {
     receivedPrincipalMinor: number;
     receivedInterestMinor: number;
     receivedPenaltyMinor: number;
+    receivedPrepaymentFeeMinor: number;
     principalDays: number;
     /** What trades added to income (docs/transfers.md). */
     transferResultMinor: number;
@@ -572,8 +621,67 @@ export interface Stats {
   months: MonthStats[];
 }
 
+/** The documented range of a setting (of each value, for the per-grade ones). */
+export interface SettingRange {
+  min: number;
+  max: number;
+  unit: 'bps' | 'bpsPerDay' | 'minor' | 'sec' | 'pct' | 'days' | 'months' | 'count';
+  multipleOf?: number;
+}
+
+export interface NotificationItem {
+  id: string;
+  kind: string;
+  title: string;
+  body: string;
+  href: string | null;
+  data: Record<string, unknown>;
+  createdAt: string;
+  readAt: string | null;
+}
+
+export interface NotificationPreferences {
+  locale: string;
+  emailAvailable: boolean;
+  kinds: Record<string, { inApp: boolean; email: boolean }>;
+}
+
+export interface StatementLine {
+  id: string;
+  at: string;
+  kind: string;
+  amountMinor: number;
+  availableEffectMinor: number;
+  heldEffectMinor: number;
+  availableAfterMinor: number;
+  heldAfterMinor: number;
+  holdStatus?: 'pending' | 'posted' | 'released';
+  parts: number;
+  refs: {
+    listingId?: string;
+    listingTitle?: string;
+    bidId?: string;
+    loanId?: string;
+    noteId?: string;
+    repaymentId?: string;
+    reason?: string;
+    source?: string;
+    split?: { principalMinor: number; interestMinor: number; penaltyMinor: number; prepaymentFeeMinor: number };
+  };
+}
+
+export interface WalletStatement {
+  from: string;
+  to: string;
+  currency: 'CNY';
+  opening: { availableMinor: number; heldMinor: number };
+  closing: { availableMinor: number; heldMinor: number };
+  lines: StatementLine[];
+}
+
 export interface AdminSettingsView {
   settings: Record<string, unknown>;
+  bounds: Record<string, SettingRange>;
   overridden: string[];
   environment: Record<string, string>;
   gradeFloorBps: string;

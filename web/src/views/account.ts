@@ -4,14 +4,17 @@ import { date } from '../lib/format.js';
 import { t } from '../lib/i18n.js';
 import { session } from '../lib/session.js';
 import { toast } from '../lib/toasts.js';
-import type { RiskProfile } from '../lib/types.js';
+import type { NotificationPreferences, RiskProfile } from '../lib/types.js';
 import { View, errorBox } from './view.js';
 
 const PROFILES: RiskProfile[] = ['conservative', 'balanced', 'aggressive'];
 
 /** KYC (identity through the custodian's checks) and the risk profile that decides which grades a lender may bid on. */
 export class AccountView extends View {
-  static override properties = { ...View.properties, error: { state: true }, busy: { state: true }, profile: { state: true } };
+  static override properties = { ...View.properties, error: { state: true }, busy: { state: true }, profile: { state: true }, prefs: { state: true }, prefsError: { state: true } };
+  /** What the user is told, per kind (docs/notifications.md). */
+  declare prefs: NotificationPreferences | null;
+  declare prefsError: unknown;
   declare error: unknown;
   declare busy: boolean;
   declare profile: RiskProfile;
@@ -21,6 +24,41 @@ export class AccountView extends View {
     this.error = null;
     this.busy = false;
     this.profile = session.value.user?.kyc.riskProfile ?? 'balanced';
+    this.prefs = null;
+    this.prefsError = null;
+  }
+
+  override connectedCallback(): void {
+    super.connectedCallback();
+    api.notificationPrefs().then(
+      (p) => (this.prefs = p),
+      (err: unknown) => (this.prefsError = err),
+    );
+  }
+
+  private async setPref(kind: string, channel: 'inApp' | 'email', on: boolean): Promise<void> {
+    try {
+      this.prefs = await api.putNotificationPrefs({ kinds: { [kind]: { [channel]: on } } });
+      this.prefsError = null;
+    } catch (err) {
+      this.prefsError = err;
+    }
+  }
+
+  private renderPrefs() {
+    const p = this.prefs;
+    if (!p) return this.prefsError ? errorBox(this.prefsError) : nothing;
+    return html`<div class="panel" data-testid="notification-prefs">
+      <h2>${t('prefs.title')}</h2>
+      <p class="hint">${p.emailAvailable ? t('prefs.hint', { email: this.user?.email ?? '' }) : t('prefs.noEmail')}</p>
+      <div class="table-wrap"><table class="data"><thead><tr><th>${t('prefs.kind')}</th><th>${t('prefs.inApp')}</th><th>${t('prefs.email')}</th></tr></thead>
+        <tbody>${Object.entries(p.kinds).map(
+          ([kind, v]) => html`<tr><td>${t(`notify.${kind}`)}</td>
+            <td><input type="checkbox" .checked=${v.inApp} @change=${(e: Event) => void this.setPref(kind, 'inApp', (e.target as HTMLInputElement).checked)} data-testid="pref-${kind}-inApp" aria-label=${`${t(`notify.${kind}`)}: ${t('prefs.inApp')}`} /></td>
+            <td><input type="checkbox" .checked=${v.email} ?disabled=${!p.emailAvailable} @change=${(e: Event) => void this.setPref(kind, 'email', (e.target as HTMLInputElement).checked)} data-testid="pref-${kind}-email" aria-label=${`${t(`notify.${kind}`)}: ${t('prefs.email')}`} /></td></tr>`,
+        )}</tbody></table></div>
+      ${this.prefsError ? errorBox(this.prefsError) : nothing}
+    </div>`;
   }
 
   private async submit(e: Event): Promise<void> {
@@ -73,6 +111,7 @@ export class AccountView extends View {
           <button class="primary" type="submit" ?disabled=${this.busy} data-testid="kyc-submit">${this.busy ? t('common.sending') : t('account.save')}</button>
         </form>
       </div>
+      ${this.renderPrefs()}
     </section>`;
   }
 }

@@ -2,52 +2,56 @@ import { html, nothing, type TemplateResult } from 'lit';
 import { api, request } from '../lib/api.js';
 import { bpsToInput, dateTime, minorToInput, money, parseMoney, parseRate, rate, seconds, shortId } from '../lib/format.js';
 import { t } from '../lib/i18n.js';
+import { fieldErrorText } from '../lib/problem-text.js';
 import { toast } from '../lib/toasts.js';
-import { GRADES, type AdminSettingsView, type Grade, type InvariantReport, type PartnerCredentials, type PartnerView, type WebhookDelivery } from '../lib/types.js';
+import { GRADES, type AdminSettingsView, type Grade, type SettingRange, type InvariantReport, type PartnerCredentials, type PartnerView, type WebhookDelivery } from '../lib/types.js';
 import { View, errorBox } from './view.js';
 
 type Unit = 'bps' | 'money' | 'sec' | 'pct' | 'days' | 'months' | 'bpsDay' | 'grade' | 'count';
-const UNITS: Record<string, Unit> = {
-  maxRateBps: 'bps',
-  minBidMinor: 'money',
-  auctionMinDurationSec: 'sec',
-  auctionMaxDurationSec: 'sec',
-  auctionDefaultDurationSec: 'sec',
-  lenderListingCapPct: 'pct',
-  softCloseSec: 'sec',
-  softCloseMaxExtensionSec: 'sec',
-  platformFeeBps: 'bps',
-  graceDays: 'days',
-  penaltyBpsPerDay: 'bpsDay',
-  defaultAfterDays: 'days',
-  capLegalPersonMinor: 'money',
-  capNaturalPersonMinor: 'money',
-  minGradeToList: 'grade',
-  minMonthsActive: 'months',
-  orderMaxAgeDays: 'days',
-  warehouseLtvPct: 'pct',
-  transferMaxDiscountBps: 'bps',
-  transferMaxPremiumBps: 'bps',
-  transferFeeBps: 'bps',
-  transferMinHoldDays: 'days',
-  transferOfferTtlDays: 'days',
-  claimMaxDays: 'days',
-  claimMaxTier: 'count',
-  wsMaxSocketsPerAddress: 'count',
-  wsMaxSocketsPerUser: 'count',
-  wsMaxSubscriptionsPerAddress: 'count',
-  wsMaxSubscriptionsPerUser: 'count',
-};
-const GRADE_MAPS: Record<string, 'bps' | 'pct'> = { gradeFloorBps: 'bps', orderAdvancePct: 'pct', expectedLossBps: 'bps', claimAdvancePct: 'pct' };
+/** Settings in the order operators read them; units and ranges come from the server (GET /admin/settings). */
+const ORDER = [
+  'maxRateBps',
+  'minBidMinor',
+  'auctionMinDurationSec',
+  'auctionMaxDurationSec',
+  'auctionDefaultDurationSec',
+  'lenderListingCapPct',
+  'softCloseSec',
+  'softCloseMaxExtensionSec',
+  'platformFeeBps',
+  'prepaymentFeeBps',
+  'graceDays',
+  'penaltyBpsPerDay',
+  'defaultAfterDays',
+  'capLegalPersonMinor',
+  'capNaturalPersonMinor',
+  'minGradeToList',
+  'minMonthsActive',
+  'orderMaxAgeDays',
+  'warehouseLtvPct',
+  'transferMaxDiscountBps',
+  'transferMaxPremiumBps',
+  'transferFeeBps',
+  'transferMinHoldDays',
+  'transferOfferTtlDays',
+  'claimMaxDays',
+  'claimMaxTier',
+  'wsMaxSocketsPerAddress',
+  'wsMaxSocketsPerUser',
+  'wsMaxSubscriptionsPerAddress',
+  'wsMaxSubscriptionsPerUser',
+];
+const GRADE_MAPS = ['gradeFloorBps', 'orderAdvancePct', 'expectedLossBps', 'claimAdvancePct'];
+const UNIT_OF: Record<SettingRange['unit'], Unit> = { bps: 'bps', bpsPerDay: 'bpsDay', minor: 'money', sec: 'sec', pct: 'pct', days: 'days', months: 'months', count: 'count' };
 
-function toInput(unit: Unit | 'bps' | 'pct', v: unknown): string {
+function toInput(unit: Unit, v: unknown): string {
   if (v === null || v === undefined) return '';
   if (unit === 'bps' || unit === 'bpsDay') return bpsToInput(Number(v));
   if (unit === 'money') return minorToInput(Number(v));
   return String(v);
 }
 
-function fromInput(unit: Unit | 'bps' | 'pct', text: string): number | string | null {
+function fromInput(unit: Unit, text: string): number | string | null {
   const s = text.trim();
   if (unit === 'grade') return s;
   if (unit === 'bps' || unit === 'bpsDay') return parseRate(s);
@@ -55,14 +59,14 @@ function fromInput(unit: Unit | 'bps' | 'pct', text: string): number | string | 
   return /^\d{1,15}$/.test(s) ? Number(s) : null;
 }
 
-function display(unit: Unit | 'bps' | 'pct', v: unknown): string {
+function display(unit: Unit, v: unknown): string {
   if (v === null || v === undefined) return '—';
   const n = Number(v);
   switch (unit) {
     case 'bps':
       return rate(n);
     case 'bpsDay':
-      return `${rate(n)} / ${t('unit.day')}`;
+      return t('unit.perDay', { value: rate(n) });
     case 'money':
       return money(n, { trimZeroFen: true });
     case 'sec':
@@ -70,15 +74,29 @@ function display(unit: Unit | 'bps' | 'pct', v: unknown): string {
     case 'pct':
       return `${n}%`;
     case 'days':
-      return `${n} ${t('unit.days')}`;
+      return t('unit.nDays', { n });
     case 'months':
-      return `${n} ${t('unit.months')}`;
+      return t('unit.nMonths', { n });
     default:
       return String(v);
   }
 }
 
-/** AUCTION.md §8 settings: values in force, who overrode them, changed at run time. */
+/**
+ * What is wrong with a typed value, in the sentence the server would answer with (the same range), or
+ * null when it may be saved. The form refuses to save while any value is wrong.
+ */
+function valueProblem(name: string, unit: Unit, range: SettingRange | undefined, text: string): string | null {
+  if (unit === 'grade' || !range) return null;
+  const v = fromInput(unit, text);
+  const field = `body/${name}`;
+  if (typeof v !== 'number') return fieldErrorText({ field, message: 'invalid', min: range.min, max: range.max });
+  if (v < range.min || v > range.max) return fieldErrorText({ field, message: 'range', keyword: 'maximum', min: range.min, max: range.max });
+  if (range.multipleOf && v % range.multipleOf !== 0) return fieldErrorText({ field, message: 'multipleOf', keyword: 'multipleOf', multipleOf: range.multipleOf });
+  return null;
+}
+
+/** docs/market-rules.md §8 settings: values in force, their ranges, who overrode them, changed at run time. */
 export class AdminSettingsViewEl extends View {
   static override properties = { ...View.properties, data: { state: true }, error: { state: true }, saveError: { state: true }, edits: { state: true }, busy: { state: true } };
   declare data: AdminSettingsView | null;
@@ -107,25 +125,36 @@ export class AdminSettingsViewEl extends View {
     }
   }
 
-  private patch(): Record<string, unknown> | string {
+  private unitOf(name: string): Unit {
+    if (name === 'minGradeToList') return 'grade';
+    const range = this.data?.bounds[name];
+    return range ? UNIT_OF[range.unit] : 'pct';
+  }
+
+  /** Every edited value that cannot be saved, by edit key (`maxRateBps`, `gradeFloorBps.AA`). */
+  private problems(): Map<string, string> {
+    const out = new Map<string, string>();
+    for (const [key, text] of Object.entries(this.edits)) {
+      const [name, grade] = key.split('.') as [string, string | undefined];
+      if (grade && text.trim() === '') continue; // a grade left empty removes its value
+      const problem = valueProblem(grade ? `${name}/${grade}` : name, this.unitOf(name), this.data?.bounds[name], text);
+      if (problem) out.set(key, problem);
+    }
+    return out;
+  }
+
+  private patch(): Record<string, unknown> {
     const s = this.data!.settings;
     const patch: Record<string, unknown> = {};
     for (const [key, text] of Object.entries(this.edits)) {
       const [name, grade] = key.split('.') as [string, Grade | undefined];
       if (grade) {
-        const unit = GRADE_MAPS[name]!;
         const map = { ...((patch[name] as Record<string, number> | undefined) ?? (s[name] as Record<string, number>)) };
         if (text.trim() === '') delete map[grade];
-        else {
-          const v = fromInput(unit, text);
-          if (v === null) return name;
-          map[grade] = v as number;
-        }
+        else map[grade] = fromInput(this.unitOf(name), text) as number;
         patch[name] = map;
       } else {
-        const unit = UNITS[name]!;
-        const v = fromInput(unit, text);
-        if (v === null || v === '') return name;
+        const v = fromInput(this.unitOf(name), text);
         if (v !== s[name]) patch[name] = v;
       }
     }
@@ -134,11 +163,8 @@ export class AdminSettingsViewEl extends View {
 
   private async save(e: Event, patchOverride?: Record<string, unknown>): Promise<void> {
     e.preventDefault();
+    if (!patchOverride && this.problems().size > 0) return;
     const patch = patchOverride ?? this.patch();
-    if (typeof patch === 'string') {
-      this.saveError = { code: 'SETTING_INVALID', detail: patch };
-      return;
-    }
     if (Object.keys(patch).length === 0) return;
     this.busy = true;
     this.saveError = null;
@@ -163,14 +189,22 @@ export class AdminSettingsViewEl extends View {
     }
   }
 
-  private input(key: string, unit: Unit | 'bps' | 'pct', value: unknown): TemplateResult {
+  private input(key: string, unit: Unit, value: unknown, problem: string | undefined): TemplateResult {
     const suffix = unit === 'bps' || unit === 'bpsDay' || unit === 'pct' ? '%' : unit === 'sec' ? 's' : unit === 'days' ? t('unit.days') : unit === 'months' ? t('unit.months') : '';
     const val = key in this.edits ? this.edits[key]! : toInput(unit, value);
     const onInput = (e: Event) => (this.edits = { ...this.edits, [key]: (e.target as HTMLInputElement | HTMLSelectElement).value });
     if (unit === 'grade') {
       return html`<select @change=${onInput} data-testid="setting-${key}">${GRADES.map((g) => html`<option value=${g} ?selected=${val === g}>${g}</option>`)}</select>`;
     }
-    return html`<span class="input-affix ${unit === 'money' ? '' : 'suffix'}">${unit === 'money' ? html`<span>¥</span>` : nothing}<input inputmode="decimal" .value=${val} @input=${onInput} data-testid="setting-${key}" />${suffix ? html`<span>${suffix}</span>` : nothing}</span>`;
+    return html`<span class="input-affix ${unit === 'money' ? '' : 'suffix'}">${unit === 'money' ? html`<span>¥</span>` : nothing}<input inputmode="decimal" .value=${val} @input=${onInput} aria-invalid=${problem ? 'true' : 'false'} data-testid="setting-${key}" />${suffix ? html`<span>${suffix}</span>` : nothing}</span>
+      ${problem ? html`<div class="field-error" role="alert" data-testid="setting-error-${key}">${problem}</div>` : nothing}`;
+  }
+
+  private rangeText(name: string): string {
+    const range = this.data?.bounds[name];
+    if (!range) return '';
+    const unit = this.unitOf(name);
+    return t('admin.range', { min: display(unit, range.min), max: display(unit, range.max) });
   }
 
   override render() {
@@ -178,6 +212,7 @@ export class AdminSettingsViewEl extends View {
     if (this.error && !d) return html`<section class="page"><h1>${t('nav.settings')}</h1>${errorBox(this.error)}</section>`;
     if (!d) return html`<p class="muted">${t('common.loading')}</p>`;
     const s = d.settings;
+    const problems = this.problems();
     return html`<section class="page">
       <div class="page-head"><div><h1>${t('nav.settings')}</h1><p>${t('admin.settingsSubtitle')}</p></div></div>
       ${d.clock.settable
@@ -188,25 +223,27 @@ export class AdminSettingsViewEl extends View {
         <div class="table-wrap"><table class="data">
           <thead><tr><th>${t('admin.setting')}</th><th>${t('admin.inForce')}</th><th style="min-width:11rem">${t('admin.newValue')}</th><th></th></tr></thead>
           <tbody>
-            ${Object.keys(UNITS).filter((k) => k in s).map((k) => {
+            ${ORDER.filter((k) => k in s).map((k) => {
               const over = d.overridden.includes(k);
-              return html`<tr><td><strong>${t(`setting.${k}`)}</strong><br /><span class="mono muted small">${d.environment[k] ?? ''}</span></td>
-                <td class="nowrap">${display(UNITS[k]!, s[k])} ${over ? html`<span class="badge warn">${t('admin.overridden')}</span>` : nothing}</td>
-                <td>${this.input(k, UNITS[k]!, s[k])}</td>
+              const unit = this.unitOf(k);
+              return html`<tr><td><strong>${t(`setting.${k}`)}</strong><br /><span class="mono muted small">${d.environment[k] ?? ''}</span>${d.bounds[k] ? html`<br /><span class="muted small" data-testid="setting-range-${k}">${this.rangeText(k)}</span>` : nothing}</td>
+                <td class="nowrap">${display(unit, s[k])} ${over ? html`<span class="badge warn">${t('admin.overridden')}</span>` : nothing}</td>
+                <td>${this.input(k, unit, s[k], problems.get(k))}</td>
                 <td>${over ? html`<button type="button" class="ghost" @click=${(e: Event) => void this.save(e, { [k]: null })}>${t('admin.reset')}</button>` : nothing}</td></tr>`;
             })}
-            ${Object.entries(GRADE_MAPS).filter(([k]) => k in s).map(([k, unit]) => {
+            ${GRADE_MAPS.filter((k) => k in s).map((k) => {
+              const unit = this.unitOf(k);
               const map = (s[k] ?? {}) as Record<string, number>;
               const over = d.overridden.includes(k);
-              return html`<tr><td><strong>${t(`setting.${k}`)}</strong><br /><span class="mono muted small">${d.environment[k] ?? ''}</span></td>
+              return html`<tr><td><strong>${t(`setting.${k}`)}</strong><br /><span class="mono muted small">${d.environment[k] ?? ''}</span>${d.bounds[k] ? html`<br /><span class="muted small">${this.rangeText(k)}</span>` : nothing}</td>
                 <td class="small">${GRADES.filter((g) => map[g] !== undefined).map((g) => `${g} ${display(unit, map[g])}`).join(' · ') || t('admin.none')} ${over ? html`<span class="badge warn">${t('admin.overridden')}</span>` : nothing}</td>
-                <td><div style="display:grid;grid-template-columns:repeat(auto-fill,minmax(5.2rem,1fr));gap:0.3rem">${GRADES.map((g) => html`<label class="small">${g}${this.input(`${k}.${g}`, unit, map[g])}</label>`)}</div></td>
+                <td><div style="display:grid;grid-template-columns:repeat(auto-fill,minmax(5.2rem,1fr));gap:0.3rem">${GRADES.map((g) => html`<label class="small">${g}${this.input(`${k}.${g}`, unit, map[g], problems.get(`${k}.${g}`))}</label>`)}</div></td>
                 <td>${over ? html`<button type="button" class="ghost" @click=${(e: Event) => void this.save(e, { [k]: null })}>${t('admin.reset')}</button>` : nothing}</td></tr>`;
             })}
           </tbody>
         </table></div>
         ${this.saveError ? errorBox(this.saveError) : nothing}
-        <div class="row" style="margin-top:0.75rem"><span class="spacer"></span><button type="button" class="ghost" @click=${() => (this.edits = {})}>${t('admin.discard')}</button><button class="primary" type="submit" ?disabled=${this.busy || Object.keys(this.edits).length === 0} data-testid="settings-save">${t('admin.save')}</button></div>
+        <div class="row" style="margin-top:0.75rem"><span class="spacer"></span><button type="button" class="ghost" @click=${() => (this.edits = {})}>${t('admin.discard')}</button><button class="primary" type="submit" ?disabled=${this.busy || Object.keys(this.edits).length === 0 || problems.size > 0} data-testid="settings-save">${t('admin.save')}</button></div>
       </form>
     </section>`;
   }
@@ -447,3 +484,137 @@ export class AdminWebhooksView extends View {
   }
 }
 customElements.define('lb-admin-webhooks-view', AdminWebhooksView);
+
+interface UserSummary {
+  id: string;
+  email: string;
+  displayName: string;
+  role: string;
+  kycStatus: string;
+  kycReview: string | null;
+  frozen: boolean;
+  frozenReason: string | null;
+  createdAt: string;
+}
+interface AuditEntry {
+  id: string;
+  at: string;
+  action: string;
+  actor: string;
+  reason: string;
+}
+interface UserDetail extends UserSummary {
+  legalName: string | null;
+  idNumberLast4: string | null;
+  riskProfile: string | null;
+  kycVerifiedAt: string | null;
+  sameIdentity: { id: string; email: string; role: string }[];
+  wallet: { availableMinor: number; heldMinor: number } | null;
+  audit: AuditEntry[];
+}
+
+/** Operators' users page (docs/operators.md): search, identity review, freeze and unfreeze with a reason, the audit log. */
+export class AdminUsersViewEl extends View {
+  static override properties = { ...View.properties, items: { state: true }, detail: { state: true }, error: { state: true }, search: { state: true }, reason: { state: true }, busy: { state: true } };
+  declare items: UserSummary[];
+  declare detail: UserDetail | null;
+  declare error: unknown;
+  declare search: string;
+  declare reason: string;
+  declare busy: boolean;
+  constructor() {
+    super();
+    this.items = [];
+    this.detail = null;
+    this.error = null;
+    this.search = '';
+    this.reason = '';
+    this.busy = false;
+  }
+  override connectedCallback(): void {
+    super.connectedCallback();
+    void this.find();
+  }
+  private async find(e?: Event): Promise<void> {
+    e?.preventDefault();
+    try {
+      this.items = (await request<{ items: UserSummary[] }>('GET', '/admin/users', { query: { q: this.search, limit: 50 } })).items;
+      this.error = null;
+    } catch (err) {
+      this.error = err;
+    }
+  }
+  private async open(id: string): Promise<void> {
+    try {
+      this.detail = await request<UserDetail>('GET', `/admin/users/${encodeURIComponent(id)}`);
+      this.reason = '';
+      this.error = null;
+    } catch (err) {
+      this.error = err;
+    }
+  }
+  private async act(path: string, body: Record<string, unknown>): Promise<void> {
+    if (!this.detail) return;
+    this.busy = true;
+    try {
+      this.detail = await request<UserDetail>('POST', `/admin/users/${encodeURIComponent(this.detail.id)}/${path}`, { body: { ...body, reason: this.reason.trim() } });
+      this.reason = '';
+      this.error = null;
+      void this.find();
+    } catch (err) {
+      this.error = err;
+    } finally {
+      this.busy = false;
+    }
+  }
+  override render() {
+    const d = this.detail;
+    const reasonOk = this.reason.trim().length >= 3;
+    return html`<section class="page" data-testid="admin-users">
+      <div class="page-head"><div><h1>${t('nav.users')}</h1><p>${t('users.subtitle')}</p></div></div>
+      <form class="panel row" @submit=${(e: Event) => void this.find(e)}>
+        <input style="flex:1" placeholder=${t('users.searchPlaceholder')} .value=${this.search} @input=${(e: Event) => (this.search = (e.target as HTMLInputElement).value)} data-testid="users-search" />
+        <button class="primary" type="submit" data-testid="users-search-submit">${t('market.search')}</button>
+      </form>
+      ${this.error ? errorBox(this.error) : nothing}
+      <div class="split">
+        <div class="panel" style="padding-top:0.4rem"><div class="table-wrap"><table class="data" data-testid="users-table">
+          <thead><tr><th>${t('auth.email')}</th><th>${t('users.role')}</th><th>${t('account.kycStatus')}</th><th>${t('bids.col.status')}</th></tr></thead>
+          <tbody>${this.items.map(
+            (u) => html`<tr class="clickable" data-testid="user-row" @click=${() => void this.open(u.id)}><td>${u.email}<br /><small class="muted">${u.displayName}</small></td><td>${t(`role.${u.role}`)}</td>
+              <td>${t(`kyc.${u.kycStatus}`)}${u.kycReview ? html` · ${t(`users.review.${u.kycReview}`)}` : nothing}</td>
+              <td>${u.frozen ? html`<span class="badge bad">${t('users.frozen')}</span>` : html`<span class="badge good">${t('users.active')}</span>`}</td></tr>`,
+          )}</tbody></table></div></div>
+        ${d
+          ? html`<div class="panel stack ticket-col" data-testid="user-detail">
+              <h2>${d.displayName}</h2><p class="muted small">${d.email} · ${t(`role.${d.role}`)} · <span class="mono">${d.id}</span></p>
+              ${d.frozen ? html`<p class="error" data-testid="user-frozen">${t('users.frozenBecause', { reason: d.frozenReason ?? '' })}</p>` : nothing}
+              <dl class="facts">
+                <dt>${t('account.kycStatus')}</dt><dd>${t(`kyc.${d.kycStatus}`)}${d.kycReview ? html` · ${t(`users.review.${d.kycReview}`)}` : nothing}</dd>
+                <dt>${t('account.legalName')}</dt><dd>${d.legalName ?? '—'}</dd>
+                <dt>${t('account.idNumber')}</dt><dd>${d.idNumberLast4 ? `…${d.idNumberLast4}` : '—'}</dd>
+                <dt>${t('account.riskProfile')}</dt><dd>${d.riskProfile ? t(`risk.${d.riskProfile}`) : '—'}</dd>
+                <dt>${t('users.sameIdentity')}</dt><dd>${d.sameIdentity.length ? d.sameIdentity.map((s) => s.email).join(', ') : t('users.none')}</dd>
+                ${d.wallet ? html`<dt>${t('wallet.available')}</dt><dd>${money(d.wallet.availableMinor)}</dd><dt>${t('wallet.held')}</dt><dd>${money(d.wallet.heldMinor)}</dd>` : nothing}
+              </dl>
+              ${d.role !== 'operator'
+                ? html`<label>${t('users.reason')}<textarea rows="2" .value=${this.reason} @input=${(e: Event) => (this.reason = (e.target as HTMLTextAreaElement).value)} data-testid="user-reason"></textarea></label>
+                  ${!reasonOk ? html`<p class="hint">${t('users.reasonHint')}</p>` : nothing}
+                  <div class="row">
+                    ${d.frozen
+                      ? html`<button class="primary" ?disabled=${!reasonOk || this.busy} @click=${() => void this.act('unfreeze', {})} data-testid="user-unfreeze">${t('users.unfreeze')}</button>`
+                      : html`<button class="danger" ?disabled=${!reasonOk || this.busy} @click=${() => void this.act('freeze', {})} data-testid="user-freeze">${t('users.freeze')}</button>`}
+                    ${d.kycStatus === 'verified' ? html`<button ?disabled=${!reasonOk || this.busy} @click=${() => void this.act('identity-review', { outcome: 'confirmed' })} data-testid="user-confirm">${t('users.confirm')}</button>
+                      <button ?disabled=${!reasonOk || this.busy} @click=${() => void this.act('identity-review', { outcome: 'rejected' })} data-testid="user-reject">${t('users.reject')}</button>` : nothing}
+                  </div>`
+                : nothing}
+              <h3>${t('users.audit')}</h3>
+              ${d.audit.length === 0 ? html`<p class="muted small">${t('users.noAudit')}</p>` : nothing}
+              <ul class="reasons" data-testid="user-audit">${d.audit.map((a) => html`<li data-testid="audit-entry"><strong>${t(`users.action.${a.action}`)}</strong> · ${dateTime(a.at)} · ${a.actor}<br /><span class="muted">${a.reason}</span></li>`)}</ul>
+            </div>`
+          : nothing}
+      </div>
+    </section>`;
+  }
+}
+customElements.define('lb-admin-users-view', AdminUsersViewEl);

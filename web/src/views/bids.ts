@@ -106,7 +106,8 @@ export class BidsView extends View {
       const fill = entry?.fillMinor ?? b.fillMinor;
       return fill < b.amountMinor ? { label: t('bid.status.partial'), tone: 'warn', fill } : { label: t('bid.status.winning'), tone: 'good', fill };
     }
-    return { label: t(`bid.status.${b.status}`), tone: b.status === 'filled' ? 'info' : b.status === 'outbid' ? 'bad' : 'muted', fill: b.fillMinor };
+    // Closed bids: the server's standing (a partial fill is "partly filled", never just "filled").
+    return { label: t(`bid.standing.${b.standing}`), tone: b.standing === 'filled' ? 'info' : b.standing === 'partly_filled' ? 'warn' : b.standing === 'outbid' ? 'bad' : 'muted', fill: b.fillMinor };
   }
 
   override render() {

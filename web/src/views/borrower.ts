@@ -38,7 +38,7 @@ export class RatingView extends View {
     const usedPct = r.creditLineMinor > 0 ? Math.min(100, Math.floor(((r.creditLineMinor - r.creditLeftMinor) * 100) / r.creditLineMinor)) : 0;
     return html`<section class="page" data-testid="rating">
       <div class="page-head"><div><h1>${t('nav.rating')}</h1><p>${t('rating.ratedAt', { at: dateTime(r.ratedAt) })}</p></div>
-        ${r.eligible ? html`<a class="btn primary" href="#/borrower/new">${t('nav.newListing')}</a>` : nothing}</div>
+        ${r.mayListNow ? html`<a class="btn primary" href="#/borrower/new">${t('nav.newListing')}</a>` : nothing}</div>
       <div class="kpis">
         <div class="kpi big"><small>${t('rating.score')}</small><strong data-testid="rating-score">${r.score}</strong><span class="sub">${t('rating.scoreOf')}</span></div>
         <div class="kpi big"><small>${t('market.grade')}</small><strong><lb-grade grade=${r.grade} style="font-size:1.4rem"></lb-grade></strong><span class="sub">${t('rating.pd', { rate: rate(r.probabilityOfDefaultBps) })}</span></div>
@@ -53,8 +53,8 @@ export class RatingView extends View {
         <div class="panel">
           <h2>${t('rating.standing')}</h2>
           <dl class="facts">
-            <dt>${t('rating.eligible')}</dt><dd>${r.eligible ? html`<span class="badge good">${t('common.yes')}</span>` : html`<span class="badge bad">${t('common.no')}</span>`}</dd>
-            ${r.ineligibleReason ? html`<dt>${t('rating.why')}</dt><dd>${zh && r.ineligibleReason.textZh ? r.ineligibleReason.textZh : r.ineligibleReason.text}</dd>` : nothing}
+            <dt>${t('rating.eligible')}</dt><dd data-testid="may-list" data-may-list=${String(r.mayListNow)}>${r.mayListNow ? html`<span class="badge good">${t('common.yes')}</span>` : html`<span class="badge bad">${t('common.no')}</span>`}</dd>
+            ${r.ineligibleReason ? html`<dt>${t('rating.why')}</dt><dd>${zh && r.ineligibleReason.textZh ? r.ineligibleReason.textZh : r.ineligibleReason.text}</dd>` : r.mayListReason ? html`<dt>${t('rating.why')}</dt><dd data-testid="may-list-why">${t(`mayList.${r.mayListReason}`)}</dd>` : nothing}
             <dt>${t('listing.expectedLoss')}</dt><dd>${rate(r.expectedLossBps)}</dd>
             <dt>${t('rating.used')}</dt><dd>${usedPct}%</dd>
           </dl>
@@ -133,17 +133,19 @@ export class MyListingsView extends View {
           <table class="data" data-testid="my-listings">
             <thead><tr><th>${t('market.col.listing')}</th><th>${t('bids.col.status')}</th><th class="num">${t('listing.amount')}</th><th class="num">${t('listing.rate')}</th><th class="num">${t('market.col.funded')}</th><th>${t('myListings.ends')}</th><th></th></tr></thead>
             <tbody>
-              ${items.map(
-                (l) => html`<tr data-testid="my-listing-row" data-listing-id=${l.id} data-status=${l.status}>
+              ${items.map((row) => {
+                // The open listing's row shows the live figures the card shows: one truth on the page.
+                const l = open && row.id === open.id ? { ...row, ...open } : row;
+                return html`<tr data-testid="my-listing-row" data-listing-id=${l.id} data-status=${l.status}>
                   <td><a href="#/listing/${l.id}">${l.title}</a></td>
                   <td><span class="badge ${l.status === 'open' ? 'good' : l.status === 'cleared' ? 'info' : 'muted'}">${t(`status.${l.status}`)}</span></td>
                   <td class="num">${money(l.amountMinor, { trimZeroFen: true })}</td>
                   <td class="num">${rate(l.currentRateBps)}</td>
-                  <td class="num">${l.fundedPct}%</td>
+                  <td class="num" data-testid="my-listing-funded">${l.fundedPct}%</td>
                   <td class="nowrap muted">${dateTime(l.closedAt ?? l.endsAt)}</td>
                   <td>${l.loanId ? html`<a href="#/loan/${l.loanId}">${t('listing.viewLoan')}</a>` : nothing}</td>
-                </tr>`,
-              )}
+                </tr>`;
+              })}
             </tbody>
           </table>
         </div>

@@ -13,6 +13,7 @@ import { LiveError } from '../lib/live.js';
 import { connection, live, session } from '../lib/session.js';
 import { simulateAmend, simulateBid, type Simulation } from '../lib/simulate.js';
 import { rememberListings } from '../lib/titles.js';
+import { problemText } from '../lib/problem-text.js';
 import { toast } from '../lib/toasts.js';
 import type { BidView, ListingDetail, SchedulePeriod, SchedulePreview } from '../lib/types.js';
 import { View, errorBox } from './view.js';
@@ -30,6 +31,23 @@ interface TapeItem {
   tone: '' | 'good' | 'bad' | 'warn';
   amount?: string;
   mine?: boolean;
+}
+
+/** One of the snapshot's recent events as a line of the activity feed. */
+function recentItem(e: { type: string; amountMinor?: number; rateBps?: number }): Omit<TapeItem, 'key' | 'at'> {
+  const amount = e.amountMinor !== undefined && e.rateBps !== undefined ? `${money(e.amountMinor, { trimZeroFen: true })} @ ${rate(e.rateBps)}` : undefined;
+  switch (e.type) {
+    case 'bid.accepted':
+      return { text: t('tape.accepted'), tone: 'good', ...(amount ? { amount } : {}) };
+    case 'bid.outbid':
+      return { text: t('tape.outbid'), tone: 'bad', ...(amount ? { amount } : {}) };
+    case 'listing.cleared':
+      return { text: t('tape.cleared', { rate: rate(e.rateBps ?? 0) }), tone: 'good' };
+    case 'listing.failed':
+      return { text: t('tape.failed'), tone: 'bad' };
+    default:
+      return { text: t('tape.withdrawn'), tone: 'bad' };
+  }
 }
 
 /** Earnings of a candidate: the note's schedule at the rate it would get. */
@@ -149,6 +167,8 @@ export class ListingView extends View {
       // The channel's snapshot predates the loan: its loanId (null) must not hide the one HTTP now has.
       else this.detail = { ...d, ...this.liveState.listing, loanId: this.liveState.listing.loanId ?? d.loanId, ratingReasons: d.ratingReasons, collateral: d.collateral, schedulePreview: d.schedulePreview };
       rememberListings([d]);
+      // The activity feed opens with the listing's last events, then follows it live.
+      if (this.tape.length === 0 && d.recentEvents?.length) this.tape = d.recentEvents.map((e) => ({ key: ++this.tapeKey, at: Date.parse(e.at), ...recentItem(e) }));
       this.error = null;
       if (!this.amountText) this.amountText = minorToInput(Math.min(d.amountMinor, 100_000));
       if (!this.rateText) this.rateText = bpsToInput(this.suggestedRate(d));
@@ -351,7 +371,7 @@ export class ListingView extends View {
       }
       void this.fetchMine();
     } catch (err) {
-      this.ticketError = err instanceof LiveError ? { code: err.code, detail: err.detail } : err;
+      this.ticketError = err instanceof LiveError ? { code: err.code, detail: err.detail, extra: err.extra } : err;
     } finally {
       this.sending = false;
     }
@@ -440,7 +460,7 @@ export class ListingView extends View {
     if (sim.verdict === 'reject') {
       return html`<div class="preview" data-testid="bid-preview" data-verdict="reject">
         <span class="verdict bad">${t('ticket.wouldReject')}</span>
-        <span class="small">${t(`err.${sim.code}`)}</span>
+        <span class="small" data-testid="bid-reject-reason">${problemText({ code: sim.code ?? 'UNKNOWN', ...(sim.extra ? { extra: sim.extra } : {}) })}</span>
       </div>`;
     }
     const e = this.earnings;

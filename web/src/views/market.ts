@@ -5,7 +5,7 @@ import '../components/funded-bar.js';
 import '../components/grade.js';
 import '../components/listing-status.js';
 import { api } from '../lib/api.js';
-import { money, rate, term, time } from '../lib/format.js';
+import { money, parseMoney, parseRate, rate, term, time } from '../lib/format.js';
 import { t } from '../lib/i18n.js';
 import type { Change, MarketLiveState } from '../lib/live.js';
 import { navigate } from '../lib/router.js';
@@ -30,7 +30,7 @@ interface Activity {
  * a listing that closes stays a moment with its outcome.
  */
 export class MarketView extends View {
-  static override properties = { ...View.properties, items: { state: true }, error: { state: true }, liveReady: { state: true } };
+  static override properties = { ...View.properties, items: { state: true }, error: { state: true }, liveReady: { state: true }, watched: { state: true } };
   declare items: Map<string, ListingSummary>;
   declare error: unknown;
   declare liveReady: boolean;
@@ -44,11 +44,39 @@ export class MarketView extends View {
     this.items = new Map();
     this.error = null;
     this.liveReady = false;
+    this.watched = new Set();
+  }
+
+  /** Listings on the user's watchlist (the star). */
+  declare watched: Set<string>;
+
+  private async loadWatchlist(): Promise<void> {
+    if (this.user?.role !== 'lender' && this.user?.role !== 'borrower') return;
+    try {
+      this.watched = new Set((await api.watchlist()).listingIds);
+    } catch {
+      /* the stars stay empty; the market works without them */
+    }
+  }
+
+  private async toggleWatch(id: string): Promise<void> {
+    const on = !this.watched.has(id);
+    const next = new Set(this.watched);
+    if (on) next.add(id);
+    else next.delete(id);
+    this.watched = next;
+    try {
+      await (on ? api.watch(id) : api.unwatch(id));
+    } catch (err) {
+      this.error = err;
+      void this.loadWatchlist();
+    }
   }
 
   override connectedCallback(): void {
     super.connectedCallback();
     void this.fetch();
+    void this.loadWatchlist();
     this.own(live.market((state, change) => this.onLive(state, change)));
     // Without the socket (blocked by a proxy, or reconnecting), keep the page fresh by polling.
     this.pollTimer = setInterval(() => {
@@ -129,12 +157,23 @@ export class MarketView extends View {
     const term = this.q('term');
     const product = this.q('product');
     const search = this.q('q').trim().toLowerCase();
+    // Ranges as the API takes them (GET /listings?minRateBps=…): the current rate in percent, the amount in yuan.
+    const minRate = parseRate(this.q('minRate'));
+    const maxRate = parseRate(this.q('maxRate'));
+    const minAmount = parseMoney(this.q('minAmount'));
+    const maxAmount = parseMoney(this.q('maxAmount'));
+    const watchedOnly = this.q('watched') === '1';
     const sort = (SORTS as string[]).includes(this.q('sort')) ? (this.q('sort') as SortKey) : 'endsAt';
     const list = [...this.items.values()].filter(
       (l) =>
         (!grade || l.grade === grade) &&
         (!term || String(l.termMonths) === term) &&
         (!product || l.product === product) &&
+        (minRate === null || l.currentRateBps >= minRate) &&
+        (maxRate === null || l.currentRateBps <= maxRate) &&
+        (minAmount === null || l.amountMinor >= minAmount) &&
+        (maxAmount === null || l.amountMinor <= maxAmount) &&
+        (!watchedOnly || this.watched.has(l.id)) &&
         (!search || l.title.toLowerCase().includes(search) || l.merchantName.toLowerCase().includes(search)),
     );
     const cmp: Record<SortKey, (a: ListingSummary, b: ListingSummary) => number> = {
@@ -190,6 +229,17 @@ export class MarketView extends View {
           ${PRODUCTS.map((p) => html`<option value=${p} ?selected=${this.q('product') === p}>${t(`product.${p}`)}</option>`)}
         </select>
       </label>
+      <label class="range">${t('market.rateRange')}
+        <span class="row"><span class="input-affix suffix"><input inputmode="decimal" placeholder=${t('market.min')} .value=${this.q('minRate')} @change=${(e: Event) => this.setQuery('minRate', (e.target as HTMLInputElement).value.trim())} data-testid="market-min-rate" /><span>%</span></span>
+        <span class="input-affix suffix"><input inputmode="decimal" placeholder=${t('market.max')} .value=${this.q('maxRate')} @change=${(e: Event) => this.setQuery('maxRate', (e.target as HTMLInputElement).value.trim())} data-testid="market-max-rate" /><span>%</span></span></span>
+      </label>
+      <label class="range">${t('market.amountRange')}
+        <span class="row"><span class="input-affix"><span>¥</span><input inputmode="decimal" placeholder=${t('market.min')} .value=${this.q('minAmount')} @change=${(e: Event) => this.setQuery('minAmount', (e.target as HTMLInputElement).value.trim())} data-testid="market-min-amount" /></span>
+        <span class="input-affix"><span>¥</span><input inputmode="decimal" placeholder=${t('market.max')} .value=${this.q('maxAmount')} @change=${(e: Event) => this.setQuery('maxAmount', (e.target as HTMLInputElement).value.trim())} data-testid="market-max-amount" /></span></span>
+      </label>
+      ${this.user?.role === 'lender' || this.user?.role === 'borrower'
+        ? html`<label class="check"><input type="checkbox" .checked=${this.q('watched') === '1'} @change=${(e: Event) => this.setQuery('watched', (e.target as HTMLInputElement).checked ? '1' : '')} data-testid="market-watched" /> ${t('market.watchedOnly', { n: this.watched.size })}</label>`
+        : nothing}
       <label>${t('market.sort')}
         <select @change=${(e: Event) => this.setQuery('sort', (e.target as HTMLSelectElement).value === 'endsAt' ? '' : (e.target as HTMLSelectElement).value)} data-testid="market-sort">
           ${SORTS.map((s) => html`<option value=${s} ?selected=${sort === s}>${t(`market.sort.${s}`)}</option>`)}
@@ -239,7 +289,9 @@ export class MarketView extends View {
                     if ((e.target as HTMLElement).closest('a')) return;
                     navigate(`listing/${l.id}`);
                   }}>
-                    <td class="title-cell"><a href="#/listing/${l.id}">${l.title}</a><small>${l.merchantName}</small></td>
+                    <td class="title-cell">${this.user?.role === 'lender' || this.user?.role === 'borrower'
+                      ? html`<button class="star" aria-pressed=${this.watched.has(l.id) ? 'true' : 'false'} title=${t('market.watch')} aria-label=${t('market.watch')} data-testid="watch-star" @click=${(e: Event) => { e.stopPropagation(); void this.toggleWatch(l.id); }}>${this.watched.has(l.id) ? '★' : '☆'}</button>`
+                      : nothing}<a href="#/listing/${l.id}">${l.title}</a><small>${l.merchantName}</small></td>
                     <td><lb-grade grade=${l.grade}></lb-grade></td>
                     <td class="num">${rate(l.expectedLossBps)}</td>
                     <td class="num">${money(l.amountMinor, { trimZeroFen: true })}</td>

@@ -11,7 +11,7 @@ import { View, errorBox } from './view.js';
 const DURATIONS_SEC = [3600, 6 * 3600, 86_400, 3 * 86_400, 7 * 86_400, 14 * 86_400];
 
 /**
- * A borrower lists a loan request (AUCTION.md §1): the live repayment schedule at the maximum rate it
+ * A borrower lists a loan request (docs/market-rules.md §1): the live repayment schedule at the maximum rate it
  * would pay, its credit line left, and a collateral picker for order financing, warehouse receipts and
  * claims on its buyers (a claim-backed loan matures on a date and is repaid in one payment).
  * `#/borrower/new?product=order&orderId=…` arrives with an order selected (the widgets' offer button),
@@ -242,8 +242,32 @@ export class NewListingView extends View {
     }
   }
 
+  /**
+   * What would make the server refuse the listing, said in yuan and percent before it is sent; while any
+   * is there the submit is blocked (a warning that does not block would only postpone the refusal).
+   */
+  private problems(amountMinor: number | null, overLine: boolean, overCollateral: boolean): string[] {
+    const f = this.form;
+    const out: string[] = [];
+    // A claim-backed listing is lent on the core enterprise's credit: the shop's own rating does not
+    // decide, but one open listing at a time still holds.
+    const claim = f.product === 'claim';
+    const reason = this.rating && !this.rating.mayListNow ? this.rating.mayListReason : null;
+    if (reason && (!claim || reason === 'OPEN_LISTING')) out.push(t(`mayList.${reason}`));
+    if (f.amount.trim() !== '' && (amountMinor === null || amountMinor < 100_000 || amountMinor % 100 !== 0)) out.push(t('err.LISTING_AMOUNT_INVALID.f', { minMinor: money(100_000, { trimZeroFen: true }) }));
+    if (overLine) out.push(t(claim ? 'err.REGULATORY_CAP_EXCEEDED.f' : 'err.CREDIT_LINE_EXCEEDED.f', { leftMinor: money(this.maxAmount()!, { trimZeroFen: true }) }));
+    if (overCollateral) out.push(t('err.COLLATERAL_INSUFFICIENT'));
+    const rateBps = parseRate(f.maxRate);
+    const cap = this.preview?.maxRateBps;
+    if (f.maxRate.trim() !== '' && (rateBps === null || rateBps < 1 || (cap !== undefined && rateBps > cap))) out.push(t('err.LISTING_RATE_INVALID.f', { minRateBps: rate(1), maxRateBps: cap !== undefined ? rate(cap) : '—' }));
+    return out;
+  }
+
   private async submit(e: Event): Promise<void> {
     e.preventDefault();
+    const amountMinor = parseMoney(this.form.amount);
+    const max = this.maxAmount();
+    if (this.problems(amountMinor, max !== null && amountMinor !== null && amountMinor > max, false).length > 0) return;
     const body = this.body();
     if (!body) {
       this.error = { code: 'VALIDATION_FAILED', detail: t('newListing.checkAmounts') };
@@ -346,6 +370,7 @@ export class NewListingView extends View {
     const overCollateral = lim !== null && lim.limitMinor !== null && amountMinor !== null && amountMinor > lim.limitMinor;
     const p = this.preview;
     const first = p?.schedule[0];
+    const problems = this.problems(amountMinor, overLine, overCollateral);
     return html`<section class="page">
       <div class="page-head"><div><h1>${t('nav.newListing')}</h1><p>${t('newListing.subtitle')}</p></div></div>
       ${this.loadError ? errorBox(this.loadError) : nothing}
@@ -365,7 +390,7 @@ export class NewListingView extends View {
             <label>${t('newListing.maxRate')}<span class="input-affix suffix"><input inputmode="decimal" required .value=${f.maxRate} @input=${(e: Event) => this.set({ maxRate: (e.target as HTMLInputElement).value })} data-testid="listing-max-rate" /><span>%</span></span>
               <span class="hint">${t('newListing.maxRateHint')}</span></label>
           </div>
-          ${overLine ? html`<p class="error" role="alert">${t(f.product === 'claim' ? 'err.REGULATORY_CAP_EXCEEDED' : 'err.CREDIT_LINE_EXCEEDED')}</p>` : nothing}
+          ${problems.map((text) => html`<p class="error" role="alert" data-testid="listing-warning">${text}</p>`)}
           <div class="form-row">
             ${f.product === 'claim'
               ? html`<label>${t('newListing.repayment')}<input readonly .value=${t('repayment.bullet')} /></label>`
@@ -378,7 +403,6 @@ export class NewListingView extends View {
               ${DURATIONS_SEC.map((s) => html`<option value=${s} ?selected=${f.durationSec === s}>${t(s >= 86_400 ? 'newListing.days' : 'newListing.hours', { n: s >= 86_400 ? s / 86_400 : s / 3600 })}</option>`)}</select></label>
           </div>
           ${this.renderCollateral()}
-          ${overCollateral ? html`<p class="error" role="alert">${t('err.COLLATERAL_INSUFFICIENT')}</p>` : nothing}
           <details>
             <summary class="muted" style="cursor:pointer">${t('newListing.advanced')}</summary>
             <div class="form-row" style="margin-top:0.75rem">
@@ -391,7 +415,7 @@ export class NewListingView extends View {
             <label class="check" style="margin-top:0.6rem"><input type="checkbox" .checked=${f.closeWhenFunded} @change=${(e: Event) => this.set({ closeWhenFunded: (e.target as HTMLInputElement).checked })} data-testid="listing-close-when-funded" />${t('newListing.closeWhenFunded')}</label>
           </details>
           ${this.error ? errorBox(this.error, 'create-listing-error') : nothing}
-          <button class="primary" type="submit" ?disabled=${this.busy} data-testid="listing-submit">${this.busy ? t('common.sending') : t('newListing.submit')}</button>
+          <button class="primary" type="submit" ?disabled=${this.busy || problems.length > 0} data-testid="listing-submit">${this.busy ? t('common.sending') : t('newListing.submit')}</button>
         </form>
         <div class="stack sticky">
           <div class="panel" data-testid="schedule-preview">
@@ -406,7 +430,10 @@ export class NewListingView extends View {
                     <table class="data"><thead><tr><th>#</th><th>${t('schedule.due')}</th><th class="num">${t('schedule.payment')}</th><th class="num">${t('schedule.interest')}</th></tr></thead>
                       <tbody>${p.schedule.map((r) => html`<tr><td>${r.n}</td><td class="date">${date(r.dueDate)}</td><td class="num">${money(r.principalMinor + r.interestMinor)}</td><td class="num muted">${money(r.interestMinor)}</td></tr>`)}</tbody></table>
                   </div>
-                  <p class="hint" style="margin-top:0.5rem">${t('newListing.previewHint')}</p>`
+                  <p class="hint" style="margin-top:0.5rem">${t('newListing.previewHint')}</p>
+                  ${p.prepaymentFeeBps && first && amountMinor
+                    ? html`<p class="hint" data-testid="preview-prepayment-fee">${t('newListing.prepaymentFee', { rate: rate(p.prepaymentFeeBps), after: money(amountMinor - first.principalMinor), amount: money(feeOf(amountMinor - first.principalMinor, p.prepaymentFeeBps)) })}</p>`
+                    : nothing}`
               : html`<p class="muted">${t('newListing.previewEmpty')}</p>`}
           </div>
           ${this.rating ? html`<div class="panel"><h2>${t('nav.rating')}</h2><dl class="facts"><dt>${t('market.grade')}</dt><dd><lb-grade grade=${this.rating.grade}></lb-grade></dd><dt>${t('rating.creditLine')}</dt><dd>${money(this.rating.creditLeftMinor, { trimZeroFen: true })}</dd><dt>${t('rating.cap')}</dt><dd>${money(this.rating.capLeftMinor, { trimZeroFen: true })}</dd></dl></div>` : nothing}
@@ -416,4 +443,12 @@ export class NewListingView extends View {
   }
 }
 customElements.define('lb-new-listing-view', NewListingView);
+
+/** The prepayment fee on principal repaid early: bps of it, half-even to the fen (as the server computes it). */
+function feeOf(principalMinor: number, bps: number): number {
+  const scaled = principalMinor * bps;
+  const q = Math.floor(scaled / 10_000);
+  const r = scaled - q * 10_000;
+  return r * 2 > 10_000 || (r * 2 === 10_000 && q % 2 === 1) ? q + 1 : q;
+}
 

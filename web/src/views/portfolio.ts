@@ -9,7 +9,8 @@ import { live } from '../lib/session.js';
 import { StoreController } from '../lib/store.js';
 import { listingOf, titles } from '../lib/titles.js';
 import { toast } from '../lib/toasts.js';
-import type { NoteItem, Portfolio } from '../lib/types.js';
+import type { NoteItem, NoteRepayment, Portfolio } from '../lib/types.js';
+import { noteHistory, standingBadge } from './loans.js';
 import { TradeDialog, priceText, reasonText } from './trade.js';
 import { View, errorBox } from './view.js';
 
@@ -19,7 +20,9 @@ import { View, errorBox } from './view.js';
  * Refreshes when a payment arrives or a note changes hands.
  */
 export class PortfolioView extends View {
-  static override properties = { ...View.properties, data: { state: true }, notes: { state: true }, error: { state: true } };
+  static override properties = { ...View.properties, data: { state: true }, notes: { state: true }, error: { state: true }, histories: { state: true } };
+  /** Repayment histories of notes, once opened. */
+  declare histories: Record<string, NoteRepayment[]>;
   declare data: Portfolio | null;
   declare notes: NoteItem[] | null;
   declare error: unknown;
@@ -29,7 +32,17 @@ export class PortfolioView extends View {
     this.data = null;
     this.notes = null;
     this.error = null;
+    this.histories = {};
     new StoreController(this, titles);
+  }
+
+  private async toggleHistory(noteId: string): Promise<void> {
+    if (this.histories[noteId]) {
+      const { [noteId]: _gone, ...rest } = this.histories;
+      this.histories = rest;
+      return;
+    }
+    this.histories = { ...this.histories, [noteId]: (await api.noteRepayments(noteId)).items };
   }
 
   override connectedCallback(): void {
@@ -78,7 +91,7 @@ export class PortfolioView extends View {
         <div class="kpi big"><small>${t('portfolio.realisedYield')}</small><strong class=${yieldBps !== null && yieldBps < 0 ? 'bad' : 'good'}>${yieldBps === null ? '—' : rate(yieldBps)}</strong><span class="sub">${t('portfolio.yieldHint')}</span></div>
         <div class="kpi"><small>${t('portfolio.lent')}</small><strong>${money(tot.principalLentMinor)}</strong><span class="sub">${t('portfolio.noteCounts', { all: tot.notes, repaid: tot.repaidNotes })}</span></div>
         <div class="kpi"><small>${t('portfolio.receivedPrincipal')}</small><strong>${money(tot.receivedPrincipalMinor)}</strong></div>
-        <div class="kpi"><small>${t('portfolio.receivedInterest')}</small><strong class="good">${money(tot.receivedInterestMinor + tot.receivedPenaltyMinor)}</strong>${tot.receivedPenaltyMinor ? html`<span class="sub">${t('portfolio.penaltyIncl', { amount: money(tot.receivedPenaltyMinor) })}</span>` : nothing}</div>
+        <div class="kpi"><small>${t('portfolio.receivedInterest')}</small><strong class="good">${money(tot.receivedInterestMinor + tot.receivedPenaltyMinor + tot.receivedPrepaymentFeeMinor)}</strong>${tot.receivedPenaltyMinor ? html`<span class="sub">${t('portfolio.penaltyIncl', { amount: money(tot.receivedPenaltyMinor) })}</span>` : nothing}</div>
         <div class="kpi"><small>${t('portfolio.late')}</small><strong class=${tot.lateOutstandingMinor ? 'warn' : ''}>${money(tot.lateOutstandingMinor)}</strong></div>
         <div class="kpi"><small>${t('portfolio.defaulted')}</small><strong class=${tot.defaultedOutstandingMinor ? 'bad' : ''}>${money(tot.defaultedOutstandingMinor)}</strong><span class="sub">${t('portfolio.defaultedNotes', { n: tot.defaultedNotes })}</span></div>
       </div>
@@ -99,16 +112,17 @@ export class PortfolioView extends View {
             <tbody>
               ${(this.notes ?? []).map(
                 (n) => html`<tr data-testid="note-row" data-note-id=${n.id}>
-                  <td><a href="#/loan/${n.loanId}">${listingOf(n.listingId)?.title ?? n.loanId}</a>${n.acquiredVia === 'transfer' ? html` <span class="badge info">${t('portfolio.bought')}</span>` : nothing}</td>
+                  <td><a href="#/loan/${n.loanId}">${n.title}</a>${n.acquiredVia === 'transfer' ? html` <span class="badge info">${t('portfolio.bought')}</span>` : nothing} <button class="link-btn small" data-testid="note-history-toggle" @click=${() => void this.toggleHistory(n.id)}>${this.histories[n.id] ? '▾' : '▸'} ${t('note.history')}</button></td>
                   <td><lb-grade grade=${n.grade}></lb-grade></td>
                   <td class="num">${money(n.principalMinor)}</td>
                   <td class="num">${rate(n.rateBps)}</td>
                   <td class="num">${money(n.outstandingMinor)}</td>
                   <td class="num">${money(n.receivedPrincipalMinor)}</td>
-                  <td class="num">${money(n.receivedInterestMinor + n.receivedPenaltyMinor)}</td>
-                  <td><span class="badge ${n.status === 'active' ? 'good' : n.status === 'defaulted' ? 'bad' : 'muted'}">${t(`loan.status.${n.status}`)}</span></td>
+                  <td class="num">${money(n.receivedInterestMinor + n.receivedPenaltyMinor + n.receivedPrepaymentFeeMinor)}</td>
+                  <td>${n.status === 'sold' ? html`<span class="badge muted">${t('loan.status.sold')}</span>` : standingBadge(n.standing, n.daysPastDue)}</td>
                   <td class="nowrap">${this.renderSale(n)}</td>
-                </tr>`,
+                </tr>
+                ${this.histories[n.id] ? html`<tr><td colspan="9">${noteHistory(this.histories[n.id]!)}</td></tr>` : nothing}`,
               )}
             </tbody>
           </table>

@@ -24,7 +24,7 @@ export function reasonText(reason: string | null): string {
  */
 export function tradeErrorText(err: unknown): string {
   if (!(err instanceof ApiError)) return errorText(err);
-  const p = err.problem;
+  const p = err.extra;
   const num = (k: string) => (typeof p[k] === 'number' ? (p[k] as number) : null);
   switch (err.code) {
     case 'NOTE_NOT_TRANSFERABLE':

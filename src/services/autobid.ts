@@ -9,7 +9,7 @@ import { newId } from '../ids.js';
 import { balances, walletAccountId } from '../ledger/ledger.js';
 import { placeBidsInTransaction, type BidOutcome, type BidRequest } from './bidding.js';
 import { lockListing, type ListingRow } from './listings.js';
-import { sqlArray } from './outbox.js';
+import { sqlArray, writeOutbox } from './outbox.js';
 
 export { AUTOBID_JOB, autobidJob } from './listings.js';
 
@@ -216,6 +216,9 @@ async function runPass(ctx: AppContext, listingId: string, trigger: 'opening' | 
       } else lines.push({ ...base, outcome: 'skipped', code: o.code, amountMinor: d.amountMinor, rateBps: d.rateBps });
     }
     if (lines.length) await tx.insert(autobidLog).values(lines);
+    // Each lender hears of its own autobid on its `me` channel (the bid itself is an ordinary bid.accepted).
+    const told = lines.filter((x) => x.outcome === 'placed').map((x) => ({ channel: `user:${x.lenderId}`, type: 'autobid.placed', data: { listingId, bidId: x.bidId, amountMinor: x.amountMinor, rateBps: x.rateBps, trigger } }));
+    if (told.length) await writeOutbox(tx, { messages: told });
     if (trigger === 'opening') await tx.insert(autobidPasses).values({ listingId, at, matched: decisions.length, placed: placedCount, placedMinor });
     return { afterCommit: placed.afterCommit, placed: placedCount, placedMinor };
   });

@@ -215,7 +215,7 @@ async function runPass(ctx: AppContext, listingId: string, trigger: 'opening' | 
         lines.push({ ...base, outcome: 'placed', bidId: o.bid.id, amountMinor: o.bid.amountMinor, rateBps: o.bid.rateBps });
       } else lines.push({ ...base, outcome: 'skipped', code: o.code, amountMinor: d.amountMinor, rateBps: d.rateBps });
     }
-    if (lines.length) await tx.insert(autobidLog).values(lines);
+    if (lines.length) await insertLog(tx, lines);
     // Each lender hears of its own autobid on its `me` channel (the bid itself is an ordinary bid.accepted).
     const told = lines.filter((x) => x.outcome === 'placed').map((x) => ({ channel: `user:${x.lenderId}`, type: 'autobid.placed', data: { listingId, bidId: x.bidId, amountMinor: x.amountMinor, rateBps: x.rateBps, trigger } }));
     if (told.length) await writeOutbox(tx, { messages: told });
@@ -225,6 +225,14 @@ async function runPass(ctx: AppContext, listingId: string, trigger: 'opening' | 
   if (!result) return { ran: false, placed: 0, placedMinor: 0 };
   result.afterCommit();
   return { ran: true, placed: result.placed, placedMinor: result.placedMinor };
+}
+
+/** The log lines of a pass in one statement (a pass may log thousands). */
+async function insertLog(tx: Tx, lines: readonly (typeof autobidLog.$inferInsert)[]): Promise<void> {
+  const records = lines.map((x) => ({ id: x.id, lender_id: x.lenderId, listing_id: x.listingId, outcome: x.outcome, trigger: x.trigger, bid_id: x.bidId ?? null, code: x.code ?? null, amount_minor: x.amountMinor ?? null, rate_bps: x.rateBps ?? null }));
+  await tx.execute(sql`insert into autobid_log (id, lender_id, listing_id, at, outcome, trigger, bid_id, code, amount_minor, rate_bps)
+    select id, lender_id, listing_id, ${lines[0]!.at.toISOString()}::timestamptz, outcome, trigger, bid_id, code, amount_minor, rate_bps
+    from jsonb_to_recordset(${JSON.stringify(records)}::jsonb) as x(id text, lender_id text, listing_id text, outcome text, trigger text, bid_id text, code text, amount_minor bigint, rate_bps integer)`);
 }
 
 interface LenderFigures {
@@ -258,18 +266,28 @@ async function loadCandidates(tx: Tx, listing: ListingRow, nowMs: number, lookba
   if (matching.length === 0) return { candidates: [], frozen: [], autobidCoveredMinor };
   const ids = sqlArray(matching.map((m) => m.lenderId));
   const since = new Date(nowMs - lookbackDays * 86_400_000).toISOString();
+  // One grouped scan per figure over the candidates' rows (not a subquery per lender).
   const figures = await rows<LenderFigures>(
     tx,
-    sql`with l as (select unnest(${ids}::text[]) as lender_id)
+    sql`with l as (select unnest(${ids}::text[]) as lender_id),
+        ab as (select b.lender_id, count(*) filter (where b.created_at >= ${since}::timestamptz) as recent, max(b.created_at) as last_at,
+                      sum(b.amount_minor) filter (where b.status = 'active') as held
+               from bids b where b.source = 'autobid' and b.lender_id = any(${ids}::text[]) group by b.lender_id),
+        bb as (select b.lender_id, sum(b.amount_minor) as minor from bids b join listings li on li.id = b.listing_id
+               where b.status = 'active' and li.borrower_user_id = ${listing.borrowerUserId} and b.lender_id = any(${ids}::text[]) group by b.lender_id),
+        bn as (select n.lender_id, sum(n.outstanding_principal_minor) as minor from loan_notes n join loans lo on lo.id = n.loan_id
+               where lo.borrower_user_id = ${listing.borrowerUserId} and n.lender_id = any(${ids}::text[]) group by n.lender_id),
+        sn as (select n.lender_id, sum(n.outstanding_principal_minor) as minor from loan_notes n join bids b on b.id = n.bid_id
+               where b.source = 'autobid' and n.lender_id = any(${ids}::text[]) group by n.lender_id),
+        ol as (select b.lender_id, sum(b.amount_minor) as minor from bids b
+               where b.listing_id = ${listing.id} and b.status = 'active' group by b.lender_id)
         select u.id as lender_id, u.kyc_status, u.risk_profile, u.id_number_hash, u.frozen_at is not null as frozen,
-          coalesce((select count(*) from bids b where b.lender_id = u.id and b.source = 'autobid' and b.created_at >= ${since}::timestamptz), 0) as recent,
-          (select max(b.created_at) from bids b where b.lender_id = u.id and b.source = 'autobid') as last_at,
-          coalesce((select sum(n.outstanding_principal_minor) from loan_notes n join loans lo on lo.id = n.loan_id where n.lender_id = u.id and lo.borrower_user_id = ${listing.borrowerUserId}), 0) as borrower_notes,
-          coalesce((select sum(b.amount_minor) from bids b join listings li on li.id = b.listing_id where b.lender_id = u.id and b.status = 'active' and li.borrower_user_id = ${listing.borrowerUserId}), 0) as borrower_bids,
-          coalesce((select sum(n.outstanding_principal_minor) from loan_notes n join bids b on b.id = n.bid_id where n.lender_id = u.id and b.source = 'autobid'), 0) as strategy_notes,
-          coalesce((select sum(b.amount_minor) from bids b where b.lender_id = u.id and b.status = 'active' and b.source = 'autobid'), 0) as strategy_bids,
-          (select sum(b.amount_minor) from bids b where b.lender_id = u.id and b.status = 'active' and b.listing_id = ${listing.id}) as on_listing
-        from l join users u on u.id = l.lender_id where u.role = 'lender'`,
+          coalesce(ab.recent, 0) as recent, ab.last_at, coalesce(bn.minor, 0) as borrower_notes, coalesce(bb.minor, 0) as borrower_bids,
+          coalesce(sn.minor, 0) as strategy_notes, coalesce(ab.held, 0) as strategy_bids, ol.minor as on_listing
+        from l join users u on u.id = l.lender_id
+          left join ab on ab.lender_id = u.id left join bb on bb.lender_id = u.id left join bn on bn.lender_id = u.id
+          left join sn on sn.lender_id = u.id left join ol on ol.lender_id = u.id
+        where u.role = 'lender'`,
   );
   const [borrower] = await tx.select({ idNumberHash: users.idNumberHash }).from(users).where(eq(users.id, listing.borrowerUserId));
   const wallets = await balances(tx, figures.map((f) => walletAccountId(f.lender_id)));

@@ -186,6 +186,25 @@ describe('limits and reasons', () => {
     expect((await logOf(perBorrower.token)).filter((x) => x.listingId === l.id)).toHaveLength(1);
   }, 60_000);
 
+  it("counts the lender's notes and manual bids on the borrower against its per-borrower limit, and only autobid exposure against the budget", async () => {
+    const b = await ratedBorrower(t.app, partner);
+    const lender = await registerLender(t.app, { depositMinor: 2_000_000 });
+    // A manual bid that funds a first listing at once: a ¥1,000 note on this borrower.
+    const first = await createListing(t.app, b, { amountMinor: 100_000, maxRateBps: 1500, closeWhenFunded: true });
+    await waitFor(async () => (await passOf(first.id)) !== undefined, 15_000);
+    await acceptedBid(t.app, lender.token, first.id, 100_000, 1200);
+    expect((await listing(t.app, first.id)).status).toBe('cleared');
+    // ¥1,500 per borrower, ¥600 budget: the note leaves ¥500 under the limit; the budget, which counts
+    // only autobid exposure, allows ¥600.
+    await save(lender.token, strategy({ amountPerListingMinor: 100_000, maxPerBorrowerMinor: 150_000, budgetMinor: 60_000 }));
+    const second = await createListing(t.app, b, { amountMinor: 1_000_000, maxRateBps: 1500 });
+    await waitFor(async () => (await passOf(second.id)) !== undefined, 15_000);
+    expect((await logOf(lender.token)).find((x) => x.listingId === second.id)).toMatchObject({ outcome: 'placed', amountMinor: 50_000 });
+    const got = (await call(t.app, 'GET', '/api/v1/me/autobid', { token: lender.token })).json();
+    expect(got.stats).toMatchObject({ bidsPlaced: 1, heldMinor: 50_000, outstandingMinor: 0 });
+    await save(lender.token, strategy({ enabled: false }));
+  }, 60_000);
+
   it('saving a strategy enabled bids on the listings open now with enough time left, once', async () => {
     const l = await openedListing(500_000);
     const lender = await registerLender(t.app, { depositMinor: 1_000_000 });

@@ -64,7 +64,10 @@ export class AutobidView extends View {
     void this.load();
     this.own(
       live.me((_s, change) => {
-        if (change.type === 'event' && (change.event === 'autobid.placed' || change.event.startsWith('bid.'))) void this.loadLog();
+        if (change.type !== 'event' || !(change.event === 'autobid.placed' || change.event.startsWith('bid.'))) return;
+        void this.loadLog();
+        // What is open, and what the lender already holds, changed: so does what these settings would bid.
+        this.schedulePreview();
       }),
     );
     this.own(() => clearTimeout(this.previewTimer));

@@ -39,7 +39,7 @@ beforeAll(async () => {
     expect(res.statusCode, res.body).toBe(200);
     lenders.push(l);
   }
-}, 90_000);
+}, 180_000);
 afterAll(async () => {
   if (a) await expectInvariants(a.app);
   await b?.close();

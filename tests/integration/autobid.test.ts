@@ -20,7 +20,7 @@ beforeAll(async () => {
   storage = await createTestStorage();
   t = await startApp(storage, { env: { ...ADMIN_ENV, LENDBOOK_CLOCK: 'settable', LENDBOOK_AUCTION_MIN_DURATION_SEC: '60' } });
   partner = await newPartner(t.app);
-}, 60_000);
+}, 180_000);
 afterAll(async () => {
   if (t) await expectInvariants(t.app);
   await t?.close();

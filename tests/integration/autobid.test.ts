@@ -152,7 +152,7 @@ describe('a listing opening with 30 strategies', () => {
     expect(inv.json().checks.filter((c: { ok: boolean }) => !c.ok)).toEqual([]);
     // Nothing left to bid for these strategies: disable them so later tests see only their own.
     for (const l of lenders) await save(l.token, strategy({ enabled: false }));
-  }, 120_000);
+  }, 240_000);
 });
 
 async function adminTokenOf(): Promise<string> {

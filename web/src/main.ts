@@ -34,6 +34,7 @@ const ROUTES: RouteDef[] = [
   { path: 'login', tag: 'lb-login-view', load: () => import('./views/auth.js'), title: 'nav.login' },
   { path: 'register', tag: 'lb-register-view', load: () => import('./views/auth.js'), title: 'nav.register' },
   { path: 'bids', tag: 'lb-bids-view', load: () => import('./views/bids.js'), roles: ['lender'], title: 'nav.bids' },
+  { path: 'autobid', tag: 'lb-autobid-view', load: () => import('./views/autobid.js'), roles: ['lender'], title: 'nav.autobid' },
   { path: 'portfolio', tag: 'lb-portfolio-view', load: () => import('./views/portfolio.js'), roles: ['lender'], title: 'nav.portfolio' },
   { path: 'wallet', tag: 'lb-wallet-view', load: () => import('./views/wallet.js'), roles: ['lender', 'borrower'], title: 'nav.wallet' },
   { path: 'wallet/annual', tag: 'lb-annual-statement-view', load: () => import('./views/wallet.js'), roles: ['lender', 'borrower'], title: 'stmt.annualNav' },
@@ -56,7 +57,7 @@ const ROUTES: RouteDef[] = [
 
 const NAV: Record<Role | 'anonymous', (string | null)[]> = {
   anonymous: ['market', 'notes', 'stats'],
-  lender: ['market', 'notes', 'bids', 'portfolio', 'wallet', 'account', null, 'stats'],
+  lender: ['market', 'notes', 'bids', 'autobid', 'portfolio', 'wallet', 'account', null, 'stats'],
   borrower: ['borrower/listings', 'borrower/new', 'borrower/loans', 'borrower/claims', 'borrower/rating', 'wallet', 'account', null, 'market', 'stats'],
   operator: ['admin/settings', 'admin/users', 'admin/partners', 'admin/core-enterprises', 'admin/invariants', 'admin/webhooks', 'admin/defaults', null, 'market', 'stats'],
 };

@@ -40,6 +40,9 @@ const ORDER = [
   'wsMaxSocketsPerUser',
   'wsMaxSubscriptionsPerAddress',
   'wsMaxSubscriptionsPerUser',
+  'autobidMaxSharePct',
+  'autobidLookbackDays',
+  'autobidMinTimeLeftSec',
 ];
 const GRADE_MAPS = ['gradeFloorBps', 'orderAdvancePct', 'expectedLossBps', 'claimAdvancePct'];
 const UNIT_OF: Record<SettingRange['unit'], Unit> = { bps: 'bps', bpsPerDay: 'bpsDay', minor: 'money', sec: 'sec', pct: 'pct', days: 'days', months: 'months', count: 'count' };

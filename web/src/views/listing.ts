@@ -273,7 +273,7 @@ export class ListingView extends View {
   private onMe(change: Change): void {
     if (change.type !== 'event') return;
     const d = (change.data ?? {}) as Record<string, unknown>;
-    if (d.listingId === this.listingId && (change.event === 'bid.outbid' || change.event === 'bid.filled' || change.event === 'bid.released')) void this.fetchMine();
+    if (d.listingId === this.listingId && (change.event === 'bid.outbid' || change.event === 'bid.filled' || change.event === 'bid.released' || change.event === 'autobid.placed')) void this.fetchMine();
   }
 
   // ---- the ticket ----
@@ -501,7 +501,7 @@ export class ListingView extends View {
                 const f = this.levelFlash.get(lv.rateBps) ?? 0;
                 const marginal = marginalRate === lv.rateBps && cum >= l.amountMinor;
                 return html`<tr data-testid="book-row" data-rate-bps=${lv.rateBps} class="${f ? `flash-${f % 2}` : ''} ${marginal ? 'marginal' : ''}" title=${marginal ? t('listing.marginal') : ''}>
-                  <td class="num"><strong>${rate(lv.rateBps)}</strong>${myRate === lv.rateBps ? html` <span class="badge info" data-testid="book-row-mine">${t('listing.yours')}</span>` : nothing}</td>
+                  <td class="num"><strong>${rate(lv.rateBps)}</strong>${myRate === lv.rateBps ? html` <span class="badge info" data-testid="book-row-mine">${t('listing.yours')}</span>` : nothing}${myRate === lv.rateBps && this.myBid?.source === 'autobid' ? html` <span class="badge" data-testid="book-row-autobid">${t('autobid.badge')}</span>` : nothing}</td>
                   <td class="num">${money(lv.amountMinor, { trimZeroFen: true })}</td>
                   <td class="num cum">${money(cum, { trimZeroFen: true })}</td>
                   <td class="num">${lv.bidCount}</td>

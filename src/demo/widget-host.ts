@@ -27,7 +27,7 @@ export interface WidgetHostOptions {
    */
   featuredListing?: () => Promise<string | null>;
   orderId: string;
-  /** Interface to listen on (default 0.0.0.0). */
+  /** Interface to listen on, as the app's HOST (default 0.0.0.0). */
   listenHost?: string;
   /** Host name in the returned URL (default localhost): the origin the key must allow. */
   hostname?: string;
@@ -42,6 +42,8 @@ export interface WidgetHost {
   url: string;
   /** The page's origin (what the publishable key's allowedOrigins must contain). */
   origin: string;
+  /** The address the server listens on (HOST: 127.0.0.1 keeps the page off the network). */
+  address: string;
   close(): Promise<void>;
 }
 
@@ -346,11 +348,12 @@ export async function startWidgetHost(o: WidgetHostOptions): Promise<WidgetHost>
       resolve();
     });
   });
-  const port = (server.address() as AddressInfo).port;
+  const { port, address } = server.address() as AddressInfo;
   const origin = `http://${o.hostname ?? 'localhost'}:${port}`;
   return {
     url: `${origin}/`,
     origin,
+    address,
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections?.();

@@ -311,7 +311,7 @@ export class NewListingView extends View {
                 <span class="spacer"></span><span class="small muted">${t('newListing.advance', { pct: c.orderAdvancePct ?? 0 })}</span></div>
               <div class="table-wrap" style="max-height:260px;overflow-y:auto">
                 <table class="data">
-                  <thead><tr><th></th><th>${t('collateral.order')}</th><th>${t('collateral.placed')}</th><th>${t('collateral.status')}</th><th class="num">${t('listing.amount')}</th></tr></thead>
+                  <thead><tr><th><span class="sr-only">${t('common.select')}</span></th><th>${t('collateral.order')}</th><th>${t('collateral.placed')}</th><th>${t('collateral.status')}</th><th class="num">${t('listing.amount')}</th></tr></thead>
                   <tbody>${c.orders.map(
                     (o) => html`<tr><td><input type="checkbox" aria-label=${o.orderId} .checked=${f.orderIds.has(o.orderId)} @change=${(e: Event) => this.toggleOrder(o.orderId, (e.target as HTMLInputElement).checked)} data-testid="collateral-order" data-order-id=${o.orderId} /></td>
                       <td class="mono">${o.orderId}</td><td class="date">${date(o.placedAt)}</td><td>${t(`order.${o.status}`)}</td><td class="num">${money(o.amountMinor)}</td></tr>`,
@@ -343,7 +343,7 @@ export class NewListingView extends View {
       ${claims.length === 0
         ? html`<p class="muted">${t('newListing.noClaims')}</p>`
         : html`<div class="table-wrap"><table class="data">
-            <thead><tr><th></th><th>${t('claims.core')}</th><th class="num">${t('listing.amount')}</th><th>${t('claims.due')}</th><th class="num">${t('claims.advance')}</th></tr></thead>
+            <thead><tr><th><span class="sr-only">${t('common.select')}</span></th><th>${t('claims.core')}</th><th class="num">${t('listing.amount')}</th><th>${t('claims.due')}</th><th class="num">${t('claims.advance')}</th></tr></thead>
             <tbody>${claims.map((c) => {
               const off = c.advancePct === null || (core !== undefined && core.id !== c.coreEnterprise.id);
               return html`<tr class=${off ? 'muted' : ''}><td><input type="checkbox" aria-label=${c.id} .checked=${f.claimIds.has(c.id)} ?disabled=${off && !f.claimIds.has(c.id)} data-testid="collateral-claim" data-claim-id=${c.id}

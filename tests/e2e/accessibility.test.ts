@@ -184,6 +184,228 @@ describe.each(['en', 'zh'] as const)('axe on every page and state (%s)', (locale
   });
 });
 
+/** What has focus now: never <body>, and drawn (:focus-visible with an outline or a ring). */
+async function focused(page: Page): Promise<{ testid: string | null; tag: string; visible: boolean; body: boolean; text: string }> {
+  return page.evaluate(() => {
+    const el = document.activeElement as HTMLElement | null;
+    if (!el || el === document.body) return { testid: null, tag: 'body', visible: false, body: true, text: '' };
+    const style = getComputedStyle(el);
+    const drawn = (style.outlineStyle !== 'none' && style.outlineWidth !== '0px') || style.boxShadow !== 'none';
+    return { testid: el.getAttribute('data-testid'), tag: el.localName, visible: el.matches(':focus-visible') && drawn, body: false, text: (el.textContent ?? '').trim().slice(0, 80) };
+  });
+}
+
+/** Presses Tab until the focused element matches `selector`; every stop must show its focus. */
+async function tabTo(page: Page, selector: string, max = 60): Promise<void> {
+  for (let i = 0; i < max; i++) {
+    await page.keyboard.press('Tab');
+    const f = await focused(page);
+    expect(f.body, 'focus fell to <body>').toBe(false);
+    expect(f.visible, `focus not visible on <${f.tag}> ${f.testid ?? ''} "${f.text}"`).toBe(true);
+    if (await page.evaluate((s) => document.activeElement?.matches(s) ?? false, selector)) return;
+  }
+  throw new Error(`${selector} not reached in ${max} Tab presses`);
+}
+
+async function typeInto(page: Page, text: string): Promise<void> {
+  await page.keyboard.press('ControlOrMeta+A');
+  await page.keyboard.type(text);
+}
+
+describe('the keyboard alone', () => {
+  it('a lender logs in, opens a listing, bids, amends and reads the verdict; focus is always visible and never on <body>', async () => {
+    const kbLender = await registerLender(t.app, { depositMinor: 5_000_000, displayName: 'Kim Keyboard' });
+    const kbListing = await listingOf(t.app, newcomer, { title: 'Keyboard spring stock', purpose: 'Spring stock.', amountMinor: 2_000_000, maxRateBps: 1600, termMonths: 6, durationSec: 2 * 86_400 });
+    const [x, y] = await lenders(t.app, 2);
+    await bidOk(t.app, x!, kbListing, 600_000, 1450);
+    const ctx = await newContext(browser);
+    contexts.push(ctx);
+    const page = await ctx.newPage();
+    watchErrors(page, errors, 'keyboard');
+    await page.goto(`${t.url}/#/login`);
+    await page.getByTestId('login-email').waitFor();
+    await tabTo(page, '[data-testid="login-email"]');
+    await page.keyboard.type(kbLender.email);
+    await tabTo(page, '[data-testid="login-password"]');
+    await page.keyboard.type(PASSWORD);
+    await page.keyboard.press('Enter');
+    await page.getByTestId('logout').waitFor();
+    await page.getByTestId('market-row').first().waitFor();
+    // The route changed to the market: focus went to its heading.
+    await expect.poll(async () => (await focused(page)).tag).toBe('h1');
+
+    // Open the listing from its row.
+    await tabTo(page, `[data-testid="market-row"][data-listing-id="${kbListing}"] a`);
+    await page.keyboard.press('Enter');
+    await page.getByTestId('bid-ticket').waitFor();
+    await expect.poll(async () => (await focused(page)).tag).toBe('h1');
+    expect(await page.evaluate(() => document.activeElement?.closest('[data-testid="listing-view"]') !== null)).toBe(true);
+
+    // A live update removes the focused button ("Remaining" goes once the listing is covered): focus stays in the ticket.
+    await tabTo(page, '[data-testid="bid-ticket"] .quick button:last-child');
+    const remaining = await page.evaluate(() => document.activeElement?.textContent?.trim());
+    await bidOk(t.app, y!, kbListing, 1_400_000, 1400);
+    await page.getByTestId('funded-pct').filter({ hasText: '100%' }).waitFor();
+    await expect.poll(() => page.locator('[data-testid="bid-ticket"] .quick button', { hasText: remaining! }).count()).toBe(0);
+    const after = await focused(page);
+    expect(after.body).toBe(false);
+    expect(await page.evaluate(() => document.activeElement?.closest('[data-testid="bid-ticket"], [data-testid="listing-view"]') !== null)).toBe(true);
+
+    // A rate the auction would refuse: the field says so, and Place bid is still reachable, explained.
+    await tabTo(page, '[data-testid="bid-amount"]');
+    await typeInto(page, '3000');
+    await tabTo(page, '[data-testid="bid-rate"]');
+    await typeInto(page, '15.5');
+    await page.locator('[data-testid="bid-preview"][data-verdict="reject"]').waitFor();
+    expect(await page.getByTestId('bid-rate').getAttribute('aria-invalid')).toBe('true');
+    expect(await page.getByTestId('bid-rate').getAttribute('aria-describedby')).toContain('bid-reject-reason');
+    await expect.poll(() => page.getByTestId('announce-verdict').textContent()).toMatch(/^Would not be accepted: /);
+    await tabTo(page, '[data-testid="bid-submit"]');
+    expect(await page.getByTestId('bid-submit').getAttribute('aria-disabled')).toBe('true');
+    expect(await page.getByTestId('bid-submit').getAttribute('aria-describedby')).toBe('bid-preview');
+    await page.keyboard.press('Enter'); // sends nothing: back to the field to fix
+    await expect.poll(async () => (await focused(page)).testid).toBe('bid-rate');
+
+    // A winning rate: the verdict is read out, the bid goes, focus lands on the bid as it stands.
+    await typeInto(page, '12');
+    await page.locator('[data-testid="bid-preview"][data-verdict="win"]').waitFor();
+    expect(await page.getByTestId('bid-rate').getAttribute('aria-invalid')).toBe('false');
+    await expect.poll(() => page.getByTestId('announce-verdict').textContent()).toMatch(/^Would win now: ¥3,000\.00 filled at \d+\.\d{2}%$/);
+    await tabTo(page, '[data-testid="bid-submit"]');
+    expect(await page.getByTestId('bid-submit').getAttribute('aria-disabled')).toBe('false');
+    await page.keyboard.press('Enter');
+    await page.getByTestId('my-bid').waitFor();
+    await expect.poll(async () => (await focused(page)).testid).toBe('my-bid');
+    expect(await page.getByTestId('my-bid').innerText()).toMatch(/¥3,000 @ 12\.00%/);
+
+    // Amend to a lower rate, by keyboard.
+    await tabTo(page, '[data-testid="amend-rate"]');
+    await typeInto(page, '11.5');
+    await page.locator('[data-testid="bid-preview"][data-verdict="win"]').waitFor();
+    await tabTo(page, '[data-testid="amend-submit"]');
+    await page.keyboard.press('Enter');
+    await expect.poll(() => page.getByTestId('my-bid').innerText()).toMatch(/¥3,000 @ 11\.50%/);
+    const end = await focused(page);
+    expect(end.body).toBe(false);
+    const mine = (await call(t.app, 'GET', '/api/v1/me/bids?limit=10', { token: kbLender.token })).json().items as { listingId: string; rateBps: number; status: string }[];
+    expect(mine.filter((b) => b.listingId === kbListing)).toMatchObject([{ rateBps: 1150, status: 'winning' }]);
+  });
+});
+
+describe('live regions over a minute of market activity', () => {
+  it('each region speaks at most once per 5 s, and only when what it reports changed (rate, book, activity, connection)', async () => {
+    const host = await namedBorrower(t.app, partner, 'Xiamen Busy Trading');
+    const busy = await listingOf(t.app, host, { title: 'A busy auction', purpose: 'Stock.', amountMinor: 10_000_000, maxRateBps: 2000, termMonths: 6, durationSec: 2 * 86_400 });
+    const crowd = await lenders(t.app, 14);
+    const ctx = await newContext(browser);
+    contexts.push(ctx);
+    const page = await ctx.newPage();
+    // The outage below makes the browser log failed requests and sockets: expected here.
+    watchErrors(page, errors, 'live regions', [/Failed to load resource|WebSocket connection to|ERR_INTERNET_DISCONNECTED/]);
+    // Every change of a live region's text, with the page's own clock: what a screen reader would be told.
+    await page.addInitScript(() => {
+      const heard: { region: string; text: string; atMs: number }[] = [];
+      (window as unknown as { heard: typeof heard }).heard = heard;
+      const last = new Map<Element, string>();
+      new MutationObserver((records) => {
+        const touched = new Set<Element>();
+        for (const r of records) {
+          const el = r.target instanceof Element ? r.target : r.target.parentElement;
+          const region = el?.closest('[aria-live]:not([aria-live="off"]), [role="status"], [role="alert"], [role="log"]');
+          if (region) touched.add(region);
+        }
+        for (const region of touched) {
+          const text = (region.textContent ?? '').replace(/\s+/g, ' ').trim();
+          if (!text || last.get(region) === text) continue;
+          last.set(region, text);
+          heard.push({ region: region.getAttribute('data-testid') ?? region.className, text, atMs: Date.now() });
+        }
+      }).observe(document, { subtree: true, childList: true, characterData: true });
+    });
+    await page.clock.install();
+    await page.goto(`${t.url}/#/listing/${busy}`);
+    await page.getByTestId('book-table').waitFor();
+    await page.locator('[data-testid="connection-state"][data-state="open"]').waitFor();
+    // From here on the page's time moves only when the test says: a minute in a few seconds, the same on any machine.
+    await page.clock.pauseAt((await page.evaluate(() => Date.now())) + 1000);
+    const step = async () => {
+      await page.clock.runFor(1000);
+      await page.waitForTimeout(40); // the socket's frames reach the page in real time
+    };
+    let placed = 0;
+    for (let s = 0; s < 60; s++) {
+      if (s < 28) {
+        // Bursts: two bids in one second, then one, then none.
+        for (let k = 0; k < [2, 1, 0, 1][s % 4]! && placed < crowd.length; k++) {
+          await bidOk(t.app, crowd[placed]!, busy, 300_000 + placed * 10_000, 1900 - placed * 25);
+          placed++;
+        }
+        await page.getByTestId('bid-count').filter({ hasText: new RegExp(`^${placed}$`) }).waitFor();
+      }
+      if (s === 32) {
+        // The connection drops and stays down for ten seconds.
+        await ctx.setOffline(true);
+        for (const c of (t.app.hub as unknown as { connections: Set<{ socket: { terminate(): void } }> }).connections) c.socket.terminate();
+        await page.locator('[data-testid="connection-state"][data-state="reconnecting"]').waitFor();
+      }
+      if (s === 42) await ctx.setOffline(false);
+      await step();
+    }
+    // Back online: the next retry (on the page's clock) opens the socket again.
+    for (let i = 0; i < 40 && (await page.getByTestId('connection-state').getAttribute('data-state')) !== 'open'; i++) await step();
+    expect(await page.getByTestId('connection-state').getAttribute('data-state')).toBe('open');
+    for (let i = 0; i < 6; i++) await step(); // the last announcements are due
+    expect(placed).toBe(crowd.length);
+    const heard = await page.evaluate(() => (window as unknown as { heard: { region: string; text: string; atMs: number }[] }).heard);
+    const byRegion = new Map<string, { text: string; atMs: number }[]>();
+    for (const h of heard) byRegion.set(h.region, [...(byRegion.get(h.region) ?? []), h]);
+    // Only the regions meant to speak did.
+    expect([...byRegion.keys()].sort()).toEqual(['announce-activity', 'announce-book', 'announce-connection', 'announce-rate']);
+    for (const [region, said] of byRegion) {
+      for (let i = 1; i < said.length; i++) {
+        expect(said[i]!.atMs - said[i - 1]!.atMs, `${region}: "${said[i - 1]!.text}" then "${said[i]!.text}"`).toBeGreaterThanOrEqual(5000);
+        expect(said[i]!.text, `${region} repeated itself`).not.toBe(said[i - 1]!.text);
+      }
+    }
+    // Fourteen bids in 28 s: a handful of summaries, not fourteen rows read out.
+    const activity = byRegion.get('announce-activity')!;
+    expect(activity.length).toBeGreaterThanOrEqual(2);
+    expect(activity.length).toBeLessThan(crowd.length);
+    expect(activity.some((a) => /^\d+ new events, the latest: /.test(a.text))).toBe(true);
+    expect(byRegion.get('announce-rate')!.at(-1)!.text).toMatch(/^Current rate \d+\.\d{2}%, \d+% funded$/);
+    const offeredYuan = crowd.reduce((sum, _, i) => sum + 3000 + 100 * i, 0);
+    expect(byRegion.get('announce-book')!.at(-1)!.text).toBe(`Book: ${crowd.length} bids at ${crowd.length} rates, ¥${offeredYuan.toLocaleString('en-US')} offered`);
+    // The connection: "Reconnecting" once (not every second of the countdown), then "Live" once.
+    expect(byRegion.get('announce-connection')!.map((a) => a.text)).toEqual(['Live connection: Reconnecting', 'Live connection: Live']);
+  });
+});
+
+describe('the app opened at its address, with the default settings', () => {
+  it('http://127.0.0.1:<port> with no public URL configured gives a live market', async () => {
+    const plain = await startE2eApp({}, { defaultPublicUrl: true });
+    try {
+      expect(plain.config.publicUrl).toBe('http://localhost:3000');
+      const p = await newPartner(plain.app);
+      const b = await namedBorrower(plain.app, p, 'Xiamen Tea House');
+      const id = await listingOf(plain.app, b, { title: 'Spring tea harvest', purpose: 'Tea leaves.', amountMinor: 1_000_000, maxRateBps: 1600, termMonths: 6, durationSec: 86_400 });
+      const ctx = await newContext(browser);
+      contexts.push(ctx);
+      const page = await ctx.newPage();
+      watchErrors(page, errors, 'default settings');
+      await page.goto(`${plain.url}/#/market`);
+      await page.locator(`[data-testid="market-row"][data-listing-id="${id}"]`).waitFor();
+      await page.locator('[data-testid="connection-state"][data-state="open"]').waitFor();
+      // Live: a bid placed elsewhere moves the row without a reload.
+      const [lender] = await lenders(plain.app, 1);
+      await bidOk(plain.app, lender!, id, 500_000, 1300);
+      await page.locator(`[data-testid="market-row"][data-listing-id="${id}"]`, { hasText: '50%' }).waitFor();
+      await ctx.close();
+    } finally {
+      await plain.stop();
+    }
+  });
+});
+
 describe('no page errors', () => {
   it('leaves no page error behind', () => {
     expect(errors).toEqual([]);

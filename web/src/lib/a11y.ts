@@ -149,6 +149,7 @@ export function wireForms(root: ParentNode): void {
 }
 
 const FOCUSABLE = 'a[href], button, input, select, textarea, summary, [tabindex]';
+const CONTROLS = 'a[href], button, input, select, textarea, summary';
 
 /**
  * Watches `root` (the page's main content): after each change, wires its forms, and if the focused
@@ -157,8 +158,13 @@ const FOCUSABLE = 'a[href], button, input, select, textarea, summary, [tabindex]
  */
 export function keepFocus(root: HTMLElement): () => void {
   let last: Element | null = null;
+  // The focused element's ancestors when it got focus: a removed element no longer knows its parent.
+  let ancestors: Element[] = [];
   const onFocus = (e: FocusEvent) => {
-    if (e.target instanceof Element) last = e.target;
+    if (!(e.target instanceof Element)) return;
+    last = e.target;
+    ancestors = [];
+    for (let p = e.target.parentElement; p && ancestors.length < 64; p = p.parentElement) ancestors.push(p);
   };
   document.addEventListener('focusin', onFocus);
   let scheduled = false;
@@ -168,12 +174,11 @@ export function keepFocus(root: HTMLElement): () => void {
       wireForms(root);
       const active = document.activeElement;
       if (last && !last.isConnected && (active === null || active === document.body)) {
-        let node: Node | null = last.parentNode;
-        while (node && !(node instanceof Element && node.isConnected)) node = node.parentNode;
+        const node = ancestors.find((a) => a.isConnected);
         let target = node instanceof HTMLElement ? node : root;
         if (!root.contains(target)) target = root;
         // A focusable ancestor, else the closest panel or section, else the main region.
-        const home = (target.closest(FOCUSABLE) ?? target.closest('.panel, section, form, table, main') ?? root) as HTMLElement;
+        const home = (target.closest(CONTROLS) ?? target.closest('.panel, section, form, table, main') ?? root) as HTMLElement;
         if (!home.matches(FOCUSABLE)) home.setAttribute('tabindex', '-1');
         home.focus({ preventScroll: true });
         last = home;

@@ -226,7 +226,7 @@ export class AdminSettingsViewEl extends View {
         : nothing}
       <form class="panel" @submit=${(e: Event) => void this.save(e)} data-testid="settings-form">
         <div class="table-wrap"><table class="data">
-          <thead><tr><th>${t('admin.setting')}</th><th>${t('admin.inForce')}</th><th style="min-width:11rem">${t('admin.newValue')}</th><th><span class="sr-only">${t('admin.actions')}</span></th></tr></thead>
+          <thead><tr><th>${t('admin.setting')}</th><th>${t('admin.inForce')}</th><th style="min-width:11rem">${t('admin.newValue')}</th><th><span class="sr-only">${t('common.actions')}</span></th></tr></thead>
           <tbody>
             ${ORDER.filter((k) => k in s).map((k) => {
               const over = d.overridden.includes(k);

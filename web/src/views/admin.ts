@@ -163,7 +163,12 @@ export class AdminSettingsViewEl extends View {
 
   private async save(e: Event, patchOverride?: Record<string, unknown>): Promise<void> {
     e.preventDefault();
-    if (!patchOverride && this.problems().size > 0) return;
+    if (this.busy) return;
+    if (!patchOverride && this.problems().size > 0) {
+      // Save stays reachable (aria-disabled): pressing it goes to the first field to fix.
+      this.querySelector<HTMLElement>('[data-testid="settings-form"] [aria-invalid="true"]')?.focus();
+      return;
+    }
     const patch = patchOverride ?? this.patch();
     if (Object.keys(patch).length === 0) return;
     this.busy = true;
@@ -248,7 +253,7 @@ export class AdminSettingsViewEl extends View {
           </tbody>
         </table></div>
         ${this.saveError ? errorBox(this.saveError) : nothing}
-        <div class="row" style="margin-top:0.75rem"><span class="spacer"></span><button type="button" class="ghost" @click=${() => (this.edits = {})}>${t('admin.discard')}</button><button class="primary" type="submit" ?disabled=${this.busy || Object.keys(this.edits).length === 0 || problems.size > 0} data-testid="settings-save">${t('admin.save')}</button></div>
+        <div class="row" style="margin-top:0.75rem"><span class="spacer"></span><button type="button" class="ghost" @click=${() => (this.edits = {})}>${t('admin.discard')}</button><button class="primary" type="submit" aria-disabled=${this.busy || Object.keys(this.edits).length === 0 || problems.size > 0 ? 'true' : 'false'} data-testid="settings-save">${t('admin.save')}</button></div>
       </form>
     </section>`;
   }
@@ -586,7 +591,7 @@ export class AdminUsersViewEl extends View {
         <div class="panel" style="padding-top:0.4rem"><div class="table-wrap"><table class="data" data-testid="users-table">
           <thead><tr><th>${t('auth.email')}</th><th>${t('users.role')}</th><th>${t('account.kycStatus')}</th><th>${t('bids.col.status')}</th></tr></thead>
           <tbody>${this.items.map(
-            (u) => html`<tr class="clickable" data-testid="user-row" @click=${() => void this.open(u.id)}><td>${u.email}<br /><small class="muted">${u.displayName}</small></td><td>${t(`role.${u.role}`)}</td>
+            (u) => html`<tr class="clickable" data-testid="user-row" @click=${() => void this.open(u.id)}><td><button type="button" class="link-btn" @click=${(e: Event) => { e.stopPropagation(); void this.open(u.id); }}>${u.email}</button><br /><small class="muted">${u.displayName}</small></td><td>${t(`role.${u.role}`)}</td>
               <td>${t(`kyc.${u.kycStatus}`)}${u.kycReview ? html` · ${t(`users.review.${u.kycReview}`)}` : nothing}</td>
               <td>${u.frozen ? html`<span class="badge bad">${t('users.frozen')}</span>` : html`<span class="badge good">${t('users.active')}</span>`}</td></tr>`,
           )}</tbody></table></div></div>

@@ -170,12 +170,12 @@ describe.each(['en', 'zh'] as const)('axe on every page and state (%s)', (locale
     await expectNoAxeViolations(page, where('operator: settings, a refused value'));
     if (locale === 'zh') return; // the other operator pages once: they share the settings page's parts
     for (const [route, ready] of [
-      ['admin/users', 'table'],
-      ['admin/partners', '[data-testid="partner-form"]'],
-      ['admin/invariants', '[data-testid="invariant"]'],
-      ['admin/webhooks', '[data-testid="webhooks"]'],
-      ['admin/defaults', 'h1'],
-      ['admin/core-enterprises', 'h1'],
+      ['admin/users', 'lb-admin-users-view table'],
+      ['admin/partners', 'lb-admin-partners-view [data-testid="partner-form"]'],
+      ['admin/invariants', 'lb-admin-invariants-view [data-testid="invariant"]'],
+      ['admin/webhooks', 'lb-admin-webhooks-view [data-testid="webhooks"]'],
+      ['admin/defaults', 'lb-admin-defaults-view h1'],
+      ['admin/core-enterprises', 'lb-admin-core-enterprises-view h1'],
     ] as const) {
       await go(page, route);
       await page.locator(`main ${ready}`).first().waitFor();

@@ -184,6 +184,25 @@ describe.each(['en', 'zh'] as const)('axe on every page and state (%s)', (locale
   });
 });
 
+describe('axe at phone width', () => {
+  it('a visitor: the market as cards, the menu open, a listing', async () => {
+    const ctx = await newContext(browser, { width: 390, height: 844 });
+    contexts.push(ctx);
+    const page = await ctx.newPage();
+    watchErrors(page, errors, 'phone');
+    await page.goto(`${t.url}/#/market`);
+    await page.locator('.market-cards lb-listing-status').first().waitFor();
+    await expectNoAxeViolations(page, 'phone: market');
+    await page.locator('.menu-btn').click();
+    await page.locator('#nav.open').waitFor();
+    await expectNoAxeViolations(page, 'phone: the menu open');
+    await page.locator('.menu-btn').click();
+    await go(page, `listing/${openId}`);
+    await page.getByTestId('book-row').first().waitFor();
+    await expectNoAxeViolations(page, 'phone: listing');
+  });
+});
+
 /** What has focus now: never <body>, and drawn (:focus-visible with an outline or a ring). */
 async function focused(page: Page): Promise<{ testid: string | null; tag: string; visible: boolean; body: boolean; text: string }> {
   return page.evaluate(() => {

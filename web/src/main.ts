@@ -339,9 +339,9 @@ export class LbApp extends LitElement {
         ${loaded ? this.view : html`<p class="muted">${t('common.loading')}</p>`}
       </main>
       <footer class="footer">${t('footer.disclaimer')} · <a href="#/stats">${t('nav.stats')}</a> · <a href="/docs" target="_blank" rel="noopener">API</a></footer>
-      <div class="toasts">
+      <div class="toasts" aria-live="polite" aria-relevant="additions">
         ${this.toastCtl.value.map(
-          (x) => html`<div class="toast" role="status" data-testid="toast" data-kind=${x.kind} data-tone=${x.tone}>
+          (x) => html`<div class="toast" data-testid="toast" data-kind=${x.kind} data-tone=${x.tone}>
             <span class="bar" aria-hidden="true"></span>
             <div><strong>${x.title}</strong>${x.body ? html`<p>${x.body}</p>` : nothing}${x.href ? html`<a href=${x.href} @click=${() => dismiss(x.id)}>${x.linkText ?? t('common.open')}</a>` : nothing}</div>
             <button aria-label=${t('common.close')} @click=${() => dismiss(x.id)}>×</button>

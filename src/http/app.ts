@@ -14,7 +14,7 @@ import type { Config } from '../config.js';
 import { createContext, type AppContext, type ContextOverrides } from '../context.js';
 import type { JobHandler } from '../jobs/queue.js';
 import { findJsonProblem, jsonProblemText } from '../security/json.js';
-import { createMetrics, type Metrics } from './metrics.js';
+import { createMetrics, type Metrics } from '../metrics.js';
 import { problemOf, registerProblemHandlers } from './problem.js';
 import { opsRoutes } from './routes/ops.js';
 import { authPlugin } from './plugins/auth.js';

@@ -73,6 +73,14 @@ export const zh: Messages = {
   'nav.defaults': '逾期与违约',
   'footer.disclaimer': 'Lendbook 是网络借贷信息中介：只撮合与记录，不放贷、不归集资金、不提供担保。出借有本金损失风险。',
 
+  'common.actions': '操作',
+  'common.select': '选择',
+  'common.result': '结果',
+  'announce.rate': '当前利率 {rate}，已认购 {funded}%',
+  'announce.book': '出价簿：{levels} 个利率档位共 {bids} 笔出价，合计 {coverage}',
+  'announce.activity': '新动态：{latest}',
+  'announce.activityMany': '{n} 条新动态，最新：{latest}',
+  'announce.verdict': '{verdict}：成交 {fill}，利率 {rate}',
   'common.all': '全部',
   'common.loading': '加载中…',
   'common.sending': '提交中…',
@@ -98,6 +106,7 @@ export const zh: Messages = {
   'conn.reconnecting.title': '实时连接中断，正在重试；期间页面通过 HTTP 刷新。',
   'conn.closed.title': '实时连接已关闭',
   'conn.retryIn': '{s} 秒后重试',
+  'conn.announce': '实时连接：{state}',
   'conn.retry': '立即重试',
   'conn.sessionRefused': '实时连接拒绝了您的登录状态，请重新登录。',
 

@@ -10,6 +10,7 @@ import { expectInvariants, registerLender, type Session } from '../integration/h
 import { newPartner, type Borrower } from '../integration/helpers/market.js';
 import { startE2eApp, type E2eApp } from './helpers/app.js';
 import { launchBrowser, newContext, screenshot, watchErrors } from './helpers/browser.js';
+import { expectNoAxeViolations } from './helpers/axe.js';
 import { listingOf, namedBorrower, PASSWORD } from './helpers/market.js';
 
 let t: E2eApp;
@@ -68,6 +69,7 @@ describe('autobid, live', () => {
     await page.getByTestId('autobid-save').click();
     await expect.poll(() => page.getByTestId('autobid-status').innerText()).toBe('On');
     await screenshot(page, 'autobid-form');
+    await expectNoAxeViolations(page, 'autobid-form');
     await page.evaluate(() => ((window as unknown as { e2eMark: boolean }).e2eMark = true));
   });
 
@@ -80,6 +82,7 @@ describe('autobid, live', () => {
     expect(await row.innerText()).toContain('12.00%');
     expect(await page.evaluate(() => (window as unknown as { e2eMark?: boolean }).e2eMark)).toBe(true);
     await screenshot(page, 'autobid-log');
+    await expectNoAxeViolations(page, 'autobid-log');
 
     await go(page, `listing/${listingId}`);
     const bookRow = page.locator('[data-testid="book-row"][data-rate-bps="1200"]');
@@ -108,6 +111,7 @@ describe('autobid, live', () => {
     await expect.poll(() => zh.getByTestId('autobid-preview').innerText()).toMatch(/^按此设置，当前开放的 \d+ 个标的中有 \d+ 个会获得出价，共 ¥/);
     expect(await zh.getByLabel('单标金额 (¥)').inputValue()).toBe('1000');
     await screenshot(zh, 'autobid-zh');
+    await expectNoAxeViolations(zh, 'autobid-zh');
     expect(errors).toEqual([]);
   });
 });

@@ -13,6 +13,7 @@ import { withdraw } from '../../src/services/listings.js';
 import { call } from '../integration/helpers/api.js';
 import { waitFor } from '../integration/helpers/wait.js';
 import { freePort, startE2eApp, type E2eApp } from './helpers/app.js';
+import type { App } from '../../src/http/app.js';
 import { launchBrowser, loginPage, newContext, screenshot, watchErrors } from './helpers/browser.js';
 
 let t: E2eApp;
@@ -29,9 +30,14 @@ async function login(email: string, name: string): Promise<Page> {
 }
 
 beforeAll(async () => {
-  [t, browser] = await Promise.all([startE2eApp({ LENDBOOK_DEMO: 'on', HOST: '127.0.0.1' }), launchBrowser()]);
   const widgetPort = await freePort();
-  const prepared = await prepareDemo(t.app, widgetPort);
+  let prepared: Awaited<ReturnType<typeof prepareDemo>> = null;
+  // As `npm start` does: the history is seeded on a past clock before the job workers and the daily
+  // servicing start on the real one (they would otherwise service the new loans through today midway).
+  const seed = async (app: App) => {
+    prepared = await prepareDemo(app, widgetPort);
+  };
+  [t, browser] = await Promise.all([startE2eApp({ LENDBOOK_DEMO: 'on', HOST: '127.0.0.1' }, { beforeReady: seed }), launchBrowser()]);
   expect(prepared).not.toBeNull();
   startedMs = Date.now();
   demo = await prepared!.start(t.url);

@@ -1,6 +1,7 @@
 import net from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { createTestStorage, startApp, type TestApp, type TestStorage } from '../../integration/helpers/env.js';
+import type { App } from '../../../src/http/app.js';
 import { ADMIN_ENV } from '../../integration/helpers/partner.js';
 
 export const WEB_DIST = fileURLToPath(new URL('../../../web/dist', import.meta.url));
@@ -28,13 +29,13 @@ export interface E2eApp extends TestApp {
  * (so the browser's Origin is the app's own for the session socket), serving web/dist.
  * `defaultPublicUrl`: leave LENDBOOK_PUBLIC_URL unset, as a fresh `npm start` does (http://localhost:3000).
  */
-export async function startE2eApp(env: Record<string, string> = {}, opts: { defaultPublicUrl?: boolean } = {}): Promise<E2eApp> {
+export async function startE2eApp(env: Record<string, string> = {}, opts: { defaultPublicUrl?: boolean; beforeReady?: (app: App) => Promise<void> } = {}): Promise<E2eApp> {
   const storage = await createTestStorage();
   let lastError: unknown;
   for (let attempt = 0; attempt < 3; attempt++) {
     const port = await freePort();
     const url = `http://127.0.0.1:${port}`;
-    const t = await startApp(storage, { env: { ...ADMIN_ENV, LENDBOOK_WEB_DIST: WEB_DIST, ...(opts.defaultPublicUrl ? {} : { LENDBOOK_PUBLIC_URL: url }), ...env } });
+    const t = await startApp(storage, { env: { ...ADMIN_ENV, LENDBOOK_WEB_DIST: WEB_DIST, ...(opts.defaultPublicUrl ? {} : { LENDBOOK_PUBLIC_URL: url }), ...env }, ...(opts.beforeReady ? { beforeReady: opts.beforeReady } : {}) });
     try {
       await t.app.listen({ port, host: '127.0.0.1' });
     } catch (err) {

@@ -75,6 +75,8 @@ export interface TestAppOptions extends BuildOptions {
   env?: Record<string, string>;
   /** Listen on a real port (WebSocket tests). */
   listen?: boolean;
+  /** Runs before the app is ready, i.e. before its job workers and timers start (as `npm start` seeds the demo). */
+  beforeReady?: (app: App) => Promise<void>;
 }
 
 export interface TestApp {
@@ -102,6 +104,7 @@ export async function startApp(storage: TestStorage, opts: TestAppOptions = {}):
     ...opts.env,
   });
   const app = await build(config, { pglite: storage.pglite, ...opts });
+  await opts.beforeReady?.(app);
   let url = '';
   if (opts.listen) {
     await app.listen({ port: 0, host: '127.0.0.1' });

@@ -53,6 +53,7 @@ export {
 export { accruedInterestToDate, interestForDaysMinor } from './accrual.js';
 export {
   applyPayment,
+  applyNotePayments,
   owedToday,
   splitPrepayment,
   type AllocationLine,

@@ -100,6 +100,7 @@ const CASES: Record<string, RouteCase> = {
   'GET /api/v1/me/notes.csv': { path: () => '/api/v1/me/notes.csv', allowed: ['lender'] },
   'GET /api/v1/me/loans.csv': { path: () => '/api/v1/me/loans.csv', allowed: ['borrower'] },
   'GET /api/v1/stats': { path: () => '/api/v1/stats', allowed: ROLES },
+  'GET /api/v1/stats.csv': { path: () => '/api/v1/stats.csv', allowed: ROLES },
   'POST /api/v1/admin/loans/:id/recoveries': { path: (f) => `/api/v1/admin/loans/${f.loanA}/recoveries`, body: () => ({ amountMinor: 900_000_000_000, reference: 'sale' }), allowed: ['operator'] },
   'GET /api/v1/ws': { path: () => '/api/v1/ws', allowed: ROLES },
   // Widget data: no session at all; the publishable key and the page's Origin decide (widgets-api.test.ts).

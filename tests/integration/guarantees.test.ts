@@ -178,7 +178,7 @@ describe('a guaranteed loan from request to recovery', () => {
     const { state } = await loanOf(t.app, loanId);
     const holdersOwed = owedToday(state, state.servicedThrough).payoffMinor;
     const g = await guaranteeOf(guarantor.token, listingId);
-    const [toHolders, toGuarantor] = allocateLargestRemainder(100_000, [holdersOwed, g.paidMinor]);
+    const [toHolders, toGuarantor] = allocateLargestRemainder(100_000, [holdersOwed, g.paidMinor]) as [number, number];
     const before = await Promise.all(L.map((l) => walletOfToken(t.app, l.token)));
     const gBefore = await walletOfToken(t.app, guarantor.token);
     const res = await call(t.app, 'POST', `/api/v1/admin/loans/${loanId}/recoveries`, { token: operator, body: { amountMinor: 100_000, reference: 'collateral sale' }, headers: { 'idempotency-key': 'guaranteed-recovery-1' } });
@@ -201,6 +201,35 @@ describe('a guaranteed loan from request to recovery', () => {
     const inv = await checkInvariants(t.app.ctx.db);
     expect(inv.checks.find((c) => c.name === 'platform.never_pays')).toMatchObject({ ok: true });
     expect(inv.checks.filter((c) => !c.ok)).toEqual([]);
+  });
+});
+
+describe('disclosure from loans and the ledger', () => {
+  it('GET /stats today: lent, outstanding, overdue and guarantor payments agree with the loans and the ledger; the CSV has the same rows', async () => {
+    const stats = (await call(t.app, 'GET', '/api/v1/stats')).json();
+    const today = stats.months[stats.months.length - 1];
+    const [lent] = await rows<{ s: number; n: number }>(t.app.ctx.db, sql`select coalesce(sum(principal_minor), 0)::bigint as s, count(*)::int as n from loans`);
+    // What reached borrowers' wallets from bids is what was lent.
+    const [fills] = await rows<{ s: number }>(t.app.ctx.db, sql`select coalesce(sum(amount_minor), 0)::bigint as s from ledger_transfers where kind = 'bid_fill' and phase = 'post'`);
+    expect(today).toMatchObject({ lentToDateMinor: Number(lent!.s), loansToDate: lent!.n });
+    expect(Number(fills!.s)).toBe(Number(lent!.s));
+    const [out] = await rows<{ s: number; n: number }>(t.app.ctx.db, sql`select coalesce(sum(outstanding_principal_minor), 0)::bigint as s, count(*)::int as n from loans where outstanding_principal_minor > 0`);
+    expect(today).toMatchObject({ outstandingPrincipalMinor: Number(out!.s), outstandingLoans: out!.n });
+    // Guarantor payments: the repayment transfers out of guarantors' wallets.
+    const [paid] = await rows<{ s: number }>(
+      t.app.ctx.db,
+      sql`select coalesce(sum(t.amount_minor), 0)::bigint as s from ledger_transfers t join ledger_accounts a on a.id = t.debit_account_id join users u on u.id = a.owner_user_id where t.kind = 'repayment' and u.role = 'guarantor'`,
+    );
+    expect(today).toMatchObject({ guarantorPaidToDateMinor: Number(paid!.s), guarantorPaymentsToDate: 1 });
+    const [defaulted] = await rows<{ s: number; n: number }>(t.app.ctx.db, sql`select coalesce(sum(outstanding_principal_minor), 0)::bigint as s, count(*)::int as n from loans where status = 'defaulted' and outstanding_principal_minor > 0`);
+    expect(today.overdue90Loans).toBeGreaterThanOrEqual(defaulted!.n);
+    expect(today.overdue90PrincipalMinor).toBeGreaterThanOrEqual(Number(defaulted!.s));
+    expect(stats.feeSchedule).toMatchObject({ platformFeeBps: 100, prepaymentFeeBps: 0 });
+    const csv = await call(t.app, 'GET', '/api/v1/stats.csv');
+    expect(csv.headers['content-type']).toContain('text/csv');
+    const lines = csv.body.trim().split('\n');
+    expect(lines).toHaveLength(stats.months.length + 1);
+    expect(lines[0]).toContain('guarantor_paid_to_date_yuan');
   });
 });
 

@@ -98,4 +98,4 @@ export {
   type StatementNote,
   type YieldFigures,
 } from './statements.js';
-export { disclosureSeries, lateOn, type DisclosureLoan, type GradeStats, type MonthStats, type PrincipalRepaid } from './disclosure.js';
+export { daysPastDueOn, disclosureSeries, lateOn, type DisclosureExtras, type DisclosureLoan, type GradeStats, type GuarantorPaid, type InterestPaid, type MonthStats, type PrincipalRepaid } from './disclosure.js';

@@ -165,7 +165,10 @@ export async function acceptGuarantee(ctx: AppContext, userId: string, guarantee
       .returning();
     const name = await merchantName(tx, listing.merchantId);
     const data = { guaranteeId, listingId: listing.id, guarantorName: guarantor!.name, coveragePct: g!.coveragePct, feeBps: g!.feeBps, endsAt: opened!.endsAt.toISOString() };
-    const messages: OutboxMessage[] = [marketUpdate(opened!, name, 'listing.created'), { channel: `user:${listing.borrowerUserId}`, type: 'guarantee.accepted', data }, { channel: `user:${userId}`, type: 'guarantee.accepted', data }];
+    // The market learns of the listing with its guarantee (the badge), as a read of the list would show it.
+    const opening = marketUpdate(opened!, name, 'listing.created');
+    const shown = (await guaranteesOfListings(tx, [listing.id], today(ctx))).get(listing.id);
+    const messages: OutboxMessage[] = [{ ...opening, data: { ...(opening.data as Record<string, unknown>), guarantee: shown } }, { channel: `user:${listing.borrowerUserId}`, type: 'guarantee.accepted', data }, { channel: `user:${userId}`, type: 'guarantee.accepted', data }];
     await writeOutbox(tx, { messages, jobs: [closeJob(opened!)] });
     await webhookOfListing(ctx, tx, listing, 'guarantee.accepted', data);
     return (await guaranteeViews(tx, [decided!], today(ctx)))[0]!;

@@ -240,7 +240,9 @@ export const marketKind: ChannelKind<MarketLiveState> = {
     if (event !== 'listing.created' && event !== 'listing.updated') return { ...state, seq };
     const l = data as ListingSummary;
     const items = new Map(state.items);
-    items.set(l.id, l);
+    // Updates carry the listing's own fields; its guarantee (read with the snapshot) stays.
+    const before = state.items.get(l.id);
+    items.set(l.id, before?.guarantee && !l.guarantee ? { ...l, guarantee: before.guarantee } : l);
     return { seq, items };
   },
 };

@@ -25,9 +25,9 @@ export const GUARANTOR_LOGIN = 'guarantor@lendbook.demo';
 const DAY_MS = 86_400_000;
 
 const SHOPS: { ref: string; name: string; category: string; profile: Omit<MerchantProfile, 'asOf'> }[] = [
-  { ref: 'guaranteed-1', name: '宁波小家电', category: 'appliances', profile: { seed: 8101, months: 20, baseMonthlySalesMinor: 20_000_000, growthPerMonth: 0.01, seasonal: true, averageOrderMinor: 40_000, refundProbability: 0.03, disputeProbability: 0.003, noise: 0.1 } },
-  { ref: 'guaranteed-2', name: '义乌饰品坊', category: 'accessories', profile: { seed: 8102, months: 16, baseMonthlySalesMinor: 12_000_000, growthPerMonth: 0.02, seasonal: false, averageOrderMinor: 8_000, refundProbability: 0.02, disputeProbability: 0.002, noise: 0.1 } },
-  { ref: 'guaranteed-3', name: '成都茶语', category: 'food', profile: { seed: 8103, months: 14, baseMonthlySalesMinor: 9_000_000, growthPerMonth: 0.02, seasonal: false, averageOrderMinor: 12_000, refundProbability: 0.02, disputeProbability: 0.002, noise: 0.12 } },
+  { ref: 'guaranteed-1', name: '宁波小家电', category: 'appliances', profile: { seed: 8101, months: 20, baseMonthlySalesMinor: 20_000_000, growthPerMonth: 0.01, seasonal: true, averageOrderMinor: 400_000, refundProbability: 0.03, disputeProbability: 0.003, noise: 0.1 } },
+  { ref: 'guaranteed-2', name: '义乌饰品坊', category: 'accessories', profile: { seed: 8102, months: 16, baseMonthlySalesMinor: 12_000_000, growthPerMonth: 0.02, seasonal: false, averageOrderMinor: 200_000, refundProbability: 0.02, disputeProbability: 0.002, noise: 0.1 } },
+  { ref: 'guaranteed-3', name: '成都茶语', category: 'food', profile: { seed: 8103, months: 14, baseMonthlySalesMinor: 9_000_000, growthPerMonth: 0.02, seasonal: false, averageOrderMinor: 200_000, refundProbability: 0.02, disputeProbability: 0.002, noise: 0.12 } },
 ];
 
 const GUARANTEED: Omit<NewListingBody, 'amountMinor' | 'guarantee'> = {
@@ -49,7 +49,8 @@ export async function seedGuarantees(ctx: AppContext, opts: { partnerId: string;
   for (const [i, s] of SHOPS.entries()) {
     const history = generateHistory({ ...s.profile, asOf: today });
     const { merchant } = await upsertMerchant(ctx, opts.partnerId, s.ref, { name: s.name, legalForm: 'legal_person', openedAt: history.openedAt, category: s.category });
-    await upsertOrders(ctx, opts.partnerId, s.ref, history.orders.map((o) => ({ orderId: o.orderId, amountMinor: o.amountMinor, status: o.status, placedAt: `${o.placedAt}T03:00:00Z` })));
+    const orders = history.orders.map((o) => ({ orderId: o.orderId, amountMinor: o.amountMinor, status: o.status, placedAt: `${o.placedAt}T03:00:00Z` }));
+    for (let k = 0; k < orders.length; k += 5000) await upsertOrders(ctx, opts.partnerId, s.ref, orders.slice(k, k + 5000));
     const { inviteCode } = await createInvite(ctx, opts.partnerId, s.ref);
     const userId = (await register(ctx, { email: `${s.ref}@merchants.lendbook.demo`, password: DEMO_PASSWORD, role: 'borrower', displayName: s.name, inviteCode })).id;
     await submitKyc(ctx, userId, { legalName: `法定代表人G${i + 1}`, idNumber: residentIdFor(950 + i, 'borrower'), riskProfile: 'balanced' });

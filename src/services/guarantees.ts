@@ -160,7 +160,7 @@ export async function acceptGuarantee(ctx: AppContext, userId: string, guarantee
     const durationMs = listing.originalEndsAt.getTime() - listing.createdAt.getTime();
     const [opened] = await tx
       .update(listings)
-      .set({ status: 'open', endsAt: new Date(nowMs + durationMs), originalEndsAt: new Date(nowMs + durationMs), endsAtVersion: listing.endsAtVersion + 1 })
+      .set({ status: 'open', endsAt: new Date(nowMs + durationMs), originalEndsAt: new Date(nowMs + durationMs), endsAtVersion: listing.endsAtVersion + 1, seq: listing.seq + 1 })
       .where(eq(listings.id, listing.id))
       .returning();
     const name = await merchantName(tx, listing.merchantId);
@@ -168,7 +168,10 @@ export async function acceptGuarantee(ctx: AppContext, userId: string, guarantee
     // The market learns of the listing with its guarantee (the badge), as a read of the list would show it.
     const opening = marketUpdate(opened!, name, 'listing.created');
     const shown = (await guaranteesOfListings(tx, [listing.id], today(ctx))).get(listing.id);
-    const messages: OutboxMessage[] = [{ ...opening, data: { ...(opening.data as Record<string, unknown>), guarantee: shown } }, { channel: `user:${listing.borrowerUserId}`, type: 'guarantee.accepted', data }, { channel: `user:${userId}`, type: 'guarantee.accepted', data }];
+    const messages: OutboxMessage[] = [
+      // Its own channel learns it opened (and a cached snapshot of it is dropped), in its sequence.
+      { channel: `listing:${listing.id}`, type: 'listing.opened', seq: opened!.seq, data: { status: 'open', endsAt: opened!.endsAt.toISOString(), originalEndsAt: opened!.originalEndsAt.toISOString() } },
+      { ...opening, data: { ...(opening.data as Record<string, unknown>), guarantee: shown } }, { channel: `user:${listing.borrowerUserId}`, type: 'guarantee.accepted', data }, { channel: `user:${userId}`, type: 'guarantee.accepted', data }];
     await writeOutbox(tx, { messages, jobs: [closeJob(opened!)] });
     await webhookOfListing(ctx, tx, listing, 'guarantee.accepted', data);
     return (await guaranteeViews(tx, [decided!], today(ctx)))[0]!;
@@ -186,10 +189,10 @@ export async function declineGuarantee(ctx: AppContext, userId: string, guarante
     if (g!.status === 'declined') return (await guaranteeViews(tx, [g!], today(ctx)))[0]!;
     if (g!.status !== 'pending' || listing.status !== 'pending_guarantee') throw new AppError('GUARANTEE_NOT_PENDING', `the request is ${g!.status}`);
     const [decided] = await tx.update(guarantees).set({ status: 'declined', decidedAt: at }).where(eq(guarantees.id, guaranteeId)).returning();
-    await tx.update(listings).set({ status: 'withdrawn', closedAt: at }).where(eq(listings.id, listing.id));
+    await tx.update(listings).set({ status: 'withdrawn', closedAt: at, seq: listing.seq + 1 }).where(eq(listings.id, listing.id));
     await releaseCollateral(tx, listing.id);
     const data = { guaranteeId, listingId: listing.id, guarantorName: guarantor.name };
-    await writeOutbox(tx, { messages: [{ channel: `user:${listing.borrowerUserId}`, type: 'guarantee.declined', data }, { channel: `user:${userId}`, type: 'guarantee.declined', data }] });
+    await writeOutbox(tx, { messages: [{ channel: `listing:${listing.id}`, type: 'listing.withdrawn', seq: listing.seq + 1, data: { releasedBidIds: [], reason: 'guarantee.declined' } }, { channel: `user:${listing.borrowerUserId}`, type: 'guarantee.declined', data }, { channel: `user:${userId}`, type: 'guarantee.declined', data }] });
     await webhookOfListing(ctx, tx, listing, 'guarantee.declined', data);
     return (await guaranteeViews(tx, [decided!], today(ctx)))[0]!;
   });

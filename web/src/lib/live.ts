@@ -219,6 +219,12 @@ export const listingKind: ChannelKind<ListingLiveState> = {
         bids = new Map();
         listing = { ...listing, status: 'failed' };
         break;
+      case 'listing.opened': {
+        // Its guarantor accepted (docs/guarantees.md): the auction runs from now.
+        const endsAt = typeof d.endsAt === 'string' ? d.endsAt : listing.endsAt;
+        listing = { ...listing, status: 'open', endsAt, originalEndsAt: typeof d.originalEndsAt === 'string' ? d.originalEndsAt : endsAt, extended: false };
+        break;
+      }
       case 'listing.withdrawn':
         bids = new Map();
         listing = { ...listing, status: 'withdrawn', coverageMinor: 0, fundedPct: 0, bidCount: 0, currentRateBps: listing.maxRateBps };

@@ -27,6 +27,8 @@ export interface BidView {
   /** The label every page shows (docs/market-rules.md §3): winning in part, filled in part, … */
   standing: BidStanding;
   priority: number;
+  /** Placed by the lender, or by its standing order (docs/autobid.md). */
+  source: 'manual' | 'autobid';
   currency: 'CNY';
   createdAt: string;
   updatedAt: string;
@@ -45,6 +47,7 @@ export function bidView(b: BidRow, book?: Book): BidView {
     status: b.status === 'active' ? 'winning' : b.status,
     standing: bidStanding(b.status, b.amountMinor, liveFill),
     priority: b.priority,
+    source: b.source,
     currency: 'CNY',
     createdAt: b.createdAt.toISOString(),
     updatedAt: b.updatedAt.toISOString(),
@@ -57,6 +60,8 @@ export interface BidRequest {
   rateBps: number;
   /** The client's id for this request (Idempotency-Key or WebSocket ref): one bid per lender and ref. */
   clientRef: string | null;
+  /** Set by autobid (docs/autobid.md); a bid is manual otherwise. */
+  source?: 'manual' | 'autobid';
 }
 
 export type BidOutcome = { ok: true; bid: BidView; replayed: boolean } | { ok: false; code: ErrorCode; detail: string; extra?: RejectionFigures };
@@ -86,10 +91,21 @@ function notifyMessages(listingId: string, notify: readonly LenderNotification[]
  */
 export async function placeBids(ctx: AppContext, listingId: string, requests: readonly BidRequest[]): Promise<BidOutcome[]> {
   const nowMs = ctx.clock.nowMs();
+  const { outcomes, afterCommit } = await ctx.transaction((tx) => placeBidsInTransaction(ctx, tx, listingId, requests, nowMs));
+  afterCommit();
+  return outcomes;
+}
+
+/**
+ * The body of placeBids inside the caller's transaction (autobid writes a listing's pass with its bids
+ * in one): takes the listing lock, then the wallets in id order, decides and writes. `afterCommit` is
+ * what may run only once the caller's transaction has committed.
+ */
+export async function placeBidsInTransaction(ctx: AppContext, tx: Tx, listingId: string, requests: readonly BidRequest[], nowMs: number): Promise<{ outcomes: BidOutcome[]; afterCommit: () => void }> {
   const at = new Date(nowMs);
   const settings = ctx.settings.get();
   const cache = activeCacheOf(ctx);
-  const { outcomes, active: after } = await ctx.transaction(async (tx): Promise<{ outcomes: BidOutcome[]; active: ActiveSnapshot | null }> => {
+  const { outcomes, active: after } = await (async (): Promise<{ outcomes: BidOutcome[]; active: ActiveSnapshot | null }> => {
     const listing = await lockListing(tx, listingId);
     if (!listing) return { outcomes: requests.map((): BidOutcome => ({ ok: false, code: 'NOT_FOUND', detail: 'no such listing' })), active: null };
     const lenderIds = [...new Set(requests.map((r) => r.lenderId))];
@@ -161,6 +177,7 @@ export async function placeBids(ctx: AppContext, listingId: string, requests: re
         fillMinor: 0,
         holdId: `xfr_hold_${bidId}`,
         clientRef: request.clientRef,
+        source: request.source ?? 'manual',
         createdAt: at,
         updatedAt: at,
       };
@@ -219,13 +236,17 @@ export async function placeBids(ctx: AppContext, listingId: string, requests: re
       return { outcomes: outcomes.map((o) => (o.ok && !o.replayed && byId.has(o.bid.id) ? { ...o, bid: bidView(byId.get(o.bid.id)!) } : o)), active: null };
     }
     return { outcomes, active: state.status === 'open' ? { seq: state.seq, rows: [...activeRows.values()] } : null };
-  });
-  ctx.metrics?.bidBatchSize.observe(requests.length);
-  ctx.metrics?.bidsAccepted.inc(outcomes.filter((o) => o.ok && !o.replayed).length);
-  // Only what committed may be remembered: a rolled-back batch must not leave its bids here.
-  if (after) cache.set(listingId, after);
-  else cache.delete(listingId);
-  return outcomes;
+  })();
+  return {
+    outcomes,
+    afterCommit: () => {
+      ctx.metrics?.bidBatchSize.observe(requests.length);
+      ctx.metrics?.bidsAccepted.inc(outcomes.filter((o) => o.ok && !o.replayed).length);
+      // Only what committed may be remembered: a rolled-back batch must not leave its bids here.
+      if (after) cache.set(listingId, after);
+      else cache.delete(listingId);
+    },
+  };
 }
 
 interface ActiveSnapshot {

@@ -19,7 +19,7 @@ import { openWallet, walletAccountId } from '../ledger/ledger.js';
 import { hashPassword } from '../security/passwords.js';
 import type { GuaranteeRow, GuarantorRow } from './guarantee-hooks.js';
 import { requireStrongPassword } from './identity.js';
-import { closeJob, lockListing, marketUpdate, merchantName, releaseCollateral, type ListingRow } from './listings.js';
+import { autobidJob, closeJob, lockListing, marketUpdate, merchantName, releaseCollateral, type ListingRow } from './listings.js';
 import { loadLoan } from './loans.js';
 import { writeOutbox } from './outbox.js';
 import { pay } from './servicing.js';
@@ -172,7 +172,7 @@ export async function acceptGuarantee(ctx: AppContext, userId: string, guarantee
       // Its own channel learns it opened (and a cached snapshot of it is dropped), in its sequence.
       { channel: `listing:${listing.id}`, type: 'listing.opened', seq: opened!.seq, data: { status: 'open', endsAt: opened!.endsAt.toISOString(), originalEndsAt: opened!.originalEndsAt.toISOString() } },
       { ...opening, data: { ...(opening.data as Record<string, unknown>), guarantee: shown } }, { channel: `user:${listing.borrowerUserId}`, type: 'guarantee.accepted', data }, { channel: `user:${userId}`, type: 'guarantee.accepted', data }];
-    await writeOutbox(tx, { messages, jobs: [closeJob(opened!)] });
+    await writeOutbox(tx, { messages, jobs: [autobidJob(opened!.id), closeJob(opened!)] });
     await webhookOfListing(ctx, tx, listing, 'guarantee.accepted', data);
     return (await guaranteeViews(tx, [decided!], today(ctx)))[0]!;
   });

@@ -10,3 +10,4 @@ export * from './transfers.js';
 export * from './claims.js';
 export * from './people.js';
 export * from './guarantees.js';
+export * from './autobid.js';

@@ -92,7 +92,7 @@ const CASES: Record<string, RouteCase> = {
   'PUT /api/v1/me/autobid': { path: () => '/api/v1/me/autobid', body: () => ({ enabled: false, amountPerListingMinor: 10_000, maxPerBorrowerMinor: 100_000, budgetMinor: 100_000, reserveMinor: 0, minRateBpsByGrade: { AA: 900 } }), allowed: ['lender'] },
   'POST /api/v1/me/autobid/preview': { path: () => '/api/v1/me/autobid/preview', body: () => ({ enabled: true, amountPerListingMinor: 10_000, maxPerBorrowerMinor: 100_000, budgetMinor: 100_000, reserveMinor: 0, minRateBpsByGrade: { AA: 900 } }), allowed: ['lender'] },
   'GET /api/v1/me/autobid/log': { path: () => '/api/v1/me/autobid/log', allowed: ['lender'] },
-  'GET /api/v1/autobid/clearing-rates': { path: () => '/api/v1/autobid/clearing-rates', allowed: ['anonymous', 'lender', 'borrower', 'operator'] },
+  'GET /api/v1/autobid/clearing-rates': { path: () => '/api/v1/autobid/clearing-rates', allowed: ROLES },
   'GET /api/v1/me/collateral': { path: () => '/api/v1/me/collateral', allowed: ['borrower'] },
   'GET /api/v1/me/listings': { path: () => '/api/v1/me/listings', allowed: ['borrower'] },
   'GET /api/v1/loans/:id': { path: (f) => `/api/v1/loans/${f.loanA}`, allowed: ['borrower', 'lender'], ownedBy: 'borrowerA' },

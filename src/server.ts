@@ -1,6 +1,7 @@
 import { ConfigError, loadConfig, type Config } from './config.js';
 import { build } from './http/app.js';
 import { DEMO_LOGINS, DEMO_PASSWORD, prepareDemo } from './demo/index.js';
+import { GUARANTOR_LOGIN } from './demo/guarantees.js';
 import { SUPPLIER_LOGIN } from './demo/supply-chain.js';
 import { installProcessGuards } from './process-guards.js';
 
@@ -73,6 +74,7 @@ async function main(): Promise<void> {
       `\n  Demo market (simulated lenders ${config.demoSimulation ? 'bidding' : 'paused'}). Log in with password ${DEMO_PASSWORD}:\n` +
       `    lender    ${DEMO_LOGINS.lender}\n    borrower  ${DEMO_LOGINS.borrower}\n    operator  ${DEMO_LOGINS.operator}\n` +
       `    supplier  ${SUPPLIER_LOGIN}  (a tier-3 supplier with claims on a core enterprise)\n` +
+      `    guarantor ${GUARANTOR_LOGIN}  (a guarantee company: requests, exposure, what it paid)\n` +
       (handle.widgetHost ? `  Widgets on a partner's page: ${handle.widgetHost.url}\n` : '');
   }
   // After every log line written so far: the banner is the last thing on the screen once the port is open.

@@ -26,6 +26,7 @@ import { deposit } from '../services/wallet.js';
 import { createPublishableKey } from '../services/widgets.js';
 import { DEMO_MERCHANTS, DEMO_PASSWORD, DEMO_LOGINS, residentIdFor, SIMULATED_BORROWER_DOMAIN, SIMULATED_LENDER_DOMAIN, simulatedBorrowerEmail, simulatedLenderEmail, type DemoMerchant } from './cast.js';
 import { generateHistory } from './synthetic.js';
+import { seedGuarantees } from './guarantees.js';
 import { seedSupplyChain } from './supply-chain.js';
 
 export interface DemoWorld {
@@ -112,6 +113,8 @@ export async function seedDemo(ctx: AppContext, opts: { widgetOrigins: string[];
   log.info({ ms: Date.now() - started, offers }, 'demo: loan history written, notes on offer');
   await seedSupplyChain(ctx, { partnerId: partner.partnerId, operatorId, lenderIds });
   log.info({ ms: Date.now() - started }, 'demo: supply chain seeded');
+  await seedGuarantees(ctx, { partnerId: partner.partnerId, operatorId, lenderIds });
+  log.info({ ms: Date.now() - started }, 'demo: guarantor seeded');
 
   // Auctions open now, some bids already in.
   const cast = await simulationCast(ctx);

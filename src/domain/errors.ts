@@ -127,6 +127,14 @@ export const ERROR_CATALOGUE = {
   ORDER_REFUNDED: { status: 409, title: 'A refunded order has no proceeds' },
   PROCEEDS_EXISTS: { status: 409, title: "This order's proceeds were paid in with another amount" },
 
+  // Third-party guarantors (docs/guarantees.md)
+  GUARANTOR_NOT_FOUND: { status: 404, title: 'No such guarantor' },
+  GUARANTOR_EXISTS: { status: 409, title: 'A guarantor with this licence number exists' },
+  GUARANTEE_INVALID: { status: 422, title: 'The guarantee terms are not allowed' },
+  GUARANTEE_NOT_PENDING: { status: 409, title: 'The guarantee request was already decided' },
+  GUARANTEE_NOT_OWED: { status: 409, title: 'The guarantee owes nothing now' },
+  GUARANTOR_CAPACITY_EXCEEDED: { status: 422, title: "Accepting would take the guarantor's covered principal above its leverage limit" },
+
   // WebSocket requests
   WS_MESSAGE_INVALID: { status: 400, title: 'The message is not a valid request' },
   WS_CHANNEL_FORBIDDEN: { status: 403, title: 'You may not subscribe to this channel' },

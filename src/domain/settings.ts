@@ -47,6 +47,11 @@ export interface Settings {
   claimMaxTier: number;
   /** Claim-backed listings: advance rate per core enterprise grade, percent of the claims; E and HR never. */
   claimAdvancePct: Partial<Record<Grade, number>>;
+  // Third-party guarantors (docs/guarantees.md)
+  /** A guarantor's covered principal outstanding stays within this many times its registered capital. */
+  guarantorLeverage: number;
+  /** Days after a guaranteed loan's default within which its guarantor pays what it owes. */
+  guarantorPayDays: number;
   /** WebSocket limits per node, far above what real pages use: open sockets and subscriptions per
    * client address and per logged-in user. */
   wsMaxSocketsPerAddress: number;
@@ -94,6 +99,8 @@ export const DEFAULT_SETTINGS: Settings = {
   claimMaxDays: 365,
   claimMaxTier: 5,
   claimAdvancePct: { AA: 90, A: 85, B: 80, C: 70, D: 60 },
+  guarantorLeverage: 10,
+  guarantorPayDays: 30,
   wsMaxSocketsPerAddress: 200,
   wsMaxSocketsPerUser: 20,
   wsMaxSubscriptionsPerAddress: 4000,
@@ -158,6 +165,9 @@ export const INT_SETTING_BOUNDS: Record<IntSettingName, SettingBounds> = {
   // One year at most for a claim (the 2025 rule: six months in principle); tiers 1..10.
   claimMaxDays: { min: 1, max: 365, unit: 'days' },
   claimMaxTier: { min: 1, max: 10, unit: 'count' },
+  // Guarantee companies are held to at most 10 times their net assets by regulation; 1..10 times capital.
+  guarantorLeverage: { min: 1, max: 10, unit: 'count' },
+  guarantorPayDays: { min: 1, max: 180, unit: 'days' },
   wsMaxSocketsPerAddress: { min: 1, max: 1_000_000, unit: 'count' },
   wsMaxSocketsPerUser: { min: 1, max: 1_000_000, unit: 'count' },
   wsMaxSubscriptionsPerAddress: { min: 1, max: 10_000_000, unit: 'count' },

@@ -32,6 +32,7 @@ import { wsRoutes } from './routes/ws.js';
 import { widgetRoutes } from './routes/widgets.js';
 import { transferRoutes } from './routes/transfers.js';
 import { supplyChainRoutes } from './routes/supply-chain.js';
+import { guaranteeRoutes } from './routes/guarantees.js';
 import { notificationRoutes } from './routes/notifications.js';
 import { accountRoutes } from './routes/accounts.js';
 import { autobidRoutes } from './routes/autobid.js';
@@ -186,6 +187,7 @@ export async function build(config: Config, options: BuildOptions = {}): Promise
       await api.register(widgetRoutes);
       await api.register(transferRoutes);
       await api.register(supplyChainRoutes);
+      await api.register(guaranteeRoutes);
       await api.register(notificationRoutes);
       await api.register(accountRoutes);
     },

@@ -1,3 +1,4 @@
+import { isoDateOfMs } from '../domain/dates.js';
 import type { WebSocket } from 'ws';
 import type { AppContext } from '../context.js';
 import type { OutboxMessage } from '../db/schema/index.js';
@@ -439,7 +440,7 @@ export class Hub {
     const ctx = this.opts.ctx;
     if (channel === 'listings') {
       // The data is the node's cached read while no event of the feed came; the seq is this node's count.
-      const { data } = await this.snapshots.get(channel, async () => ({ seq: 0, data: { items: (await listListings(ctx.db, { status: 'open', sort: 'endsAt', limit: 200 })).items } }));
+      const { data } = await this.snapshots.get(channel, async () => ({ seq: 0, data: { items: (await listListings(ctx.db, { status: 'open', sort: 'endsAt', limit: 200 }, isoDateOfMs(ctx.clock.nowMs()))).items } }));
       return { seq: feedSeq, data };
     }
     if (channel === OFFERS_CHANNEL) {
@@ -452,7 +453,7 @@ export class Hub {
       return { seq: 0, data: { wallet, user: { id: user.id, role: user.role, displayName: user.displayName } } };
     }
     return this.snapshots.get(channel, async () => {
-      const detail = await listingDetail(ctx.db, channel.slice('listing:'.length));
+      const detail = await listingDetail(ctx.db, channel.slice('listing:'.length), isoDateOfMs(ctx.clock.nowMs()));
       return { seq: detail.seq, data: detail };
     });
   }

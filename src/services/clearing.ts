@@ -9,6 +9,7 @@ import { newId } from '../ids.js';
 import { PLATFORM_FEES_ACCOUNT, lockAccounts, transfer, walletAccountId } from '../ledger/ledger.js';
 import { applyBatch, type KnownHold } from '../ledger/batch.js';
 import { activeBidOf, activeBids, lockListing, marketUpdate, merchantName, releaseCollateral, type BidRow, type ListingRow } from './listings.js';
+import { endGuaranteeOfListing, guaranteeAtClearing } from './guarantee-hooks.js';
 import { insertLoan } from './loans.js';
 import { writeOutbox } from './outbox.js';
 import { walletMessages } from './wallet.js';
@@ -62,6 +63,7 @@ export async function clearLockedListing(ctx: AppContext, tx: Tx, listing: Listi
     if (rowsActive.length) await tx.update(bids).set({ status: 'released', updatedAt: at }).where(inArray(bids.id, rowsActive.map((b) => b.id)));
     await tx.update(listings).set({ status: 'failed', seq: result.seq, closedAt: at }).where(eq(listings.id, listing.id));
     await releaseCollateral(tx, listing.id);
+    await endGuaranteeOfListing(tx, listing.id, at);
     for (const b of rowsActive) messages.push({ channel: `user:${b.lenderId}`, type: 'bid.released', data: { listingId: listing.id, bidId: b.id, releasedMinor: b.amountMinor, reason: 'listing.failed' } });
     messages.push({ channel: `user:${listing.borrowerUserId}`, type: 'listing.failed', data: { listingId: listing.id, coverageMinor: result.coverageMinor, requiredMinor: result.requiredMinor } });
     messages.push(...(await walletMessages(tx, rowsActive.map((b) => b.lenderId), 'bid.released')));
@@ -99,6 +101,8 @@ async function disburse(
     // The fee comes out of the disbursement, after the fills have reached the borrower's wallet.
     await transfer(tx, { id: `xfr_fee_${listing.id}`, debitAccountId: walletAccountId(listing.borrowerUserId), creditAccountId: PLATFORM_FEES_ACCOUNT, amountMinor: result.feeMinor, kind: 'platform_fee', reference: listing.id, at });
   }
+  // A guaranteed loan pays its guarantor's fee from the disbursement too (docs/guarantees.md).
+  const guaranteeFeeMinor = await guaranteeAtClearing(tx, listing, loanId, result.principalMinor, at, messages);
   const fills = new Map(result.postings.map((p) => [p.bidId, p.postMinor]));
   // Bids are updated set-wise: thousands of winners must not cost thousands of round trips.
   const filledIds = result.postings.filter((p) => p.postMinor > 0).map((p) => p.bidId);
@@ -133,7 +137,7 @@ async function disburse(
   messages.push({
     channel: `user:${listing.borrowerUserId}`,
     type: 'loan.disbursed',
-    data: { loanId, listingId: listing.id, principalMinor: result.principalMinor, feeMinor: result.feeMinor, disbursementMinor: result.disbursementMinor, rateBps: result.borrowerRateBps },
+    data: { loanId, listingId: listing.id, principalMinor: result.principalMinor, feeMinor: result.feeMinor, disbursementMinor: result.disbursementMinor - guaranteeFeeMinor, guaranteeFeeMinor, rateBps: result.borrowerRateBps },
   });
   // Lenders learn of the loan from bid.filled (it names the loan); a second message each would double
   // the work of a clearing with thousands of them.

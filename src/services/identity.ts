@@ -55,7 +55,7 @@ export function publicUser(u: UserRow): PublicUser {
   };
 }
 
-function requireStrongPassword(password: string, email: string): void {
+export function requireStrongPassword(password: string, email: string): void {
   const verdict = checkPassword(password, email, isCommonPassword);
   if (!verdict.ok) throw new AppError('PASSWORD_WEAK', verdict.detail, { reason: verdict.weakness });
 }

@@ -4,13 +4,14 @@ import { loanInvariants } from './loan-invariants.js';
 import { marketInvariants } from './market-invariants.js';
 import { transferInvariants } from './transfer-invariants.js';
 import { claimInvariants } from './claim-invariants.js';
+import { guaranteeInvariants } from './guarantee-invariants.js';
 
 export type { InvariantCheck };
 
 /** Checks of one area (ledger, market, loans, note transfers), each recomputed from the tables. */
 export type InvariantSource = (q: Queryable) => Promise<InvariantCheck[]>;
 
-const sources: readonly InvariantSource[] = [ledgerInvariants, marketInvariants, loanInvariants, transferInvariants, claimInvariants];
+const sources: readonly InvariantSource[] = [ledgerInvariants, marketInvariants, loanInvariants, transferInvariants, claimInvariants, guaranteeInvariants];
 
 /** Every invariant of docs/architecture.md, read in one repeatable-read snapshot so the sums agree with each other. */
 export async function checkInvariants(db: { transaction: Queryable['transaction'] }): Promise<{ ok: boolean; checks: InvariantCheck[] }> {

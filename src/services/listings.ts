@@ -16,6 +16,8 @@ import { writeOutbox } from './outbox.js';
 import { assertNotFrozen } from './accounts.js';
 import { creditOf } from './rating.js';
 import { firstMaturityAfter, listingClaims, pledgeClaims } from './claims.js';
+import { endGuaranteeOfListing } from './guarantee-hooks.js';
+import { guaranteesOfListings, guarantorFor, requestGuarantee, type ListingGuarantee } from './guarantees.js';
 import { walletMessages } from './wallet.js';
 
 export type ListingRow = typeof listings.$inferSelect;
@@ -105,6 +107,8 @@ export interface NewListingBody {
   closeWhenFunded?: boolean | undefined;
   durationSec?: number | undefined;
   collateral?: { orderIds: string[] } | { receiptId: string } | { claimIds: string[] } | undefined;
+  /** A guarantor asked to stand behind the loan: the listing waits for it (docs/guarantees.md). */
+  guarantee?: { guarantorId: string; coveragePct: number; feeBps: number } | undefined;
 }
 
 /**
@@ -131,7 +135,8 @@ export async function createListing(ctx: AppContext, borrowerUserId: string, bod
     const merchantId = borrower.merchantId;
     const credit = await creditOf(tx, merchantId, settings);
     if (!credit) throw new AppError('NOT_RATED', 'your order system has not sent enough data to rate you yet');
-    const [open] = await tx.select({ id: listings.id }).from(listings).where(and(eq(listings.borrowerUserId, borrowerUserId), eq(listings.status, 'open')));
+    // A listing waiting for its guarantor counts as the borrower's one listing at a time.
+    const [open] = await tx.select({ id: listings.id }).from(listings).where(and(eq(listings.borrowerUserId, borrowerUserId), inArray(listings.status, ['open', 'pending_guarantee'])));
     const onClaims = body.product === 'claim';
     if (onClaims && borrower.kycStatus !== 'verified') throw new AppError('KYC_REQUIRED', "a claim-backed listing needs your legal representative's KYC (PUT /api/v1/me/kyc)");
     const decided = validateNewListing({
@@ -147,6 +152,7 @@ export async function createListing(ctx: AppContext, borrowerUserId: string, bod
     });
     if (!decided.ok) throw rejectionError(decided);
     const terms = decided.terms;
+    const guarantor = body.guarantee ? await guarantorFor(tx, body.guarantee) : null;
     const collateral = (body.collateral ?? null) as ListingCollateral | null;
     const mismatch = checkCollateralMatchesProduct(terms.product, collateral);
     if (mismatch) throw rejectionError(mismatch);
@@ -203,7 +209,7 @@ export async function createListing(ctx: AppContext, borrowerUserId: string, bod
         borrowerGrade: onCore ? credit.grade : null,
         ratingId: credit.rating.id,
         ratingReasons: reasons,
-        status: 'open',
+        status: guarantor ? 'pending_guarantee' : 'open',
         seq: 0,
         endsAt: new Date(terms.endsAtMs),
         originalEndsAt: new Date(terms.originalEndsAtMs),
@@ -215,6 +221,12 @@ export async function createListing(ctx: AppContext, borrowerUserId: string, bod
       })
       .returning();
     const name = await merchantName(tx, merchantId);
+    if (guarantor) {
+      // Not in the market yet: it opens, with its close job, when the guarantor accepts.
+      const request = await requestGuarantee(tx, row!, guarantor, body.guarantee!, nowMs);
+      await writeOutbox(tx, { messages: [{ channel: `user:${guarantor.userId}`, type: 'guarantee.requested', data: { guaranteeId: request.id, listingId: id, merchantName: name, amountMinor: row!.amountMinor, coveragePct: request.coveragePct, feeBps: request.feeBps, currency: 'CNY' } }] });
+      return listingSummary(row!, name);
+    }
     await writeOutbox(tx, { messages: [marketUpdate(row!, name, 'listing.created')], jobs: [autobidJob(row!.id), closeJob(row!)] });
     return listingSummary(row!, name);
   });
@@ -300,6 +312,7 @@ export async function withdraw(ctx: AppContext, borrowerUserId: string, listingI
       .where(eq(listings.id, listingId))
       .returning();
     await releaseCollateral(tx, listingId);
+    await endGuaranteeOfListing(tx, listingId, at);
     const name = await merchantName(tx, listing.merchantId);
     const messages: OutboxMessage[] = [
       ...result.events.map((e) => ({ channel: `listing:${listingId}`, type: e.type, seq: e.seq, data: e.data })),
@@ -334,8 +347,13 @@ async function recentEvents(q: Queryable, l: ListingRow, limit = 20) {
   return events.sort((a, b) => (a.at < b.at ? 1 : a.at > b.at ? -1 : 0)).slice(0, limit);
 }
 
+/** A listing's guarantee as lenders see it: absent when it has none. */
+function guaranteeOf(g: ListingGuarantee | undefined) {
+  return g ? { guarantee: g } : {};
+}
+
 /** Reads: the anonymised book by rate level, with the schedule a lender would get at the current rate. */
-export async function listingDetail(q: Queryable, listingId: string) {
+export async function listingDetail(q: Queryable, listingId: string, day: IsoDate = isoDateOfMs(Date.now())) {
   const [l] = await q.select().from(listings).where(eq(listings.id, listingId));
   if (!l) throw new AppError('NOT_FOUND', 'no such listing');
   const name = await merchantName(q, l.merchantId);
@@ -345,6 +363,7 @@ export async function listingDetail(q: Queryable, listingId: string) {
   const filled = new Map(l.status === 'cleared' ? shown.map((b) => [b.id, b.fillMinor]) : []);
   const sourceOf = new Map(shown.map((b) => [b.id, b.source]));
   const collateral = await collateralOf(q, l);
+  const guarantee = (await guaranteesOfListings(q, [l.id], day)).get(l.id);
   const previewOn = isoDateOfMs(l.status === 'open' ? l.endsAt.getTime() : (l.closedAt ?? l.endsAt).getTime());
   return {
     ...listingSummary(l, name),
@@ -355,6 +374,7 @@ export async function listingDetail(q: Queryable, listingId: string) {
     // Written for the people reading the listing (lenders), not to the borrower.
     ratingReasons: (l.ratingReasons as { code: string; text: string; textZh?: string }[]).map((r) => ({ ...r, ...(LENDER_REASON_TEXTS[r.code as keyof typeof LENDER_REASON_TEXTS] ?? {}) })),
     collateral,
+    ...guaranteeOf(guarantee),
     // A claim-backed listing carries its claims at the top too: each with its chain and its debtor's grade.
     ...(collateral.kind === 'claims' ? { claims: collateral.claims.map((c) => ({ ...c, coreEnterprise: collateral.coreEnterprise })) } : {}),
     schedulePreview: schedulePreviewOf(l, previewOn),
@@ -418,7 +438,7 @@ function badCursor(): AppError {
 }
 
 /** The market list: filters, a sort, and keyset pagination (the cursor carries the sort key and id). */
-export async function listListings(q: Queryable, query: ListingQuery) {
+export async function listListings(q: Queryable, query: ListingQuery, day: IsoDate = isoDateOfMs(Date.now())) {
   const sort = SORTS[query.sort ?? 'endsAt'];
   const conditions: SQL[] = [];
   if (query.status) conditions.push(sql`${listings.status} = ${query.status}`);
@@ -452,8 +472,9 @@ export async function listListings(q: Queryable, query: ListingQuery) {
     .limit(query.limit + 1);
   const page = found.slice(0, query.limit);
   const last = page[page.length - 1];
+  const guaranteed = await guaranteesOfListings(q, page.map((p) => p.listing.id), day);
   return {
-    items: page.map((p) => listingSummary(p.listing, p.name)),
+    items: page.map((p) => ({ ...listingSummary(p.listing, p.name), ...guaranteeOf(guaranteed.get(p.listing.id)) })),
     nextCursor: found.length > query.limit && last ? Buffer.from(JSON.stringify([sort.value(last.listing), last.listing.id])).toString('base64url') : null,
   };
 }

@@ -17,7 +17,7 @@ export async function loanInvariants(q: Queryable): Promise<InvariantCheck[]> {
   const paidToNotes = await rows<{ id: string }>(
     q,
     sql`select l.id from loans l
-        left join (select loan_id, sum(amount_minor) as s from repayments group by loan_id) r on r.loan_id = l.id
+        left join (select loan_id, sum(amount_minor - guarantor_share_minor) as s from repayments group by loan_id) r on r.loan_id = l.id
         left join (select loan_id, sum(received_principal_minor + received_interest_minor + received_penalty_minor + received_prepayment_fee_minor) as s from loan_notes group by loan_id) n on n.loan_id = l.id
         where coalesce(r.s, 0) <> coalesce(n.s, 0) limit 5`,
   );
@@ -35,8 +35,10 @@ export async function loanInvariants(q: Queryable): Promise<InvariantCheck[]> {
         left join loans l on l.id = n.loan_id
         left join listings li on li.id = l.listing_id
         left join merchants m on m.id = l.merchant_id
+        left join guarantees g on g.listing_id = l.listing_id
+        left join guarantors gr on gr.id = g.guarantor_id
         where t.kind = 'repayment' and (n.id is null or t.phase <> 'single'
-          or t.debit_account_id not in ('acc_w_' || l.borrower_user_id, 'acc_custody', 'acc_w_' || coalesce(li.core_enterprise_id, '-'), 'acc_w_' || m.partner_id)) limit 5`,
+          or t.debit_account_id not in ('acc_w_' || l.borrower_user_id, 'acc_custody', 'acc_w_' || coalesce(li.core_enterprise_id, '-'), 'acc_w_' || m.partner_id, 'acc_w_' || coalesce(gr.user_id, '-'))) limit 5`,
   );
   const principalBalance = await rows<{ id: string }>(
     q,
@@ -52,9 +54,9 @@ export async function loanInvariants(q: Queryable): Promise<InvariantCheck[]> {
                  sum(coalesce((x->>'prepaymentFeeMinor')::bigint, 0)) as fee
           from jsonb_array_elements(r.breakdown->'perNote') as x
         ) p on true
-        where p.total is distinct from r.amount_minor or p.principal is distinct from r.principal_minor
-           or p.interest is distinct from r.interest_minor or p.penalty is distinct from r.penalty_minor
-           or p.fee is distinct from r.prepayment_fee_minor limit 5`,
+        where coalesce(p.total, 0) <> r.amount_minor - r.guarantor_share_minor or coalesce(p.principal, 0) <> r.principal_minor
+           or coalesce(p.interest, 0) <> r.interest_minor or coalesce(p.penalty, 0) <> r.penalty_minor
+           or coalesce(p.fee, 0) <> r.prepayment_fee_minor limit 5`,
   );
   // Every note has the loan's number of periods, its schedule adds up to its principal, and its due
   // dates are the loan's (those of the loan's first note): the loan schedule is their period-by-period sum.
@@ -87,7 +89,7 @@ export async function loanInvariants(q: Queryable): Promise<InvariantCheck[]> {
   return [
     check('loans.notes_received_equal_repayments', paidToNotes, 'Σ paid to notes = Σ repayments for every loan', 'loans whose notes received other than what was paid'),
     check('loans.notes_received_equal_ledger', noteLedger, "every note's receipts equal the ledger transfers to its holder's wallet", 'notes whose receipts differ from the ledger'),
-    check('loans.repayment_transfers_from_payer', strayTransfers, 'every repayment transfer goes from the borrower (or the custodian, or the core enterprise or order system paying for it) to a note holder; none from the platform', 'repayment transfers with a wrong account'),
+    check('loans.repayment_transfers_from_payer', strayTransfers, 'every repayment transfer goes from the borrower (or the custodian, the core enterprise or order system paying for it, or its guarantor) to a note holder; none from the platform', 'repayment transfers with a wrong account'),
     check('loans.outstanding_is_principal_less_received', principalBalance, 'outstanding = principal − received principal for every loan', 'loans whose outstanding does not balance'),
     check('loans.repayment_split_adds_up', splits, "every repayment's split over notes adds up to its amount and parts", 'repayments whose split does not add up'),
     check('loans.note_schedules_make_loan_schedule', schedules, 'every note has one installment per month of the term (a bullet: one) carrying its principal, on the due dates of the other notes', 'notes whose schedule does not fit the loan'),

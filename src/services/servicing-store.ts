@@ -24,6 +24,7 @@ import {
 } from '../domain/servicing/index.js';
 import type { Settings } from '../domain/settings.js';
 import type { LoadedLoan } from './loans.js';
+import { guaranteeAtDefault } from './guarantee-hooks.js';
 import { queueWebhook } from './webhooks.js';
 
 export function servicingSettings(settings: Settings): ServicingSettings {
@@ -158,6 +159,7 @@ async function announceDefault(
     messages.push({ channel: `user:${parties.lenderOf.get(n.noteId)!}`, type: 'loan.defaulted', data: { loanId, noteId: n.noteId, defaultedOn: e.on, claimMinor: n.payoffMinor, currency: 'CNY' } });
   }
   if (parties.merchant) await queueWebhook(ctx, tx, parties.merchant.partnerId, 'loan.defaulted', { merchantRef: parties.merchant.ref, ...data });
+  await guaranteeAtDefault(ctx, tx, loaded.loan, (noteId) => parties.lenderOf.get(noteId)!, parties.merchant, owed, e.on, messages);
 }
 
 /** Installments due in 3 days or today: an `installment.due` webhook to the partner and event to the borrower. */

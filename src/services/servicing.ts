@@ -8,16 +8,18 @@
 import { and, asc, eq, gt, inArray, isNull, lt, or } from 'drizzle-orm';
 import type { AppContext } from '../context.js';
 import type { Tx } from '../db/client.js';
-import { listings, loans, orders, repayments, type OutboxMessage } from '../db/schema/index.js';
+import { guarantees, listings, loans, orders, repayments, type OutboxMessage } from '../db/schema/index.js';
 import { assert } from '../domain/assert.js';
 import { addDays, compareIsoDate, isoDateOfMs, type IsoDate } from '../domain/dates.js';
-import { AppError } from '../domain/errors.js';
-import { accrueDay, applyPayment, dueReminders, outstandingPrincipalFrom, owedToday, type LoanState, type PaymentBreakdown } from '../domain/servicing/index.js';
+import { AppError, rejectionError } from '../domain/errors.js';
+import { recoverySplit } from '../domain/guarantees/index.js';
+import { accrueDay, applyNotePayments, applyPayment, dueReminders, outstandingPrincipalFrom, owedToday, type LoanState, type PaymentBreakdown } from '../domain/servicing/index.js';
 import { idFromSeed, newId } from '../ids.js';
 import { CUSTODY_ACCOUNT, balance, lockAccounts, transfer, walletAccountId } from '../ledger/ledger.js';
 import { loadLoan, type LoadedLoan } from './loans.js';
 import { writeOutbox } from './outbox.js';
 import { announceReminders, announceServicing, closedBefore, partiesOf, releaseLoanCollateral, saveState, servicingSettings, type LoanParties } from './servicing-store.js';
+import { endGuaranteeOfRepaidLoan, guaranteeOverdue, subrogationOf } from './guarantee-hooks.js';
 import { upkeepOffers } from './transfers.js';
 import { walletChanged } from './wallet.js';
 import { queueWebhook } from './webhooks.js';
@@ -29,7 +31,7 @@ export const ORDER_SWEEP_JOB = 'order.sweep';
 export const SERVICE_DUE_EVERY_MS = 15_000;
 const DUE_BATCH = 1000;
 
-export type RepaymentSource = 'borrower' | 'order_sweep' | 'recovery' | 'payable_settlement' | 'order_proceeds';
+export type RepaymentSource = 'borrower' | 'order_sweep' | 'recovery' | 'payable_settlement' | 'order_proceeds' | 'guarantor';
 export type RepaymentRow = typeof repayments.$inferSelect;
 
 function today(ctx: AppContext): IsoDate {
@@ -49,6 +51,8 @@ export interface PaymentInput {
   debitAccountId: string;
   /** Extra facts kept with the breakdown (the swept order). */
   note?: Record<string, unknown>;
+  /** A payment whose split over the notes is given (a guarantor paying each holder its coverage). */
+  perNote?: readonly { noteId: string; amountMinor: number }[];
 }
 
 /**
@@ -58,25 +62,58 @@ export interface PaymentInput {
 export async function pay(ctx: AppContext, tx: Tx, loaded: LoadedLoan, input: PaymentInput): Promise<RepaymentRow> {
   const at = new Date(ctx.clock.nowMs());
   const parties = await partiesOf(tx, loaded);
-  await lockAccounts(tx, [input.debitAccountId, ...[...parties.lenderOf.values()].map(walletAccountId)]);
-  const { closed, paid } = allocate(ctx, loaded, input.amountMinor, isoDateOfMs(at.getTime()));
+  const paidOn = isoDateOfMs(at.getTime());
+  // After its guarantor paid, what comes in is shared with it pro rata (docs/guarantees.md): the loan row
+  // is locked, the guarantee row next, the wallets last.
+  const sub = input.source === 'guarantor' ? undefined : await subrogationOf(tx, loaded.loan.listingId);
+  const guarantorWallet = sub ? [walletAccountId(sub.guarantor.userId)] : [];
+  await lockAccounts(tx, [input.debitAccountId, ...[...parties.lenderOf.values()].map(walletAccountId), ...guarantorWallet]);
+  let toHoldersMinor = input.amountMinor;
+  let toGuarantorMinor = 0;
+  if (sub) {
+    const closedNow = closedBefore(ctx, loaded, paidOn);
+    const split = recoverySplit(input.amountMinor, payoffOf(ctx, closedNow.state, paidOn), sub.leftMinor);
+    if (!split.ok) throw rejectionError(split);
+    ({ toHoldersMinor, toGuarantorMinor } = split);
+  }
+  const { closed, paid } = toHoldersMinor > 0 ? allocate(ctx, loaded, toHoldersMinor, paidOn, input.perNote) : nothingToHolders(ctx, loaded, paidOn);
   await requireFunds(tx, input);
   await postTransfers(tx, parties, input, paid.breakdown, at);
-  const [row] = await tx.insert(repayments).values(repaymentRow(loaded, input, paid.breakdown, closed.state.status === 'defaulted', at)).returning();
+  if (sub && toGuarantorMinor > 0) {
+    await transfer(tx, { id: `xfr_${input.repaymentId}_gtr`, debitAccountId: input.debitAccountId, creditAccountId: walletAccountId(sub.guarantor.userId), amountMinor: toGuarantorMinor, kind: 'guarantor_recovery', reference: sub.g.id, at });
+    await tx.update(guarantees).set({ recoveredMinor: sub.g.recoveredMinor + toGuarantorMinor }).where(eq(guarantees.id, sub.g.id));
+  }
+  const [row] = await tx.insert(repayments).values(repaymentRow(loaded, input, paid.breakdown, closed.state.status === 'defaulted', at, toGuarantorMinor)).returning();
   await saveState(tx, loaded, paid.state, paid.breakdown.paidOn, at);
   const messages: OutboxMessage[] = [];
   await announceServicing(ctx, tx, loaded, parties, closed.state, closed.events, messages);
   await upkeepOffers(ctx, tx, loaded, paid.state, paid.breakdown.paidOn, at, messages);
   await announcePayment(ctx, tx, loaded, parties, row!, paid.breakdown, paid.state, messages);
-  if (paid.state.status === 'repaid') await releaseLoanCollateral(tx, loaded, at);
+  if (sub && toGuarantorMinor > 0) {
+    const data = { guaranteeId: sub.g.id, loanId: loaded.loan.id, repaymentId: row!.id, paidOn, source: row!.source, amountMinor: toGuarantorMinor, recoveredMinor: sub.g.recoveredMinor + toGuarantorMinor, paidMinor: sub.g.paidMinor, currency: 'CNY' };
+    messages.push({ channel: `user:${sub.guarantor.userId}`, type: 'guarantee.recovered', data });
+    await walletChanged(tx, sub.guarantor.userId, 'guarantee.recovered');
+  }
+  if (paid.state.status === 'repaid') {
+    await releaseLoanCollateral(tx, loaded, at);
+    await endGuaranteeOfRepaidLoan(tx, loaded.loan.listingId, at);
+  }
   await writeOutbox(tx, { messages });
   return row!;
 }
 
-/** The pure step of a payment: close the days before `paidOn`, then allocate; a refusal carries the payoff. */
-function allocate(ctx: AppContext, loaded: LoadedLoan, amountMinor: number, paidOn: IsoDate) {
+/** A recovery whose share for the holders rounds to nothing: the days before are closed, no note is paid. */
+function nothingToHolders(ctx: AppContext, loaded: LoadedLoan, paidOn: IsoDate) {
   const closed = closedBefore(ctx, loaded, paidOn);
-  const paid = applyPayment(closed.state, amountMinor, paidOn, servicingSettings(ctx.settings.get()));
+  const breakdown: PaymentBreakdown = { paidOn, amountMinor: 0, perNote: [], perInstallment: [], earlyInterestMinor: 0, prepaidPrincipalMinor: 0, prepaymentFeeMinor: 0, prepaymentFeeBps: 0, recomputedNoteIds: [], lines: [] };
+  return { closed, paid: { state: closed.state, breakdown } };
+}
+
+/** The pure step of a payment: close the days before `paidOn`, then allocate; a refusal carries the payoff. */
+function allocate(ctx: AppContext, loaded: LoadedLoan, amountMinor: number, paidOn: IsoDate, perNote?: PaymentInput['perNote']) {
+  const closed = closedBefore(ctx, loaded, paidOn);
+  const settings = servicingSettings(ctx.settings.get());
+  const paid = perNote ? applyNotePayments(closed.state, perNote, paidOn, settings) : applyPayment(closed.state, amountMinor, paidOn, settings);
   if (!paid.ok) {
     const extra = paid.code === 'REPAYMENT_EXCEEDS_OWED' || paid.code === 'LOAN_NOT_ACTIVE' ? { payoffMinor: payoffOf(ctx, closed.state, paidOn) } : undefined;
     throw new AppError(paid.code, paid.detail, extra);
@@ -103,7 +140,7 @@ async function requireFunds(tx: Tx, input: PaymentInput): Promise<void> {
   if (available < input.amountMinor) throw new AppError('INSUFFICIENT_FUNDS', `available ${available} < ${input.amountMinor} to pay`, { neededMinor: input.amountMinor, availableMinor: available });
 }
 
-function repaymentRow(loaded: LoadedLoan, input: PaymentInput, b: PaymentBreakdown, afterDefault: boolean, at: Date): typeof repayments.$inferInsert {
+function repaymentRow(loaded: LoadedLoan, input: PaymentInput, b: PaymentBreakdown, afterDefault: boolean, at: Date, guarantorShareMinor: number): typeof repayments.$inferInsert {
   const sum = (f: (n: PaymentBreakdown['perNote'][number]) => number) => b.perNote.reduce((a, n) => a + f(n), 0);
   return {
     id: input.repaymentId,
@@ -113,6 +150,7 @@ function repaymentRow(loaded: LoadedLoan, input: PaymentInput, b: PaymentBreakdo
     interestMinor: sum((n) => n.interestMinor),
     penaltyMinor: sum((n) => n.penaltyMinor),
     prepaymentFeeMinor: b.prepaymentFeeMinor,
+    guarantorShareMinor,
     paidOn: b.paidOn,
     source: input.source,
     afterDefault,
@@ -165,6 +203,7 @@ export function repaymentView(row: RepaymentRow, loan: { status: string; outstan
     penaltyMinor: row.penaltyMinor,
     prepaymentFeeMinor: row.prepaymentFeeMinor,
     prepaymentFeeBps: breakdown.prepaymentFeeBps ?? 0,
+    guarantorShareMinor: row.guarantorShareMinor,
     paidOn: row.paidOn,
     source: row.source,
     afterDefault: row.afterDefault,
@@ -298,6 +337,7 @@ export async function serviceLoan(ctx: AppContext, loanId: string): Promise<'ser
     const parties = await partiesOf(tx, loaded);
     const messages: OutboxMessage[] = [];
     await announceServicing(ctx, tx, loaded, parties, closed.state, closed.events, messages);
+    await guaranteeOverdue(ctx, tx, loaded.loan, parties.holders, parties.merchant, loaded.state.servicedThrough, closed.state.servicedThrough, messages);
     // Offers on the loan end when it falls past due or defaults, and get today's quote otherwise.
     await upkeepOffers(ctx, tx, loaded, closed.state, day, new Date(nowMs), messages);
     if (remind) await announceReminders(ctx, tx, loaded, parties, dueReminders(closed.state, day), messages);

@@ -283,21 +283,30 @@ export async function loansCsv(ctx: AppContext, borrowerId: string): Promise<str
 /** GET /stats: the monthly series of docs/servicing.md "Disclosure", computed from the servicing tables. */
 export async function disclosure(ctx: AppContext) {
   const day = todayOf(ctx);
-  const all = await rows<{ id: string; grade: string; borrower_user_id: string; principal_minor: number; disbursed_on: string; defaulted_on: string | null; installment_history: HistoryEntry[] | string }>(
+  const all = await rows<{ id: string; grade: string; borrower_user_id: string; principal_minor: number; disbursed_on: string; defaulted_on: string | null; installment_history: HistoryEntry[] | string; related_party: boolean }>(
     ctx.db,
-    sql`select id, grade, borrower_user_id, principal_minor, to_char(disbursed_on, 'YYYY-MM-DD') as disbursed_on,
-               to_char(defaulted_on, 'YYYY-MM-DD') as defaulted_on, installment_history
-        from loans order by id`,
+    sql`select l.id, l.grade, l.borrower_user_id, l.principal_minor, to_char(l.disbursed_on, 'YYYY-MM-DD') as disbursed_on,
+               to_char(l.defaulted_on, 'YYYY-MM-DD') as defaulted_on, l.installment_history, m.related_party
+        from loans l join merchants m on m.id = l.merchant_id order by l.id`,
   );
   // Lenders of record: those who lent at clearing. A note changing hands later changes no disclosed figure.
   const lenders = await rows<{ loan_id: string; lender_id: string }>(ctx.db, sql`select distinct loan_id, lender_id from loan_notes where acquired_via = 'auction'`);
-  const repaid = await rows<{ loan_id: string; paid_on: string; principal: number }>(
+  const repaid = await rows<{ loan_id: string; paid_on: string; principal: number; interest: number }>(
     ctx.db,
-    sql`select loan_id, to_char(paid_on, 'YYYY-MM-DD') as paid_on, sum(principal_minor)::bigint as principal
-        from repayments where principal_minor > 0 group by loan_id, paid_on`,
+    sql`select loan_id, to_char(paid_on, 'YYYY-MM-DD') as paid_on, sum(principal_minor)::bigint as principal, sum(interest_minor)::bigint as interest
+        from repayments where principal_minor > 0 or interest_minor > 0 group by loan_id, paid_on`,
+  );
+  const scheduled = await rows<{ loan_id: string; interest: number }>(
+    ctx.db,
+    sql`select n.loan_id, sum((x->>'interestDueMinor')::bigint)::bigint as interest from loan_notes n cross join lateral jsonb_array_elements(n.installments) as x group by n.loan_id`,
+  );
+  const guarantorPaid = await rows<{ loan_id: string; paid_on: string; amount: number }>(
+    ctx.db,
+    sql`select loan_id, to_char(paid_on, 'YYYY-MM-DD') as paid_on, paid_minor::bigint as amount from guarantees where status = 'paid' and paid_minor > 0 and loan_id is not null`,
   );
   const lendersOf = new Map<string, string[]>();
   for (const l of lenders) lendersOf.set(l.loan_id, [...(lendersOf.get(l.loan_id) ?? []), l.lender_id]);
+  const interestOf = new Map(scheduled.map((r) => [r.loan_id, Number(r.interest)]));
   const months = disclosureSeries(
     all.map((l) => ({
       id: l.id,
@@ -308,10 +317,37 @@ export async function disclosure(ctx: AppContext) {
       disbursedOn: l.disbursed_on,
       defaultedOn: l.defaulted_on,
       history: typeof l.installment_history === 'string' ? (JSON.parse(l.installment_history) as HistoryEntry[]) : l.installment_history,
+      relatedParty: l.related_party,
+      scheduledInterestMinor: interestOf.get(l.id) ?? 0,
     })),
-    repaid.map((r) => ({ loanId: r.loan_id, paidOn: r.paid_on, principalMinor: Number(r.principal) })),
+    repaid.filter((r) => Number(r.principal) > 0).map((r) => ({ loanId: r.loan_id, paidOn: r.paid_on, principalMinor: Number(r.principal) })),
     day,
     GRADES,
+    {
+      interestPaid: repaid.filter((r) => Number(r.interest) > 0).map((r) => ({ loanId: r.loan_id, paidOn: r.paid_on, interestMinor: Number(r.interest) })),
+      guarantorPaid: guarantorPaid.map((g) => ({ loanId: g.loan_id, paidOn: g.paid_on, amountMinor: Number(g.amount) })),
+    },
   );
-  return { asOf: day, currency: 'CNY' as const, months };
+  const settings = ctx.settings.get();
+  // The settings that charge anyone; a guarantee's fee is each guarantor's own, shown on its listings.
+  const feeSchedule = { platformFeeBps: settings.platformFeeBps, prepaymentFeeBps: settings.prepaymentFeeBps, transferFeeBps: settings.transferFeeBps, penaltyBpsPerDay: settings.penaltyBpsPerDay };
+  return { asOf: day, currency: 'CNY' as const, feeSchedule, months };
+}
+
+/** The monthly figures as CSV (GET /stats.csv): one row per month, amounts in yuan, rates in bps. */
+export async function disclosureCsv(ctx: AppContext): Promise<string> {
+  const { months } = await disclosure(ctx);
+  const header = [
+    'month', 'as_of', 'lent_in_month_yuan', 'loans_in_month', 'lent_to_date_yuan', 'loans_to_date', 'outstanding_principal_yuan', 'outstanding_loans', 'outstanding_interest_yuan',
+    'borrowers', 'lenders', 'borrowers_to_date', 'lenders_to_date', 'top10_share_bps', 'largest_share_bps', 'related_party_loans', 'related_party_outstanding_yuan',
+    'overdue_loans', 'overdue_principal_yuan', 'overdue_90_loans', 'overdue_90_principal_yuan', 'overdue_loan_rate_bps', 'overdue_amount_rate_bps',
+    'guarantor_payments_to_date', 'guarantor_paid_to_date_yuan', 'late_rate_bps', 'default_rate_bps',
+  ];
+  const lines = months.map((m) => [
+    m.month, m.asOf, formatYuan(m.volumeLentMinor), m.loansDisbursed, formatYuan(m.lentToDateMinor), m.loansToDate, formatYuan(m.outstandingPrincipalMinor), m.outstandingLoans, formatYuan(m.outstandingInterestMinor),
+    m.borrowers, m.lenders, m.borrowersToDate, m.lendersToDate, m.top10ShareBps, m.largestShareBps, m.relatedPartyLoans, formatYuan(m.relatedPartyOutstandingMinor),
+    m.overdueLoans, formatYuan(m.overduePrincipalMinor), m.overdue90Loans, formatYuan(m.overdue90PrincipalMinor), m.overdueLoanRateBps, m.overdueAmountRateBps,
+    m.guarantorPaymentsToDate, formatYuan(m.guarantorPaidToDateMinor), m.lateRateBps, m.defaultRateBps,
+  ]);
+  return csv(header, lines);
 }

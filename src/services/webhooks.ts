@@ -23,7 +23,12 @@ export type WebhookType =
   | 'collateral.impaired'
   | 'claim.issued'
   | 'claim.assigned'
-  | 'payable.settled';
+  | 'payable.settled'
+  | 'guarantee.accepted'
+  | 'guarantee.declined'
+  | 'guarantee.owed'
+  | 'guarantee.overdue'
+  | 'guarantee.paid';
 
 function job(ctx: AppContext, deliveryId: string, replays: number) {
   return { name: WEBHOOK_JOB, id: `webhook-${deliveryId}-${replays}`, data: { deliveryId }, attempts: WEBHOOK_ATTEMPTS, backoffMs: ctx.config.webhookBackoffMs };

@@ -12,8 +12,8 @@ import { addDays, isoDateOfMs } from '../../src/domain/dates.js';
  * every route of the app (a new route without an entry fails this test), with the ids to try and a
  * valid body, so that a refusal is about who calls, not about a malformed request.
  */
-type Role = 'anonymous' | 'lender' | 'borrower' | 'operator';
-const ROLES: Role[] = ['anonymous', 'lender', 'borrower', 'operator'];
+type Role = 'anonymous' | 'lender' | 'borrower' | 'operator' | 'guarantor';
+const ROLES: Role[] = ['anonymous', 'lender', 'borrower', 'operator', 'guarantor'];
 
 interface Fixture {
   lenderA: Session;
@@ -33,6 +33,11 @@ interface Fixture {
   claimA: string;
   /** An account the operator routes may freeze and review without touching the others. */
   spare: Session;
+  merchantIdA: string;
+  guarantorA: string;
+  guarantorB: string;
+  /** Guarantor A's pending guarantee of borrower B's listing. */
+  guaranteeA: string;
 }
 
 interface RouteCase {
@@ -42,21 +47,21 @@ interface RouteCase {
   /** Roles that get through to the handler for their own objects. */
   allowed: Role[];
   /** The path names an object of user A: B of the same role must get 404, not 2xx. */
-  ownedBy?: 'lenderA' | 'borrowerA';
+  ownedBy?: 'lenderA' | 'borrowerA' | 'guarantorA';
 }
 
 const CASES: Record<string, RouteCase> = {
   'POST /api/v1/auth/register': { path: () => '/api/v1/auth/register', body: () => ({ email: `${uniq()}@example.com`, password: 'correct horse battery', role: 'lender', displayName: 'X' }), allowed: ROLES },
   'POST /api/v1/auth/login': { path: () => '/api/v1/auth/login', body: () => ({ email: 'nobody@example.com', password: 'whatever-password' }), allowed: ROLES },
-  'POST /api/v1/auth/logout': { path: () => '/api/v1/auth/logout', allowed: ['lender', 'borrower', 'operator'] },
-  'GET /api/v1/me': { path: () => '/api/v1/me', allowed: ['lender', 'borrower', 'operator'] },
+  'POST /api/v1/auth/logout': { path: () => '/api/v1/auth/logout', allowed: ['lender', 'borrower', 'operator', 'guarantor'] },
+  'GET /api/v1/me': { path: () => '/api/v1/me', allowed: ['lender', 'borrower', 'operator', 'guarantor'] },
   'PUT /api/v1/me/kyc': { path: () => '/api/v1/me/kyc', body: () => ({ legalName: '张三', idNumber: '110105199003070017', riskProfile: 'balanced' }), allowed: ['lender', 'borrower'] },
-  'POST /api/v1/me/password': { path: () => '/api/v1/me/password', body: () => ({ currentPassword: 'wrong-password-x', newPassword: 'another long password' }), allowed: ['lender', 'borrower', 'operator'] },
+  'POST /api/v1/me/password': { path: () => '/api/v1/me/password', body: () => ({ currentPassword: 'wrong-password-x', newPassword: 'another long password' }), allowed: ['lender', 'borrower', 'operator', 'guarantor'] },
   'GET /api/v1/me/rating': { path: () => '/api/v1/me/rating', allowed: ['borrower'] },
-  'GET /api/v1/wallet': { path: () => '/api/v1/wallet', allowed: ['lender', 'borrower'] },
-  'POST /api/v1/wallet/deposits': { path: () => '/api/v1/wallet/deposits', body: () => ({ amountMinor: 100 }), allowed: ['lender', 'borrower'] },
-  'POST /api/v1/wallet/withdrawals': { path: () => '/api/v1/wallet/withdrawals', body: () => ({ amountMinor: 100 }), allowed: ['lender', 'borrower'] },
-  'GET /api/v1/wallet/transfers': { path: () => '/api/v1/wallet/transfers', allowed: ['lender', 'borrower'] },
+  'GET /api/v1/wallet': { path: () => '/api/v1/wallet', allowed: ['lender', 'borrower', 'guarantor'] },
+  'POST /api/v1/wallet/deposits': { path: () => '/api/v1/wallet/deposits', body: () => ({ amountMinor: 100 }), allowed: ['lender', 'borrower', 'guarantor'] },
+  'POST /api/v1/wallet/withdrawals': { path: () => '/api/v1/wallet/withdrawals', body: () => ({ amountMinor: 100 }), allowed: ['lender', 'borrower', 'guarantor'] },
+  'GET /api/v1/wallet/transfers': { path: () => '/api/v1/wallet/transfers', allowed: ['lender', 'borrower', 'guarantor'] },
   'POST /api/v1/custodian/callbacks': { path: () => '/api/v1/custodian/callbacks', body: (f) => ({ instructionId: f.instructionA, status: 'completed', externalRef: 'x' }), allowed: [] },
   'POST /api/v1/admin/partners': { path: () => '/api/v1/admin/partners', body: () => ({ name: 'P' }), allowed: ['operator'] },
   'GET /api/v1/admin/partners': { path: () => '/api/v1/admin/partners', allowed: ['operator'] },
@@ -87,7 +92,7 @@ const CASES: Record<string, RouteCase> = {
   'PUT /api/v1/me/autobid': { path: () => '/api/v1/me/autobid', body: () => ({ enabled: false, amountPerListingMinor: 10_000, maxPerBorrowerMinor: 100_000, budgetMinor: 100_000, reserveMinor: 0, minRateBpsByGrade: { AA: 900 } }), allowed: ['lender'] },
   'POST /api/v1/me/autobid/preview': { path: () => '/api/v1/me/autobid/preview', body: () => ({ enabled: true, amountPerListingMinor: 10_000, maxPerBorrowerMinor: 100_000, budgetMinor: 100_000, reserveMinor: 0, minRateBpsByGrade: { AA: 900 } }), allowed: ['lender'] },
   'GET /api/v1/me/autobid/log': { path: () => '/api/v1/me/autobid/log', allowed: ['lender'] },
-  'GET /api/v1/autobid/clearing-rates': { path: () => '/api/v1/autobid/clearing-rates', allowed: ['anonymous', 'lender', 'borrower', 'operator'] },
+  'GET /api/v1/autobid/clearing-rates': { path: () => '/api/v1/autobid/clearing-rates', allowed: ROLES },
   'GET /api/v1/me/collateral': { path: () => '/api/v1/me/collateral', allowed: ['borrower'] },
   'GET /api/v1/me/listings': { path: () => '/api/v1/me/listings', allowed: ['borrower'] },
   'GET /api/v1/loans/:id': { path: (f) => `/api/v1/loans/${f.loanA}`, allowed: ['borrower', 'lender'], ownedBy: 'borrowerA' },
@@ -100,6 +105,7 @@ const CASES: Record<string, RouteCase> = {
   'GET /api/v1/me/notes.csv': { path: () => '/api/v1/me/notes.csv', allowed: ['lender'] },
   'GET /api/v1/me/loans.csv': { path: () => '/api/v1/me/loans.csv', allowed: ['borrower'] },
   'GET /api/v1/stats': { path: () => '/api/v1/stats', allowed: ROLES },
+  'GET /api/v1/stats.csv': { path: () => '/api/v1/stats.csv', allowed: ROLES },
   'POST /api/v1/admin/loans/:id/recoveries': { path: (f) => `/api/v1/admin/loans/${f.loanA}/recoveries`, body: () => ({ amountMinor: 900_000_000_000, reference: 'sale' }), allowed: ['operator'] },
   'GET /api/v1/ws': { path: () => '/api/v1/ws', allowed: ROLES },
   // Widget data: no session at all; the publishable key and the page's Origin decide (widgets-api.test.ts).
@@ -137,14 +143,14 @@ const CASES: Record<string, RouteCase> = {
   'POST /api/v1/partner/wallet/deposits': { path: () => '/api/v1/partner/wallet/deposits', body: () => ({ amountMinor: 100 }), allowed: [] },
   'POST /api/v1/partner/merchants/:ref/orders/:orderId/proceeds': { path: (f) => `/api/v1/partner/merchants/${f.merchantRefA}/orders/x/proceeds`, body: () => ({ amountMinor: 100 }), allowed: [] },
   // Statements, notifications, the watchlist, note histories, operators' users page.
-  'GET /api/v1/wallet/statement': { path: () => '/api/v1/wallet/statement', allowed: ['lender', 'borrower'] },
-  'GET /api/v1/wallet/statement.csv': { path: () => '/api/v1/wallet/statement.csv', allowed: ['lender', 'borrower'] },
-  'GET /api/v1/wallet/statements/:year': { path: () => '/api/v1/wallet/statements/2030', allowed: ['lender', 'borrower'] },
+  'GET /api/v1/wallet/statement': { path: () => '/api/v1/wallet/statement', allowed: ['lender', 'borrower', 'guarantor'] },
+  'GET /api/v1/wallet/statement.csv': { path: () => '/api/v1/wallet/statement.csv', allowed: ['lender', 'borrower', 'guarantor'] },
+  'GET /api/v1/wallet/statements/:year': { path: () => '/api/v1/wallet/statements/2030', allowed: ['lender', 'borrower', 'guarantor'] },
   'GET /api/v1/loans/:id/repayment-preview': { path: (f) => `/api/v1/loans/${f.loanA}/repayment-preview?amountMinor=100`, allowed: ['borrower'], ownedBy: 'borrowerA' },
-  'GET /api/v1/me/notifications': { path: () => '/api/v1/me/notifications', allowed: ['lender', 'borrower', 'operator'] },
-  'POST /api/v1/me/notifications/read': { path: () => '/api/v1/me/notifications/read', body: () => ({ all: true }), allowed: ['lender', 'borrower', 'operator'] },
-  'GET /api/v1/me/notification-preferences': { path: () => '/api/v1/me/notification-preferences', allowed: ['lender', 'borrower', 'operator'] },
-  'PUT /api/v1/me/notification-preferences': { path: () => '/api/v1/me/notification-preferences', body: () => ({}), allowed: ['lender', 'borrower', 'operator'] },
+  'GET /api/v1/me/notifications': { path: () => '/api/v1/me/notifications', allowed: ['lender', 'borrower', 'operator', 'guarantor'] },
+  'POST /api/v1/me/notifications/read': { path: () => '/api/v1/me/notifications/read', body: () => ({ all: true }), allowed: ['lender', 'borrower', 'operator', 'guarantor'] },
+  'GET /api/v1/me/notification-preferences': { path: () => '/api/v1/me/notification-preferences', allowed: ['lender', 'borrower', 'operator', 'guarantor'] },
+  'PUT /api/v1/me/notification-preferences': { path: () => '/api/v1/me/notification-preferences', body: () => ({}), allowed: ['lender', 'borrower', 'operator', 'guarantor'] },
   'GET /api/v1/me/watchlist': { path: () => '/api/v1/me/watchlist', allowed: ['lender', 'borrower'] },
   'PUT /api/v1/me/watchlist/:id': { path: (f) => `/api/v1/me/watchlist/${f.listingA}`, allowed: ['lender', 'borrower'] },
   'DELETE /api/v1/me/watchlist/:id': { path: (f) => `/api/v1/me/watchlist/${f.listingA}`, allowed: ['lender', 'borrower'] },
@@ -154,6 +160,19 @@ const CASES: Record<string, RouteCase> = {
   'POST /api/v1/admin/users/:id/freeze': { path: (f) => `/api/v1/admin/users/${f.spare.userId}/freeze`, body: () => ({ reason: 'matrix check' }), allowed: ['operator'] },
   'POST /api/v1/admin/users/:id/unfreeze': { path: (f) => `/api/v1/admin/users/${f.spare.userId}/unfreeze`, body: () => ({ reason: 'matrix check' }), allowed: ['operator'] },
   'POST /api/v1/admin/users/:id/identity-review': { path: (f) => `/api/v1/admin/users/${f.spare.userId}/identity-review`, body: () => ({ outcome: 'confirmed', reason: 'matrix check' }), allowed: ['operator'] },
+  'POST /api/v1/admin/guarantors': {
+    path: () => '/api/v1/admin/guarantors',
+    body: () => ({ name: 'G', licenceNo: uniq('LIC'), registeredCapitalMinor: 100_000, email: `${uniq('g')}@example.com`, password: 'guarantee company password' }),
+    allowed: ['operator'],
+  },
+  'GET /api/v1/admin/guarantors': { path: () => '/api/v1/admin/guarantors', allowed: ['operator'] },
+  'PUT /api/v1/admin/merchants/:id': { path: (f) => `/api/v1/admin/merchants/${f.merchantIdA}`, body: () => ({ relatedParty: false }), allowed: ['operator'] },
+  'GET /api/v1/guarantors': { path: () => '/api/v1/guarantors', allowed: ROLES },
+  'GET /api/v1/me/guarantor': { path: () => '/api/v1/me/guarantor', allowed: ['guarantor'] },
+  'GET /api/v1/guarantees': { path: () => '/api/v1/guarantees', allowed: ['guarantor'] },
+  'POST /api/v1/guarantees/:id/accept': { path: (f) => `/api/v1/guarantees/${f.guaranteeA}/accept`, body: () => ({}), allowed: ['guarantor'], ownedBy: 'guarantorA' },
+  'POST /api/v1/guarantees/:id/decline': { path: (f) => `/api/v1/guarantees/${f.guaranteeA}/decline`, body: () => ({}), allowed: ['guarantor'], ownedBy: 'guarantorA' },
+  'POST /api/v1/guarantees/:id/pay': { path: (f) => `/api/v1/guarantees/${f.guaranteeA}/pay`, body: () => ({}), allowed: ['guarantor'], ownedBy: 'guarantorA' },
   'GET /api/v1/admin/audit-log': { path: () => '/api/v1/admin/audit-log', allowed: ['operator'] },
 };
 
@@ -178,6 +197,20 @@ beforeAll(async () => {
   expect(offerA.statusCode, offerA.body).toBe(201);
   const open = await createListing(t.app, borrowerA, { amountMinor: 500_000 });
   const bidA = await acceptedBid(t.app, lenderA.token, open.id, 100_000, 1200);
+  const operatorToken = await adminToken(t.app);
+  const guarantors: { id: string; token: string }[] = [];
+  for (const who of ['a', 'b']) {
+    const email = `${uniq(`guarantor-${who}`)}@example.com`;
+    const reg = await call(t.app, 'POST', '/api/v1/admin/guarantors', { token: operatorToken, body: { name: `Guarantor ${who}`, licenceNo: uniq('LIC'), registeredCapitalMinor: 100_000_000, email, password: 'guarantee company password' } });
+    expect(reg.statusCode, reg.body).toBe(201);
+    guarantors.push({ id: reg.json().id, token: (await call(t.app, 'POST', '/api/v1/auth/login', { body: { email, password: 'guarantee company password' } })).json().token });
+  }
+  const asked = await call(t.app, 'POST', '/api/v1/listings', {
+    token: borrowerB.token,
+    body: { title: 't', purpose: 'p', amountMinor: 100_000, termMonths: 3, maxRateBps: 1500, repayment: 'interest_only', product: 'credit', guarantee: { guarantorId: guarantors[0]!.id, coveragePct: 50, feeBps: 100 } },
+  });
+  expect(asked.statusCode, asked.body).toBe(201);
+  const guaranteeA = (await call(t.app, 'GET', '/api/v1/guarantees', { token: guarantors[0]!.token })).json().items[0].id as string;
   const core = await registerCore(t.app, partner);
   const { claimId } = await issue(t.app, core, { supplierMerchantRef: borrowerA.merchantRef, amountMinor: 1_000_000, dueDate: addDays(isoDateOfMs(t.app.ctx.clock.nowMs()), 60) });
   f = {
@@ -196,6 +229,10 @@ beforeAll(async () => {
     offerA: offerA.json().id,
     claimA: claimId,
     spare: await registerLender(t.app),
+    merchantIdA: borrowerA.merchantId,
+    guarantorA: guarantors[0]!.token,
+    guarantorB: guarantors[1]!.token,
+    guaranteeA,
   };
 });
 afterAll(async () => {
@@ -214,6 +251,8 @@ function tokenFor(role: Role, who: 'A' | 'B' = 'B'): string | undefined {
       return who === 'A' ? f.borrowerA.token : f.borrowerB.token;
     case 'operator':
       return f.operator;
+    case 'guarantor':
+      return who === 'A' ? f.guarantorA : f.guarantorB;
   }
 }
 
@@ -254,7 +293,7 @@ describe('authorization matrix', () => {
       const key = `${route.method} ${route.url}`;
       const c = CASES[key]!;
       if (!c.ownedBy) continue;
-      const role: Role = c.ownedBy === 'lenderA' ? 'lender' : 'borrower';
+      const role: Role = c.ownedBy === 'lenderA' ? 'lender' : c.ownedBy === 'guarantorA' ? 'guarantor' : 'borrower';
       const res = await call(t.app, route.method as 'GET', c.path(f), { token: tokenFor(role, 'B'), ...(c.body ? { body: c.body(f) } : {}) });
       checked++;
       if (res.statusCode !== 404) unexpected.push(`${key} as the other ${role}: ${res.statusCode}`);

@@ -60,6 +60,12 @@ describe.skipIf(usingPostgres)('the demo market of npm start', () => {
     const ops = await http(base, 'POST', '/api/v1/auth/login', undefined, { email: 'ops@lendbook.demo', password: 'lendbook-demo' });
     const inv = await http(base, 'GET', '/api/v1/admin/invariants', ops.body.token);
     expect(inv.body.checks.filter((c: { ok: boolean }) => !c.ok)).toEqual([]);
+    // A guarantor: one guaranteed loan defaulted and it paid (the disclosure shows it), one request waiting.
+    const stats = await http(base, 'GET', '/api/v1/stats');
+    expect(stats.body.months[stats.body.months.length - 1].guarantorPaymentsToDate).toBeGreaterThanOrEqual(1);
+    const guarantor = await http(base, 'POST', '/api/v1/auth/login', undefined, { email: 'guarantor@lendbook.demo', password: 'lendbook-demo' });
+    const guarantees = (await http(base, 'GET', '/api/v1/guarantees?limit=50', guarantor.body.token)).body.items as { status: string }[];
+    expect(guarantees.map((g) => g.status).sort()).toEqual(['active', 'paid', 'pending']);
     const grades = new Set((await http(base, 'GET', '/api/v1/listings?limit=200')).body.items.map((l: { grade: string }) => l.grade));
     // The time to ready is reported, not asserted: tests do not depend on the machine's speed.
     console.log(`demo: ready in ${(readyMs / 1000).toFixed(1)} s, ${first.body.items.length} open listings, ${moved} moved on their own, listing grades ${[...grades].sort().join(' ')}`);

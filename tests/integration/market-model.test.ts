@@ -297,6 +297,8 @@ describe('the market against a pure model', () => {
           const inv = await checkInvariants(ctx.db);
           violations += inv.checks.filter((x) => !x.ok).length;
           expect(inv.checks.filter((x) => !x.ok)).toEqual([]);
+          // No platform guarantee (docs/guarantees.md §7): after every command, no platform account paid anything.
+          expect(inv.checks.find((x) => x.name === 'platform.never_pays'), `after ${c.op}`).toMatchObject({ ok: true });
         }
       }),
       { numRuns: Number(process.env.MARKET_MODEL_RUNS ?? 40), seed: Number(process.env.FC_SEED ?? 20261129) },

@@ -167,7 +167,8 @@ describe('statements and disclosure', () => {
       defaultRateBps: g(loans, outstanding, late, defaulted).defaultRateBps,
       byGrade: [{ grade, ...g(loans, outstanding, late, defaulted) }],
     });
-    expect(stats.months).toEqual([
+    // The guideline's further figures are checked below, field by field.
+    expect(stats.months).toMatchObject([
       month('2032-03', '2032-03-31', 400_000, 3, 400_000, 3, 3, 3, 0, 0),
       // Y is past due from 2 April: half the outstanding principal is late.
       month('2032-04', '2032-04-30', 0, 0, 400_000, 3, 3, 3, 200_000, 0),
@@ -178,6 +179,35 @@ describe('statements and disclosure', () => {
       month('2032-07', '2032-07-15', 0, 0, 200_000, 1, 1, 2, 0, 200_000),
     ]);
     expect(stats.months[1].lateRateBps).toBe(5_000);
+    // The guideline's figures (docs/servicing.md "Disclosure"): 1 % a month of interest on each ¥1,000
+    // (¥10 a note a month), X and Z paying theirs on the 1st, Y none; Y overdue from 2 April, over 90
+    // days once it defaulted.
+    const guideline = (outstandingInterest: number, largestBps: number, overdueLoans: number, overdueMinor: number, overdue90Minor: number, overdueLoanRateBps: number, overdueAmountRateBps: number) => ({
+      lentToDateMinor: 400_000,
+      loansToDate: 3,
+      outstandingInterestMinor: outstandingInterest,
+      top10ShareBps: 10_000,
+      largestShareBps: largestBps,
+      relatedPartyLoans: 0,
+      relatedPartyOutstandingMinor: 0,
+      overdueLoans: overdueLoans,
+      overduePrincipalMinor: overdueMinor,
+      overdue90Loans: overdue90Minor ? 1 : 0,
+      overdue90PrincipalMinor: overdue90Minor,
+      overdueLoanRateBps,
+      overdueAmountRateBps,
+      guarantorPaidToDateMinor: 0,
+      guarantorPaymentsToDate: 0,
+    });
+    expect(stats.months.map((m: Record<string, unknown>) => Object.fromEntries(Object.keys(guideline(0, 0, 0, 0, 0, 0, 0)).map((k) => [k, m[k]])))).toEqual([
+      guideline(12_000, 5_000, 0, 0, 0, 0, 0),
+      guideline(10_000, 5_000, 1, 200_000, 0, 3_333, 5_000),
+      guideline(8_000, 5_000, 1, 200_000, 0, 3_333, 5_000),
+      // 30 June: Y is 90 days past due, not more.
+      guideline(6_000, 10_000, 1, 200_000, 0, 10_000, 10_000),
+      guideline(6_000, 10_000, 1, 200_000, 200_000, 10_000, 10_000),
+    ]);
+    expect(stats.feeSchedule).toEqual({ platformFeeBps: 0, prepaymentFeeBps: 100, transferFeeBps: 50, penaltyBpsPerDay: 5 });
   });
 
   it('the statements agree with the ledger and servicing invariants', async () => {

@@ -37,8 +37,8 @@ const ROUTES: RouteDef[] = [
   { path: 'bids', tag: 'lb-bids-view', load: () => import('./views/bids.js'), roles: ['lender'], title: 'nav.bids' },
   { path: 'autobid', tag: 'lb-autobid-view', load: () => import('./views/autobid.js'), roles: ['lender'], title: 'nav.autobid' },
   { path: 'portfolio', tag: 'lb-portfolio-view', load: () => import('./views/portfolio.js'), roles: ['lender'], title: 'nav.portfolio' },
-  { path: 'wallet', tag: 'lb-wallet-view', load: () => import('./views/wallet.js'), roles: ['lender', 'borrower'], title: 'nav.wallet' },
-  { path: 'wallet/annual', tag: 'lb-annual-statement-view', load: () => import('./views/wallet.js'), roles: ['lender', 'borrower'], title: 'stmt.annualNav' },
+  { path: 'wallet', tag: 'lb-wallet-view', load: () => import('./views/wallet.js'), roles: ['lender', 'borrower', 'guarantor'], title: 'nav.wallet' },
+  { path: 'wallet/annual', tag: 'lb-annual-statement-view', load: () => import('./views/wallet.js'), roles: ['lender', 'borrower', 'guarantor'], title: 'stmt.annualNav' },
   { path: 'account', tag: 'lb-account-view', load: () => import('./views/account.js'), roles: ['lender', 'borrower'], title: 'nav.account' },
   { path: 'borrower/rating', tag: 'lb-rating-view', load: () => import('./views/borrower.js'), roles: ['borrower'], title: 'nav.rating' },
   { path: 'borrower/new', tag: 'lb-new-listing-view', load: () => import('./views/new-listing.js'), roles: ['borrower'], title: 'nav.newListing' },
@@ -54,16 +54,20 @@ const ROUTES: RouteDef[] = [
   // Supply-chain finance
   { path: 'borrower/claims', tag: 'lb-claims-view', load: () => import('./views/claims.js'), roles: ['borrower'], title: 'nav.claims' },
   { path: 'admin/core-enterprises', tag: 'lb-admin-core-enterprises-view', load: () => import('./views/core-enterprises.js'), roles: ['operator'], title: 'nav.coreEnterprises' },
+  // Third-party guarantors
+  { path: 'guarantor', tag: 'lb-guarantor-view', load: () => import('./views/guarantor.js'), roles: ['guarantor'], title: 'nav.guarantor' },
+  { path: 'admin/guarantors', tag: 'lb-admin-guarantors-view', load: () => import('./views/guarantor.js'), roles: ['operator'], title: 'nav.adminGuarantors' },
 ];
 
 const NAV: Record<Role | 'anonymous', (string | null)[]> = {
   anonymous: ['market', 'notes', 'stats'],
   lender: ['market', 'notes', 'bids', 'autobid', 'portfolio', 'wallet', 'account', null, 'stats'],
   borrower: ['borrower/listings', 'borrower/new', 'borrower/loans', 'borrower/claims', 'borrower/rating', 'wallet', 'account', null, 'market', 'stats'],
-  operator: ['admin/settings', 'admin/users', 'admin/partners', 'admin/core-enterprises', 'admin/invariants', 'admin/webhooks', 'admin/defaults', null, 'market', 'stats'],
+  operator: ['admin/settings', 'admin/users', 'admin/partners', 'admin/core-enterprises', 'admin/guarantors', 'admin/invariants', 'admin/webhooks', 'admin/defaults', null, 'market', 'stats'],
+  guarantor: ['guarantor', 'wallet', null, 'market', 'stats'],
 };
 
-const HOME: Record<Role | 'anonymous', string> = { anonymous: 'market', lender: 'market', borrower: 'borrower/listings', operator: 'admin/settings' };
+const HOME: Record<Role | 'anonymous', string> = { anonymous: 'market', lender: 'market', borrower: 'borrower/listings', operator: 'admin/settings', guarantor: 'guarantor' };
 
 function navLabel(path: string): string {
   return t(ROUTES.find((r) => r.path === path)?.title ?? path);
@@ -216,6 +220,22 @@ export class LbApp extends LitElement {
         break;
       case 'claim.settled':
         toast({ tone: 'good', kind: 'claim', title: t('toast.claimSettled.title'), body: t('toast.claimSettled.body', { loan: money(n('toLoanMinor')), you: money(n('toHolderMinor')) }), href: '#/borrower/claims', linkText: t('nav.claims') }, 10_000);
+        break;
+      // Third-party guarantees (docs/guarantees.md).
+      case 'guarantee.requested':
+        toast({ tone: 'info', kind: 'guarantee', title: t('toast.guaranteeRequested'), body: `${String(d.merchantName ?? '')} · ${money(n('amountMinor'))}`, href: '#/guarantor', linkText: t('nav.guarantor') }, 10_000);
+        break;
+      case 'guarantee.accepted':
+        if (session.value.user?.role === 'borrower') toast({ tone: 'good', kind: 'guarantee', title: t('toast.guaranteeAccepted'), ...(listingHref ? { href: listingHref } : {}) }, 10_000);
+        break;
+      case 'guarantee.declined':
+        if (session.value.user?.role === 'borrower') toast({ tone: 'warn', kind: 'guarantee', title: t('toast.guaranteeDeclined'), ...(listingHref ? { href: listingHref } : {}) }, 10_000);
+        break;
+      case 'guarantee.owed':
+        toast({ tone: 'bad', kind: 'guarantee', title: t('toast.guaranteeOwed'), body: money(n('owedMinor')), ...(loanHref && session.value.user?.role !== 'guarantor' ? { href: loanHref, linkText: t('toast.viewLoan') } : { href: '#/guarantor' }) }, 12_000);
+        break;
+      case 'guarantee.paid':
+        toast({ tone: 'good', kind: 'guarantee', title: t('toast.guaranteePaid'), body: money(n('paidMinor')) });
         break;
       case 'loan.defaulted':
         toast({ tone: 'bad', kind: 'defaulted', title: t('toast.defaulted.title'), ...(loanHref ? { href: loanHref, linkText: t('toast.viewLoan') } : {}) }, 12_000);

@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { check, index, integer, jsonb, pgTable, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
 
-export const ROLES = ['lender', 'borrower', 'operator', 'partner'] as const;
+export const ROLES = ['lender', 'borrower', 'operator', 'partner', 'guarantor'] as const;
 export type Role = (typeof ROLES)[number];
 
 export const users = pgTable(
@@ -38,7 +38,7 @@ export const users = pgTable(
     // One person, one account of each role: a second verification of the same id number fails here,
     // whatever the concurrency.
     uniqueIndex('users_identity_role_unique').on(t.idNumberHash, t.role).where(sql`${t.idNumberHash} is not null`),
-    check('users_role', sql`${t.role} in ('lender','borrower','operator','partner')`),
+    check('users_role', sql`${t.role} in ('lender','borrower','operator','partner','guarantor')`),
     check('users_kyc', sql`${t.kycStatus} in ('none','verified')`),
     check('users_locale', sql`${t.locale} in ('zh','en')`),
     check('users_frozen_reason', sql`(${t.frozenAt} is null) = (${t.frozenReason} is null)`),

@@ -9,4 +9,5 @@ export * from './loans.js';
 export * from './transfers.js';
 export * from './claims.js';
 export * from './people.js';
+export * from './guarantees.js';
 export * from './autobid.js';

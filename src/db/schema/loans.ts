@@ -139,7 +139,12 @@ export const repayments = pgTable(
      * collateral sale), a core enterprise settling the payable whose claim backs the loan, or an order
      * system paying in a pledged order's proceeds.
      */
-    source: text('source', { enum: ['borrower', 'order_sweep', 'recovery', 'payable_settlement', 'order_proceeds'] }).notNull(),
+    source: text('source', { enum: ['borrower', 'order_sweep', 'recovery', 'payable_settlement', 'order_proceeds', 'guarantor'] }).notNull(),
+    /**
+     * The part of the amount that went to the guarantor (its subrogated claim, shared pro rata with the
+     * note holders after it paid); the rest went to the notes.
+     */
+    guarantorShareMinor: bigint('guarantor_share_minor', { mode: 'number' }).notNull().default(0),
     /** True when the loan had defaulted before this payment: a recovery split pro rata. */
     afterDefault: boolean('after_default').notNull().default(false),
     breakdown: jsonb('breakdown').$type<Record<string, unknown>>().notNull(),
@@ -148,8 +153,8 @@ export const repayments = pgTable(
   (t) => [
     index('repayments_loan_idx').on(t.loanId, t.createdAt),
     index('repayments_paid_on_idx').on(t.paidOn),
-    check('repayments_amount', sql`${t.amountMinor} > 0`),
-    check('repayments_parts', sql`${t.principalMinor} >= 0 and ${t.interestMinor} >= 0 and ${t.penaltyMinor} >= 0 and ${t.prepaymentFeeMinor} >= 0 and ${t.principalMinor} + ${t.interestMinor} + ${t.penaltyMinor} + ${t.prepaymentFeeMinor} = ${t.amountMinor}`),
-    check('repayments_source', sql`${t.source} in ('borrower','order_sweep','recovery','payable_settlement','order_proceeds')`),
+    check('repayments_amount', sql`${t.amountMinor} > 0 and ${t.guarantorShareMinor} >= 0`),
+    check('repayments_parts', sql`${t.principalMinor} >= 0 and ${t.interestMinor} >= 0 and ${t.penaltyMinor} >= 0 and ${t.prepaymentFeeMinor} >= 0 and ${t.principalMinor} + ${t.interestMinor} + ${t.penaltyMinor} + ${t.prepaymentFeeMinor} + ${t.guarantorShareMinor} = ${t.amountMinor}`),
+    check('repayments_source', sql`${t.source} in ('borrower','order_sweep','recovery','payable_settlement','order_proceeds','guarantor')`),
   ],
 );

@@ -3,7 +3,8 @@ import { bigint, boolean, check, date, index, integer, jsonb, pgTable, text, tim
 import { users } from './identity.js';
 import { merchants } from './merchants.js';
 
-export const LISTING_STATUSES = ['open', 'cleared', 'failed', 'withdrawn'] as const;
+/** `pending_guarantee`: the listing names a guarantor that has not accepted yet; nobody can bid. */
+export const LISTING_STATUSES = ['pending_guarantee', 'open', 'cleared', 'failed', 'withdrawn'] as const;
 
 /**
  * A listing and its live book summary. The row is the lock every command on the listing takes first
@@ -72,7 +73,7 @@ export const listings = pgTable(
     ),
     check('listings_rate', sql`${t.maxRateBps} >= 1`),
     check('listings_min_funding', sql`${t.minFundingPct} between 50 and 100`),
-    check('listings_status', sql`${t.status} in ('open','cleared','failed','withdrawn')`),
+    check('listings_status', sql`${t.status} in ('pending_guarantee','open','cleared','failed','withdrawn')`),
     check('listings_coverage', sql`${t.coverageMinor} >= 0`),
     check('listings_seq', sql`${t.seq} >= 0`),
   ],

@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { bigint, bigserial, check, date, index, integer, jsonb, pgTable, primaryKey, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
+import { bigint, bigserial, boolean, check, date, index, integer, jsonb, pgTable, primaryKey, text, timestamp, uniqueIndex } from 'drizzle-orm/pg-core';
 import { partners } from './identity.js';
 
 export const LEGAL_FORMS = ['legal_person', 'natural_person'] as const;
@@ -18,6 +18,8 @@ export const merchants = pgTable(
     legalForm: text('legal_form', { enum: LEGAL_FORMS }).notNull(),
     openedAt: date('opened_at', { mode: 'string' }).notNull(),
     category: text('category').notNull(),
+    /** Marked by operators: a party related to the platform (disclosed as related-party lending). */
+    relatedParty: boolean('related_party').notNull().default(false),
     createdAt: timestamp('created_at', { withTimezone: true }).notNull().defaultNow(),
     updatedAt: timestamp('updated_at', { withTimezone: true }).notNull().defaultNow(),
   },

@@ -163,8 +163,9 @@ export interface WithdrawAccepted {
 
 export function withdrawListing(listing: WithdrawListing, activeBids: readonly ActiveBid[], nowMs: number): WithdrawAccepted | Rejection {
   assertTimeMs(nowMs, 'nowMs');
-  if (listing.status !== 'open') return reject('LISTING_NOT_WITHDRAWABLE', `the listing is ${listing.status}`);
-  if (!isOpenAt(listing, nowMs)) return reject('LISTING_NOT_WITHDRAWABLE', 'the auction has ended and is being cleared');
+  if (listing.status !== 'open' && listing.status !== 'pending_guarantee') return reject('LISTING_NOT_WITHDRAWABLE', `the listing is ${listing.status}`);
+  // Waiting for its guarantor, a listing has no bids and no end yet: it may always be withdrawn.
+  if (listing.status !== 'pending_guarantee' && !isOpenAt(listing, nowMs)) return reject('LISTING_NOT_WITHDRAWABLE', 'the auction has ended and is being cleared');
   const seq = sequencer(listing.seq).next();
   const postings = releaseAll(activeBids);
   return { ok: true, postings, events: [{ seq, type: 'listing.withdrawn', data: { releasedBidIds: postings.map((p) => p.bidId) } }], seq };

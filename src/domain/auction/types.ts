@@ -11,7 +11,8 @@ import type { Grade } from '../grades.js';
 export const PRICINGS = ['uniform', 'pay_as_bid'] as const;
 export type Pricing = (typeof PRICINGS)[number];
 
-export const LISTING_STATUSES = ['open', 'cleared', 'failed', 'withdrawn'] as const;
+/** `pending_guarantee`: waiting for its guarantor to accept (docs/guarantees.md); not biddable. */
+export const LISTING_STATUSES = ['pending_guarantee', 'open', 'cleared', 'failed', 'withdrawn'] as const;
 
 /**
  * How a bid stands, the one label every page shows: winning in whole or in part while the listing is

@@ -341,3 +341,38 @@ function summarise(state: LoanState, amountMinor: number, paidOn: IsoDate, lines
   assert(perNote.reduce((a, p) => a + p.totalMinor, 0) === amountMinor, 'the notes receive exactly what the borrower paid');
   return { paidOn, amountMinor, perNote, perInstallment, earlyInterestMinor, prepaidPrincipalMinor, prepaymentFeeMinor, prepaymentFeeBps: feeBps, recomputedNoteIds, lines };
 }
+
+/**
+ * A payment whose split over the notes is given (a guarantor paying each note holder its coverage of that
+ * note's claim, docs/guarantees.md): inside each note it is allocated like any payment — oldest due
+ * installment first, late fees, interest, principal. Only for a defaulted loan, where everything is due
+ * and nothing accrues: there is no early part to allocate. Each note's amount is at most what it is owed.
+ */
+export function applyNotePayments(state: LoanState, perNote: readonly { noteId: string; amountMinor: number }[], paidOn: IsoDate, settings: ServicingSettings): PaymentResult {
+  const amountMinor = perNote.reduce((a, n) => a + n.amountMinor, 0);
+  if (!Number.isSafeInteger(amountMinor) || amountMinor <= 0) return reject('AMOUNT_INVALID', 'a payment is a positive whole number of minor units');
+  assert(compareIsoDate(paidOn, state.servicedThrough) > 0, `applyNotePayments: ${paidOn} is already closed (serviced through ${state.servicedThrough})`);
+  if (state.status !== 'defaulted') return reject('LOAN_NOT_ACTIVE', 'only a defaulted loan is paid note by note');
+  const closed = accrueDay(state, addDays(paidOn, -1), settings);
+  const next = cloneState(closed.state);
+  const lines: AllocationLine[] = [];
+  const count = installmentCount(next);
+  for (const { noteId, amountMinor: noteAmount } of perNote) {
+    const note = next.notes.find((n) => n.noteId === noteId);
+    assert(note, `applyNotePayments: note ${noteId} is the loan's`);
+    let leftMinor = noteAmount;
+    for (let i = 0; i < count && leftMinor > 0; i++) {
+      for (const part of PART_ORDER) {
+        const payMinor = Math.min(leftMinor, unpaidPart(note.installments[i]!, part));
+        if (payMinor === 0) continue;
+        addPaid(note.installments[i]!, part, payMinor);
+        lines.push({ noteId, n: i + 1, part, amountMinor: payMinor, early: false });
+        leftMinor -= payMinor;
+      }
+    }
+    if (leftMinor > 0) return reject('REPAYMENT_EXCEEDS_OWED', `the payment to note ${noteId} exceeds what it is owed by ${leftMinor}`);
+  }
+  refreshStatuses(next);
+  assertLoanInvariants(next);
+  return { ok: true, state: next, breakdown: summarise(next, amountMinor, paidOn, lines, 0), events: closed.events };
+}

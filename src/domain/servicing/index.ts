@@ -53,6 +53,7 @@ export {
 export { accruedInterestToDate, interestForDaysMinor } from './accrual.js';
 export {
   applyPayment,
+  applyNotePayments,
   owedToday,
   splitPrepayment,
   type AllocationLine,
@@ -97,4 +98,4 @@ export {
   type StatementNote,
   type YieldFigures,
 } from './statements.js';
-export { disclosureSeries, lateOn, type DisclosureLoan, type GradeStats, type MonthStats, type PrincipalRepaid } from './disclosure.js';
+export { daysPastDueOn, disclosureSeries, lateOn, type DisclosureExtras, type DisclosureLoan, type GradeStats, type GuarantorPaid, type InterestPaid, type MonthStats, type PrincipalRepaid } from './disclosure.js';

@@ -87,7 +87,7 @@ export const identityRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     '/auth/logout',
     {
-      config: { access: ['lender', 'borrower', 'operator'] },
+      config: { access: ['lender', 'borrower', 'operator', 'guarantor'] },
       schema: { tags: ['identity'], summary: 'Revoke this session', response: { 204: Type.Null() } },
     },
     async (request, reply) => {
@@ -100,7 +100,7 @@ export const identityRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.get(
     '/me',
     {
-      config: { access: ['lender', 'borrower', 'operator'] },
+      config: { access: ['lender', 'borrower', 'operator', 'guarantor'] },
       schema: { tags: ['identity'], summary: 'The logged-in user', response: { 200: PublicUserSchema } },
     },
     async (request) => publicUser(await userById(ctx.db, requireUser(request).id)),
@@ -130,7 +130,7 @@ export const identityRoutes: FastifyPluginAsyncTypebox = async (app) => {
     '/me/password',
     {
       // Per account: a stolen session must not be a way to guess the current password from many addresses.
-      config: { access: ['lender', 'borrower', 'operator'] },
+      config: { access: ['lender', 'borrower', 'operator', 'guarantor'] },
       preHandler: perUser('password-change', 10),
       schema: {
         tags: ['identity'],

@@ -63,6 +63,16 @@ export const marketRoutes: FastifyPluginAsyncTypebox = async (app) => {
           collateral: Type.Optional(
             Type.Union([Strict({ orderIds: Type.Array(Ref, { minItems: 1, maxItems: 500 }) }), Strict({ receiptId: Ref }), Strict({ claimIds: Type.Array(Id('clm'), { minItems: 1, maxItems: 50 }) })]),
           ),
+          guarantee: Type.Optional(
+            Type.Object(
+              {
+                guarantorId: Id('gtr'),
+                coveragePct: Type.Integer({ minimum: 1, maximum: 100, description: 'percent of what is owed at default that the guarantor pays' }),
+                feeBps: Type.Integer({ minimum: 0, maximum: 1000, description: "the guarantor's fee, bps of the principal, from the disbursement" }),
+              },
+              { additionalProperties: false, description: 'a third-party guarantor asked to stand behind the loan: the listing waits in pending_guarantee until it accepts' },
+            ),
+          ),
         }),
         response: { 201: Type.Any(), 409: Problem, 422: Problem },
       },
@@ -78,7 +88,7 @@ export const marketRoutes: FastifyPluginAsyncTypebox = async (app) => {
         tags: ['listings'],
         summary: 'The market: listings with filters and sorting (public)',
         querystring: Strict({
-          status: Type.Optional(Type.Union([Type.Literal('open'), Type.Literal('cleared'), Type.Literal('failed'), Type.Literal('withdrawn')])),
+          status: Type.Optional(Type.Union([Type.Literal('pending_guarantee'), Type.Literal('open'), Type.Literal('cleared'), Type.Literal('failed'), Type.Literal('withdrawn')])),
           grade: Type.Optional(Type.Union(GRADES.map((g) => Type.Literal(g)))),
           termMonths: Type.Optional(QueryInt(36)),
           product: Type.Optional(Product),
@@ -108,7 +118,7 @@ export const marketRoutes: FastifyPluginAsyncTypebox = async (app) => {
           sort: q.sort,
           limit: parseLimit(q.limit),
           cursor: q.cursor,
-        }),
+        }, isoDateOfMs(ctx.clock.nowMs())),
       );
       return reply.type('application/json; charset=utf-8').send(body);
     },
@@ -120,7 +130,7 @@ export const marketRoutes: FastifyPluginAsyncTypebox = async (app) => {
       config: { access: 'public' },
       schema: { tags: ['listings'], summary: 'A listing with its anonymised book by rate, collateral and schedule preview (public)', params: Strict({ id: ListingId }) },
     },
-    async (request) => listingDetail(ctx.db, request.params.id),
+    async (request) => listingDetail(ctx.db, request.params.id, isoDateOfMs(ctx.clock.nowMs())),
   );
 
   app.get(

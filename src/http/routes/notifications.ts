@@ -5,7 +5,7 @@ import { listNotifications, markRead, preferencesView, updatePreferences } from 
 import { requireUser } from '../plugins/auth.js';
 import { Pagination, Problem, Strict, parseLimit } from '../schemas.js';
 
-const USERS = ['lender', 'borrower', 'operator'] as const;
+const USERS = ['lender', 'borrower', 'operator', 'guarantor'] as const;
 const Locale = Type.Union([Type.Literal('zh'), Type.Literal('en')]);
 const Notification = Type.Object({
   id: Type.String(),

@@ -6,7 +6,7 @@ import { delinquency, owedToday, shownDelinquency } from '../../domain/servicing
 import { servicingSettings } from '../../services/servicing-store.js';
 import { loadLoan } from '../../services/loans.js';
 import { previewRepayment, recordRecovery, repayLoan } from '../../services/servicing.js';
-import { currentState, disclosure, loansCsv, noteRepayments, notesCsv, portfolio } from '../../services/statements.js';
+import { currentState, disclosure, disclosureCsv, loansCsv, noteRepayments, notesCsv, portfolio } from '../../services/statements.js';
 import { requireUser, type AuthUser } from '../plugins/auth.js';
 import { AmountMinor, Id, IdempotencyHeaders, Problem, QueryInt, Strict } from '../schemas.js';
 
@@ -20,7 +20,8 @@ const RepaymentResponse = Type.Object({
   ...Parts,
   prepaymentFeeBps: Type.Integer({ description: 'the fee rate the payment was made under' }),
   paidOn: Type.String({ description: 'YYYY-MM-DD' }),
-  source: Type.String({ description: 'borrower | order_sweep | recovery' }),
+  source: Type.String({ description: 'borrower | order_sweep | recovery | payable_settlement | order_proceeds | guarantor' }),
+  guarantorShareMinor: Type.Integer({ minimum: 0, description: "the part that went to the loan's guarantor for what it paid (docs/guarantees.md); the rest went to the note holders" }),
   afterDefault: Type.Boolean({ description: 'the loan had defaulted: a recovery split pro rata' }),
   installments: Type.Array(Type.Object({ n: Type.Integer(), dueDate: Type.String(), early: Type.Boolean(), ...Parts })),
   earlyInterestMinor: Type.Integer(),
@@ -32,6 +33,57 @@ const RepaymentResponse = Type.Object({
 });
 
 const CSV_HEADERS = { 'content-type': 'text/csv; charset=utf-8' };
+
+const Bps = Type.Integer({ minimum: 0, maximum: 10_000 });
+const Count = Type.Integer({ minimum: 0 });
+const Minor = Type.Integer({ minimum: 0 });
+const GradeRow = Type.Object({
+  grade: Type.String(),
+  loans: Count,
+  outstandingPrincipalMinor: Minor,
+  lateLoans: Count,
+  latePrincipalMinor: Minor,
+  defaultedLoans: Count,
+  defaultedPrincipalMinor: Minor,
+  lateRateBps: Bps,
+  defaultRateBps: Bps,
+});
+const MonthRow = Type.Object({
+  month: Type.String({ description: 'YYYY-MM' }),
+  asOf: Type.String({ description: "YYYY-MM-DD: the month's last day, or today" }),
+  volumeLentMinor: Minor,
+  loansDisbursed: Count,
+  lentToDateMinor: Minor,
+  loansToDate: Count,
+  outstandingPrincipalMinor: Minor,
+  outstandingLoans: Count,
+  outstandingInterestMinor: Minor,
+  borrowers: Count,
+  lenders: Count,
+  borrowersToDate: Count,
+  lendersToDate: Count,
+  top10ShareBps: Bps,
+  largestShareBps: Bps,
+  relatedPartyLoans: Count,
+  relatedPartyOutstandingMinor: Minor,
+  overdueLoans: Count,
+  overduePrincipalMinor: Minor,
+  overdue90Loans: Count,
+  overdue90PrincipalMinor: Minor,
+  overdueLoanRateBps: Bps,
+  overdueAmountRateBps: Bps,
+  guarantorPaidToDateMinor: Minor,
+  guarantorPaymentsToDate: Count,
+  lateRateBps: Bps,
+  defaultRateBps: Bps,
+  byGrade: Type.Array(GradeRow),
+});
+const StatsResponse = Type.Object({
+  asOf: Type.String(),
+  currency: Type.Literal('CNY'),
+  feeSchedule: Type.Object({ platformFeeBps: Count, prepaymentFeeBps: Count, transferFeeBps: Count, penaltyBpsPerDay: Count }, { description: 'the settings in force that charge anyone' }),
+  months: Type.Array(MonthRow),
+});
 
 export const servicingRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const ctx = app.ctx;
@@ -166,8 +218,30 @@ export const servicingRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.get(
     '/stats',
-    { config: { access: 'public' }, schema: { tags: ['disclosure'], summary: 'Public disclosure: monthly volume lent, outstanding principal, borrowers and lenders, late and default rates by grade' } },
+    {
+      config: { access: 'public' },
+      schema: {
+        operationId: 'disclosureStats',
+        tags: ['disclosure'],
+        summary: 'Public disclosure (docs/servicing.md "Disclosure"): for each past month at its last day and for today, lending to date, outstanding principal and interest, borrowers and lenders, concentration, related parties, overdue and over 90 days, guarantor payments, rates by grade, and the fee schedule in force',
+        response: { 200: StatsResponse },
+      },
+    },
     async () => disclosure(ctx),
+  );
+
+  app.get(
+    '/stats.csv',
+    {
+      config: { access: 'public' },
+      schema: {
+        operationId: 'disclosureStatsCsv',
+        tags: ['disclosure'],
+        summary: 'The monthly disclosure figures as CSV, one row per month (money in yuan with two decimals, rates in bps)',
+        response: { 200: Type.String({ description: 'text/csv' }) },
+      },
+    },
+    async (_request, reply) => reply.headers({ ...CSV_HEADERS, 'content-disposition': 'attachment; filename="lendbook-stats.csv"' }).send(await disclosureCsv(ctx)),
   );
 
   app.post(

@@ -30,7 +30,7 @@ const LedgerLine = Type.Object({
   createdAt: Timestamp,
 });
 
-const WALLET_OWNERS = ['lender', 'borrower'] as const;
+const WALLET_OWNERS = ['lender', 'borrower', 'guarantor'] as const;
 
 const Balances = Type.Object({ availableMinor: MinorUnits, heldMinor: MinorUnits });
 const StatementLine = Type.Object({

@@ -16,6 +16,9 @@ import type {
   Claim,
   CollateralOptions,
   CoreEnterpriseView,
+  GuaranteeItem,
+  GuarantorSelf,
+  GuarantorView,
   Instruction,
   InvariantReport,
   LedgerLine,
@@ -260,6 +263,16 @@ export const api = {
 
   // public
   stats: () => get<Stats>('/stats'),
+
+  // third-party guarantors (docs/guarantees.md)
+  guarantors: () => get<{ items: GuarantorView[] }>('/guarantors'),
+  guarantorSelf: () => get<GuarantorSelf>('/me/guarantor'),
+  guarantees: (status?: string) => get<Page<GuaranteeItem>>('/guarantees', { limit: 100, ...(status ? { status } : {}) }),
+  decideGuarantee: (id: string, action: 'accept' | 'decline' | 'pay', idempotencyKey: string) =>
+    request<GuaranteeItem>('POST', `/guarantees/${encodeURIComponent(id)}/${action}`, { body: {}, idempotencyKey }),
+  createGuarantor: (body: { name: string; licenceNo: string; registeredCapitalMinor: number; email: string; password: string }, idempotencyKey: string) =>
+    request<{ id: string; userId: string }>('POST', '/admin/guarantors', { body, idempotencyKey }),
+  adminGuarantors: () => get<{ items: GuarantorView[] }>('/admin/guarantors'),
 
   // operators
   settings: () => get<AdminSettingsView>('/admin/settings'),

@@ -219,6 +219,12 @@ export const listingKind: ChannelKind<ListingLiveState> = {
         bids = new Map();
         listing = { ...listing, status: 'failed' };
         break;
+      case 'listing.opened': {
+        // Its guarantor accepted (docs/guarantees.md): the auction runs from now.
+        const endsAt = typeof d.endsAt === 'string' ? d.endsAt : listing.endsAt;
+        listing = { ...listing, status: 'open', endsAt, originalEndsAt: typeof d.originalEndsAt === 'string' ? d.originalEndsAt : endsAt, extended: false };
+        break;
+      }
       case 'listing.withdrawn':
         bids = new Map();
         listing = { ...listing, status: 'withdrawn', coverageMinor: 0, fundedPct: 0, bidCount: 0, currentRateBps: listing.maxRateBps };
@@ -240,7 +246,9 @@ export const marketKind: ChannelKind<MarketLiveState> = {
     if (event !== 'listing.created' && event !== 'listing.updated') return { ...state, seq };
     const l = data as ListingSummary;
     const items = new Map(state.items);
-    items.set(l.id, l);
+    // Updates carry the listing's own fields; its guarantee (read with the snapshot) stays.
+    const before = state.items.get(l.id);
+    items.set(l.id, before?.guarantee && !l.guarantee ? { ...l, guarantee: before.guarantee } : l);
     return { seq, items };
   },
 };

@@ -3,11 +3,11 @@
  * (`…Minor`), rates in basis points (`…Bps`), times as RFC 3339 strings, dates as YYYY-MM-DD.
  */
 
-export type Role = 'lender' | 'borrower' | 'operator';
+export type Role = 'lender' | 'borrower' | 'operator' | 'guarantor';
 export type Grade = 'AA' | 'A' | 'B' | 'C' | 'D' | 'E' | 'HR';
 export const GRADES: readonly Grade[] = ['AA', 'A', 'B', 'C', 'D', 'E', 'HR'];
 export type RiskProfile = 'conservative' | 'balanced' | 'aggressive';
-export type ListingStatus = 'open' | 'cleared' | 'failed' | 'withdrawn';
+export type ListingStatus = 'pending_guarantee' | 'open' | 'cleared' | 'failed' | 'withdrawn';
 export type Product = 'credit' | 'order' | 'warehouse_receipt' | 'claim';
 export type Repayment = 'equal_installment' | 'equal_principal' | 'interest_only';
 /** How a loan is repaid: a monthly kind the borrower chose, or a claim-backed loan's bullet. */
@@ -103,6 +103,8 @@ export interface ListingSummary {
   currentRateBps: number;
   bidCount: number;
   loanId: string | null;
+  /** A third-party guarantor behind it (docs/guarantees.md); absent when none. */
+  guarantee?: ListingGuarantee;
 }
 
 export interface BookLevelView {
@@ -334,6 +336,7 @@ export interface NewListing {
   closeWhenFunded?: boolean;
   durationSec?: number;
   collateral?: { orderIds: string[] } | { receiptId: string } | { claimIds: string[] };
+  guarantee?: { guarantorId: string; coveragePct: number; feeBps: number };
 }
 
 export type LoanStatus = 'active' | 'repaid' | 'defaulted';
@@ -653,13 +656,91 @@ export interface MonthStats {
   lateRateBps: number;
   defaultRateBps: number;
   byGrade: GradeStats[];
+  lentToDateMinor: number;
+  loansToDate: number;
+  outstandingInterestMinor: number;
+  top10ShareBps: number;
+  largestShareBps: number;
+  relatedPartyLoans: number;
+  relatedPartyOutstandingMinor: number;
+  overdueLoans: number;
+  overduePrincipalMinor: number;
+  overdue90Loans: number;
+  overdue90PrincipalMinor: number;
+  overdueLoanRateBps: number;
+  overdueAmountRateBps: number;
+  guarantorPaidToDateMinor: number;
+  guarantorPaymentsToDate: number;
 }
 
 /** GET /stats: the public disclosure, month by month. */
 export interface Stats {
   asOf: string;
   currency: 'CNY';
+  feeSchedule: { platformFeeBps: number; prepaymentFeeBps: number; transferFeeBps: number; penaltyBpsPerDay: number };
   months: MonthStats[];
+}
+
+/** A listing's guarantee as everyone sees it (docs/guarantees.md). */
+export interface ListingGuarantee {
+  guarantorId: string;
+  guarantorName: string;
+  licenceNo: string;
+  coveragePct: number;
+  feeBps: number;
+  status: GuaranteeStatus;
+  overdue: boolean;
+  owedMinor: number;
+  paidMinor: number;
+  payBy: string | null;
+  paidOn: string | null;
+}
+
+export type GuaranteeStatus = 'pending' | 'declined' | 'active' | 'owed' | 'paid' | 'ended';
+
+export interface GuarantorView {
+  id: string;
+  name: string;
+  licenceNo: string;
+  registeredCapitalMinor: number;
+  capacityMinor: number;
+  exposureMinor: number;
+  leftMinor: number;
+}
+
+export interface GuarantorSelf extends GuarantorView {
+  owedMinor: number;
+  paidMinor: number;
+  recoveredMinor: number;
+  feesMinor: number;
+  pendingRequests: number;
+  overdue: number;
+  wallet: Wallet;
+}
+
+export interface GuaranteeItem {
+  id: string;
+  listingId: string;
+  loanId: string | null;
+  listingTitle: string;
+  merchantName: string;
+  grade: string;
+  amountMinor: number;
+  listingStatus: string;
+  coveragePct: number;
+  feeBps: number;
+  status: GuaranteeStatus;
+  overdue: boolean;
+  coveredMinor: number;
+  loanOutstandingMinor: number | null;
+  feeMinor: number;
+  owedMinor: number;
+  paidMinor: number;
+  recoveredMinor: number;
+  defaultedOn: string | null;
+  payBy: string | null;
+  paidOn: string | null;
+  createdAt: string;
 }
 
 /** The documented range of a setting (of each value, for the per-grade ones). */

@@ -36,6 +36,8 @@ const ORDER = [
   'transferOfferTtlDays',
   'claimMaxDays',
   'claimMaxTier',
+  'guarantorLeverage',
+  'guarantorPayDays',
   'wsMaxSocketsPerAddress',
   'wsMaxSocketsPerUser',
   'wsMaxSubscriptionsPerAddress',

@@ -34,7 +34,7 @@ export class LoginView extends View {
       toast({ tone: 'good', kind: 'login', title: t('auth.welcome', { name: res.user.displayName }) }, 3000);
       const next = nextPath(this.query);
       if (next) location.hash = `#${next}`;
-      else navigate(res.user.role === 'borrower' ? 'borrower/listings' : res.user.role === 'operator' ? 'admin/settings' : 'market');
+      else navigate(res.user.role === 'borrower' ? 'borrower/listings' : res.user.role === 'operator' ? 'admin/settings' : res.user.role === 'guarantor' ? 'guarantor' : 'market');
     } catch (err) {
       this.error = err;
     } finally {

@@ -1,3 +1,4 @@
+import '../components/guarantee-badge.js';
 import { Announcer } from '../lib/a11y.js';
 import { html, nothing, type TemplateResult } from 'lit';
 import { repeat } from 'lit/directives/repeat.js';
@@ -16,7 +17,7 @@ import { simulateAmend, simulateBid, type Simulation } from '../lib/simulate.js'
 import { rememberListings } from '../lib/titles.js';
 import { problemText } from '../lib/problem-text.js';
 import { toast } from '../lib/toasts.js';
-import type { BidView, ListingDetail, SchedulePeriod, SchedulePreview } from '../lib/types.js';
+import type { BidView, ListingDetail, ListingGuarantee, SchedulePeriod, SchedulePreview } from '../lib/types.js';
 import { View, errorBox } from './view.js';
 
 /** The schedule terms of a listing for the preview: its months and repayment, or a claim-backed bullet's maturity. */
@@ -600,6 +601,31 @@ export class ListingView extends View {
     </div>`;
   }
 
+  /** The guarantee behind the listing (docs/guarantees.md): who, how much, its state, and that the platform does not guarantee. */
+  private renderGuarantee(g: ListingGuarantee): TemplateResult {
+    const state =
+      g.status === 'pending'
+        ? t('guarantee.pendingText')
+        : g.overdue
+          ? t('guarantee.overdueText', { amount: money(g.owedMinor), date: date(g.payBy ?? '') })
+          : g.status === 'owed'
+            ? t('guarantee.owedText', { amount: money(g.owedMinor), date: date(g.payBy ?? '') })
+            : g.status === 'paid'
+              ? t('guarantee.paidText', { amount: money(g.paidMinor), date: date(g.paidOn ?? '') })
+              : t(`gtr.status.${g.status}`);
+    return html`<div class="panel" data-testid="listing-guarantee">
+      <div class="panel-head"><h2>${t('guarantee.title')}</h2><lb-guarantee-badge .guarantee=${g}></lb-guarantee-badge></div>
+      <dl class="facts">
+        <dt>${t('guarantee.guarantor')}</dt><dd data-testid="guarantor-name">${g.guarantorName}</dd>
+        <dt>${t('guarantee.licence')}</dt><dd class="mono">${g.licenceNo}</dd>
+        <dt>${t('guarantee.coverage')}</dt><dd>${t('guarantee.coverageText', { pct: g.coveragePct })}</dd>
+        <dt>${t('guarantee.fee')}</dt><dd>${t('guarantee.feeText', { rate: rate(g.feeBps) })}</dd>
+        <dt>${t('guarantee.state')}</dt><dd data-testid="guarantee-state" class=${g.overdue ? 'bad' : ''}>${state}</dd>
+      </dl>
+      <p class="small notice" style="margin-top:0.5rem" data-testid="no-platform-guarantee">${t('guarantee.notPlatform')}</p>
+    </div>`;
+  }
+
   private renderCollateral(l: ListingDetail): TemplateResult {
     const c = l.collateral;
     return html`<div class="panel">
@@ -686,7 +712,7 @@ export class ListingView extends View {
           <div>
             <h1>${l.title}</h1>
             <div class="row small" style="margin-top:0.3rem">
-              <lb-grade grade=${l.grade}></lb-grade><span>${l.merchantName}</span><span>·</span><span>${t(`product.${l.product}`)}</span><span>·</span><span>${t(`repayment.${l.repayment}`)}</span><span>·</span><span>${t(`pricing.${l.pricing}`)}</span>
+              <lb-grade grade=${l.grade}></lb-grade><lb-guarantee-badge .guarantee=${l.guarantee}></lb-guarantee-badge><span>${l.merchantName}</span><span>·</span><span>${t(`product.${l.product}`)}</span><span>·</span><span>${t(`repayment.${l.repayment}`)}</span><span>·</span><span>${t(`pricing.${l.pricing}`)}</span>
               <span>·</span><span>${t('listing.el', { rate: rate(l.expectedLossBps) })}</span>
               ${l.minFundingPct < 100 ? html`<span>·</span><span>${t('listing.minFunding', { pct: l.minFundingPct })}</span>` : nothing}
               ${l.closeWhenFunded ? html`<span class="badge warn">${t('listing.closeWhenFunded')}</span>` : nothing}
@@ -716,6 +742,7 @@ export class ListingView extends View {
           </div>
           <div class="grid-2">${this.renderBook(l)}${this.renderTape()}</div>
           ${l.collateral?.kind === 'claims' ? this.renderBacking(l, l.collateral) : nothing}
+          ${l.guarantee ? this.renderGuarantee(l.guarantee) : nothing}
           <div class="grid-2">${this.renderBorrower(l)}${this.renderCollateral(l)}</div>
           ${this.renderSchedule(l)}
         </div>

@@ -1,3 +1,4 @@
+import '../components/guarantee-badge.js';
 import { html, nothing } from 'lit';
 import { repeat } from 'lit/directives/repeat.js';
 import '../components/countdown.js';
@@ -291,7 +292,7 @@ export class MarketView extends View {
                   }}>
                     <td class="title-cell">${this.user?.role === 'lender' || this.user?.role === 'borrower'
                       ? html`<button class="star" aria-pressed=${this.watched.has(l.id) ? 'true' : 'false'} title=${t('market.watch')} aria-label=${t('market.watch')} data-testid="watch-star" @click=${(e: Event) => { e.stopPropagation(); void this.toggleWatch(l.id); }}>${this.watched.has(l.id) ? '★' : '☆'}</button>`
-                      : nothing}<a href="#/listing/${l.id}">${l.title}</a><small>${l.merchantName}</small></td>
+                      : nothing}<a href="#/listing/${l.id}">${l.title}</a> <lb-guarantee-badge .guarantee=${l.guarantee}></lb-guarantee-badge><small>${l.merchantName}</small></td>
                     <td><lb-grade grade=${l.grade}></lb-grade></td>
                     <td class="num">${rate(l.expectedLossBps)}</td>
                     <td class="num">${money(l.amountMinor, { trimZeroFen: true })}</td>

@@ -5,7 +5,7 @@ import { date, minorToInput, money, parseMoney, parseRate, rate } from '../lib/f
 import { t } from '../lib/i18n.js';
 import { navigate } from '../lib/router.js';
 import { toast } from '../lib/toasts.js';
-import { PRODUCTS, REPAYMENTS, TERMS, type CollateralOptions, type NewListing, type Pricing, type Product, type Rating, type Repayment, type SchedulePreview } from '../lib/types.js';
+import { PRODUCTS, REPAYMENTS, TERMS, type CollateralOptions, type GuarantorView, type NewListing, type Pricing, type Product, type Rating, type Repayment, type SchedulePreview } from '../lib/types.js';
 import { View, errorBox } from './view.js';
 
 const DURATIONS_SEC = [3600, 6 * 3600, 86_400, 3 * 86_400, 7 * 86_400, 14 * 86_400];
@@ -27,6 +27,7 @@ export class NewListingView extends View {
     loadError: { state: true },
     busy: { state: true },
     form: { state: true },
+    guarantors: { state: true },
   };
   declare rating: Rating | null;
   declare collateral: CollateralOptions | null;
@@ -50,7 +51,12 @@ export class NewListingView extends View {
     receiptId: string;
     claimIds: Set<string>;
     maturesOn: string;
+    /** A third-party guarantor (docs/guarantees.md): '' for none. */
+    guarantorId: string;
+    coveragePct: number;
+    guaranteeFee: string;
   };
+  declare guarantors: GuarantorView[];
   private readonly action = new IdempotentAction<NewListing>();
   private previewTimer: ReturnType<typeof setTimeout> | undefined;
   private previewAbort: AbortController | undefined;
@@ -80,11 +86,19 @@ export class NewListingView extends View {
       receiptId: '',
       claimIds: new Set(),
       maturesOn: '',
+      guarantorId: '',
+      coveragePct: 80,
+      guaranteeFee: '1.00',
     };
+    this.guarantors = [];
   }
 
   override connectedCallback(): void {
     super.connectedCallback();
+    api.guarantors().then(
+      (g) => (this.guarantors = g.items),
+      () => (this.guarantors = []),
+    );
     api.rating().then(
       (r) => {
         this.rating = r;
@@ -212,7 +226,27 @@ export class NewListingView extends View {
       ...(f.durationSec ? { durationSec: f.durationSec } : {}),
       ...(f.product === 'order' ? { collateral: { orderIds: [...f.orderIds] } } : {}),
       ...(f.product === 'warehouse_receipt' && f.receiptId ? { collateral: { receiptId: f.receiptId } } : {}),
+      ...(f.guarantorId ? { guarantee: { guarantorId: f.guarantorId, coveragePct: f.coveragePct, feeBps: parseRate(f.guaranteeFee) ?? 0 } } : {}),
     };
+  }
+
+  /** The borrower's choice of a third-party guarantor; the listing then waits for its acceptance. */
+  private renderGuarantee() {
+    const f = this.form;
+    if (this.guarantors.length === 0) return nothing;
+    return html`<fieldset class="panel" style="padding:0.75rem" data-testid="listing-guarantee-fields">
+      <legend>${t('newListing.guarantee')}</legend>
+      <div class="form-row">
+        <label>${t('newListing.guarantor')}<select @change=${(e: Event) => this.set({ guarantorId: (e.target as HTMLSelectElement).value })} data-testid="listing-guarantor">
+          <option value="" ?selected=${f.guarantorId === ''}>${t('newListing.noGuarantor')}</option>
+          ${this.guarantors.map((g) => html`<option value=${g.id} ?selected=${f.guarantorId === g.id}>${t('newListing.guarantorLeft', { name: g.name, left: money(g.leftMinor, { trimZeroFen: true }) })}</option>`)}</select></label>
+        ${f.guarantorId
+          ? html`<label>${t('newListing.coveragePct')}<span class="input-affix suffix"><input type="number" min="1" max="100" step="1" .value=${String(f.coveragePct)} @input=${(e: Event) => this.set({ coveragePct: Number((e.target as HTMLInputElement).value) })} data-testid="listing-coverage" /><span>%</span></span></label>
+              <label>${t('newListing.guaranteeFee')}<span class="input-affix suffix"><input inputmode="decimal" .value=${f.guaranteeFee} @input=${(e: Event) => this.set({ guaranteeFee: (e.target as HTMLInputElement).value })} data-testid="listing-guarantee-fee" /><span>%</span></span></label>`
+          : nothing}
+      </div>
+      <p class="hint">${t('newListing.guaranteeHint')}</p>
+    </fieldset>`;
   }
 
   private schedulePreview(): void {
@@ -403,6 +437,7 @@ export class NewListingView extends View {
               ${DURATIONS_SEC.map((s) => html`<option value=${s} ?selected=${f.durationSec === s}>${t(s >= 86_400 ? 'newListing.days' : 'newListing.hours', { n: s >= 86_400 ? s / 86_400 : s / 3600 })}</option>`)}</select></label>
           </div>
           ${this.renderCollateral()}
+          ${this.renderGuarantee()}
           <details>
             <summary class="muted" style="cursor:pointer">${t('newListing.advanced')}</summary>
             <div class="form-row" style="margin-top:0.75rem">

@@ -60,6 +60,55 @@ export class StatsView extends View {
     </table></div>`;
   }
 
+  /**
+   * The guideline's figures as of today (docs/servicing.md "Disclosure"), with two small inline SVG
+   * charts: outstanding principal by how overdue it is, and how concentrated it is on the largest borrowers.
+   */
+  protected guideline(s: Stats, m: MonthStats) {
+    const out = m.outstandingPrincipalMinor;
+    const buckets = [
+      { label: t('stats.chart.current'), value: out - m.overduePrincipalMinor, color: 'var(--lb-good, #1a7f37)' },
+      { label: t('stats.chart.overdueUpTo90'), value: m.overduePrincipalMinor - m.overdue90PrincipalMinor, color: 'var(--lb-warn, #9a6700)' },
+      { label: t('stats.chart.over90'), value: m.overdue90PrincipalMinor, color: 'var(--lb-bad, #b42318)' },
+    ];
+    const largest = Math.round((out * m.largestShareBps) / 10_000);
+    const top10 = Math.round((out * m.top10ShareBps) / 10_000);
+    const concentration = [
+      { label: t('stats.largest'), value: largest, color: 'var(--lb-bad, #b42318)' },
+      { label: t('stats.top10'), value: Math.max(0, top10 - largest), color: 'var(--lb-warn, #9a6700)' },
+      { label: t('stats.chart.others'), value: Math.max(0, out - top10), color: 'var(--lb-accent, #0b57d0)' },
+    ];
+    const fee = s.feeSchedule;
+    return html`<div class="panel" data-testid="disclosure-guideline">
+      <div class="panel-head"><h2>${t('stats.guideline')}</h2><a class="btn ghost" href="/api/v1/stats.csv" download data-testid="stats-csv">${t('stats.csv')}</a></div>
+      <dl class="facts" data-testid="guideline-figures">
+        <dt>${t('stats.lentToDate')}</dt><dd>${money(m.lentToDateMinor, { trimZeroFen: true })} · ${t('stats.loansN', { n: m.loansToDate })}</dd>
+        <dt>${t('stats.outstanding')}</dt><dd>${money(out, { trimZeroFen: true })} · ${t('stats.loansN', { n: m.outstandingLoans })}</dd>
+        <dt>${t('stats.outstandingInterest')}</dt><dd>${money(m.outstandingInterestMinor)}</dd>
+        <dt>${t('stats.borrowersLenders')}</dt><dd>${m.borrowers} / ${m.lenders} · ${t('stats.toDate', { b: m.borrowersToDate, l: m.lendersToDate })}</dd>
+        <dt>${t('stats.top10')}</dt><dd>${rate(m.top10ShareBps)}</dd>
+        <dt>${t('stats.largest')}</dt><dd>${rate(m.largestShareBps)}</dd>
+        <dt>${t('stats.related')}</dt><dd>${money(m.relatedPartyOutstandingMinor, { trimZeroFen: true })} · ${t('stats.loansN', { n: m.relatedPartyLoans })}</dd>
+        <dt>${t('stats.overdue')}</dt><dd>${money(m.overduePrincipalMinor, { trimZeroFen: true })} · ${t('stats.loansN', { n: m.overdueLoans })}</dd>
+        <dt>${t('stats.overdue90')}</dt><dd>${money(m.overdue90PrincipalMinor, { trimZeroFen: true })} · ${t('stats.loansN', { n: m.overdue90Loans })}</dd>
+        <dt>${t('stats.overdueLoanRate')}</dt><dd>${rate(m.overdueLoanRateBps)}</dd>
+        <dt>${t('stats.overdueAmountRate')}</dt><dd>${rate(m.overdueAmountRateBps)}</dd>
+        <dt>${t('stats.guarantorPaid')}</dt><dd data-testid="guarantor-paid-to-date">${money(m.guarantorPaidToDateMinor)} · ${t('stats.loansN', { n: m.guarantorPaymentsToDate })}</dd>
+      </dl>
+      <div class="grid-2" style="margin-top:0.75rem">
+        <div><h3>${t('stats.chart.overdue')}</h3>${shareBar(buckets, 'overdue-chart')}</div>
+        <div><h3>${t('stats.chart.concentration')}</h3>${shareBar(concentration, 'concentration-chart')}</div>
+      </div>
+      <h3 style="margin-top:0.75rem">${t('stats.fees')}</h3>
+      <dl class="facts" data-testid="fee-schedule">
+        <dt>${t('stats.fee.platform')}</dt><dd>${rate(fee.platformFeeBps)}</dd>
+        <dt>${t('stats.fee.prepayment')}</dt><dd>${rate(fee.prepaymentFeeBps)}</dd>
+        <dt>${t('stats.fee.transfer')}</dt><dd>${rate(fee.transferFeeBps)}</dd>
+        <dt>${t('stats.fee.penalty')}</dt><dd>${rate(fee.penaltyBpsPerDay)}</dd>
+      </dl>
+    </div>`;
+  }
+
   override render() {
     const s = this.stats;
     if (this.error && !s) return html`<section class="page"><h1>${t('nav.stats')}</h1>${errorBox(this.error)}</section>`;
@@ -98,6 +147,7 @@ export class StatsView extends View {
               <div class="panel"><h2>${t('stats.byGrade')}</h2>${last ? this.gradeChart(last) : nothing}</div>
               <div class="panel"><h2>${t('stats.peopleTitle')}</h2><lb-chart .labels=${labels} .series=${people} format="count" label=${t('stats.peopleTitle')}></lb-chart></div>
             </div>
+            ${last ? this.guideline(s, last) : nothing}
             ${last ? html`<div class="panel"><h2>${t('stats.gradeTableTitle', { month: month(last.month) })}</h2>${this.gradeTable(last)}</div>` : nothing}
             <div class="panel"><h2>${t('stats.monthsTitle')}</h2><div class="table-wrap"><table class="data">
               <thead><tr><th>${t('stats.month')}</th><th class="num">${t('stats.volume')}</th><th class="num">${t('stats.loans')}</th><th class="num">${t('stats.outstanding')}</th><th class="num">${t('stats.borrowers')}</th><th class="num">${t('stats.lenders')}</th><th class="num">${t('stats.lateRate')}</th><th class="num">${t('stats.defaultRate')}</th></tr></thead>
@@ -108,6 +158,26 @@ export class StatsView extends View {
   }
 }
 customElements.define('lb-stats-view', StatsView);
+
+/** One horizontal bar split into parts (inline SVG, no chart library), with a legend in words and yuan. */
+function shareBar(parts: { label: string; value: number; color: string }[], testid: string) {
+  const total = parts.reduce((a, p) => a + Math.max(0, p.value), 0);
+  let x = 0;
+  const summary = parts.map((p) => `${p.label} ${money(p.value, { trimZeroFen: true })}`).join(', ');
+  return html`<figure style="margin:0" data-testid=${testid}>
+    <svg viewBox="0 0 100 8" preserveAspectRatio="none" width="100%" height="24" role="img" aria-label=${summary}>
+      ${total === 0
+        ? html`<rect x="0" y="0" width="100" height="8" fill="#d0d7de"></rect>`
+        : parts.map((p) => {
+            const w = (Math.max(0, p.value) * 100) / total;
+            const rect = html`<rect x=${x} y="0" width=${w} height="8" fill=${p.color}></rect>`;
+            x += w;
+            return rect;
+          })}
+    </svg>
+    <figcaption class="small">${parts.map((p) => html`<span class="row" style="display:inline-flex;gap:0.3rem;margin-right:0.8rem"><span aria-hidden="true" style="display:inline-block;width:0.8em;height:0.8em;background:${p.color}"></span>${p.label}: ${money(p.value, { trimZeroFen: true })}${total ? ` (${Math.round((p.value * 100) / total)}%)` : ''}</span>`)}</figcaption>
+  </figure>`;
+}
 
 /** Operators: loans in default and late, by grade (from the disclosure), and recoveries. */
 export class DefaultsView extends StatsView {

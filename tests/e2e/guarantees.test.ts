@@ -1,0 +1,99 @@
+/**
+ * A third-party guarantee in the browser: a borrower names a guarantor on the new-listing form; the
+ * listing waits for it; the guarantor, on its own page, sees the request and accepts it; the listing
+ * opens with its guarantee badge (coverage) on the listing page and in the market list, and says the
+ * platform does not guarantee it.
+ */
+import type { Browser, BrowserContext, Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { call, expectInvariants, uniq } from '../integration/helpers/api.js';
+import { adminToken, createPartner, type PartnerKey } from '../integration/helpers/partner.js';
+import type { Borrower } from '../integration/helpers/market.js';
+import { startE2eApp, type E2eApp } from './helpers/app.js';
+import { launchBrowser, newContext, screenshot, watchErrors } from './helpers/browser.js';
+import { namedBorrower, PASSWORD } from './helpers/market.js';
+
+let t: E2eApp;
+let browser: Browser;
+let partner: PartnerKey;
+let borrower: Borrower;
+let guarantorId = '';
+const contexts: BrowserContext[] = [];
+const errors: string[] = [];
+const GUARANTOR = { email: `${uniq('guarantor')}@example.com`, password: 'guarantee company password' };
+
+async function signedIn(email: string, password: string, name: string): Promise<Page> {
+  const ctx = await newContext(browser, { width: 1360, height: 900 });
+  contexts.push(ctx);
+  const p = await ctx.newPage();
+  watchErrors(p, errors, name);
+  await p.goto(`${t.url}/#/login`);
+  await p.getByTestId('login-email').fill(email);
+  await p.getByTestId('login-password').fill(password);
+  await p.getByTestId('login-submit').click();
+  await p.getByTestId('logout').waitFor();
+  return p;
+}
+
+beforeAll(async () => {
+  [t, browser] = await Promise.all([startE2eApp(), launchBrowser()]);
+  partner = await createPartner(t.app);
+  borrower = await namedBorrower(t.app, partner, 'Ningbo Small Appliances');
+  const reg = await call(t.app, 'POST', '/api/v1/admin/guarantors', {
+    token: await adminToken(t.app),
+    body: { name: 'Anxin Financing Guarantee', licenceNo: uniq('DB'), registeredCapitalMinor: 5_000_000_000, ...GUARANTOR },
+  });
+  expect(reg.statusCode, reg.body).toBe(201);
+  guarantorId = reg.json().id;
+});
+
+afterAll(async () => {
+  for (const c of contexts) await c.close().catch(() => undefined);
+  await browser?.close();
+  if (t) await expectInvariants(t.app);
+  await t?.stop();
+});
+
+describe('a guaranteed listing in the web app', () => {
+  let listingId = '';
+
+  it('the borrower names the guarantor on the listing form; the listing waits for it', async () => {
+    const p = await signedIn(borrower.email, PASSWORD, 'borrower');
+    await p.goto(`${t.url}/#/borrower/new`);
+    await p.getByTestId('listing-title').fill('Stock for the season');
+    await p.getByTestId('listing-purpose').fill('Kettles and rice cookers ahead of the holidays');
+    await p.getByTestId('listing-amount').fill('20000');
+    await p.getByTestId('listing-guarantor').selectOption(guarantorId);
+    await p.getByTestId('listing-coverage').fill('80');
+    await p.getByTestId('listing-guarantee-fee').fill('1.50');
+    await p.getByTestId('listing-submit').click();
+    await p.getByTestId('listing-view').waitFor();
+    listingId = (await p.getByTestId('listing-view').getAttribute('data-listing-id')) ?? '';
+    expect(listingId).toMatch(/^lst_/);
+    await expect.poll(() => p.getByTestId('listing-state').getAttribute('data-status')).toBe('pending_guarantee');
+    await expect.poll(() => p.getByTestId('guarantee-state').textContent()).toMatch(/guarantor to accept|等待担保机构确认/);
+  });
+
+  it('the guarantor accepts the request on its page; the listing opens with its badge', async () => {
+    const g = await signedIn(GUARANTOR.email, GUARANTOR.password, 'guarantor');
+    await g.getByTestId('guarantor-view').waitFor();
+    const request = g.locator('[data-testid="guarantee-request"]');
+    await expect.poll(() => request.count()).toBe(1);
+    await request.getByTestId('accept-guarantee').click();
+    await g.getByTestId('guarantor-done').waitFor();
+    await expect.poll(() => g.locator('[data-testid="guarantee-status"][data-status="active"]').count()).toBe(1);
+    await expect.poll(() => g.getByTestId('guarantor-usage').textContent()).toContain('16,000.00');
+
+    const p = await signedIn(borrower.email, PASSWORD, 'viewer');
+    await p.goto(`${t.url}/#/listing/${listingId}`);
+    await expect.poll(() => p.getByTestId('listing-state').getAttribute('data-status')).toBe('open');
+    await expect.poll(() => p.getByTestId('listing-guarantee').getByTestId('guarantor-name').textContent()).toBe('Anxin Financing Guarantee');
+    await expect.poll(() => p.locator('lb-guarantee-badge').first().evaluate((el) => el.shadowRoot?.textContent ?? '')).toMatch(/80%/);
+    expect(await p.getByTestId('no-platform-guarantee').isVisible()).toBe(true);
+    await p.goto(`${t.url}/#/market`);
+    const row = p.locator(`[data-testid="market-row"][data-listing-id="${listingId}"]`);
+    await expect.poll(() => row.locator('lb-guarantee-badge').evaluate((el) => el.shadowRoot?.textContent ?? '')).toMatch(/80%/);
+    await screenshot(p, 'guaranteed-listing');
+    expect(errors).toEqual([]);
+  });
+});

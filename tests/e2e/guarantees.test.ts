@@ -11,6 +11,7 @@ import { adminToken, createPartner, type PartnerKey } from '../integration/helpe
 import type { Borrower } from '../integration/helpers/market.js';
 import { startE2eApp, type E2eApp } from './helpers/app.js';
 import { launchBrowser, newContext, screenshot, watchErrors } from './helpers/browser.js';
+import { expectNoAxeViolations } from './helpers/axe.js';
 import { namedBorrower, PASSWORD } from './helpers/market.js';
 
 let t: E2eApp;
@@ -66,12 +67,14 @@ describe('a guaranteed listing in the web app', () => {
     await p.getByTestId('listing-guarantor').selectOption(guarantorId);
     await p.getByTestId('listing-coverage').fill('80');
     await p.getByTestId('listing-guarantee-fee').fill('1.50');
+    await expectNoAxeViolations(p, 'new listing with a guarantor');
     await p.getByTestId('listing-submit').click();
     await p.getByTestId('listing-view').waitFor();
     listingId = (await p.getByTestId('listing-view').getAttribute('data-listing-id')) ?? '';
     expect(listingId).toMatch(/^lst_/);
     await expect.poll(() => p.getByTestId('listing-state').getAttribute('data-status')).toBe('pending_guarantee');
     await expect.poll(() => p.getByTestId('guarantee-state').textContent()).toMatch(/guarantor to accept|等待担保机构确认/);
+    await expectNoAxeViolations(p, 'listing waiting for its guarantor');
   });
 
   it('the guarantor accepts the request on its page; the listing opens with its badge', async () => {
@@ -79,6 +82,7 @@ describe('a guaranteed listing in the web app', () => {
     await g.getByTestId('guarantor-view').waitFor();
     const request = g.locator('[data-testid="guarantee-request"]');
     await expect.poll(() => request.count()).toBe(1);
+    await expectNoAxeViolations(g, 'guarantor page with a request');
     await request.getByTestId('accept-guarantee').click();
     await g.getByTestId('guarantor-done').waitFor();
     await expect.poll(() => g.locator('[data-testid="guarantee-status"][data-status="active"]').count()).toBe(1);
@@ -90,10 +94,12 @@ describe('a guaranteed listing in the web app', () => {
     await expect.poll(() => p.getByTestId('listing-guarantee').getByTestId('guarantor-name').textContent()).toBe('Anxin Financing Guarantee');
     await expect.poll(() => p.locator('lb-guarantee-badge').first().evaluate((el) => el.shadowRoot?.textContent ?? '')).toMatch(/80%/);
     expect(await p.getByTestId('no-platform-guarantee').isVisible()).toBe(true);
+    await expectNoAxeViolations(p, 'guaranteed listing');
     await p.goto(`${t.url}/#/market`);
     const row = p.locator(`[data-testid="market-row"][data-listing-id="${listingId}"]`);
     await expect.poll(() => row.locator('lb-guarantee-badge').evaluate((el) => el.shadowRoot?.textContent ?? '')).toMatch(/80%/);
     await screenshot(p, 'guaranteed-listing');
+    await expectNoAxeViolations(p, 'market with a guaranteed listing');
     expect(errors).toEqual([]);
   });
 });

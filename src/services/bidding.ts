@@ -263,7 +263,11 @@ async function placeBidBatchInTransaction(ctx: AppContext, tx: Tx, items: readon
     for (const o of decision.outbid) {
       const released = w.holdsById.get(o.bidId)!;
       pending.releases.push({ id: `xfr_rel_${o.bidId}`, hold: released, phase: 'void', amountMinor: 0, kind: 'bid_release' });
-      pending.outbid.push(o.bidId);
+      // A bid of this batch not written yet is written as outbid: its lender may bid again on the listing
+      // in this batch, and only one bid per lender and listing may be active.
+      const unwritten = pending.bids.find((b) => b.id === o.bidId);
+      if (unwritten) unwritten.status = 'outbid';
+      else pending.outbid.push(o.bidId);
       w.activeRows.delete(o.bidId);
       const ow = walletAccountId(o.lenderId);
       if (available.has(ow)) available.set(ow, available.get(ow)! + o.amountMinor);
@@ -396,11 +400,12 @@ function holdOf(b: Pick<BidRow, 'id' | 'holdId' | 'lenderId' | 'amountMinor'>, b
 
 /** Writes what the decisions so far produced, in a fixed handful of statements whatever the listings. */
 async function flush(tx: Tx, w: PendingWrites, at: Date): Promise<void> {
+  // Outbid first: a lender whose stored bid was outbid may have a new active bid on the listing in the insert.
+  if (w.outbid.length) await tx.update(bids).set({ status: 'outbid', updatedAt: at }).where(inArray(bids.id, w.outbid));
   if (w.bids.length) await tx.insert(bids).values(w.bids);
   // Lock the accounts the releases touch in id order before the batch moves any of them.
   if (w.releases.length) await lockAccounts(tx, w.releases.map((r) => r.hold.debitAccountId));
   await applyBatch(tx, w.holds, w.releases, at);
-  if (w.outbid.length) await tx.update(bids).set({ status: 'outbid', updatedAt: at }).where(inArray(bids.id, w.outbid));
   await persistListings(tx, [...w.listings.values()]);
   w.bids = [];
   w.holds = [];

@@ -1,4 +1,6 @@
 import { and, eq, inArray, sql } from 'drizzle-orm';
+import { rows } from '../db/client.js';
+import { assert, assertPositiveMinor } from '../domain/assert.js';
 import type { AppContext } from '../context.js';
 import type { Queryable, Tx } from '../db/client.js';
 import { bids, ledgerAccounts, listings, merchants, users, type OutboxJob, type OutboxMessage } from '../db/schema/index.js';
@@ -11,7 +13,7 @@ import { applyBatch, type KnownHold, type NewTransfer, type Resolution } from '.
 import { clearLockedListing } from './clearing.js';
 import { requireNotFrozen } from './accounts.js';
 import { activeBidOf, activeBids, closeJob, lockListing, marketUpdate, merchantName, type BidRow, type ListingRow } from './listings.js';
-import { writeOutbox } from './outbox.js';
+import { channelsWritten, writeOutbox } from './outbox.js';
 import { walletMessages } from './wallet.js';
 
 export type BidStatus = 'winning' | 'outbid' | 'filled' | 'released';
@@ -156,12 +158,18 @@ async function placeBidBatchInTransaction(ctx: AppContext, tx: Tx, items: readon
   const settings = ctx.settings.get();
   const cache = activeCacheOf(ctx);
   const listingIds = [...new Set(items.map((i) => i.listingId))].sort();
-  const locked = listingIds.length ? await tx.select().from(listings).where(inArray(listings.id, listingIds)).orderBy(listings.id).for('update') : [];
+  // The listings with their merchants' names (for the market view), locked in id order.
+  const lockedRows = listingIds.length
+    ? await tx.select({ listing: listings, merchantName: merchants.name }).from(listings).innerJoin(merchants, eq(merchants.id, listings.merchantId)).where(inArray(listings.id, listingIds)).orderBy(listings.id).for('update', { of: listings })
+    : [];
+  const locked = lockedRows.map((r) => r.listing);
+  const merchantNameOf = new Map(lockedRows.map((r) => [r.listing.id, r.merchantName]));
   const lenderIds = [...new Set(items.map((i) => i.request.lenderId))];
   const borrowerIds = [...new Set(locked.map((l) => l.borrowerUserId))];
   const walletIds = lenderIds.map(walletAccountId);
-  const available = await lockedAvailable(tx, [...walletIds, ...borrowerIds.map(walletAccountId)]);
-  for (const b of borrowerIds) if (!lenderIds.includes(b)) available.delete(walletAccountId(b));
+  // Wallet balances as the batch moves them: decisions read `availableMinor`, wallet events both figures.
+  const wallets = await lockedBalances(tx, [...walletIds, ...borrowerIds.map(walletAccountId)]);
+  for (const b of borrowerIds) if (!lenderIds.includes(b)) wallets.delete(walletAccountId(b));
   const people = await tx
     .select({ id: users.id, role: users.role, frozenAt: users.frozenAt, frozenReason: users.frozenReason, kycStatus: users.kycStatus, riskProfile: users.riskProfile, idNumberHash: users.idNumberHash })
     .from(users)
@@ -226,7 +234,7 @@ async function placeBidBatchInTransaction(ctx: AppContext, tx: Tx, items: readon
       },
       bid: { amountMinor: request.amountMinor, rateBps: request.rateBps },
       newBidId: bidId,
-      availableMinor: available.get(wallet) ?? 0,
+      availableMinor: wallets.get(wallet)?.availableMinor ?? 0,
       nowMs,
       settings,
       ...(w.book ? { bookBefore: w.book } : {}),
@@ -258,7 +266,7 @@ async function placeBidBatchInTransaction(ctx: AppContext, tx: Tx, items: readon
     w.changed = true;
     pending.bids.push(row);
     pending.holds.push({ ...hold, phase: 'pending' });
-    available.set(wallet, (available.get(wallet) ?? 0) - decision.holdMinor);
+    moveHeld(wallets, wallet, decision.holdMinor);
     pending.wallets.add(lender.id);
     for (const o of decision.outbid) {
       const released = w.holdsById.get(o.bidId)!;
@@ -269,8 +277,7 @@ async function placeBidBatchInTransaction(ctx: AppContext, tx: Tx, items: readon
       if (unwritten) unwritten.status = 'outbid';
       else pending.outbid.push(o.bidId);
       w.activeRows.delete(o.bidId);
-      const ow = walletAccountId(o.lenderId);
-      if (available.has(ow)) available.set(ow, available.get(ow)! + o.amountMinor);
+      moveHeld(wallets, walletAccountId(o.lenderId), -o.amountMinor);
       pending.wallets.add(o.lenderId);
     }
     pending.messages.push(...listingEventMessages(listingId, decision.events), ...notifyMessages(listingId, decision.notify));
@@ -301,17 +308,23 @@ async function placeBidBatchInTransaction(ctx: AppContext, tx: Tx, items: readon
       w.active = [];
       w.book = undefined;
       w.activeRows.clear();
-      for (const [id, a] of await lockedAvailable(tx, walletIds)) available.set(id, a);
+      for (const [id, b] of await lockedBalances(tx, [...wallets.keys()])) wallets.set(id, b);
     }
   }
-  await flush(tx, pending, at);
-  const touched = [...work.entries()].filter(([, w]) => w.changed || w.cleared);
-  if (touched.length) {
-    const names = await merchantNames(tx, touched.map(([, w]) => w.state.merchantId));
-    for (const [, w] of touched) pending.messages.push(marketUpdate(w.state, names.get(w.state.merchantId) ?? '', 'listing.updated'));
+  // Outbid lenders who did not bid in this batch: their wallets are locked (id order among themselves) and
+  // read now, so that their wallet events carry the balances this batch leaves.
+  const unknown = [...pending.wallets].map(walletAccountId).filter((id) => !wallets.has(id));
+  if (unknown.length) {
+    const released = pending.releases.filter((r) => unknown.includes(r.hold.debitAccountId));
+    for (const [id, b] of await lockedBalances(tx, unknown)) wallets.set(id, b);
+    for (const r of released) moveHeld(wallets, r.hold.debitAccountId, -r.hold.amountMinor);
   }
-  pending.messages.push(...(await walletMessages(tx, pending.wallets, 'bid')));
-  await writeOutbox(tx, { messages: pending.messages, jobs: pending.jobs });
+  for (const [id, w] of work) if (w.changed || w.cleared) pending.messages.push(marketUpdate(w.state, merchantNameOf.get(id) ?? '', 'listing.updated'));
+  for (const userId of pending.wallets) {
+    const b = wallets.get(walletAccountId(userId))!;
+    pending.messages.push({ channel: `user:${userId}`, type: 'wallet.changed', data: { reason: 'bid', availableMinor: b.availableMinor, heldMinor: b.heldMinor, currency: 'CNY' } });
+  }
+  await flush(tx, pending, at, true);
   let final = outcomes;
   const clearedCreated = [...work.values()].filter((w) => w.cleared).flatMap((w) => w.created);
   if (clearedCreated.length) {
@@ -337,8 +350,13 @@ async function placeBidBatchInTransaction(ctx: AppContext, tx: Tx, items: readon
   };
 }
 
-/** Locks ledger accounts in id order and reads what each has available, in one statement. */
-async function lockedAvailable(tx: Tx, accountIds: readonly string[]): Promise<Map<string, number>> {
+interface WalletBalance {
+  availableMinor: number;
+  heldMinor: number;
+}
+
+/** Locks ledger accounts in id order and reads their balances, in one statement. */
+async function lockedBalances(tx: Tx, accountIds: readonly string[]): Promise<Map<string, WalletBalance>> {
   const ids = [...new Set(accountIds)].sort();
   if (ids.length === 0) return new Map();
   const found = await tx
@@ -347,14 +365,15 @@ async function lockedAvailable(tx: Tx, accountIds: readonly string[]): Promise<M
     .where(inArray(ledgerAccounts.id, ids))
     .orderBy(ledgerAccounts.id)
     .for('update');
-  return new Map(found.map((a) => [a.id, a.cPost - a.dPost - a.dPend]));
+  return new Map(found.map((a) => [a.id, { availableMinor: a.cPost - a.dPost - a.dPend, heldMinor: a.dPend }]));
 }
 
-async function merchantNames(q: Queryable, merchantIds: readonly string[]): Promise<Map<string, string>> {
-  const ids = [...new Set(merchantIds)];
-  if (ids.length === 0) return new Map();
-  const found = await q.select({ id: merchants.id, name: merchants.name }).from(merchants).where(inArray(merchants.id, ids));
-  return new Map(found.map((m) => [m.id, m.name]));
+/** A hold placed (positive) or released (negative) on a wallet the batch knows. */
+function moveHeld(wallets: Map<string, WalletBalance>, accountId: string, amountMinor: number): void {
+  const b = wallets.get(accountId);
+  if (!b) return;
+  b.availableMinor -= amountMinor;
+  b.heldMinor += amountMinor;
 }
 
 interface ActiveSnapshot {
@@ -398,15 +417,92 @@ function holdOf(b: Pick<BidRow, 'id' | 'holdId' | 'lenderId' | 'amountMinor'>, b
   return { id: b.holdId, debitAccountId: walletAccountId(b.lenderId), creditAccountId: walletAccountId(borrowerUserId), amountMinor: b.amountMinor, kind: 'bid_hold', reference: b.id };
 }
 
-/** Writes what the decisions so far produced, in a fixed handful of statements whatever the listings. */
-async function flush(tx: Tx, w: PendingWrites, at: Date): Promise<void> {
-  // Outbid first: a lender whose stored bid was outbid may have a new active bid on the listing in the insert.
+/**
+ * Writes what the decisions so far produced. The bids, the ledger movements (holds placed and released,
+ * with both sides' account sums, guarded against overdraft), the listings' book summaries and — on the
+ * last call — the outbox row go in one statement of data-modifying CTEs; marking stored bids outbid
+ * (which must precede the insert: one active bid per lender and listing) and checking that each release
+ * matches a stored hold take one more each, only when a batch outbids bids it did not make.
+ */
+async function flush(tx: Tx, w: PendingWrites, at: Date, last = false): Promise<void> {
+  const atIso = at.toISOString();
   if (w.outbid.length) await tx.update(bids).set({ status: 'outbid', updatedAt: at }).where(inArray(bids.id, w.outbid));
-  if (w.bids.length) await tx.insert(bids).values(w.bids);
-  // Lock the accounts the releases touch in id order before the batch moves any of them.
-  if (w.releases.length) await lockAccounts(tx, w.releases.map((r) => r.hold.debitAccountId));
-  await applyBatch(tx, w.holds, w.releases, at);
-  await persistListings(tx, [...w.listings.values()]);
+  const madeHere = new Set(w.holds.map((h) => h.id));
+  const stored = w.releases.filter((r) => !madeHere.has(r.hold.id));
+  if (stored.length) {
+    // Each release must match the hold it resolves: pending, same accounts and amount.
+    const bad = await rows<{ id: string }>(
+      tx,
+      sql`select v.id from jsonb_to_recordset(${JSON.stringify(stored.map((r) => ({ id: r.hold.id, d: r.hold.debitAccountId, c: r.hold.creditAccountId, a: r.hold.amountMinor })))}::jsonb)
+            as v(id text, d text, c text, a bigint)
+          left join ledger_transfers h on h.id = v.id
+          where h.id is null or h.phase <> 'pending' or h.debit_account_id <> v.d or h.credit_account_id <> v.c or h.amount_minor <> v.a
+          limit 1`,
+    );
+    assert(bad.length === 0, `release of a hold that does not match: ${bad[0]?.id}`);
+  }
+  const deltas = new Map<string, { dpe: number; cpe: number }>();
+  const delta = (id: string, amountMinor: number, side: 'dpe' | 'cpe') => {
+    let d = deltas.get(id);
+    if (!d) deltas.set(id, (d = { dpe: 0, cpe: 0 }));
+    d[side] += amountMinor;
+  };
+  const transfers: { id: string; d: string; c: string; a: number; p: 'pending' | 'void'; pid: string | null; ref: string | null; k: string }[] = [];
+  for (const h of w.holds) {
+    assertPositiveMinor(h.amountMinor, 'amountMinor');
+    delta(h.debitAccountId, h.amountMinor, 'dpe');
+    delta(h.creditAccountId, h.amountMinor, 'cpe');
+    transfers.push({ id: h.id, d: h.debitAccountId, c: h.creditAccountId, a: h.amountMinor, p: 'pending', pid: null, ref: h.reference, k: h.kind });
+  }
+  for (const r of w.releases) {
+    delta(r.hold.debitAccountId, -r.hold.amountMinor, 'dpe');
+    delta(r.hold.creditAccountId, -r.hold.amountMinor, 'cpe');
+    transfers.push({ id: r.id, d: r.hold.debitAccountId, c: r.hold.creditAccountId, a: r.hold.amountMinor, p: 'void', pid: r.hold.id, ref: r.hold.reference, k: r.kind });
+  }
+  const accounts = [...deltas].map(([id, d]) => ({ id, ...d }));
+  const newBids = w.bids.map((b) => ({ id: b.id, l: b.listingId, u: b.lenderId, a: b.amountMinor, ra: b.requestedAmountMinor, r: b.rateBps, p: b.priority, s: b.status, h: b.holdId, cr: b.clientRef }));
+  const summaries = [...w.listings.values()].map((l) => ({ id: l.id, seq: l.seq, e: l.endsAt.toISOString(), ev: l.endsAtVersion, c: l.coverageMinor, r: l.currentRateBps, f: l.fundedPct, n: l.bidCount }));
+  const outbox = last && (w.messages.length || w.jobs.length) ? { messages: w.messages, jobs: w.jobs } : null;
+  if (outbox) {
+    let channels = channelsWritten.get(tx);
+    if (!channels) channelsWritten.set(tx, (channels = new Set()));
+    for (const m of outbox.messages) channels.add(m.channel);
+  }
+  if (newBids.length || transfers.length || summaries.length || outbox) {
+    const [written] = await rows<{ accounts: number }>(
+      tx,
+      sql`with
+        new_bids as (
+          insert into bids (id, listing_id, lender_id, amount_minor, requested_amount_minor, rate_bps, priority, status, fill_minor, hold_id, client_ref, created_at, updated_at)
+          select id, l, u, a, ra, r, p, s, 0, h, cr, ${atIso}::timestamptz, ${atIso}::timestamptz
+          from jsonb_to_recordset(${JSON.stringify(newBids)}::jsonb) as x(id text, l text, u text, a bigint, ra bigint, r integer, p integer, s text, h text, cr text)
+          returning 1),
+        new_transfers as (
+          insert into ledger_transfers (id, debit_account_id, credit_account_id, amount_minor, phase, pending_id, kind, reference, currency, created_at)
+          select id, d, c, a, p, pid, k, ref, 'CNY', ${atIso}::timestamptz
+          from jsonb_to_recordset(${JSON.stringify(transfers)}::jsonb) as x(id text, d text, c text, a bigint, p text, pid text, k text, ref text)
+          returning 1),
+        moved as (
+          update ledger_accounts a set debits_pending_minor = a.debits_pending_minor + v.dpe, credits_pending_minor = a.credits_pending_minor + v.cpe
+          from jsonb_to_recordset(${JSON.stringify(accounts)}::jsonb) as v(id text, dpe bigint, cpe bigint)
+          where a.id = v.id
+            and (not a.debits_must_not_exceed_credits or a.credits_posted_minor - a.debits_posted_minor - (a.debits_pending_minor + v.dpe) >= 0)
+          returning 1),
+        books as (
+          update listings l set seq = v.seq, ends_at = v.e, ends_at_version = v.ev, coverage_minor = v.c, current_rate_bps = v.r, funded_pct = v.f, bid_count = v.n
+          from jsonb_to_recordset(${JSON.stringify(summaries)}::jsonb) as v(id text, seq integer, e timestamptz, ev integer, c bigint, r integer, f integer, n integer)
+          where l.id = v.id
+          returning 1),
+        events as (
+          insert into outbox (messages, jobs)
+          select ${JSON.stringify(outbox?.messages ?? [])}::jsonb, ${JSON.stringify(outbox?.jobs ?? [])}::jsonb where ${outbox ? 1 : 0}::integer = 1
+          returning 1)
+      select (select count(*) from moved)::integer as accounts, (select count(*) from new_bids)::integer as bids, (select count(*) from new_transfers)::integer as transfers,
+             (select count(*) from books)::integer as books, (select count(*) from events)::integer as events`,
+    );
+    // The decisions used balances read under lock, so this is the guard of last resort.
+    if (Number(written?.accounts) !== accounts.length) throw new AppError('INSUFFICIENT_FUNDS', 'an account in the batch would go below zero');
+  }
   w.bids = [];
   w.holds = [];
   w.releases = [];
@@ -433,16 +529,6 @@ function auctionListing(l: ListingRow) {
     borrowerUserId: l.borrowerUserId,
     seq: l.seq,
   };
-}
-
-/** The book summaries of many listings in one statement. */
-async function persistListings(tx: Tx, ls: readonly ListingRow[]): Promise<void> {
-  if (ls.length === 0) return;
-  if (ls.length === 1) return persistListing(tx, ls[0]!);
-  const values = ls.map((l) => ({ id: l.id, seq: l.seq, e: l.endsAt.toISOString(), ev: l.endsAtVersion, c: l.coverageMinor, r: l.currentRateBps, f: l.fundedPct, n: l.bidCount }));
-  await tx.execute(sql`update listings l set seq = v.seq, ends_at = v.e, ends_at_version = v.ev, coverage_minor = v.c, current_rate_bps = v.r, funded_pct = v.f, bid_count = v.n
-    from jsonb_to_recordset(${JSON.stringify(values)}::jsonb) as v(id text, seq integer, e timestamptz, ev integer, c bigint, r integer, f integer, n integer)
-    where l.id = v.id`);
 }
 
 async function persistListing(tx: Tx, l: ListingRow): Promise<void> {

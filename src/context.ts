@@ -15,7 +15,7 @@ import { SettingsStore } from './services/settings.js';
 import { SecretBox } from './security/crypto.js';
 import { SessionCache } from './security/session-cache.js';
 import type { AuthUser } from './http/plugins/auth.js';
-import type { Metrics } from './http/metrics.js';
+import type { Metrics } from './metrics.js';
 import { resolveServerKey } from './security/server-key.js';
 import { ensurePlatformAccounts } from './ledger/ledger.js';
 

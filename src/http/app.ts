@@ -14,7 +14,7 @@ import type { Config } from '../config.js';
 import { createContext, type AppContext, type ContextOverrides } from '../context.js';
 import type { JobHandler } from '../jobs/queue.js';
 import { findJsonProblem, jsonProblemText } from '../security/json.js';
-import { createMetrics, type Metrics } from './metrics.js';
+import { createMetrics, type Metrics } from '../metrics.js';
 import { problemOf, registerProblemHandlers } from './problem.js';
 import { opsRoutes } from './routes/ops.js';
 import { authPlugin } from './plugins/auth.js';
@@ -107,7 +107,7 @@ export async function build(config: Config, options: BuildOptions = {}): Promise
   });
   app.addHook('onResponse', async (request, reply) => {
     const ms = Math.round(reply.elapsedTime);
-    const line = { method: request.method, url: request.url.split('?')[0], status: reply.statusCode, ms };
+    const line = { method: request.method, url: redactUrl(request.url), status: reply.statusCode, ms };
     // A WebSocket's "response" ends when the socket closes: its length is no measure of speed.
     if (ms >= SLOW_REQUEST_MS && request.headers.upgrade === undefined) request.log.warn(line, 'slow request');
     else if (reply.statusCode >= 500) request.log.warn(line, 'request failed');

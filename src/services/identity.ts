@@ -14,6 +14,20 @@ import { hmacSha256Hex, sha256Hex } from '../security/crypto.js';
 import { dummyHash, hashPassword, verifyPassword } from '../security/passwords.js';
 import { writeOutbox } from './outbox.js';
 
+/** Who a request or a socket acts as, once its session is verified (the HTTP layer and the realtime hub share it). */
+export interface AuthUser {
+  id: string;
+  role: Role;
+  email: string;
+  displayName: string;
+  kycStatus: 'none' | 'verified';
+  riskProfile: 'conservative' | 'balanced' | 'aggressive' | null;
+  merchantId: string | null;
+  sessionId: string;
+  /** How the session came: cookie-authenticated unsafe requests get an Origin check. */
+  via: 'bearer' | 'cookie';
+}
+
 /** Tells every node to drop cached sessions: who a user is has changed. */
 export const USERS_CHANGED = { channel: 'system', type: 'users.changed', data: {} } as const;
 

@@ -303,7 +303,8 @@ describe('the market against a pure model', () => {
     );
     console.log(`market model: ${sequences} sequences, ${commands} commands, ${violations} invariant violations (${Object.entries(done).map(([k, v]) => `${v} ${k}`).join(', ')})`);
     for (const what of ['bids accepted', 'bids refused', 'cleared', 'failed', 'repayments']) expect(done[what] ?? 0, `the commands reached ${what}`).toBeGreaterThan(0);
-  });
+    // Forty sequences of commands, each checked against the database: the slowest test, more so on PGlite.
+  }, 600_000);
 });
 
 /** Bids that fell wholly outside the winning set leave the book; their holds go back at once. */

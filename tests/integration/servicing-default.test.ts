@@ -274,7 +274,7 @@ describe('concurrency (one lock per loan, then wallets in id order)', () => {
     ]);
     expect(results.filter((r) => r !== null).map((r) => r!.statusCode)).toEqual(Array.from({ length: 10 }, () => 201));
     const payments = await paymentsOf(t.app, loanB2);
-    expect(payments).toEqual(Array.from({ length: 10 }, () => ({ amountMinor: 10_000, paidOn: '2031-07-03' })));
+    expect(payments).toEqual(Array.from({ length: 10 }, () => ({ amountMinor: 10_000, paidOn: '2031-07-03', prepaymentFeeBps: 0 })));
     await expectReplayed(t.app, loanB2);
     expect(await walletOfToken(t.app, b2.token)).toMatchObject({ availableMinor: 500_000 });
   });

@@ -156,7 +156,7 @@ describe('a 12-month loan with 5 lenders at their own rates', () => {
     expect(again.statusCode).toBe(201);
     expect(again.json().id).toBe(res.id);
     expect((await walletOfToken(t.app, borrower.token)).availableMinor).toBe(wallet);
-    expect(await paymentsOf(t.app, loanId)).toEqual([{ amountMinor: 88_664, paidOn: '2031-02-15' }]);
+    expect(await paymentsOf(t.app, loanId)).toEqual([{ amountMinor: 88_664, paidOn: '2031-02-15', prepaymentFeeBps: 0 }]);
     const reused = await repay(t.app, borrower.token, loanId, 1_000, 'pay-installment-1');
     expect(reused.statusCode).toBe(409);
     expect(reused.json().code).toBe('IDEMPOTENCY_KEY_REUSED');

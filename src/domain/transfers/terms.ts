@@ -48,6 +48,10 @@ export function checkOfferTerms(input: { principalMinor: number; priceBps: numbe
   if (!Number.isSafeInteger(input.priceBps) || input.priceBps < limits.minPriceBps || input.priceBps > limits.maxPriceBps) {
     return reject('OFFER_PRICE_OUT_OF_RANGE', `the price must be within ${pctText(limits.minPriceBps)} and ${pctText(limits.maxPriceBps)} of the principal`);
   }
+  // A crumb of a few fen at a discount can round to a price of nothing: a note is never given away.
+  if (transferPriceMinor(p, input.priceBps) === 0) {
+    return reject('OFFER_AMOUNT_INVALID', `at ${pctText(input.priceBps)} the ${yuanText(p)} offered would sell for nothing; offer it at par`);
+  }
   return null;
 }
 

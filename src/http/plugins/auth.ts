@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
 import { and, eq, gt, inArray, isNull } from 'drizzle-orm';
 import { sessions, users, type Role } from '../../db/schema/index.js';
+import type { AuthUser } from '../../services/identity.js';
 import { AppError } from '../../domain/errors.js';
 import { sha256Hex } from '../../security/crypto.js';
 import { isSignedAccess, type SignedAccess } from './signed.js';
@@ -16,18 +17,7 @@ export const SESSION_COOKIE = 'lb_session';
  */
 export type Access = 'public' | SignedAccess | readonly Role[];
 
-export interface AuthUser {
-  id: string;
-  role: Role;
-  email: string;
-  displayName: string;
-  kycStatus: 'none' | 'verified';
-  riskProfile: 'conservative' | 'balanced' | 'aggressive' | null;
-  merchantId: string | null;
-  sessionId: string;
-  /** How the session came: cookie-authenticated unsafe requests get an Origin check. */
-  via: 'bearer' | 'cookie';
-}
+export type { AuthUser };
 
 declare module 'fastify' {
   interface FastifyContextConfig {

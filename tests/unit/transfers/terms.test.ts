@@ -17,6 +17,14 @@ describe('offer and buy terms (docs/transfers.md)', () => {
     expect(checkOfferTerms({ principalMinor: 5_000, priceBps: 10_000 }, 5_000, S)).toBeNull();
   });
 
+  it('a crumb whose discounted price rounds to nothing is refused; at par it sells', () => {
+    // ¥0.01 at 80 %: 0.8 fen rounds to 1 fen; at 50 % (the deepest discount an operator may allow), 0.5 fen rounds half-even to 0.
+    expect(checkOfferTerms({ principalMinor: 1, priceBps: 8_000 }, 1, S)).toBeNull();
+    const deep = { ...S, transferMaxDiscountBps: 5_000 };
+    expect(checkOfferTerms({ principalMinor: 1, priceBps: 5_000 }, 1, deep)).toMatchObject({ code: 'OFFER_AMOUNT_INVALID' });
+    expect(checkOfferTerms({ principalMinor: 1, priceBps: 10_000 }, 1, deep)).toBeNull();
+  });
+
   it('a price within par − 20 % and par + 5 % by default, with the limits in the message', () => {
     expect(checkOfferTerms({ principalMinor: 10_000, priceBps: 8_000 }, 100_000, S)).toBeNull();
     expect(checkOfferTerms({ principalMinor: 10_000, priceBps: 10_500 }, 100_000, S)).toBeNull();

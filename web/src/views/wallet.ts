@@ -65,15 +65,21 @@ export class WalletView extends View {
     return { from: `${this.month}-01`, to: `${next}-01` };
   }
 
+  /** Which load is the latest: a slow answer for a month the user has already left is dropped. */
+  private loadSeq = 0;
+
   private async load(): Promise<void> {
+    const seq = ++this.loadSeq;
     try {
       // The current month runs to now (its closing balances are the wallet); earlier months to their end.
       const { from, to } = this.period();
       const current = this.month === new Date(serverNow()).toISOString().slice(0, 7);
-      this.statement = await api.statement(current ? { from } : { from, to });
+      const statement = await api.statement(current ? { from } : { from, to });
+      if (seq !== this.loadSeq) return;
+      this.statement = statement;
       this.error = null;
     } catch (err) {
-      this.error = err;
+      if (seq === this.loadSeq) this.error = err;
     }
   }
 
@@ -81,6 +87,8 @@ export class WalletView extends View {
     const [y, m] = this.month.split('-').map(Number) as [number, number];
     const d = new Date(Date.UTC(y, m - 1 + delta, 1));
     this.month = d.toISOString().slice(0, 7);
+    // Never show one month's lines under another month's name while the new one loads.
+    this.statement = null;
     void this.load();
   }
 

@@ -1,5 +1,5 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { JobQueue } from '../jobs/queue.js';
+import type { JobQueue } from './jobs/queue.js';
 
 /** Prometheus metrics of one app instance (its own registry: several apps may share a process in tests). */
 export interface Metrics {

@@ -68,6 +68,13 @@ export interface RegisterInput {
   inviteCode?: string | undefined;
 }
 
+/** The user a verified session acts as; UNAUTHENTICATED if the account is gone. */
+export async function userById(q: Queryable, userId: string): Promise<UserRow> {
+  const [user] = await q.select().from(users).where(eq(users.id, userId));
+  if (!user) throw new AppError('UNAUTHENTICATED');
+  return user;
+}
+
 /** Lenders sign up freely; a borrower needs the invite code its order system issued for its merchant. */
 export async function register(ctx: AppContext, input: RegisterInput): Promise<UserRow> {
   requireStrongPassword(input.password, input.email);

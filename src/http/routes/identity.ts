@@ -1,9 +1,6 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { eq } from 'drizzle-orm';
 import { Type } from 'typebox';
-import { users } from '../../db/schema/index.js';
-import { AppError } from '../../domain/errors.js';
-import { changePassword, login, logout, publicUser, register, sessionFor, submitKyc } from '../../services/identity.js';
+import { changePassword, login, logout, publicUser, register, sessionFor, submitKyc, userById } from '../../services/identity.js';
 import { SESSION_COOKIE, requireUser } from '../plugins/auth.js';
 import { Problem, Strict, Timestamp } from '../schemas.js';
 import { throttle } from '../throttle.js';
@@ -106,11 +103,7 @@ export const identityRoutes: FastifyPluginAsyncTypebox = async (app) => {
       config: { access: ['lender', 'borrower', 'operator'] },
       schema: { tags: ['identity'], summary: 'The logged-in user', response: { 200: PublicUserSchema } },
     },
-    async (request) => {
-      const [user] = await ctx.db.select().from(users).where(eq(users.id, requireUser(request).id));
-      if (!user) throw new AppError('UNAUTHENTICATED');
-      return publicUser(user);
-    },
+    async (request) => publicUser(await userById(ctx.db, requireUser(request).id)),
   );
 
   app.put(

@@ -1,20 +1,15 @@
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
-import { and, desc, eq, inArray, isNull, lt } from 'drizzle-orm';
 import { Type } from 'typebox';
-import { bids, listings, warehouseReceipts } from '../../db/schema/index.js';
-import { computeBook } from '../../domain/auction/index.js';
 import { AppError } from '../../domain/errors.js';
 import { GRADES } from '../../domain/grades.js';
 import { BULLET, MAX_BULLET_DAYS, previewSchedule } from '../../domain/servicing/index.js';
 import { daysBetween, isIsoDate, isoDateOfMs } from '../../domain/dates.js';
-import { amendBid, bidView, placeBid } from '../../services/bidding.js';
-import { activeBidOf, createListing, listListings, listingDetail, merchantName, listingSummary, withdraw } from '../../services/listings.js';
+import { amendBid, placeBid } from '../../services/bidding.js';
+import { createListing, listListings, listingDetail, withdraw } from '../../services/listings.js';
 import { requireUser } from '../plugins/auth.js';
 import { ReadCache } from '../../services/read-cache.js';
 import { unwatch, watch, watched } from '../../services/watchlist.js';
-import { financeableOrders } from '../../services/merchants.js';
-import { financeableClaims } from '../../services/claims.js';
-import { creditOf } from '../../services/rating.js';
+import { collateralOf, myBids, myListings } from '../../services/market-reads.js';
 import { AmountMinor, Id, IdempotencyHeaders, IsoDate, Pagination, Problem, QueryInt, RateBps, Strict, parseLimit } from '../schemas.js';
 
 const ListingId = Id('lst');
@@ -228,26 +223,7 @@ export const marketRoutes: FastifyPluginAsyncTypebox = async (app) => {
         querystring: Strict({ status: Type.Optional(Type.Union([Type.Literal('winning'), Type.Literal('outbid'), Type.Literal('filled'), Type.Literal('released')])), ...Pagination }),
       },
     },
-    async (request) => {
-      const user = requireUser(request);
-      const limit = parseLimit(request.query.limit);
-      const status = request.query.status === 'winning' ? 'active' : request.query.status;
-      const found = await ctx.db
-        .select()
-        .from(bids)
-        .where(and(eq(bids.lenderId, user.id), status ? eq(bids.status, status) : undefined, request.query.cursor ? lt(bids.id, request.query.cursor) : undefined))
-        .orderBy(desc(bids.id))
-        .limit(limit + 1);
-      const page = found.slice(0, limit);
-      const live = [...new Set(page.filter((b) => b.status === 'active').map((b) => b.listingId))];
-      const books = new Map<string, ReturnType<typeof computeBook>>();
-      if (live.length) {
-        const ls = await ctx.db.select().from(listings).where(inArray(listings.id, live));
-        const act = await ctx.db.select().from(bids).where(and(inArray(bids.listingId, live), eq(bids.status, 'active')));
-        for (const l of ls) books.set(l.id, computeBook(l, act.filter((b) => b.listingId === l.id).map(activeBidOf)));
-      }
-      return { items: page.map((b) => bidView(b, books.get(b.listingId))), nextCursor: found.length > limit ? (page[page.length - 1]?.id ?? null) : null };
-    },
+    async (request) => myBids(ctx, requireUser(request).id, request.query.status, parseLimit(request.query.limit), request.query.cursor),
   );
 
   app.get(
@@ -283,25 +259,7 @@ export const marketRoutes: FastifyPluginAsyncTypebox = async (app) => {
       config: { access: ['borrower'] },
       schema: { tags: ['listings'], summary: 'Orders, warehouse receipts and claims that could back a listing now (not pledged)' },
     },
-    async (request) => {
-      const user = requireUser(request);
-      if (!user.merchantId) throw new AppError('MERCHANT_NOT_LINKED');
-      const settings = ctx.settings.get();
-      const orders = await financeableOrders(ctx.db, user.merchantId, ctx.clock.nowMs(), settings);
-      const receipts = await ctx.db
-        .select()
-        .from(warehouseReceipts)
-        .where(and(eq(warehouseReceipts.merchantId, user.merchantId), isNull(warehouseReceipts.pledgedListingId), isNull(warehouseReceipts.releasedAt)));
-      const credit = await creditOf(ctx.db, user.merchantId, settings);
-      return {
-        orders: orders.map((o) => ({ orderId: o.orderId, amountMinor: o.amountMinor, placedAt: o.placedAt, status: o.status })),
-        receipts: receipts.map((r) => ({ receiptId: r.receiptId, goods: r.goods, quantity: r.quantity, valueMinor: r.valueMinor })),
-        orderAdvancePct: credit ? (settings.orderAdvancePct[credit.grade] ?? null) : null,
-        warehouseLtvPct: settings.warehouseLtvPct,
-        claims: await financeableClaims(ctx.db, user.merchantId, isoDateOfMs(ctx.clock.nowMs()), settings),
-        currency: 'CNY',
-      };
-    },
+    async (request) => collateralOf(ctx, requireUser(request).merchantId),
   );
 
   app.get(
@@ -310,18 +268,6 @@ export const marketRoutes: FastifyPluginAsyncTypebox = async (app) => {
       config: { access: ['borrower'] },
       schema: { tags: ['listings'], summary: 'Your listings, newest first', querystring: Strict(Pagination) },
     },
-    async (request) => {
-      const user = requireUser(request);
-      const limit = parseLimit(request.query.limit);
-      const found = await ctx.db
-        .select()
-        .from(listings)
-        .where(and(eq(listings.borrowerUserId, user.id), request.query.cursor ? lt(listings.id, request.query.cursor) : undefined))
-        .orderBy(desc(listings.id))
-        .limit(limit + 1);
-      const page = found.slice(0, limit);
-      const name = page[0] ? await merchantName(ctx.db, page[0].merchantId) : '';
-      return { items: page.map((l) => listingSummary(l, name)), nextCursor: found.length > limit ? (page[page.length - 1]?.id ?? null) : null };
-    },
+    async (request) => myListings(ctx, requireUser(request).id, parseLimit(request.query.limit), request.query.cursor),
   );
 };

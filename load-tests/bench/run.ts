@@ -18,6 +18,7 @@ import { HttpTarget, api, slowGetJson } from './lib/http.js';
 import { ClientPool, closedLoop } from './lib/load.js';
 import { startChild, type Child } from './lib/process.js';
 import { markdownTable, textTable, updateDoc, type Row } from './lib/report.js';
+import { autobidScenario } from './lib/scenario-autobid.js';
 import { bidScenario } from './lib/scenario-bids.js';
 import { clearingScenario } from './lib/scenario-clearing.js';
 import { hostileScenario } from './lib/scenario-hostile.js';
@@ -225,7 +226,7 @@ async function main(): Promise<void> {
     const lenders = await seedLenders(databaseUrl, cfg.lenders, 50_000_000);
     log(`seeded ${lenders.length.toLocaleString('en-US')} lenders with sessions and ¥500,000 wallets in the database (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
     const want = (s: string) => cfg.scenarios.has(s as never);
-    const borrowersNeeded = 1 + (want('hot') ? 2 * cfg.runs : 0) + (want('spread') || want('read') ? 100 : 0) + (want('ws') ? cfg.wsSizes.length : 0) + (want('clearing') ? cfg.runs : 0);
+    const borrowersNeeded = 1 + (want('hot') ? 2 * cfg.runs : 0) + (want('spread') || want('read') ? 100 : 0) + (want('ws') ? cfg.wsSizes.length : 0) + (want('clearing') ? cfg.runs : 0) + (want('autobid') ? cfg.runs : 0);
     t0 = Date.now();
     const borrowers = await guard(seedBorrowers(baseUrl, partner, borrowersNeeded, log));
     log(`seeded ${borrowers.length} rated merchants with borrowers through the API (${((Date.now() - t0) / 1000).toFixed(1)} s; grades ${[...new Set(borrowers.map((b) => b.grade))].join(', ')})`);
@@ -317,6 +318,12 @@ async function main(): Promise<void> {
       rows.push(...r.rows);
     }
     if (want('hostile')) rows.push(...(await guard(hostileScenario(ctx, scenarios))));
+    if (want('autobid')) {
+      log('scenario 8: autobid at a listing opening');
+      const r = await guard(autobidScenario(ctx));
+      scenarios.autobid = r.result;
+      rows.push(...r.rows);
+    }
     invariantsEnd = await invariants(baseUrl, adminToken);
     log(invariantsEnd.ok ? `invariants ok at the end (${invariantsEnd.ms} ms)` : `INVARIANTS FAILED: ${JSON.stringify(invariantsEnd.failed)}`);
   } catch (err) {

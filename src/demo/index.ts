@@ -54,6 +54,8 @@ export async function prepareDemo(app: App, widgetPort: number, onSeeding?: () =
           listingId: '',
           featuredListing: () => featuredListing(ctx),
           orderId: orders[0]?.orderId ?? '',
+          // The same interface as the app: HOST=127.0.0.1 keeps both off the network.
+          listenHost: ctx.config.host,
           shopName: merchant?.name ?? 'Demo shop',
           ...(orders[0] ? { orderAmountMinor: orders[0].amountMinor } : {}),
         });

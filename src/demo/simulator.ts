@@ -5,6 +5,8 @@ import { listings } from '../db/schema/index.js';
 import { computeBook } from '../domain/auction/index.js';
 import { AppError } from '../domain/errors.js';
 import { amendBid, placeBid } from '../services/bidding.js';
+import { saveStrategy } from '../services/autobid.js';
+import { autobidStrategies } from '../db/schema/index.js';
 import { activeBidOf, activeBids, createListing } from '../services/listings.js';
 import { creditOf } from '../services/rating.js';
 import { DEMO_MERCHANTS } from './cast.js';
@@ -51,7 +53,9 @@ export function startSimulation(ctx: AppContext, world: DemoWorld, opts: { tickM
       await new Promise((r) => setTimeout(r, (opts.tickMs ?? 1200) + random(800)));
     }
   };
-  void loop();
+  void keepStrategies(ctx, world)
+    .catch((err: unknown) => ctx.log.warn({ err }, 'demo: autobid strategies not set'))
+    .finally(() => void loop());
   return () => {
     stopped = true;
   };
@@ -80,6 +84,33 @@ async function act(ctx: AppContext, lenderId: string, strategy: Strategy, listin
   else if (covered && marginal) rateBps = marginal.rateBps - 1 - Math.floor(Math.random() * 25);
   else rateBps = listing.maxRateBps - 50 - Math.floor(Math.random() * 400);
   await placeBid(ctx, listing.id, { lenderId, amountMinor, rateBps: Math.max(100, rateBps), clientRef: null });
+}
+
+/** Rates per grade around which simulated strategies ask (bps), before each lender's own margin. */
+const AUTOBID_RATES = { AA: 800, A: 950, B: 1100, C: 1300, D: 1550 } as const;
+
+/**
+ * Some simulated lenders (one in eight of the cast, never the demo logins) keep autobid strategies, so
+ * every new listing opens with a burst of autobid bids. A restart keeps the strategies already saved.
+ */
+async function keepStrategies(ctx: AppContext, world: DemoWorld): Promise<void> {
+  const chosen = world.botLenderIds.filter((_, i) => i % 8 === 3);
+  const existing = new Set((await ctx.db.select({ id: autobidStrategies.lenderId }).from(autobidStrategies)).map((r) => r.id));
+  for (const [k, lenderId] of chosen.entries()) {
+    if (existing.has(lenderId)) continue;
+    const margin = (k % 5) * 40;
+    await saveStrategy(ctx, lenderId, {
+      enabled: true,
+      amountPerListingMinor: (5 + (k % 4) * 5) * 10_000,
+      maxPerBorrowerMinor: 5_000_000,
+      budgetMinor: 30_000_000,
+      reserveMinor: 100_000,
+      minRateBpsByGrade: Object.fromEntries(Object.entries(AUTOBID_RATES).map(([g, r]) => [g, r + margin])),
+      termsMonths: k % 3 === 0 ? [3, 6, 12] : null,
+    }).catch((err: unknown) => {
+      if (!(err instanceof AppError)) throw err;
+    });
+  }
 }
 
 /** New listings keep arriving: eligible borrowers without an open listing ask for a loan now and then. */

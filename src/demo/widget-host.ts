@@ -27,7 +27,7 @@ export interface WidgetHostOptions {
    */
   featuredListing?: () => Promise<string | null>;
   orderId: string;
-  /** Interface to listen on (default 0.0.0.0). */
+  /** Interface to listen on, as the app's HOST (default 0.0.0.0). */
   listenHost?: string;
   /** Host name in the returned URL (default localhost): the origin the key must allow. */
   hostname?: string;
@@ -42,6 +42,8 @@ export interface WidgetHost {
   url: string;
   /** The page's origin (what the publishable key's allowedOrigins must contain). */
   origin: string;
+  /** The address the server listens on (HOST: 127.0.0.1 keeps the page off the network). */
+  address: string;
   close(): Promise<void>;
 }
 
@@ -77,7 +79,7 @@ export function widgetHostPage(o: WidgetHostOptions): string {
 <title>Order ${esc(o.orderId)} · ${shop} · ShopDesk Seller Center</title>
 ${script}
 <style>
-  :root { --ink: #1f2937; --muted: #6b7280; --line: #e5e7eb; --bg: #f4f5f7; --brand: #ea580c; }
+  :root { --ink: #1f2937; --muted: #4b5563; --line: #e5e7eb; --bg: #f4f5f7; --brand: #ea580c; }
   * { box-sizing: border-box; }
   body { margin: 0; font: 14px/1.5 -apple-system, 'Segoe UI', 'PingFang SC', 'Noto Sans CJK SC', 'Microsoft YaHei', sans-serif; color: var(--ink); background: var(--bg); }
   header.top { display: flex; align-items: center; gap: 16px; padding: 0 20px; height: 52px; background: #111827; color: #fff; }
@@ -88,7 +90,7 @@ ${script}
   .layout { display: grid; grid-template-columns: 200px 1fr; min-height: calc(100vh - 52px); }
   aside.side { background: #fff; border-right: 1px solid var(--line); padding: 16px 0; }
   aside.side a { display: block; padding: 8px 20px; color: var(--ink); text-decoration: none; font-size: 13px; }
-  aside.side a.on { background: #fff7ed; color: var(--brand); border-right: 3px solid var(--brand); font-weight: 600; }
+  aside.side a.on { background: #fff7ed; color: #c2410c; border-right: 3px solid var(--brand); font-weight: 600; }
   main { padding: 20px 24px; display: grid; gap: 16px; grid-template-columns: minmax(0, 1.6fr) minmax(280px, 1fr); align-items: start; }
   .crumbs { grid-column: 1 / -1; color: var(--muted); font-size: 13px; }
   .crumbs h1 { margin: 4px 0 0; font-size: 20px; color: var(--ink); }
@@ -113,11 +115,12 @@ ${script}
   body.dark { --ink: #e5e7eb; --muted: #9ca3af; --line: #263041; --bg: #0b1018; }
   body.dark section.panel, body.dark aside.side { background: #111827; }
   body.dark aside.side a { color: var(--ink); }
-  body.dark aside.side a.on { background: #1f2937; }
+  body.dark aside.side a.on { background: #1f2937; color: #fb923c; }
   body.dark #log { background: #0b1018; }
   /* The widgets are themed with CSS custom properties (and ::part), never by reaching inside them. */
   body.dark lendbook-listing, body.dark lendbook-merchant, body.dark lendbook-order-offer {
     --lb-surface: #0f172a; --lb-text: #e5e7eb; --lb-muted: #94a3b8; --lb-border: #263041; --lb-track: #1e293b; --lb-accent: #f97316;
+    --lb-good: #4ade80; --lb-bad: #f87171; --lb-warn-text: #fcd34d; --lb-warn-bg: #422006; --lb-on-accent: #111827;
   }
   lendbook-order-offer::part(button) { text-transform: none; }
   @media (max-width: 820px) { .layout { grid-template-columns: 1fr; } aside.side { display: none; } main { grid-template-columns: 1fr; } }
@@ -346,11 +349,12 @@ export async function startWidgetHost(o: WidgetHostOptions): Promise<WidgetHost>
       resolve();
     });
   });
-  const port = (server.address() as AddressInfo).port;
+  const { port, address } = server.address() as AddressInfo;
   const origin = `http://${o.hostname ?? 'localhost'}:${port}`;
   return {
     url: `${origin}/`,
     origin,
+    address,
     close: () =>
       new Promise<void>((resolve) => {
         server.closeAllConnections?.();

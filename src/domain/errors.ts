@@ -88,6 +88,14 @@ export const ERROR_CATALOGUE = {
   BID_NOT_ACTIVE: { status: 409, title: 'The bid is no longer active' },
   AMEND_RATE_NOT_LOWER: { status: 422, title: 'An amended rate must be lower than the current one' },
 
+  // Autobid (docs/autobid.md): why a strategy placed nothing on a listing (its log shows the code)
+  AUTOBID_SHARE_FULL: { status: 422, title: 'Autobid bids already cover their share of this listing' },
+  AUTOBID_RATE_ABOVE_MAX: { status: 422, title: "The strategy's rate for this grade is above the listing's maximum rate" },
+  AUTOBID_AMOUNT_BELOW_MIN: { status: 422, title: 'The amount per listing is below the minimum bid' },
+  AUTOBID_BORROWER_LIMIT: { status: 422, title: 'The per-borrower limit leaves less than a minimum bid' },
+  AUTOBID_BUDGET_SPENT: { status: 422, title: "The strategy's budget leaves less than a minimum bid" },
+  AUTOBID_RESERVE: { status: 422, title: 'The available balance above the reserve is less than a minimum bid' },
+
   // Loans
   LOAN_NOT_ACTIVE: { status: 409, title: 'The loan is not being repaid' },
   REPAYMENT_EXCEEDS_OWED: { status: 422, title: 'The payment is more than what is owed' },

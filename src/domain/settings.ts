@@ -55,6 +55,13 @@ export interface Settings {
   wsMaxSubscriptionsPerUser: number;
   /** Fee on principal repaid ahead of schedule, paid to the note holders like interest (0: none). */
   prepaymentFeeBps: number;
+  // Autobid (docs/autobid.md)
+  /** Most of a listing's amount that autobid bids together may cover, so manual bidders find room. */
+  autobidMaxSharePct: number;
+  /** The window over which autobid bids are counted for the rotation order. */
+  autobidLookbackDays: number;
+  /** A strategy saved enabled bids only on listings with at least this long to go. */
+  autobidMinTimeLeftSec: number;
 }
 
 export const DEFAULT_SETTINGS: Settings = {
@@ -92,6 +99,9 @@ export const DEFAULT_SETTINGS: Settings = {
   wsMaxSubscriptionsPerAddress: 4000,
   wsMaxSubscriptionsPerUser: 1000,
   prepaymentFeeBps: 100,
+  autobidMaxSharePct: 60,
+  autobidLookbackDays: 30,
+  autobidMinTimeLeftSec: 600,
 };
 
 /** Grades whose claims can never back a listing, whatever the advance table says. */
@@ -152,6 +162,10 @@ export const INT_SETTING_BOUNDS: Record<IntSettingName, SettingBounds> = {
   wsMaxSocketsPerUser: { min: 1, max: 1_000_000, unit: 'count' },
   wsMaxSubscriptionsPerAddress: { min: 1, max: 10_000_000, unit: 'count' },
   wsMaxSubscriptionsPerUser: { min: 1, max: 10_000_000, unit: 'count' },
+  // 0 turns autobid off for every listing; 100 lets standing orders fill a listing alone.
+  autobidMaxSharePct: { min: 0, max: 100, unit: 'pct' },
+  autobidLookbackDays: { min: 1, max: 365, unit: 'days' },
+  autobidMinTimeLeftSec: { min: 0, max: 2_592_000, unit: 'sec' },
 };
 
 /** Ranges of the per-grade settings' values. */

@@ -34,6 +34,7 @@ import { transferRoutes } from './routes/transfers.js';
 import { supplyChainRoutes } from './routes/supply-chain.js';
 import { notificationRoutes } from './routes/notifications.js';
 import { accountRoutes } from './routes/accounts.js';
+import { autobidRoutes } from './routes/autobid.js';
 import { Hub } from '../realtime/hub.js';
 import { jobHandlers } from '../jobs/handlers.js';
 import { startMaintenance } from '../jobs/maintenance.js';
@@ -178,6 +179,7 @@ export async function build(config: Config, options: BuildOptions = {}): Promise
       await api.register(partnerRoutes);
       await api.register(ratingRoutes);
       await api.register(marketRoutes);
+      await api.register(autobidRoutes);
       await api.register(loanRoutes);
       await api.register(servicingRoutes);
       await api.register(wsRoutes);

@@ -3,7 +3,8 @@ import { rateMerchant, RATING_JOB } from '../services/rating.js';
 import { deliverWebhook, WEBHOOK_JOB } from '../services/webhooks.js';
 import { UnrecoverableJobError, type JobHandler } from './queue.js';
 import { closeListing } from '../services/clearing.js';
-import { CLOSE_JOB } from '../services/listings.js';
+import { AUTOBID_JOB, CLOSE_JOB } from '../services/listings.js';
+import { runOpeningPass } from '../services/autobid.js';
 import { EMAIL_JOB, sendNotificationEmail } from '../services/notifications.js';
 import { ORDER_SWEEP_JOB, SERVICE_DUE_JOB, SERVICE_JOB, serviceDueLoans, serviceLoan, sweepOrder } from '../services/servicing.js';
 
@@ -24,6 +25,9 @@ export function jobHandlers(ctx: AppContext): Record<string, JobHandler> {
     },
     [CLOSE_JOB]: async (data) => {
       await closeListing(ctx, stringField(data, 'listingId'));
+    },
+    [AUTOBID_JOB]: async (data) => {
+      await runOpeningPass(ctx, stringField(data, 'listingId'));
     },
     [SERVICE_DUE_JOB]: async () => {
       await serviceDueLoans(ctx, 'enqueue');

@@ -29,6 +29,8 @@ export interface BidView {
   /** The label every page shows (docs/market-rules.md §3): winning in part, filled in part, … */
   standing: BidStanding;
   priority: number;
+  /** Placed by the lender, or by its standing order (docs/autobid.md). */
+  source: 'manual' | 'autobid';
   currency: 'CNY';
   createdAt: string;
   updatedAt: string;
@@ -47,6 +49,7 @@ export function bidView(b: BidRow, book?: Book): BidView {
     status: b.status === 'active' ? 'winning' : b.status,
     standing: bidStanding(b.status, b.amountMinor, liveFill),
     priority: b.priority,
+    source: b.source,
     currency: 'CNY',
     createdAt: b.createdAt.toISOString(),
     updatedAt: b.updatedAt.toISOString(),
@@ -59,6 +62,8 @@ export interface BidRequest {
   rateBps: number;
   /** The client's id for this request (Idempotency-Key or WebSocket ref): one bid per lender and ref. */
   clientRef: string | null;
+  /** Set by autobid (docs/autobid.md); a bid is manual otherwise. */
+  source?: 'manual' | 'autobid';
 }
 
 export type BidOutcome = { ok: true; bid: BidView; replayed: boolean } | { ok: false; code: ErrorCode; detail: string; extra?: RejectionFigures };
@@ -255,6 +260,7 @@ async function placeBidBatchInTransaction(ctx: AppContext, tx: Tx, items: readon
       fillMinor: 0,
       holdId: `xfr_hold_${bidId}`,
       clientRef: request.clientRef,
+      source: request.source ?? 'manual',
       createdAt: at,
       updatedAt: at,
     };
@@ -460,7 +466,7 @@ async function flush(tx: Tx, w: PendingWrites, at: Date, last = false): Promise<
     transfers.push({ id: r.id, d: r.hold.debitAccountId, c: r.hold.creditAccountId, a: r.hold.amountMinor, p: 'void', pid: r.hold.id, ref: r.hold.reference, k: r.kind });
   }
   const accounts = [...deltas].map(([id, d]) => ({ id, ...d }));
-  const newBids = w.bids.map((b) => ({ id: b.id, l: b.listingId, u: b.lenderId, a: b.amountMinor, ra: b.requestedAmountMinor, r: b.rateBps, p: b.priority, s: b.status, h: b.holdId, cr: b.clientRef }));
+  const newBids = w.bids.map((b) => ({ id: b.id, l: b.listingId, u: b.lenderId, a: b.amountMinor, ra: b.requestedAmountMinor, r: b.rateBps, p: b.priority, s: b.status, h: b.holdId, cr: b.clientRef, src: b.source }));
   const summaries = [...w.listings.values()].map((l) => ({ id: l.id, seq: l.seq, e: l.endsAt.toISOString(), ev: l.endsAtVersion, c: l.coverageMinor, r: l.currentRateBps, f: l.fundedPct, n: l.bidCount }));
   const outbox = last && (w.messages.length || w.jobs.length) ? { messages: w.messages, jobs: w.jobs } : null;
   if (outbox) {
@@ -473,9 +479,9 @@ async function flush(tx: Tx, w: PendingWrites, at: Date, last = false): Promise<
       tx,
       sql`with
         new_bids as (
-          insert into bids (id, listing_id, lender_id, amount_minor, requested_amount_minor, rate_bps, priority, status, fill_minor, hold_id, client_ref, created_at, updated_at)
-          select id, l, u, a, ra, r, p, s, 0, h, cr, ${atIso}::timestamptz, ${atIso}::timestamptz
-          from jsonb_to_recordset(${JSON.stringify(newBids)}::jsonb) as x(id text, l text, u text, a bigint, ra bigint, r integer, p integer, s text, h text, cr text)
+          insert into bids (id, listing_id, lender_id, amount_minor, requested_amount_minor, rate_bps, priority, status, fill_minor, hold_id, client_ref, source, created_at, updated_at)
+          select id, l, u, a, ra, r, p, s, 0, h, cr, src, ${atIso}::timestamptz, ${atIso}::timestamptz
+          from jsonb_to_recordset(${JSON.stringify(newBids)}::jsonb) as x(id text, l text, u text, a bigint, ra bigint, r integer, p integer, s text, h text, cr text, src text)
           returning 1),
         new_transfers as (
           insert into ledger_transfers (id, debit_account_id, credit_account_id, amount_minor, phase, pending_id, kind, reference, currency, created_at)

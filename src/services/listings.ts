@@ -22,6 +22,12 @@ export type ListingRow = typeof listings.$inferSelect;
 export type BidRow = typeof bids.$inferSelect;
 
 export const CLOSE_JOB = 'listing.close';
+/** The autobid pass a listing's opening runs (docs/autobid.md), enqueued with the listing's creation. */
+export const AUTOBID_JOB = 'listing.autobid';
+
+export function autobidJob(listingId: string): OutboxJob {
+  return { name: AUTOBID_JOB, id: `autobid-${listingId}`, data: { listingId } };
+}
 
 /** The close job of a listing at its current end: a new id each time the soft close moves the end. */
 export function closeJob(listing: Pick<ListingRow, 'id' | 'endsAtVersion' | 'endsAt'>): OutboxJob {
@@ -209,7 +215,7 @@ export async function createListing(ctx: AppContext, borrowerUserId: string, bod
       })
       .returning();
     const name = await merchantName(tx, merchantId);
-    await writeOutbox(tx, { messages: [marketUpdate(row!, name, 'listing.created')], jobs: [closeJob(row!)] });
+    await writeOutbox(tx, { messages: [marketUpdate(row!, name, 'listing.created')], jobs: [autobidJob(row!.id), closeJob(row!)] });
     return listingSummary(row!, name);
   });
 }
@@ -337,12 +343,13 @@ export async function listingDetail(q: Queryable, listingId: string) {
   const book = computeBook(l, shown.map(activeBidOf));
   // A cleared book shows what each bid actually lent.
   const filled = new Map(l.status === 'cleared' ? shown.map((b) => [b.id, b.fillMinor]) : []);
+  const sourceOf = new Map(shown.map((b) => [b.id, b.source]));
   const collateral = await collateralOf(q, l);
   const previewOn = isoDateOfMs(l.status === 'open' ? l.endsAt.getTime() : (l.closedAt ?? l.endsAt).getTime());
   return {
     ...listingSummary(l, name),
     book: book.bookLevels.map((lv) => ({ rateBps: lv.rateBps, amountMinor: lv.amountMinor, bidCount: lv.bidCount })),
-    bids: book.entries.map((e) => ({ bidId: e.id, amountMinor: e.amountMinor, rateBps: e.rateBps, priority: e.priority, fillMinor: filled.get(e.id) ?? e.fillMinor })),
+    bids: book.entries.map((e) => ({ bidId: e.id, amountMinor: e.amountMinor, rateBps: e.rateBps, priority: e.priority, fillMinor: filled.get(e.id) ?? e.fillMinor, source: sourceOf.get(e.id) ?? 'manual' })),
     recentEvents: await recentEvents(q, l),
     requiredCoverageMinor: Math.ceil((l.amountMinor * l.minFundingPct) / 100),
     // Written for the people reading the listing (lenders), not to the borrower.

@@ -29,12 +29,14 @@ async function login(email: string, name: string): Promise<Page> {
 }
 
 beforeAll(async () => {
-  [t, browser] = await Promise.all([startE2eApp({ LENDBOOK_DEMO: 'on' }), launchBrowser()]);
+  [t, browser] = await Promise.all([startE2eApp({ LENDBOOK_DEMO: 'on', HOST: '127.0.0.1' }), launchBrowser()]);
   const widgetPort = await freePort();
   const prepared = await prepareDemo(t.app, widgetPort);
   expect(prepared).not.toBeNull();
   startedMs = Date.now();
   demo = await prepared!.start(t.url);
+  // The widget page listens where the app does (HOST), not on every interface.
+  expect(demo.widgetHost?.address).toBe('127.0.0.1');
   // The simulation lists and bids on its own; wait until it has (it lists every fourth tick).
   await waitFor(async () => (await call(t.app, 'GET', '/api/v1/listings?status=open&limit=50')).json().items.length >= 3, 120_000, 500);
 }, 600_000); // seeding the demo's history: a minute or more on a loaded machine

@@ -14,6 +14,7 @@ import { endAuction, newPartner, type Borrower } from '../integration/helpers/ma
 import { adminToken, ADMIN, type PartnerKey } from '../integration/helpers/partner.js';
 import { dayOf, repayOk, setClock } from '../integration/helpers/servicing.js';
 import { startE2eApp, type E2eApp } from './helpers/app.js';
+import { expectNoAxeViolations } from './helpers/axe.js';
 import { launchBrowser, loginPage, publish, screenshot } from './helpers/browser.js';
 import { bidOk, listingOf, namedBorrower, PASSWORD } from './helpers/market.js';
 
@@ -154,6 +155,7 @@ describe('what a new user trips over, fixed', () => {
     await expect.poll(() => partly.count()).toBe(1);
     expect(await partly.getByTestId('installment-left').textContent()).not.toBe('—');
     await screenshot(page, 'item3-loan-partly-paid', true);
+    await expectNoAxeViolations(page, 'a loan partly paid');
     await go(page, `listing/${clearedId}`);
     await page.getByTestId('tape').waitFor();
     await expect.poll(() => page.locator('body').textContent()).not.toContain('No bids yet');
@@ -175,6 +177,7 @@ describe('what a new user trips over, fixed', () => {
     await expect.poll(() => outbid.count()).toBe(1);
     expect(await outbid.textContent()).toContain('Autumn collection stock');
     await screenshot(page, 'item4-notifications');
+    await expectNoAxeViolations(page, 'the notifications panel open');
     await page.getByTestId('bell-read-all').click();
     await expect.poll(() => page.getByTestId('bell-count').count()).toBe(0);
     await go(page, 'account');
@@ -184,6 +187,7 @@ describe('what a new user trips over, fixed', () => {
     await page.getByTestId('pref-payment_received-inApp').uncheck();
     await expect.poll(async () => (await call(t.app, 'GET', '/api/v1/me/notification-preferences', { token: lenderC.token })).json().kinds.payment_received.inApp).toBe(false);
     await screenshot(page, 'item4-preferences', true);
+    await expectNoAxeViolations(page, 'notification preferences');
   });
 
   it('5. settings and errors say what is allowed: 150 % is refused before it is sent, in percent, and Save stays off', async () => {
@@ -193,7 +197,9 @@ describe('what a new user trips over, fixed', () => {
     await input.waitFor();
     await input.fill('150');
     await expect.poll(() => op.getByTestId('setting-error-maxRateBps').textContent()).toBe('The maximum rate must be between 0.01% and 36.00%.');
-    expect(await op.getByTestId('settings-save').isDisabled()).toBe(true);
+    expect(await op.getByTestId('settings-save').getAttribute('aria-disabled')).toBe('true'); // reachable, inert
+    expect(await input.getAttribute('aria-invalid')).toBe('true');
+    expect(await input.getAttribute('aria-describedby')).toBe('setting-range-maxRateBps setting-error-maxRateBps');
     expect(await op.getByTestId('setting-range-maxRateBps').textContent()).toBe('from 0.01% to 36.00%');
     await screenshot(op, 'item5-settings-range');
     // The server says the same when asked directly.
@@ -206,7 +212,8 @@ describe('what a new user trips over, fixed', () => {
     await page.getByTestId('bid-submit').waitFor();
     await page.getByTestId('bid-rate').fill('99');
     await expect.poll(() => page.getByTestId('bid-reject-reason').textContent()).toMatch(/between 0\.01% and \d+\.\d{2}%/);
-    expect(await page.getByTestId('bid-submit').isDisabled()).toBe(true);
+    // It stays reachable by Tab (aria-disabled, described by the verdict) but sends nothing.
+    expect(await page.getByTestId('bid-submit').getAttribute('aria-disabled')).toBe('true');
     await screenshot(page, 'item5-bid-ticket-error');
   });
 
@@ -222,6 +229,7 @@ describe('what a new user trips over, fixed', () => {
     await b.getByTestId('connection-state').click();
     await b.getByTestId('conn-explain').waitFor();
     await screenshot(b, 'item10-connection-explained');
+    await expectNoAxeViolations(b, 'the connection explained');
     const page = await open(lenderA.email, 'lenderA-10');
     await go(page, `listing/${clearedId}`);
     // The feed shows the listing's last events before anything new happens.
@@ -257,10 +265,12 @@ describe('what a new user trips over, fixed', () => {
     await page.getByTestId('market-watched').check();
     await expect.poll(() => page.getByTestId('market-row').count()).toBe(1);
     await screenshot(page, 'item11-market-filters-watchlist');
+    await expectNoAxeViolations(page, 'the market filtered to a watchlist');
     await go(page, 'portfolio');
     await page.getByTestId('note-history-toggle').first().click();
     await expect.poll(() => page.getByTestId('note-history-row').count()).toBeGreaterThanOrEqual(2);
     await screenshot(page, 'item11-note-history', true);
+    await expectNoAxeViolations(page, "a note's repayment history open");
     const op = await open(ADMIN.email, 'operator-11', { password: ADMIN.password });
     await go(op, 'admin/users');
     await op.getByTestId('users-search').fill(lenderC.email);
@@ -274,6 +284,7 @@ describe('what a new user trips over, fixed', () => {
     await op.getByTestId('user-frozen').waitFor();
     await expect.poll(() => op.getByTestId('audit-entry').first().textContent()).toContain('Chargeback on a deposit under review');
     await screenshot(op, 'item11-users-freeze', true);
+    await expectNoAxeViolations(op, 'a frozen user with its audit trail');
     const res = await call(t.app, 'POST', `/api/v1/listings/${clearedId}/bids`, { token: lenderC.token, body: { amountMinor: 10_000, rateBps: 1000 } });
     expect([403, 409]).toContain(res.statusCode);
   });

@@ -14,6 +14,7 @@ import { ADMIN, adminToken, createPartner, type PartnerKey } from '../integratio
 import { hostPage, startPageHost, type PageHost } from './helpers/pages.js';
 import type { Borrower } from '../integration/helpers/market.js';
 import { startE2eApp, type E2eApp } from './helpers/app.js';
+import { expectNoAxeViolations } from './helpers/axe.js';
 import { launchBrowser, newContext, screenshot, watchErrors } from './helpers/browser.js';
 import { namedBorrower, PASSWORD } from './helpers/market.js';
 
@@ -74,6 +75,7 @@ describe('supply-chain finance in the web app', () => {
     const dialog = p.getByTestId('assign-dialog');
     await dialog.getByTestId('assign-to').fill(tiers[2]!.merchantRef);
     await dialog.getByTestId('assign-amount').fill('150000');
+    await expectNoAxeViolations(p, 'supply chain: the assign dialog open');
     await dialog.getByTestId('assign-submit').click();
     await expect.poll(() => card.getByTestId('claim-amount').textContent()).toContain('250,000.00');
     expect(await p.getByTestId('assign-dialog').isVisible()).toBe(false);
@@ -93,6 +95,7 @@ describe('supply-chain finance in the web app', () => {
     // ¥250,000 kept of an AA claim: 90 % of it.
     await expect.poll(() => claims.textContent()).toContain('Hongyun Apparel Group: up to ¥225,000');
     expect(await p.locator('lendbook-order-offer [data-testid="offer-claims-apply"]').getAttribute('href')).toContain(`#/borrower/new?product=claim&claimIds=${tier2ClaimId}`);
+    await expectNoAxeViolations(p, 'supply chain: the order offer with claims');
   });
 
   it('tier 3 sees the three-tier chain, back to the core enterprise', async () => {
@@ -108,6 +111,7 @@ describe('supply-chain finance in the web app', () => {
       expect.stringContaining('Kunshan Weaving Workshop'),
     ]);
     await screenshot(p, 'claims');
+    await expectNoAxeViolations(p, 'supply chain: claims with their chain');
 
     // Finance it: the form opens with the claim selected, 90 % of an AA claim and its due date filled in.
     await card.getByTestId('claim-finance').click();
@@ -117,6 +121,7 @@ describe('supply-chain finance in the web app', () => {
     await p.getByTestId('listing-title').fill('Yarn for the group’s autumn order');
     await p.getByTestId('listing-purpose').fill('Wages and yarn until Hongyun pays its payable.');
     await expect.poll(() => p.getByTestId('preview-total-interest').textContent()).toMatch(/¥/);
+    await expectNoAxeViolations(p, 'supply chain: a claim-backed new listing');
     await p.getByTestId('listing-submit').click();
     const view = p.getByTestId('listing-view');
     await view.waitFor();
@@ -126,6 +131,7 @@ describe('supply-chain finance in the web app', () => {
     expect(await p.getByTestId('borrower-grade').getAttribute('grade')).toBe(tiers[2]!.grade);
     await expect.poll(() => p.getByTestId('listing-claims').getByTestId('claim-chain').locator('li').count()).toBe(4);
     await screenshot(p, 'claim-listing', true);
+    await expectNoAxeViolations(p, 'supply chain: a claim-backed listing');
   });
 
   it('the claim-backed listing is on the market page, graded by its core enterprise', async () => {
@@ -146,6 +152,7 @@ describe('supply-chain finance in the web app', () => {
     const row = p.locator(`[data-testid="core-row"][data-core-id="${core.id}"]`);
     await expect.poll(() => row.getByTestId('core-used').textContent()).toContain('¥1,000,000.00');
     expect(await row.textContent()).toContain('Hongyun Apparel Group');
+    await expectNoAxeViolations(p, 'supply chain: core enterprises in use');
   });
 
   it('no page logged an error', () => {

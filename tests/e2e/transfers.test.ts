@@ -14,6 +14,7 @@ import { acceptedBid, createListing, listing, newPartner } from '../integration/
 import { loanOf, setClock } from '../integration/helpers/servicing.js';
 import { isoDateOfMs } from '../../src/domain/dates.js';
 import { startE2eApp, type E2eApp } from './helpers/app.js';
+import { expectNoAxeViolations } from './helpers/axe.js';
 import { launchBrowser, newContext, screenshot, watchErrors } from './helpers/browser.js';
 import { namedBorrower, PASSWORD } from './helpers/market.js';
 
@@ -119,6 +120,7 @@ describe('notes for sale, live', () => {
     await dialog.getByTestId('trade-price').fill('99');
     await preview.waitFor();
     await screenshot(sellerPortfolio, 'sell-dialog');
+    await expectNoAxeViolations(sellerPortfolio, 'transfers: the sell dialog open');
     await dialog.getByTestId('trade-submit').click();
     await dialog.waitFor({ state: 'hidden' });
     await row.getByTestId('note-on-sale').waitFor();
@@ -141,6 +143,7 @@ describe('notes for sale, live', () => {
     expect(await preview.getByTestId('preview-accrued').innerText()).toBe(yuan(api.accruedMinor));
     expect(api.accruedMinor).toBeGreaterThan(0);
     await screenshot(buyerMarket, 'buy-dialog');
+    await expectNoAxeViolations(buyerMarket, 'transfers: the buy dialog open');
     await dialog.getByTestId('trade-submit').click();
     await dialog.waitFor({ state: 'hidden' });
     await buyerMarket.locator('[data-testid="toast"][data-kind="bought"]').first().waitFor();
@@ -165,6 +168,7 @@ describe('notes for sale, live', () => {
     await sellerPortfolio.locator(`[data-testid="note-row"][data-note-id="${sellerNoteId}"]`).getByTestId('note-on-sale').waitFor();
     expect(await notReloaded(sellerPortfolio)).toBe(true);
     await screenshot(sellerPortfolio, 'portfolio-transfers', true);
+    await expectNoAxeViolations(sellerPortfolio, 'transfers: a portfolio with a note on sale and a sale');
   });
 
   it('the page speaks Chinese too', async () => {
@@ -172,6 +176,7 @@ describe('notes for sale, live', () => {
     await buyerMarket.locator('h1', { hasText: '债权转让' }).waitFor();
     await buyerMarket.getByTestId('offer-row').getByTestId('offer-buy').filter({ hasText: '购买' }).waitFor();
     await screenshot(buyerMarket, 'notes-zh');
+    await expectNoAxeViolations(buyerMarket, 'transfers: notes for sale in Chinese');
   });
 
   it('no page errors; the money invariants hold', async () => {

@@ -9,6 +9,7 @@ import { call, expectInvariants, registerLender } from '../integration/helpers/a
 import { acceptedBid, createListing, newPartner, ratedBorrower, type Borrower } from '../integration/helpers/market.js';
 import { adminToken, partnerCall, type PartnerKey } from '../integration/helpers/partner.js';
 import { freePort, startE2eApp, type E2eApp } from './helpers/app.js';
+import { expectNoAxeViolations } from './helpers/axe.js';
 import { launchBrowser, newContext, screenshot, watchErrors } from './helpers/browser.js';
 import { hostPage, startPageHost, type PageHost, type RecordedEvent } from './helpers/pages.js';
 
@@ -109,6 +110,8 @@ describe('widgets on a partner page (another origin)', () => {
       await page.locator('lendbook-order-offer [data-reason="OPEN_LISTING"]').waitFor();
       // The events bubbled out of the shadow roots to the page's log.
       await page.locator('#log li').first().waitFor();
+      // All three widgets (a listing, a merchant with two, an offer that explains why not) on the demo page.
+      await expectNoAxeViolations(page, 'widgets: the demo page, all three');
       await page.context().close();
     } finally {
       await demo.close();
@@ -134,13 +137,16 @@ describe('widgets on a partner page (another origin)', () => {
       const log = await page.locator('#log li').allInnerTexts();
       for (const tag of ['lendbook-listing', 'lendbook-merchant', 'lendbook-order-offer']) expect(log.some((l) => new RegExp(`lendbook-ready\\s+<${tag}>`).test(l)), log.join('\n')).toBe(true);
       // Switching the document language re-renders the widgets in Chinese.
+      await expectNoAxeViolations(page, 'widgets: the order offer ready to apply');
       await page.locator('#lang').click();
       await page.locator('lendbook-listing [data-testid="listing-state"]', { hasText: '竞标中' }).waitFor();
+      await expectNoAxeViolations(page, 'widgets: the demo page in Chinese');
       await page.locator('#lang').click();
       await page.locator('lendbook-listing [data-testid="listing-state"]', { hasText: 'Open' }).waitFor();
       await page.locator('#theme').click();
       await page.waitForTimeout(300);
       await screenshot(page, 'widgets-demo-dark', true);
+      await expectNoAxeViolations(page, 'widgets: the demo page, dark');
       await page.locator('#theme').click();
       await page.waitForTimeout(300);
       await screenshot(page, 'widgets-demo', true);
@@ -261,6 +267,7 @@ describe('widgets on a partner page (another origin)', () => {
     for (const e of errs) expect(e.detail).toMatchObject({ code: 'UNAVAILABLE', status: 0 });
     expect((await events(page)).filter((e) => e.type !== 'lendbook-error')).toEqual([]);
     expect(await page.locator('[data-testid="widget-error"]').count()).toBe(3);
+    await expectNoAxeViolations(page, 'widgets: all three in their error state');
     // Nothing of the data reached the page: no card, no amount, no merchant name.
     expect(await page.locator('[data-testid="listing-status"]').count()).toBe(0);
     expect(await page.locator('[data-testid="offer-amount"]').count()).toBe(0);

@@ -38,6 +38,14 @@ describe.skipIf(usingPostgres)('the demo market of npm start', () => {
       moved = now.body.items.filter((l: { id: string; fundedPct: number; currentRateBps: number; bidCount: number }) => seen.has(l.id) && seen.get(l.id) !== `${l.fundedPct}/${l.currentRateBps}/${l.bidCount}`).length;
     }
     expect(moved).toBeGreaterThanOrEqual(2);
+    // Simulated lenders run autobid strategies: their bids show in open books as autobid.
+    let autobids = 0;
+    for (let i = 0; i < 60 && autobids === 0; i++) {
+      const open = (await http(base, 'GET', '/api/v1/listings?status=open&limit=50')).body.items as { id: string }[];
+      for (const l of open) autobids += ((await http(base, 'GET', `/api/v1/listings/${l.id}`)).body.bids as { source: string }[]).filter((b) => b.source === 'autobid').length;
+      if (autobids === 0) await sleep(1000);
+    }
+    expect(autobids).toBeGreaterThan(0);
     // The demo lender has notes in every state; the operator sees the invariants hold.
     const lender = await http(base, 'POST', '/api/v1/auth/login', undefined, { email: 'lender@lendbook.demo', password: 'lendbook-demo' });
     const notes = await http(base, 'GET', '/api/v1/me/notes?limit=200', lender.body.token);

@@ -143,6 +143,24 @@ describe('refusals and limits', () => {
     own.close();
   });
 
+  it('a same-origin socket (Origin naming the Host it was sent to) is accepted whatever the public URL; another host or port is not', async () => {
+    // The public URL is http://localhost:3000; the app is opened at http://127.0.0.1:<port> (or a LAN address).
+    expect(t.config.publicUrl).not.toBe(t.url);
+    const own = await openSocket(t.url, { origin: t.url });
+    own.send({ op: 'subscribe', channel: 'listings' });
+    expect(await own.next((m) => m.type === 'snapshot' && m.channel === 'listings')).toBeTruthy();
+    own.close();
+    const port = Number(new URL(t.url).port);
+    // The same machine under another name or port is another origin: the browser sends Host 127.0.0.1:<port>.
+    await expect(openSocket(t.url, { origin: `http://localhost:${port}` })).rejects.toMatchObject({ statusCode: 403 });
+    await expect(openSocket(t.url, { origin: `http://127.0.0.1:${port + 1}` })).rejects.toMatchObject({ statusCode: 403 });
+    await expect(openSocket(t.url, { origin: `ftp://127.0.0.1:${port}` })).rejects.toMatchObject({ statusCode: 403 });
+    await expect(openSocket(t.url, { origin: 'null' })).rejects.toMatchObject({ statusCode: 403 });
+    // https is the same host behind a TLS-terminating proxy.
+    const tls = await openSocket(t.url, { origin: `https://127.0.0.1:${port}` });
+    tls.close();
+  });
+
   it('an oversize frame closes the socket', async () => {
     const s = await openSocket(t.url);
     s.send(JSON.stringify({ op: 'ping', pad: 'x'.repeat(17 * 1024) }));

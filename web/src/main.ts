@@ -5,6 +5,7 @@
 import './styles.css';
 import { loadMessages, switchLocale } from './messages.js';
 import { LitElement, html, nothing } from 'lit';
+import { Announcer, keepFocus } from './lib/a11y.js';
 import { api, errorText, onUnauthorized } from './lib/api.js';
 import { money, rate, shortId } from './lib/format.js';
 import { LocaleController, locale, onLocale, t } from './lib/i18n.js';
@@ -34,6 +35,7 @@ const ROUTES: RouteDef[] = [
   { path: 'login', tag: 'lb-login-view', load: () => import('./views/auth.js'), title: 'nav.login' },
   { path: 'register', tag: 'lb-register-view', load: () => import('./views/auth.js'), title: 'nav.register' },
   { path: 'bids', tag: 'lb-bids-view', load: () => import('./views/bids.js'), roles: ['lender'], title: 'nav.bids' },
+  { path: 'autobid', tag: 'lb-autobid-view', load: () => import('./views/autobid.js'), roles: ['lender'], title: 'nav.autobid' },
   { path: 'portfolio', tag: 'lb-portfolio-view', load: () => import('./views/portfolio.js'), roles: ['lender'], title: 'nav.portfolio' },
   { path: 'wallet', tag: 'lb-wallet-view', load: () => import('./views/wallet.js'), roles: ['lender', 'borrower'], title: 'nav.wallet' },
   { path: 'wallet/annual', tag: 'lb-annual-statement-view', load: () => import('./views/wallet.js'), roles: ['lender', 'borrower'], title: 'stmt.annualNav' },
@@ -56,7 +58,7 @@ const ROUTES: RouteDef[] = [
 
 const NAV: Record<Role | 'anonymous', (string | null)[]> = {
   anonymous: ['market', 'notes', 'stats'],
-  lender: ['market', 'notes', 'bids', 'portfolio', 'wallet', 'account', null, 'stats'],
+  lender: ['market', 'notes', 'bids', 'autobid', 'portfolio', 'wallet', 'account', null, 'stats'],
   borrower: ['borrower/listings', 'borrower/new', 'borrower/loans', 'borrower/claims', 'borrower/rating', 'wallet', 'account', null, 'market', 'stats'],
   operator: ['admin/settings', 'admin/users', 'admin/partners', 'admin/core-enterprises', 'admin/invariants', 'admin/webhooks', 'admin/defaults', null, 'market', 'stats'],
 };
@@ -79,6 +81,13 @@ export class LbApp extends LitElement {
   private viewKey = '';
   private offMe: (() => void) | undefined;
   private loadError: unknown = null;
+  /** Says "Live connection: Reconnecting" once, not every second of the retry countdown. */
+  private readonly connAnnouncer = new Announcer((text) => {
+    const region = this.querySelector('[data-testid="announce-connection"]');
+    if (region) region.textContent = text;
+  });
+  /** A route change moves focus to the new page's heading (not on the first load). */
+  private focusOnRoute = false;
 
   constructor() {
     super();
@@ -104,6 +113,10 @@ export class LbApp extends LitElement {
       }
     });
     window.addEventListener('online', () => live.reconnect());
+    connection.subscribe((info) => {
+      // Idle and connecting are passing states (a page without live data, a retry's dial): not news.
+      if (info.state === 'open' || info.state === 'reconnecting' || info.state === 'closed') this.connAnnouncer.say(t('conn.announce', { state: t(`conn.${info.state}`) }));
+    });
     // The socket was refused for the session (revoked or expired): ask HTTP who we are now.
     connection.subscribe((info) => {
       if (info.state !== 'closed' || info.lastCloseCode !== 4001 || !session.value.user) return;
@@ -120,6 +133,29 @@ export class LbApp extends LitElement {
     });
     // The active language's messages and the session, then the first route.
     void Promise.all([loadMessages(locale()).catch((err: unknown) => (this.loadError = err)), loadSession().catch((err: unknown) => (this.loadError = err))]).finally(() => void this.route());
+  }
+
+  override firstUpdated(): void {
+    const main = this.querySelector('main');
+    if (main) keepFocus(main);
+  }
+
+  /** After a route change, focus goes to the new page's heading (or its main region while it loads). */
+  private async focusView(view: HTMLElement): Promise<void> {
+    await this.updateComplete;
+    await (view as HTMLElement & { updateComplete?: Promise<unknown> }).updateComplete;
+    if (this.view !== view) return;
+    const main = this.querySelector('main') as HTMLElement | null;
+    // The heading may come with the page's data: give it a moment, then settle for the main region.
+    for (let i = 0; i < 20 && !view.querySelector('h1'); i++) await new Promise((r) => setTimeout(r, 50));
+    if (this.view !== view) return;
+    const active = document.activeElement;
+    if (active && active !== document.body && main?.contains(active) && active !== main) return; // the page focused a field itself
+    const h1 = view.querySelector('h1');
+    const target = (h1 ?? main) as HTMLElement | null;
+    if (!target) return;
+    if (!target.hasAttribute('tabindex')) target.setAttribute('tabindex', '-1');
+    target.focus({ preventScroll: true });
   }
 
   /** Subscribes `me` while logged in: toasts and the wallet in the header. */
@@ -233,6 +269,8 @@ export class LbApp extends LitElement {
       this.view = document.createElement(def.tag);
       this.viewKey = key;
       window.scrollTo(0, 0);
+      if (this.focusOnRoute) void this.focusView(this.view);
+      this.focusOnRoute = true;
     }
     Object.assign(this.view, { params: parsed.params, query: parsed.query });
     document.title = `${t(def.title)} · Lendbook`;
@@ -254,13 +292,18 @@ export class LbApp extends LitElement {
   private renderConnection() {
     const info = this.connCtl.value;
     const retryIn = info.nextRetryAtMs ? Math.max(0, Math.ceil((info.nextRetryAtMs - Date.now()) / 1000)) : null;
-    return html`<span class="conn" data-testid="connection-state" data-state=${info.state} role="status" aria-live="polite" title=${t(`conn.${info.state}.title`)} tabindex="0"
-      @click=${() => { this.connExplained = !this.connExplained; this.requestUpdate(); }} @keydown=${(e: KeyboardEvent) => { if (e.key === 'Enter' || e.key === ' ') { this.connExplained = !this.connExplained; this.requestUpdate(); } }}>
-      <span class="dot" aria-hidden="true"></span>
-      <span>${t(`conn.${info.state}`)}${info.state === 'reconnecting' && retryIn !== null ? html` <span class="hide-sm">· ${t('conn.retryIn', { s: retryIn })}</span>` : nothing}</span>
-      ${info.state === 'reconnecting' || info.state === 'closed' ? html`<button class="link-btn" @click=${() => live.reconnect()}>${t('conn.retry')}</button>` : nothing}
-      ${this.connExplained ? html`<span class="conn-explain" data-testid="conn-explain"><strong>${t(`conn.${info.state}`)}</strong> — ${t(`conn.${info.state}.title`)}. ${t('conn.explain')}</span>` : nothing}
-    </span>`;
+    // The pill is a button that explains itself; what a screen reader hears of the connection comes from
+    // the throttled region below it (state changes only), not from the ticking retry countdown.
+    return html`<span class="conn" data-testid="connection-state" data-state=${info.state}>
+      <button type="button" class="conn-btn" aria-expanded=${this.connExplained ? 'true' : 'false'} aria-controls="conn-explain" title=${t(`conn.${info.state}.title`)}
+        @click=${() => { this.connExplained = !this.connExplained; this.requestUpdate(); }}>
+        <span class="dot" aria-hidden="true"></span>
+        <span>${t(`conn.${info.state}`)}${info.state === 'reconnecting' && retryIn !== null ? html` <span class="hide-sm">· ${t('conn.retryIn', { s: retryIn })}</span>` : nothing}</span>
+      </button>
+      ${info.state === 'reconnecting' || info.state === 'closed' ? html`<button type="button" class="link-btn" @click=${() => live.reconnect()}>${t('conn.retry')}</button>` : nothing}
+      <span id="conn-explain" class="conn-explain" data-testid="conn-explain" ?hidden=${!this.connExplained}><strong>${t(`conn.${info.state}`)}</strong> — ${t(`conn.${info.state}.title`)}. ${t('conn.explain')}</span>
+    </span>
+    <span class="sr-only" aria-live="polite" aria-atomic="true" data-testid="announce-connection"></span>`;
   }
 
   override render() {
@@ -282,7 +325,7 @@ export class LbApp extends LitElement {
           ${wallet && user && user.role !== 'operator'
             ? html`<a class="wallet-pill hide-sm" href="#/wallet" data-testid="header-wallet" title=${t('wallet.available')}>${money(wallet.availableMinor)}<small>${t('wallet.heldShort', { amount: money(wallet.heldMinor) })}</small></a>`
             : nothing}
-          <button class="ghost" data-testid="lang-switch" lang=${other === 'zh' ? 'zh-CN' : 'en'} @click=${() => void switchLocale(other)} aria-label=${t('nav.language')}>${other === 'zh' ? '中文' : 'EN'}</button>
+          <button class="ghost" data-testid="lang-switch" lang=${other === 'zh' ? 'zh-CN' : 'en'} @click=${() => void switchLocale(other)} title=${t('nav.language')}>${other === 'zh' ? '中文' : 'English'}</button>
           ${user ? html`<lb-bell></lb-bell>` : nothing}
           ${user
             ? html`<span class="user hide-md" title=${user.email}>${user.displayName}</span><button class="ghost" data-testid="logout" @click=${() => void this.logout()}>${t('nav.logout')}</button>`
@@ -299,7 +342,7 @@ export class LbApp extends LitElement {
       <footer class="footer">${t('footer.disclaimer')} · <a href="#/stats">${t('nav.stats')}</a> · <a href="/docs" target="_blank" rel="noopener">API</a></footer>
       <div class="toasts" aria-live="polite" aria-relevant="additions">
         ${this.toastCtl.value.map(
-          (x) => html`<div class="toast" role="status" data-testid="toast" data-kind=${x.kind} data-tone=${x.tone}>
+          (x) => html`<div class="toast" data-testid="toast" data-kind=${x.kind} data-tone=${x.tone}>
             <span class="bar" aria-hidden="true"></span>
             <div><strong>${x.title}</strong>${x.body ? html`<p>${x.body}</p>` : nothing}${x.href ? html`<a href=${x.href} @click=${() => dismiss(x.id)}>${x.linkText ?? t('common.open')}</a>` : nothing}</div>
             <button aria-label=${t('common.close')} @click=${() => dismiss(x.id)}>×</button>

@@ -59,7 +59,7 @@ export class LendbookMerchant extends LendbookWidget {
       .credit div { display: grid; }
       .credit dt { color: var(--lb-muted, #6b7280); font-size: 0.85em; }
       .credit dd { margin: 0; font-weight: 600; font-variant-numeric: tabular-nums; }
-      .yes { color: var(--lb-good, #16a34a); }
+      .yes { color: var(--lb-good, #15803d); }
       .no { color: var(--lb-muted, #6b7280); }
       .list { list-style: none; margin: 0; padding: 0; display: grid; gap: 0.5em; grid-template-columns: repeat(auto-fill, minmax(min(100%, var(--lb-card-min, 15em)), 1fr)); }
       .list h3 { margin: 0; }

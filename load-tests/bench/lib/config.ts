@@ -1,6 +1,6 @@
 /** The bench's knobs, all from the environment, with defaults that finish well under 10 minutes on 2 cores. */
 
-export const SCENARIOS = ['hot', 'spread', 'read', 'ws', 'memory', 'clearing', 'hostile'] as const;
+export const SCENARIOS = ['hot', 'spread', 'read', 'ws', 'memory', 'clearing', 'hostile', 'autobid'] as const;
 export type ScenarioName = (typeof SCENARIOS)[number];
 
 export interface BenchConfig {

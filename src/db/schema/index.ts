@@ -9,3 +9,4 @@ export * from './loans.js';
 export * from './transfers.js';
 export * from './claims.js';
 export * from './people.js';
+export * from './autobid.js';

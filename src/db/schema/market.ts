@@ -104,6 +104,8 @@ export const bids = pgTable(
     holdId: text('hold_id').notNull(),
     /** The client's id for the request (WebSocket `ref`, or the Idempotency-Key): one bid per lender and ref. */
     clientRef: text('client_ref'),
+    /** Placed by the lender (`manual`) or by its standing order (`autobid`, docs/autobid.md). */
+    source: text('source', { enum: ['manual', 'autobid'] }).notNull().default('manual'),
     createdAt: timestamp('created_at', { withTimezone: true, precision: 3 }).notNull(),
     updatedAt: timestamp('updated_at', { withTimezone: true, precision: 3 }).notNull(),
   },
@@ -117,5 +119,7 @@ export const bids = pgTable(
     check('bids_rate', sql`${t.rateBps} >= 1`),
     check('bids_fill', sql`${t.fillMinor} >= 0 and ${t.fillMinor} <= ${t.amountMinor}`),
     check('bids_status', sql`${t.status} in ('active','outbid','filled','released')`),
+    check('bids_source', sql`${t.source} in ('manual','autobid')`),
+    index('bids_autobid_lender_idx').on(t.lenderId, t.createdAt).where(sql`${t.source} = 'autobid'`),
   ],
 );

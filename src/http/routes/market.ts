@@ -29,6 +29,7 @@ const BidResponse = Type.Object({
   status: Type.String({ description: 'winning | outbid | filled | released' }),
   standing: Type.String({ description: 'winning | winning_partial | outbid | filled | partly_filled | released' }),
   priority: Type.Integer(),
+  source: Type.Union([Type.Literal('manual'), Type.Literal('autobid')], { description: 'placed by the lender, or by its autobid strategy' }),
   currency: Type.String(),
   createdAt: Type.String(),
   updatedAt: Type.String(),

@@ -14,11 +14,34 @@ declare module 'fastify' {
   }
 }
 
-/** Origins a browser may open a socket from: the app's own, and the configured allow-list. */
-export function originAllowed(app: FastifyInstance, origin: string | undefined): boolean {
+/**
+ * Origins a browser may open a socket from: the page's own (its Origin names the host the request was
+ * sent to: the app opened at http://127.0.0.1:3000 or at a LAN address as well as at the public URL),
+ * the public URL's, and the configured allow-list. A foreign page's Origin never equals the Host its
+ * browser sends, so cross-site pages stay refused.
+ */
+export function originAllowed(app: FastifyInstance, origin: string | undefined, host?: string): boolean {
   if (origin === undefined) return true; // not a browser: scripts and servers send no Origin
+  if (sameOrigin(origin, host)) return true;
   const own = new URL(app.ctx.config.publicUrl).origin;
   return origin === own || app.ctx.config.wsAllowedOrigins.includes(origin);
+}
+
+/** Whether `origin` (http or https) names exactly `host` (the request's Host header, host[:port]). */
+export function sameOrigin(origin: string, host: string | undefined): boolean {
+  if (!host) return false;
+  let url: URL;
+  try {
+    url = new URL(origin);
+  } catch {
+    return false; // "null" (a sandboxed or file page) or garbage
+  }
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') return false;
+  if (url.origin !== origin.toLowerCase().replace(/\/$/, '')) return false; // paths, credentials: not an Origin
+  // The URL parser drops a default port (:80 on http); the Host header may carry it.
+  const defaultPort = url.protocol === 'https:' ? '443' : '80';
+  const wanted = host.toLowerCase();
+  return url.host === wanted || `${url.host}:${defaultPort}` === wanted;
 }
 
 /**
@@ -59,7 +82,7 @@ export async function wsRoutes(app: FastifyInstance): Promise<void> {
           await keyForOrigin(app.ctx.db, key, origin);
           request.user = null;
           request.wsToken = null;
-        } else if (!originAllowed(app, origin)) throw new AppError('ORIGIN_NOT_ALLOWED', `origin ${origin} may not open a socket`);
+        } else if (!originAllowed(app, origin, request.headers.host)) throw new AppError('ORIGIN_NOT_ALLOWED', `origin ${origin} may not open a socket`);
         else if (token !== undefined) {
           const user = await app.authenticateToken(token, 'bearer');
           if (!user) throw new AppError('UNAUTHENTICATED', 'the token is invalid, expired or revoked');

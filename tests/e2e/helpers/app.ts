@@ -26,14 +26,15 @@ export interface E2eApp extends TestApp {
 /**
  * The real app on the test storage, listening on http://127.0.0.1:<port> with that as its public URL
  * (so the browser's Origin is the app's own for the session socket), serving web/dist.
+ * `defaultPublicUrl`: leave LENDBOOK_PUBLIC_URL unset, as a fresh `npm start` does (http://localhost:3000).
  */
-export async function startE2eApp(env: Record<string, string> = {}): Promise<E2eApp> {
+export async function startE2eApp(env: Record<string, string> = {}, opts: { defaultPublicUrl?: boolean } = {}): Promise<E2eApp> {
   const storage = await createTestStorage();
   let lastError: unknown;
   for (let attempt = 0; attempt < 3; attempt++) {
     const port = await freePort();
     const url = `http://127.0.0.1:${port}`;
-    const t = await startApp(storage, { env: { ...ADMIN_ENV, LENDBOOK_WEB_DIST: WEB_DIST, LENDBOOK_PUBLIC_URL: url, ...env } });
+    const t = await startApp(storage, { env: { ...ADMIN_ENV, LENDBOOK_WEB_DIST: WEB_DIST, ...(opts.defaultPublicUrl ? {} : { LENDBOOK_PUBLIC_URL: url }), ...env } });
     try {
       await t.app.listen({ port, host: '127.0.0.1' });
     } catch (err) {

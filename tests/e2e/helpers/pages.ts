@@ -64,6 +64,7 @@ ${opts.head ?? ''}
 </head>
 <body>
 <main>
+<h1>Partner page</h1>
 ${body}
 </main>
 </body>

@@ -52,7 +52,7 @@ export class LbListingStatus extends LitElement {
     .header { display: flex; align-items: center; gap: 0.5em; min-width: 0; color: var(--lb-muted, #6b7280); font-size: 0.86em; }
     .merchant { overflow: hidden; text-overflow: ellipsis; white-space: nowrap; flex: 1; min-width: 0; }
     .status { font-size: 0.8em; font-weight: 600; padding: 0.05em 0.5em; border-radius: 999px; border: 1px solid currentColor; white-space: nowrap; }
-    .status.open { color: var(--lb-good, #16a34a); }
+    .status.open { color: var(--lb-good, #15803d); }
     .status.cleared { color: var(--lb-accent, #2563eb); }
     .status.failed, .status.withdrawn { color: var(--lb-muted, #6b7280); }
     .title { font-weight: 600; font-size: 1.02em; margin: 0; overflow: hidden; text-overflow: ellipsis; white-space: nowrap; color: inherit; text-decoration: none; }

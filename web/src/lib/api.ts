@@ -8,6 +8,10 @@ import { setServerOffset } from './format.js';
 import { problemText, type FieldError } from './problem-text.js';
 import type {
   AdminSettingsView,
+  AutobidLogItem,
+  AutobidPreview,
+  AutobidStrategy,
+  ClearingRates,
   BidView,
   Claim,
   CollateralOptions,
@@ -207,6 +211,11 @@ export const api = {
   placeBid: (listingId: string, body: { amountMinor: number; rateBps: number }, idempotencyKey: string) =>
     request<BidView>('POST', `/listings/${encodeURIComponent(listingId)}/bids`, { body, idempotencyKey }),
   amendBid: (bidId: string, rateBps: number) => request<BidView>('PATCH', `/bids/${encodeURIComponent(bidId)}`, { body: { rateBps } }),
+  autobid: () => get<AutobidStrategy>('/me/autobid'),
+  saveAutobid: (body: Record<string, unknown>) => request<AutobidStrategy & { placedNow: { bids: number; amountMinor: number } }>('PUT', '/me/autobid', { body }),
+  autobidPreview: (body: Record<string, unknown>) => request<AutobidPreview>('POST', '/me/autobid/preview', { body }),
+  autobidLog: (q: { limit?: number; cursor?: string | null } = {}) => get<Page<AutobidLogItem>>('/me/autobid/log', q),
+  clearingRates: () => get<ClearingRates>('/autobid/clearing-rates'),
   myBids: (q: { status?: string; cursor?: string | null; limit?: number } = {}) => get<Page<BidView>>('/me/bids', q),
   watchlist: () => get<{ listingIds: string[]; items: ListingSummary[] }>('/me/watchlist'),
   watch: (id: string) => request<void>('PUT', `/me/watchlist/${encodeURIComponent(id)}`),

@@ -240,9 +240,50 @@ export interface BidView {
   fillMinor: number;
   status: BidStatus;
   priority: number;
+  /** Placed by the lender, or by its autobid strategy. */
+  source?: 'manual' | 'autobid';
   currency: 'CNY';
   createdAt: string;
   updatedAt: string;
+}
+
+export interface AutobidStrategy {
+  enabled: boolean;
+  amountPerListingMinor: number;
+  maxPerBorrowerMinor: number;
+  budgetMinor: number;
+  reserveMinor: number;
+  minRateBpsByGrade: Partial<Record<Grade, number>>;
+  termsMonths: number[] | null;
+  products: string[] | null;
+  currency: 'CNY';
+  updatedAt: string | null;
+  stats: { bidsPlaced: number; heldMinor: number; outstandingMinor: number; lastPlacedAt: string | null };
+}
+
+export interface AutobidLogItem {
+  id: string;
+  listingId: string;
+  listingTitle: string;
+  at: string;
+  outcome: 'placed' | 'skipped';
+  trigger: 'opening' | 'saved';
+  bidId?: string;
+  code?: string;
+  amountMinor?: number;
+  rateBps?: number;
+}
+
+export interface AutobidPreview {
+  listingsOpen: number;
+  listingsBid: number;
+  totalMinor: number;
+  currency: 'CNY';
+}
+
+export interface ClearingRates {
+  days: number;
+  items: { grade: Grade; loans: number; rateBps: number | null }[];
 }
 
 export interface Rating {

@@ -40,6 +40,9 @@ const ORDER = [
   'wsMaxSocketsPerUser',
   'wsMaxSubscriptionsPerAddress',
   'wsMaxSubscriptionsPerUser',
+  'autobidMaxSharePct',
+  'autobidLookbackDays',
+  'autobidMinTimeLeftSec',
 ];
 const GRADE_MAPS = ['gradeFloorBps', 'orderAdvancePct', 'expectedLossBps', 'claimAdvancePct'];
 const UNIT_OF: Record<SettingRange['unit'], Unit> = { bps: 'bps', bpsPerDay: 'bpsDay', minor: 'money', sec: 'sec', pct: 'pct', days: 'days', months: 'months', count: 'count' };
@@ -163,7 +166,12 @@ export class AdminSettingsViewEl extends View {
 
   private async save(e: Event, patchOverride?: Record<string, unknown>): Promise<void> {
     e.preventDefault();
-    if (!patchOverride && this.problems().size > 0) return;
+    if (this.busy) return;
+    if (!patchOverride && this.problems().size > 0) {
+      // Save stays reachable (aria-disabled): pressing it goes to the first field to fix.
+      this.querySelector<HTMLElement>('[data-testid="settings-form"] [aria-invalid="true"]')?.focus();
+      return;
+    }
     const patch = patchOverride ?? this.patch();
     if (Object.keys(patch).length === 0) return;
     this.busy = true;
@@ -189,15 +197,20 @@ export class AdminSettingsViewEl extends View {
     }
   }
 
-  private input(key: string, unit: Unit, value: unknown, problem: string | undefined): TemplateResult {
+  /**
+   * One setting's field. Named by the row's setting name (and the grade, for a per-grade value) through
+   * aria-labelledby, described by its allowed range and, when refused, by the reason.
+   */
+  private input(key: string, unit: Unit, value: unknown, problem: string | undefined, labelledBy: string, range: string | null): TemplateResult {
     const suffix = unit === 'bps' || unit === 'bpsDay' || unit === 'pct' ? '%' : unit === 'sec' ? 's' : unit === 'days' ? t('unit.days') : unit === 'months' ? t('unit.months') : '';
     const val = key in this.edits ? this.edits[key]! : toInput(unit, value);
     const onInput = (e: Event) => (this.edits = { ...this.edits, [key]: (e.target as HTMLInputElement | HTMLSelectElement).value });
+    const describedBy = [range, problem ? `setting-error-${key}` : null].filter(Boolean).join(' ');
     if (unit === 'grade') {
-      return html`<select @change=${onInput} data-testid="setting-${key}">${GRADES.map((g) => html`<option value=${g} ?selected=${val === g}>${g}</option>`)}</select>`;
+      return html`<select @change=${onInput} aria-labelledby=${labelledBy} aria-describedby=${describedBy || nothing} data-testid="setting-${key}">${GRADES.map((g) => html`<option value=${g} ?selected=${val === g}>${g}</option>`)}</select>`;
     }
-    return html`<span class="input-affix ${unit === 'money' ? '' : 'suffix'}">${unit === 'money' ? html`<span>¥</span>` : nothing}<input inputmode="decimal" .value=${val} @input=${onInput} aria-invalid=${problem ? 'true' : 'false'} data-testid="setting-${key}" />${suffix ? html`<span>${suffix}</span>` : nothing}</span>
-      ${problem ? html`<div class="field-error" role="alert" data-testid="setting-error-${key}">${problem}</div>` : nothing}`;
+    return html`<span class="input-affix ${unit === 'money' ? '' : 'suffix'}">${unit === 'money' ? html`<span aria-hidden="true">¥</span>` : nothing}<input inputmode="decimal" .value=${val} @input=${onInput} aria-labelledby=${labelledBy} aria-describedby=${describedBy || nothing} aria-invalid=${problem ? 'true' : 'false'} data-testid="setting-${key}" />${suffix ? html`<span aria-hidden="true">${suffix}</span>` : nothing}</span>
+      ${problem ? html`<div class="field-error" id="setting-error-${key}" data-testid="setting-error-${key}">${problem}</div>` : nothing}`;
   }
 
   private rangeText(name: string): string {
@@ -221,29 +234,29 @@ export class AdminSettingsViewEl extends View {
         : nothing}
       <form class="panel" @submit=${(e: Event) => void this.save(e)} data-testid="settings-form">
         <div class="table-wrap"><table class="data">
-          <thead><tr><th>${t('admin.setting')}</th><th>${t('admin.inForce')}</th><th style="min-width:11rem">${t('admin.newValue')}</th><th></th></tr></thead>
+          <thead><tr><th>${t('admin.setting')}</th><th>${t('admin.inForce')}</th><th style="min-width:11rem">${t('admin.newValue')}</th><th><span class="sr-only">${t('common.actions')}</span></th></tr></thead>
           <tbody>
             ${ORDER.filter((k) => k in s).map((k) => {
               const over = d.overridden.includes(k);
               const unit = this.unitOf(k);
-              return html`<tr><td><strong>${t(`setting.${k}`)}</strong><br /><span class="mono muted small">${d.environment[k] ?? ''}</span>${d.bounds[k] ? html`<br /><span class="muted small" data-testid="setting-range-${k}">${this.rangeText(k)}</span>` : nothing}</td>
+              return html`<tr><td><strong id="setting-name-${k}">${t(`setting.${k}`)}</strong><br /><span class="mono muted small">${d.environment[k] ?? ''}</span>${d.bounds[k] ? html`<br /><span class="muted small" id="setting-range-${k}" data-testid="setting-range-${k}">${this.rangeText(k)}</span>` : nothing}</td>
                 <td class="nowrap">${display(unit, s[k])} ${over ? html`<span class="badge warn">${t('admin.overridden')}</span>` : nothing}</td>
-                <td>${this.input(k, unit, s[k], problems.get(k))}</td>
+                <td>${this.input(k, unit, s[k], problems.get(k), `setting-name-${k}`, d.bounds[k] ? `setting-range-${k}` : null)}</td>
                 <td>${over ? html`<button type="button" class="ghost" @click=${(e: Event) => void this.save(e, { [k]: null })}>${t('admin.reset')}</button>` : nothing}</td></tr>`;
             })}
             ${GRADE_MAPS.filter((k) => k in s).map((k) => {
               const unit = this.unitOf(k);
               const map = (s[k] ?? {}) as Record<string, number>;
               const over = d.overridden.includes(k);
-              return html`<tr><td><strong>${t(`setting.${k}`)}</strong><br /><span class="mono muted small">${d.environment[k] ?? ''}</span>${d.bounds[k] ? html`<br /><span class="muted small">${this.rangeText(k)}</span>` : nothing}</td>
+              return html`<tr><td><strong id="setting-name-${k}">${t(`setting.${k}`)}</strong><br /><span class="mono muted small">${d.environment[k] ?? ''}</span>${d.bounds[k] ? html`<br /><span class="muted small" id="setting-range-${k}">${this.rangeText(k)}</span>` : nothing}</td>
                 <td class="small">${GRADES.filter((g) => map[g] !== undefined).map((g) => `${g} ${display(unit, map[g])}`).join(' · ') || t('admin.none')} ${over ? html`<span class="badge warn">${t('admin.overridden')}</span>` : nothing}</td>
-                <td><div style="display:grid;grid-template-columns:repeat(auto-fill,minmax(5.2rem,1fr));gap:0.3rem">${GRADES.map((g) => html`<label class="small">${g}${this.input(`${k}.${g}`, unit, map[g], problems.get(`${k}.${g}`))}</label>`)}</div></td>
+                <td><div style="display:grid;grid-template-columns:repeat(auto-fill,minmax(5.2rem,1fr));gap:0.3rem">${GRADES.map((g) => html`<div class="small grade-field"><span id="setting-grade-${k}-${g}" class="muted">${g}</span>${this.input(`${k}.${g}`, unit, map[g], problems.get(`${k}.${g}`), `setting-name-${k} setting-grade-${k}-${g}`, d.bounds[k] ? `setting-range-${k}` : null)}</div>`)}</div></td>
                 <td>${over ? html`<button type="button" class="ghost" @click=${(e: Event) => void this.save(e, { [k]: null })}>${t('admin.reset')}</button>` : nothing}</td></tr>`;
             })}
           </tbody>
         </table></div>
         ${this.saveError ? errorBox(this.saveError) : nothing}
-        <div class="row" style="margin-top:0.75rem"><span class="spacer"></span><button type="button" class="ghost" @click=${() => (this.edits = {})}>${t('admin.discard')}</button><button class="primary" type="submit" ?disabled=${this.busy || Object.keys(this.edits).length === 0 || problems.size > 0} data-testid="settings-save">${t('admin.save')}</button></div>
+        <div class="row" style="margin-top:0.75rem"><span class="spacer"></span><button type="button" class="ghost" @click=${() => (this.edits = {})}>${t('admin.discard')}</button><button class="primary" type="submit" aria-disabled=${this.busy || Object.keys(this.edits).length === 0 || problems.size > 0 ? 'true' : 'false'} data-testid="settings-save">${t('admin.save')}</button></div>
       </form>
     </section>`;
   }
@@ -365,7 +378,7 @@ export class AdminPartnersView extends View {
         (p) => html`<div class="panel" data-testid="partner">
           <div class="panel-head"><h2>${p.name}</h2><span class="mono muted small">${p.id} · ${dateTime(p.createdAt)}</span></div>
           <p class="small muted" style="margin-bottom:0.5rem">${t('admin.webhookUrl')}: ${p.webhookUrl ?? t('admin.none')}</p>
-          <div class="table-wrap"><table class="data"><thead><tr><th>${t('admin.keyId')}</th><th class="num">${t('admin.version')}</th><th>${t('admin.rotated')}</th><th>${t('bids.col.status')}</th><th></th></tr></thead>
+          <div class="table-wrap"><table class="data"><thead><tr><th>${t('admin.keyId')}</th><th class="num">${t('admin.version')}</th><th>${t('admin.rotated')}</th><th>${t('bids.col.status')}</th><th><span class="sr-only">${t('common.actions')}</span></th></tr></thead>
             <tbody>${p.keys.map((k) => html`<tr><td class="mono">${k.keyId}</td><td class="num">${k.version}</td><td>${k.rotatedAt ? dateTime(k.rotatedAt) : '—'}</td><td>${k.revoked ? html`<span class="badge muted">${t('admin.revoked')}</span>` : html`<span class="badge good">${t('admin.active')}</span>`}</td>
               <td>${k.revoked ? nothing : html`<button class="chip" @click=${() => void this.rotate(k.keyId)} data-testid="rotate-key">${t('admin.rotate')}</button>`}
                 ${!k.revoked && k.secrets.length > 1 ? html`<button class="chip" @click=${() => void this.revokePrevious(k.keyId, k.version - 1)} data-testid="revoke-previous-secret">${t('admin.revokePrevious')}</button>` : nothing}</td></tr>`)}</tbody></table></div>
@@ -415,7 +428,7 @@ export class AdminInvariantsView extends View {
       ${this.error ? errorBox(this.error) : nothing}
       ${r
         ? html`<div class=${r.ok ? 'ok-box' : 'error'} data-testid="invariants-status" data-ok=${String(r.ok)}>${r.ok ? t('admin.allHold', { n: r.checks.length }) : t('admin.someFail', { n: r.checks.filter((c) => !c.ok).length })} · ${t('admin.checkedAt', { at: dateTime(this.checkedAt) })}</div>
-            <div class="panel"><div class="table-wrap"><table class="data"><thead><tr><th></th><th>${t('admin.check')}</th><th>${t('admin.detail')}</th></tr></thead>
+            <div class="panel"><div class="table-wrap"><table class="data"><thead><tr><th><span class="sr-only">${t('common.result')}</span></th><th>${t('admin.check')}</th><th>${t('admin.detail')}</th></tr></thead>
               <tbody>${r.checks.map((c) => html`<tr data-testid="invariant" data-ok=${String(c.ok)}><td>${c.ok ? html`<span class="badge good">OK</span>` : html`<span class="badge bad">${t('admin.fail')}</span>`}</td><td class="mono">${c.name}</td><td class="small ${c.ok ? 'muted' : 'bad'}">${c.detail}</td></tr>`)}</tbody></table></div></div>`
         : html`<p class="muted">${t('common.loading')}</p>`}
     </section>`;
@@ -465,7 +478,7 @@ export class AdminWebhooksView extends View {
       <div class="page-head"><div><h1>${t('nav.webhooks')}</h1><p>${t('admin.webhooksSubtitle')}</p></div><button @click=${() => void this.load()}>${t('admin.refresh')}</button></div>
       ${this.error ? errorBox(this.error) : nothing}
       <div class="panel" style="padding-top:0.4rem"><div class="table-wrap"><table class="data" data-testid="webhooks">
-        <thead><tr><th>${t('wallet.col.when')}</th><th>${t('admin.event')}</th><th>${t('bids.col.status')}</th><th class="num">${t('admin.attempts')}</th><th>${t('admin.lastResult')}</th><th></th></tr></thead>
+        <thead><tr><th>${t('wallet.col.when')}</th><th>${t('admin.event')}</th><th>${t('bids.col.status')}</th><th class="num">${t('admin.attempts')}</th><th>${t('admin.lastResult')}</th><th><span class="sr-only">${t('common.actions')}</span></th></tr></thead>
         <tbody>${this.items.map(
           (d) => html`<tr data-testid="webhook-row" data-status=${d.status}>
               <td class="nowrap muted">${dateTime(d.createdAt)}</td>
@@ -581,7 +594,7 @@ export class AdminUsersViewEl extends View {
         <div class="panel" style="padding-top:0.4rem"><div class="table-wrap"><table class="data" data-testid="users-table">
           <thead><tr><th>${t('auth.email')}</th><th>${t('users.role')}</th><th>${t('account.kycStatus')}</th><th>${t('bids.col.status')}</th></tr></thead>
           <tbody>${this.items.map(
-            (u) => html`<tr class="clickable" data-testid="user-row" @click=${() => void this.open(u.id)}><td>${u.email}<br /><small class="muted">${u.displayName}</small></td><td>${t(`role.${u.role}`)}</td>
+            (u) => html`<tr class="clickable" data-testid="user-row" @click=${() => void this.open(u.id)}><td><button type="button" class="link-btn" @click=${(e: Event) => { e.stopPropagation(); void this.open(u.id); }}>${u.email}</button><br /><small class="muted">${u.displayName}</small></td><td>${t(`role.${u.role}`)}</td>
               <td>${t(`kyc.${u.kycStatus}`)}${u.kycReview ? html` · ${t(`users.review.${u.kycReview}`)}` : nothing}</td>
               <td>${u.frozen ? html`<span class="badge bad">${t('users.frozen')}</span>` : html`<span class="badge good">${t('users.active')}</span>`}</td></tr>`,
           )}</tbody></table></div></div>

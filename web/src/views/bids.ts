@@ -143,7 +143,7 @@ export class BidsView extends View {
                   const f = this.flashes.get(b.id) ?? 0;
                   return html`<tr data-testid="my-bid-row" data-bid-id=${b.id} data-status=${b.status} class=${f ? `flash-${s.tone === 'bad' ? 'bad-' : ''}${f % 2}` : ''}>
                     <td><a href="#/listing/${b.listingId}">${l?.title ?? b.listingId}</a></td>
-                    <td><span class="badge ${s.tone}">${s.label}</span></td>
+                    <td><span class="badge ${s.tone}">${s.label}</span>${b.source === 'autobid' ? html` <span class="badge" data-testid="bid-autobid">${t('autobid.badge')}</span>` : nothing}</td>
                     <td class="num">${money(b.amountMinor, { trimZeroFen: true })}</td>
                     <td class="num">${rate(b.rateBps)}</td>
                     <td class="num">${b.status === 'outbid' || b.status === 'released' ? '—' : money(s.fill)}</td>

@@ -131,7 +131,7 @@ export class MyListingsView extends View {
       <div class="panel" style="padding-top:0.4rem">
         <div class="table-wrap">
           <table class="data" data-testid="my-listings">
-            <thead><tr><th>${t('market.col.listing')}</th><th>${t('bids.col.status')}</th><th class="num">${t('listing.amount')}</th><th class="num">${t('listing.rate')}</th><th class="num">${t('market.col.funded')}</th><th>${t('myListings.ends')}</th><th></th></tr></thead>
+            <thead><tr><th>${t('market.col.listing')}</th><th>${t('bids.col.status')}</th><th class="num">${t('listing.amount')}</th><th class="num">${t('listing.rate')}</th><th class="num">${t('market.col.funded')}</th><th>${t('myListings.ends')}</th><th><span class="sr-only">${t('common.actions')}</span></th></tr></thead>
             <tbody>
               ${items.map((row) => {
                 // The open listing's row shows the live figures the card shows: one truth on the page.

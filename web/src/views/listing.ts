@@ -1,3 +1,4 @@
+import { Announcer } from '../lib/a11y.js';
 import { html, nothing, type TemplateResult } from 'lit';
 import { repeat } from 'lit/directives/repeat.js';
 import '../components/countdown.js';
@@ -103,6 +104,17 @@ export class ListingView extends View {
   private earningsAbort: AbortController | undefined;
   private scheduleRateBps = -1;
   private readonly bidAction = new IdempotentAction<{ listingId: string; amountMinor: number; rateBps: number }>();
+  // What a screen reader hears of the live page: one polite region each, state changes only, at most one
+  // announcement per 5 s (a busy auction would otherwise talk over the lender filling in the ticket).
+  private readonly rateAnnouncer = new Announcer((text) => this.announce('rate', text));
+  private readonly bookAnnouncer = new Announcer((text) => this.announce('book', text));
+  private unspokenEvents = 0;
+  private readonly activityAnnouncer = new Announcer((text) => {
+    this.unspokenEvents = 0;
+    this.announce('activity', text);
+  });
+  /** The ticket's verdict, once the lender stops typing. */
+  private readonly verdictAnnouncer = new Announcer((text) => this.announce('verdict', text), { gapMs: 0, settleMs: 700 });
 
   constructor() {
     super();
@@ -124,9 +136,15 @@ export class ListingView extends View {
     return this.params.id ?? '';
   }
 
+  private announce(region: string, text: string): void {
+    const el = this.querySelector(`[data-testid="announce-${region}"]`);
+    if (el) el.textContent = text;
+  }
+
   override connectedCallback(): void {
     super.connectedCallback();
     this.own(() => {
+      for (const a of [this.rateAnnouncer, this.bookAnnouncer, this.activityAnnouncer, this.verdictAnnouncer]) a.dispose();
       this.offLive?.();
       clearTimeout(this.earningsTimer);
       this.earningsAbort?.abort();
@@ -227,10 +245,18 @@ export class ListingView extends View {
     if (change.type === 'event') this.onEvent(change.event, change.data, state);
     else if (before && before.seq !== state.seq) this.pushTape({ text: t('tape.resynced'), tone: '' });
     this.scheduleEarnings();
+    const l = state.listing;
+    this.rateAnnouncer.say(t('announce.rate', { rate: rate(l.currentRateBps), funded: l.fundedPct }));
+    const levels = new Set([...state.bids.values()].map((b) => b.rateBps)).size;
+    this.bookAnnouncer.say(t('announce.book', { levels, bids: state.bids.size, coverage: money(state.book.coverageMinor, { trimZeroFen: true }) }));
   }
 
   private pushTape(item: Omit<TapeItem, 'key' | 'at'>): void {
     this.tape = [{ ...item, key: ++this.tapeKey, at: Date.now() }, ...this.tape].slice(0, 60);
+    this.unspokenEvents++;
+    const latest = `${item.text}${item.amount ? ` ${item.amount}` : ''}`;
+    // The key keeps two like events apart: each is news. The region reads only the text.
+    this.activityAnnouncer.say(this.unspokenEvents > 1 ? t('announce.activityMany', { n: this.unspokenEvents, latest }) : t('announce.activity', { latest }));
   }
 
   private onEvent(event: string, data: unknown, state: ListingLiveState): void {
@@ -273,7 +299,7 @@ export class ListingView extends View {
   private onMe(change: Change): void {
     if (change.type !== 'event') return;
     const d = (change.data ?? {}) as Record<string, unknown>;
-    if (d.listingId === this.listingId && (change.event === 'bid.outbid' || change.event === 'bid.filled' || change.event === 'bid.released')) void this.fetchMine();
+    if (d.listingId === this.listingId && (change.event === 'bid.outbid' || change.event === 'bid.filled' || change.event === 'bid.released' || change.event === 'autobid.placed')) void this.fetchMine();
   }
 
   // ---- the ticket ----
@@ -350,8 +376,14 @@ export class ListingView extends View {
   private async submitBid(e: Event): Promise<void> {
     e.preventDefault();
     const l = this.effective;
-    const { amountMinor, rateBps, amend } = this.simulation();
-    if (!l || rateBps === null || (!amend && amountMinor === null) || this.sending) return;
+    const { sim, amountMinor, rateBps, amend } = this.simulation();
+    if (this.sending) return;
+    // The button stays reachable when the bid cannot go (aria-disabled): pressing it goes to the field to fix.
+    if (!l || !sim || sim.verdict === 'reject' || rateBps === null || (!amend && amountMinor === null) || l.status !== 'open') {
+      const field = this.querySelector<HTMLInputElement>('[data-testid="bid-ticket"] input[aria-invalid="true"]') ?? this.querySelector<HTMLInputElement>('[data-testid="bid-ticket"] input');
+      field?.focus();
+      return;
+    }
     this.sending = true;
     this.ticketError = null;
     try {
@@ -370,11 +402,22 @@ export class ListingView extends View {
         toast({ tone: 'good', kind: 'bid', title: t('ticket.placed'), body: `${money(body.amountMinor, { trimZeroFen: true })} @ ${rate(rateBps)}` }, 4000);
       }
       void this.fetchMine();
+      // Focus goes to what changed: the bid as it now stands (the ticket turned into the amend form).
+      void this.focusAfterRender('[data-testid="my-bid"]');
     } catch (err) {
       this.ticketError = err instanceof LiveError ? { code: err.code, detail: err.detail, extra: err.extra } : err;
+      void this.focusAfterRender('[data-testid="bid-error"]');
     } finally {
       this.sending = false;
     }
+  }
+
+  private async focusAfterRender(selector: string): Promise<void> {
+    await this.updateComplete;
+    const el = this.querySelector<HTMLElement>(selector);
+    if (!el) return;
+    if (!el.hasAttribute('tabindex')) el.setAttribute('tabindex', '-1');
+    el.focus({ preventScroll: false });
   }
 
   private adoptBid(result: unknown): void {
@@ -413,6 +456,11 @@ export class ListingView extends View {
     }
     const { sim, amend } = this.simulation();
     const open = l.status === 'open';
+    const refused = sim?.verdict === 'reject' ? (sim.code ?? '') : '';
+    const rateInvalid = ['BID_RATE_INVALID', 'BID_NOT_COMPETITIVE', 'AMEND_RATE_NOT_LOWER'].includes(refused);
+    const amountInvalid = ['BID_AMOUNT_INVALID', 'INSUFFICIENT_FUNDS'].includes(refused);
+    const blocked = !open || this.sending || !sim || sim.verdict === 'reject';
+    this.verdictAnnouncer.say(this.verdictText(sim));
     const wallet = session.value.wallet;
     const marginal = this.liveState?.book.entries.find((e) => e.id === this.liveState?.book.marginalBidId);
     const covered = (this.liveState?.book.coverageMinor ?? l.coverageMinor) >= l.amountMinor;
@@ -427,19 +475,19 @@ export class ListingView extends View {
             <p class="hint">${t('ticket.firm')}</p>
           </div>
           <label>${t('ticket.newRate')}
-            <span class="input-affix suffix"><input inputmode="decimal" autocomplete="off" .value=${this.amendText} @input=${(e: Event) => { this.amendText = (e.target as HTMLInputElement).value; this.onTicketInput(); }} data-testid="amend-rate" aria-describedby="amend-hint" /><span>%</span></span>
+            <span class="input-affix suffix"><input inputmode="decimal" autocomplete="off" .value=${this.amendText} @input=${(e: Event) => { this.amendText = (e.target as HTMLInputElement).value; this.onTicketInput(); }} data-testid="amend-rate" aria-invalid=${rateInvalid ? 'true' : 'false'} aria-describedby=${rateInvalid ? 'amend-hint bid-reject-reason' : 'amend-hint'} /><span>%</span></span>
             <span class="hint" id="amend-hint">${t('ticket.amendHint')}</span>
           </label>`
         : html`<label>${t('ticket.amount')}
-            <span class="input-affix"><span>¥</span><input inputmode="decimal" autocomplete="off" .value=${this.amountText} @input=${(e: Event) => { this.amountText = (e.target as HTMLInputElement).value; this.onTicketInput(); }} data-testid="bid-amount" aria-describedby="amount-hint" /></span>
+            <span class="input-affix"><span>¥</span><input inputmode="decimal" autocomplete="off" .value=${this.amountText} @input=${(e: Event) => { this.amountText = (e.target as HTMLInputElement).value; this.onTicketInput(); }} data-testid="bid-amount" aria-invalid=${amountInvalid ? 'true' : 'false'} aria-describedby=${amountInvalid ? 'amount-hint bid-reject-reason' : 'amount-hint'} /></span>
             <span class="hint" id="amount-hint">${t('ticket.amountHint', { max: money(l.amountMinor, { trimZeroFen: true }) })}</span>
           </label>
-          <div class="quick" aria-label=${t('ticket.quickAmounts')}>
+          <div class="quick" role="group" aria-label=${t('ticket.quickAmounts')}>
             ${[100_000, 500_000, 1_000_000].filter((a) => a <= l.amountMinor).map((a) => html`<button type="button" class="chip" @click=${() => { this.amountText = minorToInput(a); this.onTicketInput(); }}>${money(a, { trimZeroFen: true })}</button>`)}
             ${l.amountMinor - Math.min(l.coverageMinor, l.amountMinor) > 0 && !covered ? html`<button type="button" class="chip" @click=${() => { this.amountText = minorToInput(Math.max(10_000, l.amountMinor - l.coverageMinor - ((l.amountMinor - l.coverageMinor) % 100))); this.onTicketInput(); }}>${t('ticket.remaining')}</button>` : nothing}
           </div>
           <label>${t('ticket.rate')}
-            <span class="input-affix suffix"><input inputmode="decimal" autocomplete="off" .value=${this.rateText} @input=${(e: Event) => { this.rateText = (e.target as HTMLInputElement).value; this.rateTouched = true; this.onTicketInput(); }} data-testid="bid-rate" aria-describedby="rate-hint" /><span>%</span></span>
+            <span class="input-affix suffix"><input inputmode="decimal" autocomplete="off" .value=${this.rateText} @input=${(e: Event) => { this.rateText = (e.target as HTMLInputElement).value; this.rateTouched = true; this.onTicketInput(); }} data-testid="bid-rate" aria-invalid=${rateInvalid ? 'true' : 'false'} aria-describedby=${rateInvalid ? 'rate-hint bid-reject-reason' : 'rate-hint'} /><span>%</span></span>
             <span class="hint" id="rate-hint">${t('ticket.rateHint', { max: rate(l.maxRateBps) })}</span>
           </label>
           <div class="quick">
@@ -448,26 +496,34 @@ export class ListingView extends View {
           </div>`}
       ${this.renderVerdict(sim, l)}
       ${this.ticketError ? errorBox(this.ticketError, 'bid-error') : nothing}
-      <button class="primary block" type="submit" ?disabled=${!open || this.sending || !sim || sim.verdict === 'reject'} data-testid=${amend ? 'amend-submit' : 'bid-submit'}>
+      <button class="primary block" type="submit" aria-disabled=${blocked ? 'true' : 'false'} aria-describedby="bid-preview" data-testid=${amend ? 'amend-submit' : 'bid-submit'}>
         ${this.sending ? t('common.sending') : amend ? t('ticket.amendSubmit') : t('ticket.submit')}
       </button>
       <p class="hint">${l.pricing === 'uniform' ? t('ticket.uniformNote') : t('ticket.payAsBidNote')}</p>
+      <p class="sr-only" aria-live="polite" aria-atomic="true" data-testid="announce-verdict"></p>
     </form>`;
   }
 
+  /** The verdict in one sentence, for the screen reader (the preview shows it in full). */
+  private verdictText(sim: Simulation | null): string {
+    if (!sim) return '';
+    if (sim.verdict === 'reject') return `${t('ticket.wouldReject')}: ${problemText({ code: sim.code ?? 'UNKNOWN', ...(sim.extra ? { extra: sim.extra } : {}) })}`;
+    return t('announce.verdict', { verdict: sim.verdict === 'win' ? t('ticket.wouldWin') : t('ticket.wouldPartial'), fill: money(sim.fillMinor), rate: rate(sim.rateBps) });
+  }
+
   private renderVerdict(sim: Simulation | null, l: ListingDetail): TemplateResult {
-    if (!sim) return html`<div class="preview" data-testid="bid-preview" data-verdict="none"><span class="muted">${t('ticket.enter')}</span></div>`;
+    if (!sim) return html`<div class="preview" id="bid-preview" data-testid="bid-preview" data-verdict="none"><span class="muted">${t('ticket.enter')}</span></div>`;
     if (sim.verdict === 'reject') {
-      return html`<div class="preview" data-testid="bid-preview" data-verdict="reject">
+      return html`<div class="preview" id="bid-preview" data-testid="bid-preview" data-verdict="reject">
         <span class="verdict bad">${t('ticket.wouldReject')}</span>
-        <span class="small" data-testid="bid-reject-reason">${problemText({ code: sim.code ?? 'UNKNOWN', ...(sim.extra ? { extra: sim.extra } : {}) })}</span>
+        <span class="small" id="bid-reject-reason" data-testid="bid-reject-reason">${problemText({ code: sim.code ?? 'UNKNOWN', ...(sim.extra ? { extra: sim.extra } : {}) })}</span>
       </div>`;
     }
     const e = this.earnings;
     const totals = e?.preview?.totals;
 
     const first: SchedulePeriod | undefined = e?.preview?.schedule[0];
-    return html`<div class="preview" data-testid="bid-preview" data-verdict=${sim.verdict}>
+    return html`<div class="preview" id="bid-preview" data-testid="bid-preview" data-verdict=${sim.verdict}>
       <span class="verdict ${sim.verdict === 'win' ? 'good' : 'warn'}">${sim.verdict === 'win' ? t('ticket.wouldWin') : t('ticket.wouldPartial')}</span>
       <div class="line"><span>${t('ticket.fill')}</span><span data-testid="preview-fill">${money(sim.fillMinor)}</span></div>
       <div class="line"><span>${t('ticket.rateYouGet')}</span><span data-testid="preview-rate">${rate(sim.rateBps)}</span></div>
@@ -501,7 +557,7 @@ export class ListingView extends View {
                 const f = this.levelFlash.get(lv.rateBps) ?? 0;
                 const marginal = marginalRate === lv.rateBps && cum >= l.amountMinor;
                 return html`<tr data-testid="book-row" data-rate-bps=${lv.rateBps} class="${f ? `flash-${f % 2}` : ''} ${marginal ? 'marginal' : ''}" title=${marginal ? t('listing.marginal') : ''}>
-                  <td class="num"><strong>${rate(lv.rateBps)}</strong>${myRate === lv.rateBps ? html` <span class="badge info" data-testid="book-row-mine">${t('listing.yours')}</span>` : nothing}</td>
+                  <td class="num"><strong>${rate(lv.rateBps)}</strong>${myRate === lv.rateBps ? html` <span class="badge info" data-testid="book-row-mine">${t('listing.yours')}</span>` : nothing}${myRate === lv.rateBps && this.myBid?.source === 'autobid' ? html` <span class="badge" data-testid="book-row-autobid">${t('autobid.badge')}</span>` : nothing}</td>
                   <td class="num">${money(lv.amountMinor, { trimZeroFen: true })}</td>
                   <td class="num cum">${money(cum, { trimZeroFen: true })}</td>
                   <td class="num">${lv.bidCount}</td>
@@ -518,7 +574,7 @@ export class ListingView extends View {
   private renderTape(): TemplateResult {
     return html`<div class="panel">
       <div class="panel-head"><h2>${t('listing.tape')}</h2><span class="small muted">${connection.value.state === 'open' ? t('listing.tapeLive') : t('listing.tapePolling')}</span></div>
-      <div class="tape" data-testid="tape" aria-live="polite">
+      <div class="tape" data-testid="tape">
         ${this.tape.length === 0 ? html`<p class="muted small">${t('listing.tapeEmpty')}</p>` : nothing}
         ${repeat(
           this.tape,
@@ -621,6 +677,9 @@ export class ListingView extends View {
     const candidate = bidding && sim && sim.verdict !== 'reject' && !this.myBid ? { rateBps: parseRate(this.rateText) ?? 0, amountMinor: sim.holdMinor } : null;
     const cleared = this.liveState?.cleared;
     return html`<section class="page" data-testid="listing-view" data-listing-id=${l.id}>
+      <div class="sr-only" aria-live="polite" aria-atomic="true" data-testid="announce-rate"></div>
+      <div class="sr-only" aria-live="polite" aria-atomic="true" data-testid="announce-book"></div>
+      <div class="sr-only" aria-live="polite" aria-atomic="true" data-testid="announce-activity"></div>
       <div class="listing-head">
         <a href="#/market" class="small">← ${t('nav.market')}</a>
         <div class="page-head">

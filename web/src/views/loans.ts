@@ -153,6 +153,7 @@ export class LoanView extends View {
 
   private async repay(e: Event): Promise<void> {
     e.preventDefault();
+    if (this.busy || this.repayProblem() !== null) return; // the button is aria-disabled: reachable, inert
     const amountMinor = parseMoney(this.amountText);
     if (amountMinor === null || amountMinor <= 0 || !this.loan) {
       this.repayError = { code: 'AMOUNT_INVALID', detail: '' };
@@ -238,7 +239,7 @@ export class LoanView extends View {
                     </div>`
                   : nothing}
                 ${this.sessionState.value.wallet ? html`<p class="hint">${t('ticket.available', { amount: money(this.sessionState.value.wallet.availableMinor) })}</p>` : nothing}
-                ${problem ? html`<p class="error" role="alert" data-testid="repay-warning">${problem}</p>` : nothing}
+                ${problem ? html`<p class="error" role="alert" id="repay-warning" data-testid="repay-warning">${problem}</p>` : nothing}
                 ${p && !problem
                   ? html`<dl class="facts small" data-testid="repay-preview">
                       <dt>${t('schedule.principal')}</dt><dd>${money(p.principalMinor)}</dd>
@@ -249,7 +250,7 @@ export class LoanView extends View {
                     </dl>`
                   : nothing}
                 ${this.repayError ? errorBox(this.repayError, 'repay-error') : nothing}
-                <button class="primary" type="submit" ?disabled=${this.busy || problem !== null} data-testid="repay-submit">${this.busy ? t('common.sending') : t('loan.repaySubmit')}</button>
+                <button class="primary" type="submit" aria-disabled=${this.busy || problem !== null ? 'true' : 'false'} aria-describedby=${problem ? 'repay-warning' : nothing} data-testid="repay-submit">${this.busy ? t('common.sending') : t('loan.repaySubmit')}</button>
                 <p class="hint">${t('loan.repayHint')}</p>
               </form>`
             : nothing}

@@ -267,7 +267,7 @@ export class NewListingView extends View {
     e.preventDefault();
     const amountMinor = parseMoney(this.form.amount);
     const max = this.maxAmount();
-    if (this.problems(amountMinor, max !== null && amountMinor !== null && amountMinor > max, false).length > 0) return;
+    if (this.busy || this.problems(amountMinor, max !== null && amountMinor !== null && amountMinor > max, false).length > 0) return;
     const body = this.body();
     if (!body) {
       this.error = { code: 'VALIDATION_FAILED', detail: t('newListing.checkAmounts') };
@@ -311,7 +311,7 @@ export class NewListingView extends View {
                 <span class="spacer"></span><span class="small muted">${t('newListing.advance', { pct: c.orderAdvancePct ?? 0 })}</span></div>
               <div class="table-wrap" style="max-height:260px;overflow-y:auto">
                 <table class="data">
-                  <thead><tr><th></th><th>${t('collateral.order')}</th><th>${t('collateral.placed')}</th><th>${t('collateral.status')}</th><th class="num">${t('listing.amount')}</th></tr></thead>
+                  <thead><tr><th><span class="sr-only">${t('common.select')}</span></th><th>${t('collateral.order')}</th><th>${t('collateral.placed')}</th><th>${t('collateral.status')}</th><th class="num">${t('listing.amount')}</th></tr></thead>
                   <tbody>${c.orders.map(
                     (o) => html`<tr><td><input type="checkbox" aria-label=${o.orderId} .checked=${f.orderIds.has(o.orderId)} @change=${(e: Event) => this.toggleOrder(o.orderId, (e.target as HTMLInputElement).checked)} data-testid="collateral-order" data-order-id=${o.orderId} /></td>
                       <td class="mono">${o.orderId}</td><td class="date">${date(o.placedAt)}</td><td>${t(`order.${o.status}`)}</td><td class="num">${money(o.amountMinor)}</td></tr>`,
@@ -343,7 +343,7 @@ export class NewListingView extends View {
       ${claims.length === 0
         ? html`<p class="muted">${t('newListing.noClaims')}</p>`
         : html`<div class="table-wrap"><table class="data">
-            <thead><tr><th></th><th>${t('claims.core')}</th><th class="num">${t('listing.amount')}</th><th>${t('claims.due')}</th><th class="num">${t('claims.advance')}</th></tr></thead>
+            <thead><tr><th><span class="sr-only">${t('common.select')}</span></th><th>${t('claims.core')}</th><th class="num">${t('listing.amount')}</th><th>${t('claims.due')}</th><th class="num">${t('claims.advance')}</th></tr></thead>
             <tbody>${claims.map((c) => {
               const off = c.advancePct === null || (core !== undefined && core.id !== c.coreEnterprise.id);
               return html`<tr class=${off ? 'muted' : ''}><td><input type="checkbox" aria-label=${c.id} .checked=${f.claimIds.has(c.id)} ?disabled=${off && !f.claimIds.has(c.id)} data-testid="collateral-claim" data-claim-id=${c.id}
@@ -390,7 +390,7 @@ export class NewListingView extends View {
             <label>${t('newListing.maxRate')}<span class="input-affix suffix"><input inputmode="decimal" required .value=${f.maxRate} @input=${(e: Event) => this.set({ maxRate: (e.target as HTMLInputElement).value })} data-testid="listing-max-rate" /><span>%</span></span>
               <span class="hint">${t('newListing.maxRateHint')}</span></label>
           </div>
-          ${problems.map((text) => html`<p class="error" role="alert" data-testid="listing-warning">${text}</p>`)}
+          ${problems.map((text, i) => html`<p class="error" role="alert" id="listing-warning-${i}" data-testid="listing-warning">${text}</p>`)}
           <div class="form-row">
             ${f.product === 'claim'
               ? html`<label>${t('newListing.repayment')}<input readonly .value=${t('repayment.bullet')} /></label>`
@@ -415,7 +415,7 @@ export class NewListingView extends View {
             <label class="check" style="margin-top:0.6rem"><input type="checkbox" .checked=${f.closeWhenFunded} @change=${(e: Event) => this.set({ closeWhenFunded: (e.target as HTMLInputElement).checked })} data-testid="listing-close-when-funded" />${t('newListing.closeWhenFunded')}</label>
           </details>
           ${this.error ? errorBox(this.error, 'create-listing-error') : nothing}
-          <button class="primary" type="submit" ?disabled=${this.busy || problems.length > 0} data-testid="listing-submit">${this.busy ? t('common.sending') : t('newListing.submit')}</button>
+          <button class="primary" type="submit" aria-disabled=${this.busy || problems.length > 0 ? 'true' : 'false'} aria-describedby=${problems.length ? problems.map((_, i) => `listing-warning-${i}`).join(' ') : nothing} data-testid="listing-submit">${this.busy ? t('common.sending') : t('newListing.submit')}</button>
         </form>
         <div class="stack sticky">
           <div class="panel" data-testid="schedule-preview">

@@ -183,7 +183,7 @@ export class NotesView extends View {
                 <th class="num">${t('notes.col.accrued')}</th>
                 <th class="num">${t('notes.col.yield')}</th>
                 <th>${t('notes.col.expires')}</th>
-                <th></th>
+                <th><span class="sr-only">${t('common.actions')}</span></th>
               </tr>
             </thead>
             <tbody>

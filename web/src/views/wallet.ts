@@ -101,6 +101,8 @@ export class WalletView extends View {
       setError({ code: 'AMOUNT_INVALID', detail: '' });
       return;
     }
+    // The buttons stay reachable while they cannot act (aria-disabled); pressing one then does nothing.
+    if (this.busy !== '' || (e.currentTarget as HTMLElement | null)?.querySelector('[type="submit"][aria-disabled="true"]')) return;
     const action = kind === 'deposit' ? this.depositAction : this.withdrawAction;
     this.busy = kind;
     setError(null);
@@ -173,18 +175,18 @@ export class WalletView extends View {
           <h2>${t('wallet.deposit')}</h2>
           <label>${t('wallet.amount')}<span class="input-affix"><span>¥</span><input inputmode="decimal" autocomplete="off" .value=${this.depositText} @input=${(e: Event) => (this.depositText = (e.target as HTMLInputElement).value)} data-testid="deposit-amount" required /></span></label>
           <div class="quick">${[100_000, 1_000_000, 5_000_000].map((a) => html`<button type="button" class="chip" @click=${() => (this.depositText = minorToInput(a))}>${money(a, { trimZeroFen: true })}</button>`)}</div>
-          ${depositProblem ? html`<p class="error" role="alert" data-testid="deposit-warning">${depositProblem}</p>` : nothing}
+          ${depositProblem ? html`<p class="error" role="alert" id="deposit-warning" data-testid="deposit-warning">${depositProblem}</p>` : nothing}
           ${this.depositError ? errorBox(this.depositError, 'deposit-error') : nothing}
-          <button class="primary" type="submit" ?disabled=${this.busy !== '' || needsKyc || depositProblem !== null} data-testid="deposit-submit">${this.busy === 'deposit' ? t('common.sending') : t('wallet.depositSubmit')}</button>
+          <button class="primary" type="submit" aria-disabled=${this.busy !== '' || needsKyc || depositProblem !== null ? 'true' : 'false'} aria-describedby=${depositProblem ? 'deposit-warning' : nothing} data-testid="deposit-submit">${this.busy === 'deposit' ? t('common.sending') : t('wallet.depositSubmit')}</button>
           <p class="hint">${t('wallet.depositHint')}</p>
         </form>
         <form class="panel form" @submit=${(e: Event) => void this.move('withdraw', e)} data-testid="withdraw-form">
           <h2>${t('wallet.withdraw')}</h2>
           <label>${t('wallet.amount')}<span class="input-affix"><span>¥</span><input inputmode="decimal" autocomplete="off" .value=${this.withdrawText} @input=${(e: Event) => (this.withdrawText = (e.target as HTMLInputElement).value)} data-testid="withdraw-amount" required /></span></label>
           ${w ? html`<div class="quick"><button type="button" class="chip" @click=${() => (this.withdrawText = minorToInput(w.availableMinor))}>${t('wallet.all', { amount: money(w.availableMinor) })}</button></div>` : nothing}
-          ${withdrawProblem ? html`<p class="error" role="alert" data-testid="withdraw-warning">${withdrawProblem}</p>` : nothing}
+          ${withdrawProblem ? html`<p class="error" role="alert" id="withdraw-warning" data-testid="withdraw-warning">${withdrawProblem}</p>` : nothing}
           ${this.withdrawError ? errorBox(this.withdrawError, 'withdraw-error') : nothing}
-          <button type="submit" ?disabled=${this.busy !== '' || needsKyc || withdrawProblem !== null} data-testid="withdraw-submit">${this.busy === 'withdraw' ? t('common.sending') : t('wallet.withdrawSubmit')}</button>
+          <button type="submit" aria-disabled=${this.busy !== '' || needsKyc || withdrawProblem !== null ? 'true' : 'false'} aria-describedby=${withdrawProblem ? 'withdraw-warning' : nothing} data-testid="withdraw-submit">${this.busy === 'withdraw' ? t('common.sending') : t('wallet.withdrawSubmit')}</button>
           <p class="hint">${t('wallet.withdrawHint')}</p>
         </form>
       </div>
@@ -216,7 +218,7 @@ export function statementTable(
         const split = l.refs.split;
         return html`<tr data-testid="statement-line" data-kind=${l.kind} class=${split ? 'clickable' : ''} @click=${() => (split ? toggle(l.id) : undefined)}>
             <td class="nowrap muted">${dateTime(l.at)}</td>
-            <td>${describe(l)} ${holdBadge(l)}${l.refs.listingTitle ? html`<br /><a class="small" href=${l.refs.loanId ? `#/loan/${l.refs.loanId}` : `#/listing/${l.refs.listingId}`} @click=${(e: Event) => e.stopPropagation()}>${l.refs.listingTitle}</a>` : nothing}${split ? html` <span class="small muted">${open ? '▾' : '▸'} ${t('stmt.split')}</span>` : nothing}</td>
+            <td>${describe(l)} ${holdBadge(l)}${l.refs.listingTitle ? html`<br /><a class="small" href=${l.refs.loanId ? `#/loan/${l.refs.loanId}` : `#/listing/${l.refs.listingId}`} @click=${(e: Event) => e.stopPropagation()}>${l.refs.listingTitle}</a>` : nothing}${split ? html` <button type="button" class="link-btn small" aria-expanded=${open ? 'true' : 'false'} data-testid="statement-split-toggle" @click=${(e: Event) => { e.stopPropagation(); toggle(l.id); }}><span aria-hidden="true">${open ? '▾' : '▸'}</span> ${t('stmt.split')}</button>` : nothing}</td>
             <td class="num" data-testid="effect-available">${effect(l.availableEffectMinor)}</td>
             <td class="num" data-testid="effect-held">${effect(l.heldEffectMinor)}</td>
             <td class="num" data-testid="after-available">${money(l.availableAfterMinor)}</td>

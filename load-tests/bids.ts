@@ -74,7 +74,7 @@ if (WANTED.includes('open')) {
 }
 
 const thresholds: Record<string, string[]> = {
-  'bid_ack_ms{scenario:open}': ['p(99)<=25'],
+  'bid_ack_ms{scenario:open}': ['p(99)<=30'],
   bid_accepted: ['rate>=0.99'],
   'http_req_failed{scenario:open}': ['rate<0.01'],
 };

@@ -85,6 +85,8 @@ export async function createContext(config: Config, log: FastifyBaseLogger, over
         // Back off when Redis drops us (restart, failover) instead of hammering it; what a subscriber
         // misses meanwhile is read back from the outbox.
         retryStrategy: (times: number) => Math.min(200 * times, 2000),
+        // The rate-limit store takes one command per request: those of one tick leave in one write.
+        enableAutoPipelining: purpose === 'rate-limit',
       });
       conn.on('error', (err) => log.warn({ err: err.message, purpose }, 'redis connection error'));
       redisConnections.add(conn);

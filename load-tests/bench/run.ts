@@ -257,8 +257,12 @@ async function main(): Promise<void> {
 
     if (want('hot') || want('spread')) {
       const pool = await ClientPool.open(databaseUrl, cfg.concurrency);
+      let gcServer: Child | undefined;
       try {
         await createBaselineTables(databaseUrl, cfg.lenders, 100, 50_000_000);
+        gcServer = await startChild('group-commit', path.join(ROOT, 'load-tests', 'bench', 'children', 'group-commit-server.ts'), [databaseUrl], {}, 'Group-commit server');
+        const gc = { url: gcServer.url, pid: gcServer.pid };
+        log(`group-commit server pid ${gc.pid} at ${gc.url}`);
         if (cfg.warmupSeconds > 0) {
           const b = await closedLoop({
             concurrency: cfg.concurrency,
@@ -267,10 +271,22 @@ async function main(): Promise<void> {
             fire: (k, worker) => baselineBid(pool.all[worker]!, `w${k % lenders.length}`, 'l99', `warm-${k}`, BID_MINOR, rateOf(k)).then((ok) => (ok ? (true as const) : 'INSUFFICIENT_FUNDS')),
           });
           log(`warm-up: raw SQL ${b.accepted} bids (${b.acceptedPerSec}/s)`);
+          const gcTarget = new HttpTarget(gc.url, cfg.concurrency);
+          const g = await closedLoop({
+            concurrency: cfg.concurrency,
+            durationMs: cfg.warmupSeconds * 1000,
+            maxRequests: 1e9,
+            fire: (k) =>
+              gcTarget
+                .request('POST', '/bid', {}, JSON.stringify({ wallet: `w${k % lenders.length}`, listing: 'l98', id: `gcwarm-${k}`, amountMinor: BID_MINOR, rateBps: rateOf(k) }))
+                .then((r) => (r.status === 201 ? (true as const) : `${r.status}`)),
+          });
+          gcTarget.close();
+          log(`warm-up: group-commit server ${g.accepted} bids (${g.acceptedPerSec}/s)`);
         }
         if (want('hot')) {
           log('scenario 1: hot listing');
-          const r = await guard(bidScenario(ctx, 'hot', pool));
+          const r = await guard(bidScenario(ctx, 'hot', pool, gc));
           scenarios.hot = r.result;
           rows.push(...r.rows);
           const rates = r.result.closed.lendbook.map((x) => x.acceptedPerSec).sort((x, y) => x - y);
@@ -278,12 +294,13 @@ async function main(): Promise<void> {
         }
         if (want('spread')) {
           log('scenario 2: spread over 100 listings');
-          const r = await guard(bidScenario(ctx, 'spread', pool));
+          const r = await guard(bidScenario(ctx, 'spread', pool, gc));
           scenarios.spread = r.result;
           rows.push(...r.rows);
         }
       } finally {
         await pool.close();
+        if (gcServer) await gcServer.stop();
       }
     }
     if (want('read')) {
@@ -382,6 +399,7 @@ function generatedDoc(
     if (!s[kind]) continue;
     cpuOf(`${kind} closed loop, Lendbook`, s[kind].closed.lendbook);
     cpuOf(`${kind} closed loop, raw SQL`, s[kind].closed.baseline);
+    cpuOf(`${kind} closed loop, group-commit server`, s[kind].closed.groupCommit);
     cpuOf(`${kind} ${cfg.openRate}/s, Lendbook`, s[kind].open.lendbook);
   }
   if (s.read) {

@@ -1,17 +1,19 @@
-import { and, eq, inArray } from 'drizzle-orm';
+import { and, eq, inArray, sql } from 'drizzle-orm';
+import { rows } from '../db/client.js';
+import { assert, assertPositiveMinor } from '../domain/assert.js';
 import type { AppContext } from '../context.js';
 import type { Queryable, Tx } from '../db/client.js';
-import { bids, listings, users, type OutboxJob, type OutboxMessage } from '../db/schema/index.js';
+import { bids, ledgerAccounts, listings, merchants, users, type OutboxJob, type OutboxMessage } from '../db/schema/index.js';
 import { amendBid as amendDecision, bidStanding, placeBid as placeDecision, type ActiveBid, type BidStanding, type Book, type ListingEvent, type LenderNotification } from '../domain/auction/index.js';
 import { AppError, rejectionError, type ErrorCode, type RejectionFigures } from '../domain/errors.js';
 import { isGrade } from '../domain/grades.js';
 import { idFromSeed, newId } from '../ids.js';
-import { balances, lockAccounts, walletAccountId } from '../ledger/ledger.js';
+import { lockAccounts, walletAccountId } from '../ledger/ledger.js';
 import { applyBatch, type KnownHold, type NewTransfer, type Resolution } from '../ledger/batch.js';
 import { clearLockedListing } from './clearing.js';
 import { requireNotFrozen } from './accounts.js';
 import { activeBidOf, activeBids, closeJob, lockListing, marketUpdate, merchantName, type BidRow, type ListingRow } from './listings.js';
-import { writeOutbox } from './outbox.js';
+import { channelsWritten, writeOutbox } from './outbox.js';
 import { walletMessages } from './wallet.js';
 
 export type BidStatus = 'winning' | 'outbid' | 'filled' | 'released';
@@ -82,12 +84,9 @@ function notifyMessages(listingId: string, notify: readonly LenderNotification[]
 }
 
 /**
- * Places bids on one listing in one transaction, in the order given (docs/market-rules.md §2–3): lock the listing,
- * then the bidders' wallets in id order; decide each bid with the pure core against the book as the
- * earlier ones left it; then write everything at once — the holds of the accepted bids and the releases
- * of the bids they outbid in one set-based ledger batch, the bids in one insert, the listing once, the
- * events in one outbox row. A rejected bid changes nothing; the others still go through. Callers send one
- * bid or, under load, the bids that arrived together (group commit, see BidQueue).
+ * Places bids on one listing in one transaction, in the order given (docs/market-rules.md §2–3). A
+ * rejected bid changes nothing; the others still go through. Callers send one bid or, under load, the bids
+ * that arrived together (see BidQueue, which also batches across listings).
  */
 export async function placeBids(ctx: AppContext, listingId: string, requests: readonly BidRequest[]): Promise<BidOutcome[]> {
   const nowMs = ctx.clock.nowMs();
@@ -97,156 +96,290 @@ export async function placeBids(ctx: AppContext, listingId: string, requests: re
 }
 
 /**
- * The body of placeBids inside the caller's transaction (autobid writes a listing's pass with its bids
- * in one): takes the listing lock, then the wallets in id order, decides and writes. `afterCommit` is
- * what may run only once the caller's transaction has committed.
+ * The bids of one listing inside the caller's transaction (which has locked nothing yet): the listing
+ * lock, then the bidders' wallets in id order, the decisions, the writes. `afterCommit` must run once the
+ * caller's transaction has committed (never if it rolled back): it updates this node's caches and wakes
+ * the outbox dispatcher.
  */
-export async function placeBidsInTransaction(ctx: AppContext, tx: Tx, listingId: string, requests: readonly BidRequest[], nowMs: number): Promise<{ outcomes: BidOutcome[]; afterCommit: () => void }> {
+export async function placeBidsInTransaction(
+  ctx: AppContext,
+  tx: Tx,
+  listingId: string,
+  requests: readonly BidRequest[],
+  nowMs: number,
+): Promise<{ outcomes: BidOutcome[]; afterCommit: () => void }> {
+  return placeBidBatchInTransaction(
+    ctx,
+    tx,
+    requests.map((request) => ({ listingId, request })),
+    nowMs,
+  );
+}
+
+/** One bid of a batch that may span listings. */
+export interface ListingBid {
+  listingId: string;
+  request: BidRequest;
+}
+
+/**
+ * Places bids on any number of listings in one transaction, deciding them in the order given exactly as
+ * if each had been placed alone in that order: a lender's wallet is shared by its bids on every listing
+ * of the batch, and each listing's bids meet the book its earlier ones left. Used by BidQueue (group
+ * commit across listings).
+ */
+export async function placeBidBatch(ctx: AppContext, items: readonly ListingBid[]): Promise<BidOutcome[]> {
+  const nowMs = ctx.clock.nowMs();
+  const { outcomes, afterCommit } = await ctx.transaction((tx) => placeBidBatchInTransaction(ctx, tx, items, nowMs));
+  afterCommit();
+  return outcomes;
+}
+
+/** What a batch knows about one of its listings while deciding. */
+interface ListingWork {
+  state: ListingRow;
+  active: readonly ActiveBid[];
+  book: Book | undefined;
+  activeRows: Map<string, BidRow>;
+  holdsById: Map<string, KnownHold>;
+  borrowerIdNumberHash: string | null;
+  /** Bids this batch created on the listing (all flushes). */
+  created: string[];
+  /** Any bid accepted: the market view needs the listing's new summary. */
+  changed: boolean;
+  cleared: boolean;
+}
+
+/**
+ * The batch itself, in a fixed number of statements whatever the number of listings and bids: lock the
+ * listings in id order, then the bidders' and the borrowers' wallets in id order (reading their balances
+ * with the lock); read the users, the replays and the active bids not cached; decide every bid with the
+ * pure core in order; write the bids, the ledger batch, the outbid marks, the listings and one outbox row.
+ * A listing that must clear at once (closeWhenFunded) is cleared in the middle, after what came before it
+ * is written, and the balances are read again.
+ */
+async function placeBidBatchInTransaction(ctx: AppContext, tx: Tx, items: readonly ListingBid[], nowMs: number): Promise<{ outcomes: BidOutcome[]; afterCommit: () => void }> {
   const at = new Date(nowMs);
   const settings = ctx.settings.get();
   const cache = activeCacheOf(ctx);
-  const { outcomes, active: after } = await (async (): Promise<{ outcomes: BidOutcome[]; active: ActiveSnapshot | null }> => {
-    const listing = await lockListing(tx, listingId);
-    if (!listing) return { outcomes: requests.map((): BidOutcome => ({ ok: false, code: 'NOT_FOUND', detail: 'no such listing' })), active: null };
-    const lenderIds = [...new Set(requests.map((r) => r.lenderId))];
-    await lockAccounts(tx, lenderIds.map(walletAccountId));
-    const available = new Map([...(await balances(tx, lenderIds.map(walletAccountId))).values()].map((b) => [b.id, b.availableMinor]));
-    const lenderRows = await tx.select().from(users).where(inArray(users.id, lenderIds));
-    const lenders = new Map(lenderRows.map((u) => [u.id, u]));
-    // The borrower's representative, if verified: a lender account of the same person is self-dealing.
-    const [borrower] = await tx.select({ idNumberHash: users.idNumberHash }).from(users).where(eq(users.id, listing.borrowerUserId));
-    const replays = await priorBids(tx, requests);
-    // The active bids as this node last committed them, if no one has changed the listing since (same seq).
-    const cached = cache.get(listingId);
-    const existing = cached && cached.seq === listing.seq ? cached.rows : await activeBids(tx, listingId);
-    const activeRows = new Map(existing.map((b) => [b.id, b]));
-    const holdsById = new Map<string, KnownHold>(existing.map((b) => [b.id, holdOf(b, listing.borrowerUserId)]));
-    let active: readonly ActiveBid[] = existing.map(activeBidOf);
-    let book: Book | undefined;
-    let state = listing;
-    const pending = newPendingWrites();
-    const outcomes: BidOutcome[] = [];
-    let cleared = false;
-    for (const request of requests) {
-      const prior = request.clientRef ? replays.get(`${request.lenderId}\n${request.clientRef}`) : undefined;
-      if (prior) {
-        const same = prior.listingId === listingId && prior.requestedAmountMinor === request.amountMinor;
-        outcomes.push(same ? { ok: true, bid: bidView(prior), replayed: true } : { ok: false, code: 'IDEMPOTENCY_KEY_REUSED', detail: 'this request id was used for another bid' });
-        continue;
-      }
-      const lender = lenders.get(request.lenderId);
-      if (!lender || lender.role !== 'lender') {
-        outcomes.push({ ok: false, code: 'FORBIDDEN', detail: 'only lenders bid' });
-        continue;
-      }
-      if (lender.frozenAt) {
-        outcomes.push({ ok: false, code: 'ACCOUNT_FROZEN', detail: `the account is frozen: ${lender.frozenReason ?? ''}` });
-        continue;
-      }
-      const bidId = request.clientRef ? idFromSeed('bid', `bid:${request.lenderId}:${request.clientRef}`) : newId('bid', nowMs);
-      const wallet = walletAccountId(lender.id);
-      const decision = placeDecision({
-        listing: auctionListing(state),
-        activeBids: active,
-        lender: {
-          userId: lender.id,
-          kycComplete: lender.kycStatus === 'verified',
-          riskProfile: lender.riskProfile,
-          isBorrower: borrower?.idNumberHash != null && borrower.idNumberHash === lender.idNumberHash,
-        },
-        bid: { amountMinor: request.amountMinor, rateBps: request.rateBps },
-        newBidId: bidId,
-        availableMinor: available.get(wallet) ?? 0,
-        nowMs,
-        settings,
-        ...(book ? { bookBefore: book } : {}),
-      });
-      if (!decision.ok) {
-        outcomes.push({ ok: false, code: decision.code, detail: decision.detail, ...(decision.extra ? { extra: decision.extra } : {}) });
-        continue;
-      }
-      const row: BidRow = {
-        id: bidId,
-        listingId,
-        lenderId: lender.id,
-        amountMinor: decision.bid.amountMinor,
-        requestedAmountMinor: decision.requestedAmountMinor,
-        rateBps: decision.bid.rateBps,
-        priority: decision.bid.priority,
-        status: 'active',
-        fillMinor: 0,
-        holdId: `xfr_hold_${bidId}`,
-        clientRef: request.clientRef,
-        source: request.source ?? 'manual',
-        createdAt: at,
-        updatedAt: at,
-      };
-      const hold = holdOf(row, state.borrowerUserId);
-      holdsById.set(bidId, hold);
-      activeRows.set(bidId, row);
-      pending.bids.push(row);
-      pending.holds.push({ ...hold, phase: 'pending' });
-      available.set(wallet, (available.get(wallet) ?? 0) - decision.holdMinor);
-      pending.wallets.add(lender.id);
-      for (const o of decision.outbid) {
-        const released = holdsById.get(o.bidId)!;
-        pending.releases.push({ id: `xfr_rel_${o.bidId}`, hold: released, phase: 'void', amountMinor: 0, kind: 'bid_release' });
-        pending.outbid.push(o.bidId);
-        activeRows.delete(o.bidId);
-        const w = walletAccountId(o.lenderId);
-        if (available.has(w)) available.set(w, available.get(w)! + o.amountMinor);
-        pending.wallets.add(o.lenderId);
-      }
-      pending.messages.push(...listingEventMessages(listingId, decision.events), ...notifyMessages(listingId, decision.notify));
-      const extended = decision.endsAtMs !== state.endsAt.getTime();
-      state = {
-        ...state,
-        seq: decision.seq,
-        endsAt: new Date(decision.endsAtMs),
-        endsAtVersion: extended ? state.endsAtVersion + 1 : state.endsAtVersion,
-        coverageMinor: decision.book.coverageMinor,
-        currentRateBps: decision.book.currentRateBps,
-        fundedPct: decision.book.fundedPct,
-        bidCount: decision.book.bidCount,
-      };
-      if (extended) pending.jobs.push(closeJob(state));
-      // The settled book's entries are the active bids (with their fills): no copy per bid.
-      active = decision.book.entries;
-      book = decision.book;
-      outcomes.push({ ok: true, bid: bidView(row, decision.book), replayed: false });
-      if (decision.closeNow) {
-        await flush(tx, state, pending, at);
-        await clearLockedListing(ctx, tx, state, nowMs, pending.messages);
-        cleared = true;
-        // The rest of the batch meets a cleared listing.
-        state = (await lockListing(tx, listingId))!;
-        active = [];
-        book = undefined;
-        activeRows.clear();
-      }
+  const listingIds = [...new Set(items.map((i) => i.listingId))].sort();
+  // The listings with their merchants' names (for the market view), locked in id order.
+  const lockedRows = listingIds.length
+    ? await tx.select({ listing: listings, merchantName: merchants.name }).from(listings).innerJoin(merchants, eq(merchants.id, listings.merchantId)).where(inArray(listings.id, listingIds)).orderBy(listings.id).for('update', { of: listings })
+    : [];
+  const locked = lockedRows.map((r) => r.listing);
+  const merchantNameOf = new Map(lockedRows.map((r) => [r.listing.id, r.merchantName]));
+  const lenderIds = [...new Set(items.map((i) => i.request.lenderId))];
+  const borrowerIds = [...new Set(locked.map((l) => l.borrowerUserId))];
+  const walletIds = lenderIds.map(walletAccountId);
+  // Wallet balances as the batch moves them: decisions read `availableMinor`, wallet events both figures.
+  const wallets = await lockedBalances(tx, [...walletIds, ...borrowerIds.map(walletAccountId)]);
+  for (const b of borrowerIds) if (!lenderIds.includes(b)) wallets.delete(walletAccountId(b));
+  const people = await tx
+    .select({ id: users.id, role: users.role, frozenAt: users.frozenAt, frozenReason: users.frozenReason, kycStatus: users.kycStatus, riskProfile: users.riskProfile, idNumberHash: users.idNumberHash })
+    .from(users)
+    .where(inArray(users.id, [...new Set([...lenderIds, ...borrowerIds])]));
+  const peopleById = new Map(people.map((u) => [u.id, u]));
+  const replays = await priorBids(tx, items.map((i) => i.request));
+  // The active bids as this node last committed them, if no one has changed the listing since (same seq).
+  const uncached = locked.filter((l) => cache.get(l.id)?.seq !== l.seq).map((l) => l.id);
+  const fetched = uncached.length ? await tx.select().from(bids).where(and(inArray(bids.listingId, uncached), eq(bids.status, 'active'))) : [];
+  const work = new Map<string, ListingWork>();
+  for (const l of locked) {
+    const existing = uncached.includes(l.id) ? fetched.filter((b) => b.listingId === l.id) : cache.get(l.id)!.rows;
+    work.set(l.id, {
+      state: l,
+      active: existing.map(activeBidOf),
+      book: undefined,
+      activeRows: new Map(existing.map((b) => [b.id, b])),
+      holdsById: new Map(existing.map((b) => [b.id, holdOf(b, l.borrowerUserId)])),
+      borrowerIdNumberHash: peopleById.get(l.borrowerUserId)?.idNumberHash ?? null,
+      created: [],
+      changed: false,
+      cleared: false,
+    });
+  }
+  const pending = newPendingWrites();
+  const outcomes: BidOutcome[] = [];
+  // Bids this batch made, by lender and client ref: a retry inside the same batch is a replay.
+  const madeHere = new Map<string, BidRow>();
+  for (const { listingId, request } of items) {
+    const key = request.clientRef ? `${request.lenderId}\n${request.clientRef}` : null;
+    const prior = key ? (replays.get(key) ?? madeHere.get(key)) : undefined;
+    if (prior) {
+      const same = prior.listingId === listingId && prior.requestedAmountMinor === request.amountMinor;
+      outcomes.push(same ? { ok: true, bid: bidView(prior), replayed: true } : { ok: false, code: 'IDEMPOTENCY_KEY_REUSED', detail: 'this request id was used for another bid' });
+      continue;
     }
-    if (!cleared) await flush(tx, state, pending, at);
-    if (pending.created.length || cleared) pending.messages.push(marketUpdate(state, await merchantName(tx, state.merchantId), 'listing.updated'));
-    pending.messages.push(...(await walletMessages(tx, pending.wallets, 'bid')));
-    await writeOutbox(tx, { messages: pending.messages, jobs: pending.jobs });
-    if (cleared) {
-      // Bids of this batch were filled or released by the clearing: report their final state.
-      const finals = await tx.select().from(bids).where(inArray(bids.id, pending.created));
-      const byId = new Map(finals.map((b) => [b.id, b]));
-      return { outcomes: outcomes.map((o) => (o.ok && !o.replayed && byId.has(o.bid.id) ? { ...o, bid: bidView(byId.get(o.bid.id)!) } : o)), active: null };
+    const w = work.get(listingId);
+    if (!w) {
+      outcomes.push({ ok: false, code: 'NOT_FOUND', detail: 'no such listing' });
+      continue;
     }
-    return { outcomes, active: state.status === 'open' ? { seq: state.seq, rows: [...activeRows.values()] } : null };
-  })();
+    const lender = peopleById.get(request.lenderId);
+    if (!lender || lender.role !== 'lender') {
+      outcomes.push({ ok: false, code: 'FORBIDDEN', detail: 'only lenders bid' });
+      continue;
+    }
+    if (lender.frozenAt) {
+      outcomes.push({ ok: false, code: 'ACCOUNT_FROZEN', detail: `the account is frozen: ${lender.frozenReason ?? ''}` });
+      continue;
+    }
+    const bidId = request.clientRef ? idFromSeed('bid', `bid:${request.lenderId}:${request.clientRef}`) : newId('bid', nowMs);
+    const wallet = walletAccountId(lender.id);
+    const state = w.state;
+    const decision = placeDecision({
+      listing: auctionListing(state),
+      activeBids: w.active,
+      lender: {
+        userId: lender.id,
+        kycComplete: lender.kycStatus === 'verified',
+        riskProfile: lender.riskProfile,
+        isBorrower: w.borrowerIdNumberHash != null && w.borrowerIdNumberHash === lender.idNumberHash,
+      },
+      bid: { amountMinor: request.amountMinor, rateBps: request.rateBps },
+      newBidId: bidId,
+      availableMinor: wallets.get(wallet)?.availableMinor ?? 0,
+      nowMs,
+      settings,
+      ...(w.book ? { bookBefore: w.book } : {}),
+    });
+    if (!decision.ok) {
+      outcomes.push({ ok: false, code: decision.code, detail: decision.detail, ...(decision.extra ? { extra: decision.extra } : {}) });
+      continue;
+    }
+    const row: BidRow = {
+      id: bidId,
+      listingId,
+      lenderId: lender.id,
+      amountMinor: decision.bid.amountMinor,
+      requestedAmountMinor: decision.requestedAmountMinor,
+      rateBps: decision.bid.rateBps,
+      priority: decision.bid.priority,
+      status: 'active',
+      fillMinor: 0,
+      holdId: `xfr_hold_${bidId}`,
+      clientRef: request.clientRef,
+      source: request.source ?? 'manual',
+      createdAt: at,
+      updatedAt: at,
+    };
+    if (key) madeHere.set(key, row);
+    const hold = holdOf(row, state.borrowerUserId);
+    w.holdsById.set(bidId, hold);
+    w.activeRows.set(bidId, row);
+    w.created.push(bidId);
+    w.changed = true;
+    pending.bids.push(row);
+    pending.holds.push({ ...hold, phase: 'pending' });
+    moveHeld(wallets, wallet, decision.holdMinor);
+    pending.wallets.add(lender.id);
+    for (const o of decision.outbid) {
+      const released = w.holdsById.get(o.bidId)!;
+      pending.releases.push({ id: `xfr_rel_${o.bidId}`, hold: released, phase: 'void', amountMinor: 0, kind: 'bid_release' });
+      // A bid of this batch not written yet is written as outbid: its lender may bid again on the listing
+      // in this batch, and only one bid per lender and listing may be active.
+      const unwritten = pending.bids.find((b) => b.id === o.bidId);
+      if (unwritten) unwritten.status = 'outbid';
+      else pending.outbid.push(o.bidId);
+      w.activeRows.delete(o.bidId);
+      moveHeld(wallets, walletAccountId(o.lenderId), -o.amountMinor);
+      pending.wallets.add(o.lenderId);
+    }
+    pending.messages.push(...listingEventMessages(listingId, decision.events), ...notifyMessages(listingId, decision.notify));
+    const extended = decision.endsAtMs !== state.endsAt.getTime();
+    w.state = {
+      ...state,
+      seq: decision.seq,
+      endsAt: new Date(decision.endsAtMs),
+      endsAtVersion: extended ? state.endsAtVersion + 1 : state.endsAtVersion,
+      coverageMinor: decision.book.coverageMinor,
+      currentRateBps: decision.book.currentRateBps,
+      fundedPct: decision.book.fundedPct,
+      bidCount: decision.book.bidCount,
+    };
+    if (extended) pending.jobs.push(closeJob(w.state));
+    pending.listings.set(listingId, w.state);
+    // The settled book's entries are the active bids (with their fills): no copy per bid.
+    w.active = decision.book.entries;
+    w.book = decision.book;
+    outcomes.push({ ok: true, bid: bidView(row, decision.book), replayed: false });
+    if (decision.closeNow) {
+      // Clearing reads the book from the database: everything decided so far is written first.
+      await flush(tx, pending, at);
+      await clearLockedListing(ctx, tx, w.state, nowMs, pending.messages);
+      w.cleared = true;
+      // The rest of the batch meets a cleared listing, and wallets whose holds the clearing released.
+      w.state = (await lockListing(tx, listingId))!;
+      w.active = [];
+      w.book = undefined;
+      w.activeRows.clear();
+      for (const [id, b] of await lockedBalances(tx, [...wallets.keys()])) wallets.set(id, b);
+    }
+  }
+  // Outbid lenders who did not bid in this batch: their wallets are locked (id order among themselves) and
+  // read now, so that their wallet events carry the balances this batch leaves.
+  const unknown = [...pending.wallets].map(walletAccountId).filter((id) => !wallets.has(id));
+  if (unknown.length) {
+    const released = pending.releases.filter((r) => unknown.includes(r.hold.debitAccountId));
+    for (const [id, b] of await lockedBalances(tx, unknown)) wallets.set(id, b);
+    for (const r of released) moveHeld(wallets, r.hold.debitAccountId, -r.hold.amountMinor);
+  }
+  for (const [id, w] of work) if (w.changed || w.cleared) pending.messages.push(marketUpdate(w.state, merchantNameOf.get(id) ?? '', 'listing.updated'));
+  for (const userId of pending.wallets) {
+    const b = wallets.get(walletAccountId(userId))!;
+    pending.messages.push({ channel: `user:${userId}`, type: 'wallet.changed', data: { reason: 'bid', availableMinor: b.availableMinor, heldMinor: b.heldMinor, currency: 'CNY' } });
+  }
+  await flush(tx, pending, at, true);
+  let final = outcomes;
+  const clearedCreated = [...work.values()].filter((w) => w.cleared).flatMap((w) => w.created);
+  if (clearedCreated.length) {
+    // Bids of this batch were filled or released by a clearing: report their final state.
+    const finals = await tx.select().from(bids).where(inArray(bids.id, clearedCreated));
+    const byId = new Map(finals.map((b) => [b.id, b]));
+    final = outcomes.map((o) => (o.ok && !o.replayed && byId.has(o.bid.id) ? { ...o, bid: bidView(byId.get(o.bid.id)!) } : o));
+  }
+  const snapshots = [...work.entries()].map(([id, w]): [string, ActiveSnapshot | null] => [id, !w.cleared && w.state.status === 'open' ? { seq: w.state.seq, rows: [...w.activeRows.values()] } : null]);
+  const accepted = final.filter((o) => o.ok && !o.replayed).length;
   return {
-    outcomes,
+    outcomes: final,
     afterCommit: () => {
-      ctx.metrics?.bidBatchSize.observe(requests.length);
-      ctx.metrics?.bidsAccepted.inc(outcomes.filter((o) => o.ok && !o.replayed).length);
+      ctx.metrics?.bidBatchSize.observe(items.length);
+      ctx.metrics?.bidsAccepted.inc(accepted);
       // Only what committed may be remembered: a rolled-back batch must not leave its bids here.
-      if (after) cache.set(listingId, after);
-      else cache.delete(listingId);
+      for (const [id, snap] of snapshots) {
+        if (snap) cache.set(id, snap);
+        else cache.delete(id);
+      }
+      ctx.dispatcher.kick();
     },
   };
+}
+
+interface WalletBalance {
+  availableMinor: number;
+  heldMinor: number;
+}
+
+/** Locks ledger accounts in id order and reads their balances, in one statement. */
+async function lockedBalances(tx: Tx, accountIds: readonly string[]): Promise<Map<string, WalletBalance>> {
+  const ids = [...new Set(accountIds)].sort();
+  if (ids.length === 0) return new Map();
+  const found = await tx
+    .select({ id: ledgerAccounts.id, cPost: ledgerAccounts.creditsPostedMinor, dPost: ledgerAccounts.debitsPostedMinor, dPend: ledgerAccounts.debitsPendingMinor })
+    .from(ledgerAccounts)
+    .where(inArray(ledgerAccounts.id, ids))
+    .orderBy(ledgerAccounts.id)
+    .for('update');
+  return new Map(found.map((a) => [a.id, { availableMinor: a.cPost - a.dPost - a.dPend, heldMinor: a.dPend }]));
+}
+
+/** A hold placed (positive) or released (negative) on a wallet the batch knows. */
+function moveHeld(wallets: Map<string, WalletBalance>, accountId: string, amountMinor: number): void {
+  const b = wallets.get(accountId);
+  if (!b) return;
+  b.availableMinor -= amountMinor;
+  b.heldMinor += amountMinor;
 }
 
 interface ActiveSnapshot {
@@ -274,15 +407,15 @@ interface PendingWrites {
   holds: NewTransfer[];
   releases: Resolution[];
   outbid: string[];
-  /** Ids of the bids this command created (all flushes). */
-  created: string[];
+  /** Listings whose state changed since the last flush, as they are now. */
+  listings: Map<string, ListingRow>;
   wallets: Set<string>;
   messages: OutboxMessage[];
   jobs: OutboxJob[];
 }
 
 function newPendingWrites(): PendingWrites {
-  return { bids: [], holds: [], releases: [], outbid: [], created: [], wallets: new Set(), messages: [], jobs: [] };
+  return { bids: [], holds: [], releases: [], outbid: [], listings: new Map(), wallets: new Set(), messages: [], jobs: [] };
 }
 
 /** A bid's hold: lender wallet → borrower wallet, pending, for the bid's amount. */
@@ -290,19 +423,97 @@ function holdOf(b: Pick<BidRow, 'id' | 'holdId' | 'lenderId' | 'amountMinor'>, b
   return { id: b.holdId, debitAccountId: walletAccountId(b.lenderId), creditAccountId: walletAccountId(borrowerUserId), amountMinor: b.amountMinor, kind: 'bid_hold', reference: b.id };
 }
 
-/** Writes what the decisions so far produced, in a fixed handful of statements. */
-async function flush(tx: Tx, state: ListingRow, w: PendingWrites, at: Date): Promise<void> {
-  if (w.bids.length) await tx.insert(bids).values(w.bids);
-  // Lock the accounts the releases touch in id order before the batch moves any of them.
-  if (w.releases.length) await lockAccounts(tx, w.releases.map((r) => r.hold.debitAccountId));
-  await applyBatch(tx, w.holds, w.releases, at);
+/**
+ * Writes what the decisions so far produced. The bids, the ledger movements (holds placed and released,
+ * with both sides' account sums, guarded against overdraft), the listings' book summaries and — on the
+ * last call — the outbox row go in one statement of data-modifying CTEs; marking stored bids outbid
+ * (which must precede the insert: one active bid per lender and listing) and checking that each release
+ * matches a stored hold take one more each, only when a batch outbids bids it did not make.
+ */
+async function flush(tx: Tx, w: PendingWrites, at: Date, last = false): Promise<void> {
+  const atIso = at.toISOString();
   if (w.outbid.length) await tx.update(bids).set({ status: 'outbid', updatedAt: at }).where(inArray(bids.id, w.outbid));
-  await persistListing(tx, state);
-  w.created.push(...w.bids.map((b) => b.id));
+  const madeHere = new Set(w.holds.map((h) => h.id));
+  const stored = w.releases.filter((r) => !madeHere.has(r.hold.id));
+  if (stored.length) {
+    // Each release must match the hold it resolves: pending, same accounts and amount.
+    const bad = await rows<{ id: string }>(
+      tx,
+      sql`select v.id from jsonb_to_recordset(${JSON.stringify(stored.map((r) => ({ id: r.hold.id, d: r.hold.debitAccountId, c: r.hold.creditAccountId, a: r.hold.amountMinor })))}::jsonb)
+            as v(id text, d text, c text, a bigint)
+          left join ledger_transfers h on h.id = v.id
+          where h.id is null or h.phase <> 'pending' or h.debit_account_id <> v.d or h.credit_account_id <> v.c or h.amount_minor <> v.a
+          limit 1`,
+    );
+    assert(bad.length === 0, `release of a hold that does not match: ${bad[0]?.id}`);
+  }
+  const deltas = new Map<string, { dpe: number; cpe: number }>();
+  const delta = (id: string, amountMinor: number, side: 'dpe' | 'cpe') => {
+    let d = deltas.get(id);
+    if (!d) deltas.set(id, (d = { dpe: 0, cpe: 0 }));
+    d[side] += amountMinor;
+  };
+  const transfers: { id: string; d: string; c: string; a: number; p: 'pending' | 'void'; pid: string | null; ref: string | null; k: string }[] = [];
+  for (const h of w.holds) {
+    assertPositiveMinor(h.amountMinor, 'amountMinor');
+    delta(h.debitAccountId, h.amountMinor, 'dpe');
+    delta(h.creditAccountId, h.amountMinor, 'cpe');
+    transfers.push({ id: h.id, d: h.debitAccountId, c: h.creditAccountId, a: h.amountMinor, p: 'pending', pid: null, ref: h.reference, k: h.kind });
+  }
+  for (const r of w.releases) {
+    delta(r.hold.debitAccountId, -r.hold.amountMinor, 'dpe');
+    delta(r.hold.creditAccountId, -r.hold.amountMinor, 'cpe');
+    transfers.push({ id: r.id, d: r.hold.debitAccountId, c: r.hold.creditAccountId, a: r.hold.amountMinor, p: 'void', pid: r.hold.id, ref: r.hold.reference, k: r.kind });
+  }
+  const accounts = [...deltas].map(([id, d]) => ({ id, ...d }));
+  const newBids = w.bids.map((b) => ({ id: b.id, l: b.listingId, u: b.lenderId, a: b.amountMinor, ra: b.requestedAmountMinor, r: b.rateBps, p: b.priority, s: b.status, h: b.holdId, cr: b.clientRef, src: b.source }));
+  const summaries = [...w.listings.values()].map((l) => ({ id: l.id, seq: l.seq, e: l.endsAt.toISOString(), ev: l.endsAtVersion, c: l.coverageMinor, r: l.currentRateBps, f: l.fundedPct, n: l.bidCount }));
+  const outbox = last && (w.messages.length || w.jobs.length) ? { messages: w.messages, jobs: w.jobs } : null;
+  if (outbox) {
+    let channels = channelsWritten.get(tx);
+    if (!channels) channelsWritten.set(tx, (channels = new Set()));
+    for (const m of outbox.messages) channels.add(m.channel);
+  }
+  if (newBids.length || transfers.length || summaries.length || outbox) {
+    const [written] = await rows<{ accounts: number }>(
+      tx,
+      sql`with
+        new_bids as (
+          insert into bids (id, listing_id, lender_id, amount_minor, requested_amount_minor, rate_bps, priority, status, fill_minor, hold_id, client_ref, source, created_at, updated_at)
+          select id, l, u, a, ra, r, p, s, 0, h, cr, src, ${atIso}::timestamptz, ${atIso}::timestamptz
+          from jsonb_to_recordset(${JSON.stringify(newBids)}::jsonb) as x(id text, l text, u text, a bigint, ra bigint, r integer, p integer, s text, h text, cr text, src text)
+          returning 1),
+        new_transfers as (
+          insert into ledger_transfers (id, debit_account_id, credit_account_id, amount_minor, phase, pending_id, kind, reference, currency, created_at)
+          select id, d, c, a, p, pid, k, ref, 'CNY', ${atIso}::timestamptz
+          from jsonb_to_recordset(${JSON.stringify(transfers)}::jsonb) as x(id text, d text, c text, a bigint, p text, pid text, k text, ref text)
+          returning 1),
+        moved as (
+          update ledger_accounts a set debits_pending_minor = a.debits_pending_minor + v.dpe, credits_pending_minor = a.credits_pending_minor + v.cpe
+          from jsonb_to_recordset(${JSON.stringify(accounts)}::jsonb) as v(id text, dpe bigint, cpe bigint)
+          where a.id = v.id
+            and (not a.debits_must_not_exceed_credits or a.credits_posted_minor - a.debits_posted_minor - (a.debits_pending_minor + v.dpe) >= 0)
+          returning 1),
+        books as (
+          update listings l set seq = v.seq, ends_at = v.e, ends_at_version = v.ev, coverage_minor = v.c, current_rate_bps = v.r, funded_pct = v.f, bid_count = v.n
+          from jsonb_to_recordset(${JSON.stringify(summaries)}::jsonb) as v(id text, seq integer, e timestamptz, ev integer, c bigint, r integer, f integer, n integer)
+          where l.id = v.id
+          returning 1),
+        events as (
+          insert into outbox (messages, jobs)
+          select ${JSON.stringify(outbox?.messages ?? [])}::jsonb, ${JSON.stringify(outbox?.jobs ?? [])}::jsonb where ${outbox ? 1 : 0}::integer = 1
+          returning 1)
+      select (select count(*) from moved)::integer as accounts, (select count(*) from new_bids)::integer as bids, (select count(*) from new_transfers)::integer as transfers,
+             (select count(*) from books)::integer as books, (select count(*) from events)::integer as events`,
+    );
+    // The decisions used balances read under lock, so this is the guard of last resort.
+    if (Number(written?.accounts) !== accounts.length) throw new AppError('INSUFFICIENT_FUNDS', 'an account in the batch would go below zero');
+  }
   w.bids = [];
   w.holds = [];
   w.releases = [];
   w.outbid = [];
+  w.listings = new Map();
 }
 
 function assertGrade(grade: string): asserts grade is import('../domain/grades.js').Grade {
@@ -388,61 +599,91 @@ export async function amendBid(ctx: AppContext, lenderId: string, bidId: string,
 }
 
 /**
- * Group commit per listing: bids for one listing that arrive while a transaction on it is running wait
- * and go into the next transaction together, in arrival order. Each is still answered only after that
- * transaction commits. A hot listing then costs one transaction per batch instead of one per bid, while
- * a quiet one runs each bid at once.
+ * Group commit across listings: the bids that reach this node while a batch is being committed wait and
+ * go into the next transaction together, whatever their listing, in arrival order; each is answered only
+ * after that transaction commits. A busy node then pays one transaction per batch instead of one per bid
+ * (or per listing), while a bid on a quiet node waits at most for the end of the current event-loop tick.
+ * If a batch fails as a whole (a constraint, a deadlock that outlived its retries), each of its listings
+ * is retried alone, and a listing that fails again bid by bid, so that only the bid at fault fails.
  */
 export class BidQueue {
-  private readonly queues = new Map<string, { items: QueuedBid[]; running: boolean }>();
+  private items: QueuedBid[] = [];
+  private running = false;
 
   constructor(
     private readonly ctx: AppContext,
-    private readonly maxBatch = 200,
+    private readonly maxBatch = 500,
   ) {}
 
   submit(listingId: string, request: BidRequest): Promise<BidOutcome> {
     return new Promise((resolve, reject) => {
-      let q = this.queues.get(listingId);
-      if (!q) this.queues.set(listingId, (q = { items: [], running: false }));
-      q.items.push({ request, resolve, reject });
-      if (!q.running) void this.drain(listingId, q);
+      this.items.push({ listingId, request, resolve, reject });
+      if (!this.running) {
+        this.running = true;
+        // Bids that arrive within this tick join the first batch.
+        setImmediate(() => void this.drain());
+      }
     });
   }
 
-  private async drain(listingId: string, q: { items: QueuedBid[]; running: boolean }): Promise<void> {
-    q.running = true;
+  private async drain(): Promise<void> {
     try {
-      while (q.items.length) {
-        const batch = q.items.splice(0, this.maxBatch);
+      while (this.items.length) {
+        const batch = this.items.splice(0, this.maxBatch);
+        await this.run(batch);
+      }
+    } finally {
+      this.running = false;
+      // A submit between the last check and here found `running` still set: start again for it.
+      if (this.items.length) {
+        this.running = true;
+        setImmediate(() => void this.drain());
+      }
+    }
+  }
+
+  private async run(batch: QueuedBid[]): Promise<void> {
+    try {
+      const outcomes = await placeBidBatch(this.ctx, batch);
+      batch.forEach((b, i) => b.resolve(outcomes[i]!));
+      return;
+    } catch (err) {
+      if (batch.length === 1) {
+        batch[0]!.reject(err);
+        return;
+      }
+    }
+    const byListing = new Map<string, QueuedBid[]>();
+    for (const b of batch) {
+      const group = byListing.get(b.listingId);
+      if (group) group.push(b);
+      else byListing.set(b.listingId, [b]);
+    }
+    for (const [listingId, group] of byListing) {
+      if (byListing.size > 1) {
         try {
-          const outcomes = await placeBids(this.ctx, listingId, batch.map((b) => b.request));
-          batch.forEach((b, i) => b.resolve(outcomes[i]!));
+          const outcomes = await placeBids(this.ctx, listingId, group.map((b) => b.request));
+          group.forEach((b, i) => b.resolve(outcomes[i]!));
+          continue;
         } catch (err) {
-          if (batch.length === 1) {
-            batch[0]!.reject(err);
+          if (group.length === 1) {
+            group[0]!.reject(err);
             continue;
-          }
-          // Something in the batch failed the whole transaction: run them one by one, so only the bid
-          // at fault fails.
-          for (const b of batch) {
-            try {
-              b.resolve((await placeBids(this.ctx, listingId, [b.request]))[0]!);
-            } catch (e) {
-              b.reject(e);
-            }
           }
         }
       }
-    } finally {
-      q.running = false;
-      this.queues.delete(listingId);
+      for (const b of group) {
+        try {
+          b.resolve((await placeBids(this.ctx, listingId, [b.request]))[0]!);
+        } catch (e) {
+          b.reject(e);
+        }
+      }
     }
   }
 }
 
-interface QueuedBid {
-  request: BidRequest;
+interface QueuedBid extends ListingBid {
   resolve: (outcome: BidOutcome) => void;
   reject: (err: unknown) => void;
 }

@@ -5,7 +5,7 @@ import { median } from './stats.js';
 export interface Row {
   scenario: string;
   metric: string;
-  unit: 'per_s' | 'ms' | 's' | 'MB' | 'KB';
+  unit: 'per_s' | 'ms' | 's' | 'MB' | 'KB' | 'us';
   lendbook: number;
   baseline: number | null;
   /** lendbook ÷ baseline (for latencies: how many times slower). */
@@ -55,10 +55,12 @@ export function fmt(n: number | null, unit: Row['unit']): string {
       return n.toFixed(0);
     case 'KB':
       return n.toFixed(1);
+    case 'us':
+      return n.toFixed(0);
   }
 }
 
-const UNIT_LABEL: Record<Row['unit'], string> = { per_s: '/s', ms: 'ms', s: 's', MB: 'MB', KB: 'KB' };
+const UNIT_LABEL: Record<Row['unit'], string> = { per_s: '/s', ms: 'ms', s: 's', MB: 'MB', KB: 'KB', us: 'µs' };
 
 function cells(r: Row): string[] {
   const metric = `${r.metric} (${UNIT_LABEL[r.unit]})`;

@@ -144,8 +144,10 @@ export async function clearingScenario(ctx: BenchContext): Promise<{ result: Cle
   const label = `5 Clearing: ${n} bids`;
   const useMetric = runs.every((r) => r.metricClearingMs !== null);
   const rows = [
-    row(label, useMetric ? 'clearing (server metric)' : 'clearing (start → committed)', 's', runs.map((r) => (useMetric ? r.metricClearingMs! : r.clearingMs) / 1000), null, { text: '≤ 1 s', met: (l) => l <= 1 }),
+    row(label, useMetric ? 'clearing (server metric)' : 'clearing (start → committed)', 's', runs.map((r) => (useMetric ? r.metricClearingMs! : r.clearingMs) / 1000), null, { text: '≤ 1.0 s (one shared schedule)', met: (l) => l <= 1 }),
     row(label, 'end → cleared (incl. close job)', 's', runs.map((r) => r.endToClearedMs / 1000), null),
+    // Not measured yet: a pay-as-bid book of 10,000 distinct amounts and rates (one schedule per note).
+    row(`${label}, 10,000 distinct terms (pay-as-bid)`, 'clearing', 's', [Number.NaN], null, { text: '≤ 1.5 s (not measured)', met: () => false }),
   ];
   return { result: runs, rows };
 }

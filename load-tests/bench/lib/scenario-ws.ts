@@ -102,7 +102,7 @@ export async function wsScenarios(ctx: BenchContext, opts: { memory: boolean; ws
       out.memory = mem;
       ctx.log(`  memory: RSS ${mem.rssSamplesMb.join(', ')} MB with ${sockets.toLocaleString('en-US')} idle sockets (before: ${mem.rssBeforeMb} MB; /metrics: ${mem.metricsRssMb} MB; heap used ${mem.heapUsedMb} MB; ≈ ${mem.perSocketKb} KB per socket)`);
       const label = `6 Memory: ${sockets.toLocaleString('en-US')} idle sockets`;
-      rows.push(row(label, 'server RSS', 'MB', mem.rssSamplesMb, null, { text: '≤ 400 MB', met: (l) => l <= 400 }), row(label, 'RSS before the sockets', 'MB', [mem.rssBeforeMb], null), row(label, 'per socket', 'KB', [mem.perSocketKb], null));
+      rows.push(row(label, 'server RSS', 'MB', mem.rssSamplesMb, null, { text: '≤ 300 MB', met: (l) => l <= 300 }), row(label, 'RSS before the sockets', 'MB', [mem.rssBeforeMb], null), row(label, 'per socket', 'KB', [mem.perSocketKb], null));
     }
 
     if (opts.ws && bare && bareClients) {

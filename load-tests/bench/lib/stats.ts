@@ -129,6 +129,8 @@ export interface CpuReport {
   targetPct: number;
   /** All cores of the machine busy, % of all cores (server, generator, PostgreSQL, Redis, anything else). */
   machinePct: number;
+  /** CPU time the system under test used during the run, ms (user + system); NaN when not a process. */
+  targetCpuMs: number;
 }
 
 /** Measures CPU use over an interval: generator (this process), one target process, and the machine. */
@@ -151,6 +153,7 @@ export class CpuMeter {
       generatorPct: Math.round(((self.user + self.system) / 1000 / wallMs) * 100),
       targetPct: target !== undefined && this.startTarget !== undefined ? Math.round(((target - this.startTarget) / wallMs) * 100) : Number.NaN,
       machinePct: machine && this.startMachine ? Math.round(((machine.busy - this.startMachine.busy) / Math.max(1, machine.total - this.startMachine.total)) * 100) : Number.NaN,
+      targetCpuMs: target !== undefined && this.startTarget !== undefined ? target - this.startTarget : Number.NaN,
     };
   }
 }

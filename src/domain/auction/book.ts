@@ -167,9 +167,7 @@ export function insertIntoSettledBook(terms: BookTerms, before: Book, bid: Activ
     else hi = mid;
   }
   const placeholder: BookEntry = { ...bid, fillMinor: -1, winning: true };
-  const all: BookEntry[] = old.slice(0, lo);
-  all.push(placeholder);
-  for (let i = lo; i < old.length; i++) all.push(old[i]!);
+  const all: BookEntry[] = old.toSpliced(lo, 0, placeholder);
   let coverageMinor = before.coverageMinor + bid.amountMinor;
   const outbid: BookEntry[] = [];
   while (all.length > 0 && coverageMinor - all[all.length - 1]!.amountMinor >= terms.amountMinor) {
@@ -178,7 +176,12 @@ export function insertIntoSettledBook(terms: BookTerms, before: Book, bid: Activ
     outbid.unshift({ ...gone, fillMinor: 0, winning: false });
   }
   const last = all.length - 1;
-  for (let i = 0; i < all.length; i++) {
+  // In a settled book only the last (marginal) entry may be filled in part; every other one is filled
+  // whole. So only three entries can change: the new one, the old marginal (now whole if it moved off
+  // the end) and the new marginal. The rest are kept as they are, without a walk over the book.
+  const oldLast = old.length === 0 ? -1 : lo <= old.length - 1 ? old.length : old.length - 1;
+  for (const i of new Set([lo, oldLast, last])) {
+    if (i < 0 || i > last) continue;
     const e = all[i]!;
     const fillMinor = i === last ? Math.min(e.amountMinor, terms.amountMinor - (coverageMinor - e.amountMinor)) : e.amountMinor;
     if (e === placeholder || e.fillMinor !== fillMinor || !e.winning) all[i] = { id: e.id, lenderId: e.lenderId, amountMinor: e.amountMinor, rateBps: e.rateBps, priority: e.priority, fillMinor, winning: true };

@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
-import { and, eq, gt, isNull } from 'drizzle-orm';
+import { and, eq, gt, inArray, isNull } from 'drizzle-orm';
 import { sessions, users, type Role } from '../../db/schema/index.js';
 import type { AuthUser } from '../../services/identity.js';
 import { AppError } from '../../domain/errors.js';
@@ -54,18 +54,20 @@ export const authPlugin = fp(async (app: FastifyInstance) => {
   const cache = app.ctx.sessionCache;
   app.decorateRequest('user', null);
 
-  async function loadUser(token: string, via: 'bearer' | 'cookie'): Promise<AuthUser | null> {
-    if (token.length > 200) return null;
-    const tokenHash = sha256Hex(token);
-    const hit = cache.get(tokenHash);
-    if (hit !== undefined) return hit ? { ...hit, via } : null;
-    const [row] = await app.ctx.db
+  // Sessions not in the cache, looked up together: the requests that reach this node in one event-loop
+  // tick cost one query, not one each (a market's opening minute brings many lenders at once).
+  type Waiter = { resolve: (user: Omit<AuthUser, 'via'> | null) => void; reject: (err: unknown) => void };
+  let waiting: Map<string, Waiter[]> | null = null;
+  async function lookUp(tokenHashes: string[]): Promise<Map<string, Omit<AuthUser, 'via'>>> {
+    const found = await app.ctx.db
       .select({ session: sessions, user: users })
       .from(sessions)
       .innerJoin(users, eq(users.id, sessions.userId))
-      .where(and(eq(sessions.tokenHash, tokenHash), isNull(sessions.revokedAt), gt(sessions.expiresAt, new Date())));
-    const user: AuthUser | null = row
-      ? {
+      .where(and(inArray(sessions.tokenHash, tokenHashes), isNull(sessions.revokedAt), gt(sessions.expiresAt, new Date())));
+    return new Map(
+      found.map((row) => [
+        row.session.tokenHash,
+        {
           id: row.user.id,
           role: row.user.role,
           email: row.user.email,
@@ -74,11 +76,42 @@ export const authPlugin = fp(async (app: FastifyInstance) => {
           riskProfile: row.user.riskProfile,
           merchantId: row.user.merchantId,
           sessionId: row.session.id,
-          via,
-        }
-      : null;
-    cache.set(tokenHash, user);
-    return user;
+        },
+      ]),
+    );
+  }
+  function sessionOf(tokenHash: string): Promise<Omit<AuthUser, 'via'> | null> {
+    return new Promise((resolve, reject) => {
+      if (!waiting) {
+        const batch = (waiting = new Map<string, Waiter[]>());
+        setImmediate(() => {
+          waiting = null;
+          lookUp([...batch.keys()]).then(
+            (found) => {
+              for (const [hash, waiters] of batch) {
+                const user = found.get(hash) ?? null;
+                cache.set(hash, user === null ? null : { ...user, via: 'bearer' });
+                for (const w of waiters) w.resolve(user);
+              }
+            },
+            (err: unknown) => {
+              for (const waiters of batch.values()) for (const w of waiters) w.reject(err);
+            },
+          );
+        });
+      }
+      const waiters = waiting.get(tokenHash);
+      if (waiters) waiters.push({ resolve, reject });
+      else waiting.set(tokenHash, [{ resolve, reject }]);
+    });
+  }
+  async function loadUser(token: string, via: 'bearer' | 'cookie'): Promise<AuthUser | null> {
+    if (token.length > 200) return null;
+    const tokenHash = sha256Hex(token);
+    const hit = cache.get(tokenHash);
+    if (hit !== undefined) return hit ? { ...hit, via } : null;
+    const user = await sessionOf(tokenHash);
+    return user ? { ...user, via } : null;
   }
   app.decorate('authenticateToken', loadUser);
 

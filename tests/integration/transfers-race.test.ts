@@ -69,10 +69,20 @@ describe(`20 buyers racing for one offer (${usingPostgres ? 'PostgreSQL' : 'embe
     }
     expect((await call(t.app, 'GET', `/api/v1/note-offers/${offerId}`)).json()).toMatchObject({ status: 'filled', remainingMinor: 0, soldMinor: 100_000 });
 
-    // Each buyer paid exactly what its wins cost; the seller got their proceeds less the fees; nothing else moved.
+    // Each buyer paid exactly what its wins cost and got its share of the prepayment if it already held a
+    // note when the prepayment posted (servicing follows ownership); the seller got their proceeds less the
+    // fees and its own share; nothing else moved.
+    const repaidTo = async (userId: string): Promise<number> => {
+      const [r] = await rows<{ s: number }>(t.app.ctx.db, sql`select coalesce(sum(amount_minor), 0)::bigint as s from ledger_transfers where kind = 'repayment' and credit_account_id = ${`acc_w_${userId}`}`);
+      return Number(r!.s);
+    };
     const paidBy = new Map<number, number>();
     for (const o of won) paidBy.set(o.buyer, (paidBy.get(o.buyer) ?? 0) + (o.body.paidMinor as number));
-    for (const [i, b] of buyers.entries()) expect((await walletOfToken(t.app, b.token)).availableMinor).toBe(startBalances[i]! - (paidBy.get(i) ?? 0));
+    for (const [i, b] of buyers.entries()) {
+      const repaid = await repaidTo(b.userId);
+      if (!paidBy.has(i)) expect(repaid).toBe(0);
+      expect((await walletOfToken(t.app, b.token)).availableMinor).toBe(startBalances[i]! - (paidBy.get(i) ?? 0) + repaid);
+    }
     const [trades] = await rows<{ n: number; paid: number; fees: number; principal: number }>(
       t.app.ctx.db,
       sql`select count(*)::int as n, sum(paid_minor)::bigint as paid, sum(fee_minor)::bigint as fees, sum(principal_minor)::bigint as principal from note_transfers where offer_id = ${offerId}`,
@@ -81,8 +91,7 @@ describe(`20 buyers racing for one offer (${usingPostgres ? 'PostgreSQL' : 'embe
     const [ledger] = await rows<{ n: number }>(t.app.ctx.db, sql`select count(*)::int as n from ledger_transfers where kind in ('note_purchase', 'note_transfer_fee')`);
     expect(ledger!.n).toBe(10 + (Number(trades!.fees) > 0 ? 10 : 0));
     const received = (await walletOfToken(t.app, seller.token)).availableMinor - sellerBefore;
-    const [repaid] = await rows<{ s: number }>(t.app.ctx.db, sql`select coalesce(sum(amount_minor), 0)::bigint as s from ledger_transfers where kind = 'repayment' and credit_account_id = ${`acc_w_${seller.userId}`}`);
-    expect(received).toBe(Number(trades!.paid) - Number(trades!.fees) + Number(repaid!.s));
+    expect(received).toBe(Number(trades!.paid) - Number(trades!.fees) + (await repaidTo(seller.userId)));
 
     // The notes: ten of the buyers' at ¥100 each (less what the prepayment repaid of them), the seller's less ¥1,000; Σ = the loan.
     const { loan, notes } = await loanOf(t.app, loanId);

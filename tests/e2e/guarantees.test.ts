@@ -5,7 +5,7 @@
  * platform does not guarantee it.
  */
 import type { Browser, BrowserContext, Page } from 'playwright-core';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { call, expectInvariants, uniq } from '../integration/helpers/api.js';
 import { adminToken, createPartner, type PartnerKey } from '../integration/helpers/partner.js';
 import type { Borrower } from '../integration/helpers/market.js';
@@ -46,6 +46,18 @@ beforeAll(async () => {
   });
   expect(reg.statusCode, reg.body).toBe(201);
   guarantorId = reg.json().id;
+});
+
+// A failed step says what the pages showed: their address, any error on them, the browser's own errors.
+afterEach(async (ctx) => {
+  if (ctx.task.result?.state !== 'fail') return;
+  for (const c of contexts) {
+    for (const pg of c.pages()) {
+      const shown = await pg.locator('[role="alert"]').allTextContents().catch(() => []);
+      console.log(`page ${pg.url()}: ${shown.join(' | ') || 'no error shown'}`);
+    }
+  }
+  console.log(`browser errors: ${errors.join(' | ') || 'none'}`);
 });
 
 afterAll(async () => {

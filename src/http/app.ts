@@ -33,6 +33,7 @@ import { widgetRoutes } from './routes/widgets.js';
 import { transferRoutes } from './routes/transfers.js';
 import { supplyChainRoutes } from './routes/supply-chain.js';
 import { guaranteeRoutes } from './routes/guarantees.js';
+import { relatedPartyRoutes } from './routes/related-parties.js';
 import { notificationRoutes } from './routes/notifications.js';
 import { accountRoutes } from './routes/accounts.js';
 import { autobidRoutes } from './routes/autobid.js';
@@ -188,6 +189,7 @@ export async function build(config: Config, options: BuildOptions = {}): Promise
       await api.register(transferRoutes);
       await api.register(supplyChainRoutes);
       await api.register(guaranteeRoutes);
+      await api.register(relatedPartyRoutes);
       await api.register(notificationRoutes);
       await api.register(accountRoutes);
     },

@@ -61,13 +61,6 @@ export async function registerGuarantor(ctx: AppContext, input: NewGuarantor, by
   });
 }
 
-/** Operators mark a merchant related to the platform (or not): disclosed as related-party lending. */
-export async function setRelatedParty(ctx: AppContext, merchantId: string, relatedParty: boolean) {
-  const [m] = await ctx.db.update(merchants).set({ relatedParty, updatedAt: new Date(ctx.clock.nowMs()) }).where(eq(merchants.id, merchantId)).returning();
-  if (!m) throw new AppError('MERCHANT_NOT_FOUND', 'no merchant with this id');
-  return { id: m.id, ref: m.ref, name: m.name, relatedParty: m.relatedParty };
-}
-
 // ---- capacity ----
 
 /** The guarantor's covered principal outstanding now: the sum of its guarantees' exposures. */

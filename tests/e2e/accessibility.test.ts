@@ -171,6 +171,7 @@ describe.each(['en', 'zh'] as const)('axe on every page and state (%s)', (locale
     if (locale === 'zh') return; // the other operator pages once: they share the settings page's parts
     for (const [route, ready] of [
       ['admin/users', 'lb-admin-users-view table'],
+      ['admin/merchants', 'lb-admin-merchants-view [data-testid="merchant-row"]'],
       ['admin/partners', 'lb-admin-partners-view [data-testid="partner-form"]'],
       ['admin/invariants', 'lb-admin-invariants-view [data-testid="invariant"]'],
       ['admin/webhooks', 'lb-admin-webhooks-view [data-testid="webhooks"]'],

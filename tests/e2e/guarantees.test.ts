@@ -7,7 +7,7 @@
 import type { Browser, BrowserContext, Page } from 'playwright-core';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { call, expectInvariants, uniq } from '../integration/helpers/api.js';
-import { adminToken, createPartner, type PartnerKey } from '../integration/helpers/partner.js';
+import { ADMIN, adminToken, createPartner, type PartnerKey } from '../integration/helpers/partner.js';
 import type { Borrower } from '../integration/helpers/market.js';
 import { startE2eApp, type E2eApp } from './helpers/app.js';
 import { launchBrowser, newContext, screenshot, watchErrors } from './helpers/browser.js';
@@ -67,7 +67,7 @@ afterAll(async () => {
   await t?.stop();
 });
 
-describe('a guaranteed listing in the web app', () => {
+describe('a guaranteed listing in the web app, and a related party', () => {
   let listingId = '';
 
   it('the borrower names the guarantor on the listing form; the listing waits for it', async () => {
@@ -112,6 +112,29 @@ describe('a guaranteed listing in the web app', () => {
     await expect.poll(() => row.locator('lb-guarantee-badge').evaluate((el) => el.shadowRoot?.textContent ?? '')).toMatch(/80%/);
     await screenshot(p, 'guaranteed-listing');
     await expectNoAxeViolations(p, 'market with a guaranteed listing');
+    expect(errors).toEqual([]);
+  });
+
+  it('an operator finds the borrower on the Merchants page and marks it a related party, with a reason', async () => {
+    const o = await signedIn(ADMIN.email, ADMIN.password, 'operator');
+    await o.goto(`${t.url}/#/admin/merchants`);
+    await o.getByTestId('merchants-search').fill(borrower.merchantRef);
+    await o.getByTestId('merchants-search-submit').click();
+    const row = o.locator(`[data-testid="merchant-row"][data-merchant-id="${borrower.merchantId}"]`);
+    await expect.poll(() => o.getByTestId('merchant-row').count()).toBe(1);
+    await row.getByTestId('merchant-open').click();
+    await o.getByTestId('merchant-detail').waitFor();
+    // Without a reason the button stays reachable by keyboard, does nothing, and the hint says why.
+    await o.getByTestId('merchant-mark').press('Enter');
+    expect(await o.getByTestId('merchant-mark').getAttribute('aria-disabled')).toBe('true');
+    expect(await o.getByTestId('merchant-related').count()).toBe(0);
+    await o.getByTestId('merchant-reason').fill('a director of the platform owns it');
+    await o.getByTestId('merchant-mark').click();
+    await expect.poll(() => row.getByTestId('merchant-related').count()).toBe(1);
+    await expect.poll(() => o.getByTestId('merchant-detail').getByTestId('merchant-unmark').count()).toBe(1);
+    await expectNoAxeViolations(o, 'merchants page with a merchant marked related');
+    const audit = (await call(t.app, 'GET', `/api/v1/admin/users/${borrower.userId}`, { token: await adminToken(t.app) })).json() as { audit: { action: string; reason: string }[] };
+    expect(audit.audit).toContainEqual(expect.objectContaining({ action: 'related_party_marked', reason: 'a director of the platform owns it' }));
     expect(errors).toEqual([]);
   });
 });

@@ -166,6 +166,7 @@ const CASES: Record<string, RouteCase> = {
     allowed: ['operator'],
   },
   'GET /api/v1/admin/guarantors': { path: () => '/api/v1/admin/guarantors', allowed: ['operator'] },
+  'GET /api/v1/admin/merchants': { path: () => '/api/v1/admin/merchants?relatedParty=false', allowed: ['operator'] },
   'PUT /api/v1/admin/merchants/:id': { path: (f) => `/api/v1/admin/merchants/${f.merchantIdA}`, body: () => ({ relatedParty: false }), allowed: ['operator'] },
   'GET /api/v1/guarantors': { path: () => '/api/v1/guarantors', allowed: ROLES },
   'GET /api/v1/me/guarantor': { path: () => '/api/v1/me/guarantor', allowed: ['guarantor'] },

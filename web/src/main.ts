@@ -47,6 +47,7 @@ const ROUTES: RouteDef[] = [
   { path: 'loan/:id', tag: 'lb-loan-view', load: () => import('./views/loans.js'), roles: ['borrower', 'lender'], title: 'nav.loan' },
   { path: 'admin/settings', tag: 'lb-admin-settings-view', load: () => import('./views/admin.js'), roles: ['operator'], title: 'nav.settings' },
   { path: 'admin/users', tag: 'lb-admin-users-view', load: () => import('./views/admin.js'), roles: ['operator'], title: 'nav.users' },
+  { path: 'admin/merchants', tag: 'lb-admin-merchants-view', load: () => import('./views/admin.js'), roles: ['operator'], title: 'nav.merchants' },
   { path: 'admin/partners', tag: 'lb-admin-partners-view', load: () => import('./views/admin.js'), roles: ['operator'], title: 'nav.partners' },
   { path: 'admin/invariants', tag: 'lb-admin-invariants-view', load: () => import('./views/admin.js'), roles: ['operator'], title: 'nav.invariants' },
   { path: 'admin/webhooks', tag: 'lb-admin-webhooks-view', load: () => import('./views/admin.js'), roles: ['operator'], title: 'nav.webhooks' },
@@ -63,7 +64,7 @@ const NAV: Record<Role | 'anonymous', (string | null)[]> = {
   anonymous: ['market', 'notes', 'stats'],
   lender: ['market', 'notes', 'bids', 'autobid', 'portfolio', 'wallet', 'account', null, 'stats'],
   borrower: ['borrower/listings', 'borrower/new', 'borrower/loans', 'borrower/claims', 'borrower/rating', 'wallet', 'account', null, 'market', 'stats'],
-  operator: ['admin/settings', 'admin/users', 'admin/partners', 'admin/core-enterprises', 'admin/guarantors', 'admin/invariants', 'admin/webhooks', 'admin/defaults', null, 'market', 'stats'],
+  operator: ['admin/settings', 'admin/users', 'admin/merchants', 'admin/partners', 'admin/core-enterprises', 'admin/guarantors', 'admin/invariants', 'admin/webhooks', 'admin/defaults', null, 'market', 'stats'],
   guarantor: ['guarantor', 'wallet', null, 'market', 'stats'],
 };
 

@@ -8,7 +8,6 @@ import {
   myGuarantees,
   payGuarantee,
   registerGuarantor,
-  setRelatedParty,
 } from '../../services/guarantees.js';
 import { requireUser } from '../plugins/auth.js';
 import { AmountMinor, Currency, Id, IdempotencyHeaders, IsoDate, MinorUnits, Page, Pagination, Problem, Strict, Timestamp, parseLimit } from '../schemas.js';
@@ -61,7 +60,7 @@ const Guarantee = Type.Object({
 const GuaranteeParams = Strict({ id: Id('gte') });
 
 /**
- * Third-party guarantors (docs/guarantees.md): operators register them and mark related parties; borrowers
+ * Third-party guarantors (docs/guarantees.md): operators register them; borrowers
  * see whom they may name; a guarantor sees its requests and guarantees, accepts or declines, and pays.
  */
 export const guaranteeRoutes: FastifyPluginAsyncTypebox = async (app) => {
@@ -96,22 +95,6 @@ export const guaranteeRoutes: FastifyPluginAsyncTypebox = async (app) => {
       schema: { operationId: 'listGuarantorsForOperators', tags: ['operators'], summary: 'Guarantors with their capacity and covered principal outstanding', response: { 200: Type.Object({ items: Type.Array(Guarantor) }) } },
     },
     async () => listGuarantors(ctx),
-  );
-
-  app.put(
-    '/admin/merchants/:id',
-    {
-      config: { access: OPERATOR },
-      schema: {
-        operationId: 'markRelatedParty',
-        tags: ['operators'],
-        summary: 'Mark a merchant as a party related to the platform (or not): disclosed as related-party lending',
-        params: Strict({ id: Id('mer') }),
-        body: Strict({ relatedParty: Type.Boolean() }),
-        response: { 200: Type.Object({ id: Type.String(), ref: Type.String(), name: Type.String(), relatedParty: Type.Boolean() }), 404: Problem },
-      },
-    },
-    async (request) => setRelatedParty(ctx, request.params.id, request.body.relatedParty),
   );
 
   app.get(

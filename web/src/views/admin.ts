@@ -633,3 +633,120 @@ export class AdminUsersViewEl extends View {
   }
 }
 customElements.define('lb-admin-users-view', AdminUsersViewEl);
+
+interface MerchantForOperators {
+  id: string;
+  ref: string;
+  name: string;
+  partnerName: string;
+  borrowerEmail: string | null;
+  relatedParty: boolean;
+  activeLoans: number;
+  outstandingPrincipalMinor: number;
+}
+
+/**
+ * Operators' merchants page (docs/operators.md "Related parties"): find a merchant, see its lending, and
+ * mark it related to the platform (or take the mark off) with a reason kept in the audit log. The public
+ * disclosure counts a related merchant's loans as related-party lending.
+ */
+export class AdminMerchantsView extends View {
+  static override properties = { ...View.properties, items: { state: true }, selected: { state: true }, error: { state: true }, search: { state: true }, onlyRelated: { state: true }, reason: { state: true }, busy: { state: true } };
+  declare items: MerchantForOperators[];
+  declare selected: MerchantForOperators | null;
+  declare error: unknown;
+  declare search: string;
+  declare onlyRelated: boolean;
+  declare reason: string;
+  declare busy: boolean;
+  constructor() {
+    super();
+    this.items = [];
+    this.selected = null;
+    this.error = null;
+    this.search = '';
+    this.onlyRelated = false;
+    this.reason = '';
+    this.busy = false;
+  }
+  override connectedCallback(): void {
+    super.connectedCallback();
+    void this.find();
+  }
+  private async find(e?: Event): Promise<void> {
+    e?.preventDefault();
+    try {
+      const query: Record<string, string | number> = { q: this.search, limit: 50 };
+      if (this.onlyRelated) query.relatedParty = 'true';
+      this.items = (await request<{ items: MerchantForOperators[] }>('GET', '/admin/merchants', { query })).items;
+      this.error = null;
+    } catch (err) {
+      this.error = err;
+    }
+  }
+  private async mark(relatedParty: boolean): Promise<void> {
+    const m = this.selected;
+    // The button stays reachable while it cannot act (aria-disabled): the hint beside it says why.
+    if (!m || this.busy || this.reason.trim().length < 3) return;
+    this.busy = true;
+    try {
+      this.selected = await request<MerchantForOperators>('PUT', `/admin/merchants/${encodeURIComponent(m.id)}`, { body: { relatedParty, reason: this.reason.trim() } });
+      this.reason = '';
+      this.error = null;
+      toast({ tone: 'good', kind: 'related-party', title: relatedParty ? t('merchants.marked', { name: m.name }) : t('merchants.unmarked', { name: m.name }) }, 4000);
+      void this.find();
+    } catch (err) {
+      this.error = err;
+    } finally {
+      this.busy = false;
+    }
+  }
+  private relatedBadge(m: MerchantForOperators) {
+    return m.relatedParty ? html`<span class="badge warn" data-testid="merchant-related">${t('merchants.related')}</span>` : html`<span class="muted">${t('merchants.notRelated')}</span>`;
+  }
+  override render() {
+    const m = this.selected;
+    const reasonOk = this.reason.trim().length >= 3;
+    return html`<section class="page" data-testid="admin-merchants">
+      <div class="page-head"><div><h1>${t('nav.merchants')}</h1><p>${t('merchants.subtitle')}</p></div></div>
+      <form class="panel row" @submit=${(e: Event) => void this.find(e)}>
+        <label style="flex:1">${t('merchants.search')}<input .value=${this.search} @input=${(e: Event) => (this.search = (e.target as HTMLInputElement).value)} data-testid="merchants-search" /></label>
+        <label class="check"><input type="checkbox" .checked=${this.onlyRelated} @change=${(e: Event) => { this.onlyRelated = (e.target as HTMLInputElement).checked; void this.find(); }} data-testid="merchants-only-related" /> ${t('merchants.onlyRelated')}</label>
+        <button class="primary" type="submit" data-testid="merchants-search-submit">${t('market.search')}</button>
+      </form>
+      ${this.error ? errorBox(this.error) : nothing}
+      <div class="split">
+        <div class="panel" style="padding-top:0.4rem">
+          ${this.items.length === 0 ? html`<p class="empty">${t('merchants.none')}</p>` : nothing}
+          <div class="table-wrap" tabindex="0" role="region" aria-label=${t('nav.merchants')}><table class="data" data-testid="merchants-table">
+          <thead><tr><th>${t('merchants.merchant')}</th><th>${t('merchants.partner')}</th><th>${t('merchants.borrower')}</th><th class="num">${t('merchants.activeLoans')}</th><th class="num">${t('merchants.outstanding')}</th><th>${t('merchants.relatedCol')}</th></tr></thead>
+          <tbody>${this.items.map(
+            (x) => html`<tr data-testid="merchant-row" data-merchant-id=${x.id}>
+              <td><button type="button" class="link-btn" @click=${() => { this.selected = x; this.reason = ''; }} data-testid="merchant-open">${x.name}</button><br /><small class="muted mono">${x.ref}</small></td>
+              <td>${x.partnerName}</td><td>${x.borrowerEmail ?? html`<span class="muted">${t('merchants.noBorrower')}</span>`}</td>
+              <td class="num">${x.activeLoans}</td><td class="num">${money(x.outstandingPrincipalMinor)}</td><td>${this.relatedBadge(x)}</td></tr>`,
+          )}</tbody></table></div>
+        </div>
+        ${m
+          ? html`<div class="panel stack ticket-col" data-testid="merchant-detail">
+              <h2>${m.name}</h2><p class="muted small"><span class="mono">${m.ref}</span> · ${m.partnerName} · <span class="mono">${m.id}</span></p>
+              <dl class="facts">
+                <dt>${t('merchants.relatedCol')}</dt><dd>${this.relatedBadge(m)}</dd>
+                <dt>${t('merchants.activeLoans')}</dt><dd>${m.activeLoans}</dd>
+                <dt>${t('merchants.outstanding')}</dt><dd>${money(m.outstandingPrincipalMinor)}</dd>
+              </dl>
+              <p class="hint">${t('merchants.effect')}</p>
+              <label>${t('users.reason')}<textarea rows="2" .value=${this.reason} @input=${(e: Event) => (this.reason = (e.target as HTMLTextAreaElement).value)} data-testid="merchant-reason"></textarea></label>
+              ${!reasonOk ? html`<p class="hint">${t('users.reasonHint')}</p>` : nothing}
+              <div class="row">
+                ${m.relatedParty
+                  ? html`<button aria-disabled=${!reasonOk || this.busy ? 'true' : 'false'} @click=${() => void this.mark(false)} data-testid="merchant-unmark">${t('merchants.unmark')}</button>`
+                  : html`<button class="primary" aria-disabled=${!reasonOk || this.busy ? 'true' : 'false'} @click=${() => void this.mark(true)} data-testid="merchant-mark">${t('merchants.mark')}</button>`}
+              </div>
+            </div>`
+          : nothing}
+      </div>
+    </section>`;
+  }
+}
+customElements.define('lb-admin-merchants-view', AdminMerchantsView);

@@ -100,13 +100,13 @@ export function createTransport(opts: TransportOptions): (input: Request) => Pro
         for (const h of Object.values(SIGNATURE_HEADERS)) attemptHeaders.delete(h);
       }
       const timeout = AbortSignal.timeout(timeoutMs);
-      const signal = input.signal ? AbortSignal.any([input.signal, timeout]) : timeout;
+      const signal = AbortSignal.any([input.signal, timeout]);
       let response: Response | undefined;
       let failure: unknown;
       try {
         response = await send(target, { method, headers: attemptHeaders, body: rawBody === '' && (method === 'GET' || method === 'HEAD') ? undefined : rawBody, signal, redirect: 'manual' });
       } catch (err) {
-        if (input.signal?.aborted) throw err; // the caller gave up: no retry
+        if (input.signal.aborted) throw err; // the caller gave up: no retry
         failure = timeout.aborted ? new RequestTimeoutError(`${method} ${pathWithQuery}: no answer within ${timeoutMs} ms`, { cause: err }) : err;
       }
       const again = repeatable && attempt < retries && (response === undefined || retryableStatus(response.status));
@@ -124,11 +124,15 @@ export function createTransport(opts: TransportOptions): (input: Request) => Pro
       }
       opts.onRetry?.({ attempt: attempt + 1, delayMs, method, url: target, ...(response ? { status: response.status } : { error: failure }) });
       await new Promise<void>((resolve, reject) => {
-        const timer = setTimeout(resolve, delayMs);
-        input.signal?.addEventListener('abort', () => {
+        const onAbort = () => {
           clearTimeout(timer);
-          reject(input.signal!.reason);
-        }, { once: true });
+          reject(input.signal.reason);
+        };
+        const timer = setTimeout(() => {
+          input.signal.removeEventListener('abort', onAbort);
+          resolve();
+        }, delayMs);
+        input.signal.addEventListener('abort', onAbort, { once: true });
       });
     }
   };

@@ -154,6 +154,14 @@ describe('timeouts and paths', () => {
     expect(seen).toHaveLength(2);
   });
 
+  it("stops at once when the caller aborts, even while waiting to retry", async () => {
+    script = Array.from({ length: 5 }, () => ({ status: 503 }));
+    const caller = new AbortController();
+    setTimeout(() => caller.abort(new Error('caller gave up')), 150);
+    await expect(send('/api/v1/partner/wallet', { signal: caller.signal }, { retry: { retries: 4, baseDelayMs: 1000 }, random: () => 1 })).rejects.toThrow('caller gave up');
+    expect(seen).toHaveLength(1);
+  });
+
   it('fails with RequestTimeoutError when no attempt is answered', async () => {
     script = ['hang', 'hang'];
     await expect(send('/api/v1/partner/wallet', {}, { timeoutMs: 200, retry: { retries: 1, baseDelayMs: 5 } })).rejects.toBeInstanceOf(RequestTimeoutError);

@@ -9,7 +9,7 @@ export default defineConfig({
         test: {
           name: 'unit',
           sequence: { groupOrder: 0 },
-          include: ['tests/unit/**/*.test.ts', 'web/test/**/*.test.ts'],
+          include: ['tests/unit/**/*.test.ts', 'web/test/**/*.test.ts', 'sdk/test/**/*.test.ts'],
           testTimeout: 60_000,
         },
       },

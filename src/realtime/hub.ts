@@ -11,7 +11,7 @@ import { listListings, listingDetail } from '../services/listings.js';
 import { walletOf } from '../services/wallet.js';
 import { listOffers } from '../services/transfer-reads.js';
 import { OFFERS_CHANNEL } from '../services/transfers.js';
-import { CLOSE, parseClientMessage, type ClientMessage } from './protocol.js';
+import { CLOSE, parseClientMessage, type ClientMessage, type ServerMessage } from './protocol.js';
 import { withIdempotency } from '../services/idempotency.js';
 import { SnapshotCache } from './snapshot-cache.js';
 
@@ -248,7 +248,7 @@ export class Hub {
     }
   }
 
-  private sendJson(conn: Connection, message: Record<string, unknown>): void {
+  private sendJson(conn: Connection, message: ServerMessage): void {
     this.send(conn, JSON.stringify(message));
   }
 

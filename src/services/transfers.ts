@@ -160,7 +160,10 @@ function quoteColumns(q: TradeQuote, day: IsoDate) {
   return { quotedOn: day, accruedMinor: q.accruedMinor, monthsLeft: q.monthsLeft, nextDueDate: q.nextDueDate, yieldBps: q.yieldToMaturityBps };
 }
 
-function offerMessage(type: 'offer.created' | 'offer.filled' | 'offer.cancelled' | 'offer.updated', offer: OfferRow, extra: Record<string, unknown> = {}): OutboxMessage {
+/** The events of the public `note-offers` channel (docs/realtime.md). */
+export type OfferEventType = 'offer.created' | 'offer.filled' | 'offer.cancelled' | 'offer.updated';
+
+function offerMessage(type: OfferEventType, offer: OfferRow, extra: Record<string, unknown> = {}): OutboxMessage {
   return { channel: OFFERS_CHANNEL, type, data: { ...offerView(offer), ...extra } };
 }
 

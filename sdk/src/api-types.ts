@@ -471,6 +471,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/admin/merchants": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Find merchants by name, ref, borrower e-mail or id, with their related-party mark and active lending */
+        get: operations["searchMerchantsForOperators"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/admin/merchants/{id}": {
         parameters: {
             query?: never;
@@ -479,7 +496,7 @@ export interface paths {
             cookie?: never;
         };
         get?: never;
-        /** Mark a merchant as a party related to the platform (or not): disclosed as related-party lending */
+        /** Mark a merchant as a party related to the platform (or not): disclosed as related-party lending; the change and its reason go to the audit log */
         put: operations["markRelatedParty"];
         post?: never;
         delete?: never;
@@ -7392,6 +7409,48 @@ export interface operations {
             };
         };
     };
+    searchMerchantsForOperators: {
+        parameters: {
+            query?: {
+                cursor?: string;
+                limit?: string;
+                q?: string;
+                relatedParty?: "true" | "false";
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Default Response */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: {
+                            activeLoans: number;
+                            /** @description the merchant's borrower account, once invited and registered */
+                            borrowerEmail: string | null;
+                            id: string;
+                            name: string;
+                            /** @description integer minor units (fen) */
+                            outstandingPrincipalMinor: number;
+                            /** @description the order system that described the merchant */
+                            partnerName: string;
+                            /** @description the order system's own reference of the merchant */
+                            ref: string;
+                            /** @description marked by operators as a party related to the platform: its lending is disclosed as related-party lending */
+                            relatedParty: boolean;
+                        }[];
+                        nextCursor: string | null;
+                    };
+                };
+            };
+        };
+    };
     markRelatedParty: {
         parameters: {
             query?: never;
@@ -7404,6 +7463,7 @@ export interface operations {
         requestBody: {
             content: {
                 "application/json": {
+                    reason?: string;
                     relatedParty: boolean;
                 };
             };
@@ -7416,9 +7476,18 @@ export interface operations {
                 };
                 content: {
                     "application/json": {
+                        activeLoans: number;
+                        /** @description the merchant's borrower account, once invited and registered */
+                        borrowerEmail: string | null;
                         id: string;
                         name: string;
+                        /** @description integer minor units (fen) */
+                        outstandingPrincipalMinor: number;
+                        /** @description the order system that described the merchant */
+                        partnerName: string;
+                        /** @description the order system's own reference of the merchant */
                         ref: string;
+                        /** @description marked by operators as a party related to the platform: its lending is disclosed as related-party lending */
                         relatedParty: boolean;
                     };
                 };

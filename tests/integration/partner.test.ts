@@ -345,6 +345,22 @@ describe('invites and receipts', () => {
     expect(dup.json().code).toBe('INVITE_INVALID');
   });
 
+  it('an invite retried with its Idempotency-Key returns the same code; a new key, a new code', async () => {
+    const ref = uniq('inv');
+    await putMerchant(t.app, key, ref, { openedAt: '2023-01-01' });
+    const path = `/api/v1/partner/merchants/${ref}/invites`;
+    const first = await partnerCall(t.app, key, 'POST', path, {}, undefined, { 'idempotency-key': `invite-${ref}` });
+    expect(first.statusCode, first.body).toBe(201);
+    const retry = await partnerCall(t.app, key, 'POST', path, {}, undefined, { 'idempotency-key': `invite-${ref}` });
+    expect(retry.statusCode).toBe(201);
+    expect(retry.headers['idempotent-replayed']).toBe('true');
+    expect(retry.json().inviteCode).toBe(first.json().inviteCode);
+    const [issued] = await rows<{ n: number }>(t.app.ctx.db, sql`select count(*)::int as n from merchant_invites i join merchants m on m.id = i.merchant_id where m.ref = ${ref}`);
+    expect(issued!.n).toBe(1);
+    const other = await partnerCall(t.app, key, 'POST', path, {}, undefined, { 'idempotency-key': `invite-${ref}-2` });
+    expect(other.json().inviteCode).not.toBe(first.json().inviteCode);
+  });
+
   it('a receipt sent again is accepted; another under the same id is refused', async () => {
     const ref = uniq('whr');
     await putMerchant(t.app, key, ref, { openedAt: '2023-01-01' });

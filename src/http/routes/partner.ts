@@ -76,7 +76,8 @@ export const partnerRoutes: FastifyPluginAsyncTypebox = async (app) => {
   app.post(
     '/partner/merchants/:ref/invites',
     {
-      config: signed,
+      // A retry after a lost answer gets the same code back instead of a second one.
+      config: { ...signed, idempotent: true },
       schema: {
         tags: ['partner'],
         summary: "An invite code for the merchant's borrower account (valid 30 days, once)",

@@ -37,10 +37,10 @@ function freshTimestamp(requestKey: string): number {
 }
 
 /** A partner call signed with the key (a fresh timestamp each time, so no two signatures repeat). */
-export async function partnerCall(app: App, key: { keyId: string; secret: string }, method: 'GET' | 'POST' | 'PUT', url: string, body?: unknown, nowSec?: number): Promise<LightMyRequestResponse> {
+export async function partnerCall(app: App, key: { keyId: string; secret: string }, method: 'GET' | 'POST' | 'PUT', url: string, body?: unknown, nowSec?: number, extraHeaders: Record<string, string> = {}): Promise<LightMyRequestResponse> {
   const raw = body === undefined ? '' : JSON.stringify(body);
   const ts = nowSec ?? freshTimestamp(`${key.keyId} ${method} ${url} ${raw}`);
-  return call(app, method, url, { rawBody: body === undefined ? undefined : raw, headers: signedRequestHeaders(key.keyId, key.secret, { method, pathWithQuery: url, rawBody: raw }, ts) });
+  return call(app, method, url, { rawBody: body === undefined ? undefined : raw, headers: { ...signedRequestHeaders(key.keyId, key.secret, { method, pathWithQuery: url, rawBody: raw }, ts), ...extraHeaders } });
 }
 
 export async function putMerchant(app: App, key: PartnerKey, ref: string, profile: { legalForm?: 'legal_person' | 'natural_person'; openedAt: string; name?: string }) {

@@ -427,7 +427,7 @@ export class Hub {
     if (conn.subs.get(channel) !== sub) return; // unsubscribed or resubscribed meanwhile
     sub.lastSeq = snapshot.seq;
     sub.state = 'live';
-    this.sendJson(conn, { type: 'snapshot', channel, seq: snapshot.seq, data: snapshot.data });
+    this.send(conn, this.snapshots.frameOf(channel, snapshot.seq, snapshot.data));
     const pending = sub.pending;
     sub.pending = [];
     for (const p of pending) {

@@ -1,4 +1,19 @@
 import type { AppContext } from '../context.js';
+import type { ServerMessage } from './protocol.js';
+
+interface Entry {
+  seq: number;
+  data: unknown;
+  atMs: number;
+  /** The snapshot frame as sent, serialised once for the seq it was last sent with. */
+  frame?: { seq: number; bytes: Buffer };
+}
+
+/** A `snapshot` message as the bytes of its JSON text frame. */
+function snapshotFrame(channel: string, seq: number, data: unknown): Buffer {
+  const message: ServerMessage = { type: 'snapshot', channel, seq, data };
+  return Buffer.from(JSON.stringify(message));
+}
 
 /**
  * Snapshots of public channels (`listings`, `note-offers`, `listing:<id>`) kept by this node while nothing changed
@@ -8,7 +23,7 @@ import type { AppContext } from '../context.js';
  * not one per subscribe. A short age limit is the backstop for anything a change did not announce.
  */
 export class SnapshotCache {
-  private readonly entries = new Map<string, { seq: number; data: unknown; atMs: number }>();
+  private readonly entries = new Map<string, Entry>();
   /** A counter of invalidations, and when each channel was last invalidated (reads that raced one are not kept). */
   private generation = 0;
   private readonly invalidatedAt = new Map<string, number>();
@@ -57,8 +72,22 @@ export class SnapshotCache {
     const fresh = await read();
     if (this.clearedAt <= startedAt && (this.invalidatedAt.get(channel) ?? 0) <= startedAt) {
       if (this.entries.size >= (this.opts.maxEntries ?? 5000)) this.entries.clear();
-      this.entries.set(channel, { ...fresh, atMs: now });
+      const entry: Entry = { ...fresh, atMs: now };
+      this.entries.set(channel, entry);
+      return entry;
     }
     return fresh;
+  }
+
+  /**
+   * The `snapshot` frame of `data` read through `get`: while the channel's entry holds that data, its frame
+   * is serialised once per seq and the same bytes go to every subscriber. Serialising a listing's detail
+   * for each of thousands of subscribes was most of the node's work under subscribe churn.
+   */
+  frameOf(channel: string, seq: number, data: unknown): Buffer {
+    const entry = this.entries.get(channel);
+    if (!entry || entry.data !== data) return snapshotFrame(channel, seq, data);
+    if (entry.frame?.seq !== seq) entry.frame = { seq, bytes: snapshotFrame(channel, seq, data) };
+    return entry.frame.bytes;
   }
 }

@@ -61,4 +61,29 @@ describe('SnapshotCache', () => {
     for (let i = 0; i < 3; i++) await cache.get('me', async () => ({ seq: (reads++, 0), data: {} }));
     expect(reads).toBe(3);
   });
+  it('serialises a cached snapshot frame once per seq; a change, or data it does not hold, is serialised afresh', async () => {
+    const node = fakeNode();
+    const cache = new SnapshotCache(node.ctx);
+    let version = 1;
+    const read = async () => ({ seq: 0, data: { items: [{ id: 'lst_a', version }] } });
+    const first = await cache.get('listings', read);
+    const a = cache.frameOf('listings', 7, first.data);
+    expect(JSON.parse(a.toString('utf8'))).toEqual({ type: 'snapshot', channel: 'listings', seq: 7, data: { items: [{ id: 'lst_a', version: 1 }] } });
+    // Every later subscriber at the same seq gets the same bytes, not a new serialisation.
+    for (let i = 0; i < 100; i++) expect(cache.frameOf('listings', 7, (await cache.get('listings', read)).data)).toBe(a);
+    // The node's feed moved on without a change to the data: same data, the new seq in the frame.
+    const b = cache.frameOf('listings', 8, first.data);
+    expect(b).not.toBe(a);
+    expect(JSON.parse(b.toString('utf8')).seq).toBe(8);
+    // A change drops the entry; the next read's frame carries the new data.
+    version = 2;
+    node.event('listings', 9);
+    const second = await cache.get('listings', read);
+    expect(JSON.parse(cache.frameOf('listings', 9, second.data).toString('utf8')).data).toEqual({ items: [{ id: 'lst_a', version: 2 }] });
+    // Data the cache does not hold (a read that raced a change, or `me`) is serialised for that send only.
+    const own = { wallet: null };
+    const c = cache.frameOf('me', 1, own);
+    expect(cache.frameOf('me', 1, own)).not.toBe(c);
+    expect(JSON.parse(c.toString('utf8'))).toEqual({ type: 'snapshot', channel: 'me', seq: 1, data: own });
+  });
 });

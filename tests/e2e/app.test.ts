@@ -250,6 +250,29 @@ describe('the web app, live', () => {
     publish(await screenshot(pageB, 'portfolio', true), 'portfolio');
   });
 
+  it('a page whose code arrives late never replaces the page the address has moved on to', async () => {
+    const ctx = await newContext(browser, { width: 1360, height: 900 });
+    contexts.push(ctx);
+    const p = await ctx.newPage();
+    watchErrors(p, errors, 'late page code');
+    // The disclosure page's module is held back 1.5 s; the visitor goes on to Notes for sale meanwhile.
+    await p.route(/\/assets\/stats-[^/]+\.js$/, async (r) => {
+      await new Promise((resolve) => setTimeout(resolve, 1500));
+      await r.continue();
+    });
+    await p.goto(`${t.url}/#/market`);
+    await p.locator('main lb-market-view').waitFor();
+    await p.evaluate(() => (location.hash = '#/stats'));
+    await p.evaluate(() => (location.hash = '#/notes'));
+    await p.locator('main lb-notes-view').waitFor();
+    // Past the held-back module's arrival: the page still matches the address.
+    await p.waitForResponse(/\/assets\/stats-[^/]+\.js$/);
+    await p.waitForTimeout(500);
+    expect(await p.evaluate(() => location.hash)).toBe('#/notes');
+    expect(await p.locator('main lb-notes-view').count()).toBe(1);
+    expect(await p.locator('main lb-stats-view').count()).toBe(0);
+  });
+
   it('no page errors; the money invariants hold', async () => {
     expect(errors).toEqual([]);
     await expectInvariants(t.app);

@@ -256,8 +256,12 @@ export class LbApp extends LitElement {
     }
   }
 
+  /** Counts route changes: a view module that finishes loading after a newer route began is not shown. */
+  private routeSeq = 0;
+
   private async route(): Promise<void> {
     if (!session.value.loaded) return;
+    const seq = ++this.routeSeq;
     const user = session.value.user;
     const home = HOME[user?.role ?? 'anonymous'];
     const parsed = parseHash(location.hash, ROUTES.map((r) => r.path));
@@ -280,10 +284,14 @@ export class LbApp extends LitElement {
       try {
         await def.load();
       } catch (err) {
+        if (seq !== this.routeSeq) return;
         this.loadError = err;
         this.requestUpdate();
         return;
       }
+      // The address moved on while this view's module loaded (a click, a redirect after logging in):
+      // showing it now would put the old page under the new address.
+      if (seq !== this.routeSeq) return;
     }
     const key = `${def.tag}|${JSON.stringify(parsed.params)}`;
     if (!this.view || this.view.localName !== def.tag || this.viewKey !== key) {

@@ -201,7 +201,9 @@ export const PAGE_SCRIPT = `  const log = document.getElementById('log');
   for (const type of ['lendbook-ready', 'lendbook-update', 'lendbook-error']) {
     document.addEventListener(type, (e) => {
       const d = e.detail || {};
-      const what = d.listing ? d.listing.id + ' ' + (d.listing.currentRateBps / 100).toFixed(2) + '% ' + d.listing.fundedPct + '%' : d.code || d.merchantRef || d.orderId || '';
+      // A rate in bps shown as percent by moving the decimal point in its digits: no float arithmetic.
+      const pct = (bps) => { const s = String(bps).padStart(3, '0'); return s.slice(0, -2) + '.' + s.slice(-2); };
+      const what = d.listing ? d.listing.id + ' ' + pct(d.listing.currentRateBps) + '% ' + d.listing.fundedPct + '%' : d.code || d.merchantRef || d.orderId || '';
       const li = document.createElement('li');
       li.textContent = new Date().toLocaleTimeString() + '  ' + type + '  <' + e.target.localName + '>  ' + (d.event ? d.event + ' ' : '') + what;
       log.prepend(li);

@@ -10,7 +10,7 @@ import { call, expectInvariants, uniq } from '../integration/helpers/api.js';
 import { ADMIN, adminToken, createPartner, type PartnerKey } from '../integration/helpers/partner.js';
 import type { Borrower } from '../integration/helpers/market.js';
 import { startE2eApp, type E2eApp } from './helpers/app.js';
-import { launchBrowser, newContext, screenshot, watchErrors } from './helpers/browser.js';
+import { launchBrowser, loginPage, screenshot } from './helpers/browser.js';
 import { expectNoAxeViolations } from './helpers/axe.js';
 import { namedBorrower, PASSWORD } from './helpers/market.js';
 
@@ -24,16 +24,9 @@ const errors: string[] = [];
 const GUARANTOR = { email: `${uniq('guarantor')}@example.com`, password: 'guarantee company password' };
 
 async function signedIn(email: string, password: string, name: string): Promise<Page> {
-  const ctx = await newContext(browser, { width: 1360, height: 900 });
+  const { ctx, page } = await loginPage(browser, t.url, email, password, errors, name);
   contexts.push(ctx);
-  const p = await ctx.newPage();
-  watchErrors(p, errors, name);
-  await p.goto(`${t.url}/#/login`);
-  await p.getByTestId('login-email').fill(email);
-  await p.getByTestId('login-password').fill(password);
-  await p.getByTestId('login-submit').click();
-  await p.getByTestId('logout').waitFor();
-  return p;
+  return page;
 }
 
 beforeAll(async () => {

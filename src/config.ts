@@ -36,6 +36,8 @@ export interface Config {
   wsAllowedOrigins: string[];
   /** Background loops (outbox dispatch, job workers, sweeper). Off only in tests that drive them by hand. */
   workers: boolean;
+  /** Checks every JSON answer against its route's documented schema and error codes (on in tests). */
+  responseCheck: boolean;
   sessionTtlSec: number;
   trustProxy: boolean;
   /** Serve the built web app from this folder when it exists. */
@@ -189,6 +191,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     logLevel: enumVar(env, 'LOG_LEVEL', ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'], 'info'),
     wsAllowedOrigins: origins,
     workers: boolVar(env, 'LENDBOOK_WORKERS', true),
+    responseCheck: boolVar(env, 'LENDBOOK_RESPONSE_CHECK', false),
     sessionTtlSec: intVar(env, 'LENDBOOK_SESSION_TTL_SEC', 7 * 86_400, 60, 90 * 86_400),
     trustProxy: boolVar(env, 'LENDBOOK_TRUST_PROXY', false),
     webDistDir: env.LENDBOOK_WEB_DIST?.trim() || path.join(cwd, 'web', 'dist'),

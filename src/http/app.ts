@@ -16,6 +16,8 @@ import type { JobHandler } from '../jobs/queue.js';
 import { findJsonProblem, jsonProblemText } from '../security/json.js';
 import { createMetrics, type Metrics } from '../metrics.js';
 import { problemOf, registerProblemHandlers } from './problem.js';
+import { installResponseCheck, openApiOptions } from './contract.js';
+import { namedSchemas } from './schemas.js';
 import { opsRoutes } from './routes/ops.js';
 import { authPlugin } from './plugins/auth.js';
 import { signedPlugin } from './plugins/signed.js';
@@ -153,18 +155,9 @@ export async function build(config: Config, options: BuildOptions = {}): Promise
       return Object.assign(new AppError('RATE_LIMITED', problem.detail), { statusCode: 429 });
     },
   });
-  await app.register(fastifySwagger, {
-    openapi: {
-      openapi: '3.0.3',
-      info: { title: 'Lendbook API', version: '1.0.0', description: 'Peer-to-business lending marketplace. Money in integer minor units (CNY fen), rates in basis points.' },
-      components: {
-        securitySchemes: {
-          bearer: { type: 'http', scheme: 'bearer' },
-          cookie: { type: 'apiKey', in: 'cookie', name: 'lb_session' },
-        },
-      },
-    },
-  });
+  await app.register(fastifySwagger, openApiOptions(config.publicUrl));
+  for (const schema of namedSchemas()) app.addSchema(schema);
+  if (config.responseCheck) installResponseCheck(app);
   await app.register(fastifySwaggerUi, { routePrefix: '/docs' });
 
   await app.register(fastifyWebsocket, { options: { maxPayload: 16 * 1024 } });

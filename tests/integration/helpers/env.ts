@@ -101,6 +101,8 @@ export async function startApp(storage: TestStorage, opts: TestAppOptions = {}):
     LENDBOOK_REGISTER_RATE_PER_MIN: '1000000',
     LENDBOOK_LOGIN_RATE_PER_MIN: '1000',
     LENDBOOK_LOGIN_ADDRESS_RATE_PER_MIN: '1000000',
+    // Every answer of every test is checked against its route's documented schema and error codes.
+    LENDBOOK_RESPONSE_CHECK: 'on',
     ...opts.env,
   });
   const app = await build(config, { pglite: storage.pglite, ...opts });

@@ -174,7 +174,12 @@ export function installResponseCheck(app: FastifyInstance): void {
     const status = reply.statusCode;
     const where = `${request.method} ${request.routeOptions.url}`;
     if (status >= 400) {
-      checkProblem(where, status, payload, responses[String(status)], routeShape(routeSchema, request.routeOptions.config));
+      try {
+        checkProblem(where, status, payload, responses[String(status)], routeShape(routeSchema, request.routeOptions.config));
+      } catch (err) {
+        // Thrown while an error is answered, this reaches Fastify's last error handler: 500, not the 4xx.
+        throw Object.assign(err as Error, { statusCode: 500 });
+      }
       return payload;
     }
     const schema = responses[String(status)];

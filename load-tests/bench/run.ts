@@ -21,7 +21,7 @@ import { markdownTable, textTable, updateDoc, type Row } from './lib/report.js';
 import { autobidScenario } from './lib/scenario-autobid.js';
 import { bidScenario } from './lib/scenario-bids.js';
 import { clearingScenario } from './lib/scenario-clearing.js';
-import { hostileScenario } from './lib/scenario-hostile.js';
+import { HOSTILE_LISTINGS, hostileScenario } from './lib/scenario-hostile.js';
 import { readScenario } from './lib/scenario-read.js';
 import { wsScenarios } from './lib/scenario-ws.js';
 import { machineBusyPct, sleep } from './lib/stats.js';
@@ -226,7 +226,7 @@ async function main(): Promise<void> {
     const lenders = await seedLenders(databaseUrl, cfg.lenders, 50_000_000);
     log(`seeded ${lenders.length.toLocaleString('en-US')} lenders with sessions and ¥500,000 wallets in the database (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
     const want = (s: string) => cfg.scenarios.has(s as never);
-    const borrowersNeeded = 1 + (want('hot') ? 2 * cfg.runs : 0) + (want('spread') || want('read') ? 100 : 0) + (want('ws') ? cfg.wsSizes.length : 0) + (want('clearing') ? cfg.runs : 0) + (want('autobid') ? cfg.runs : 0);
+    const borrowersNeeded = 1 + (want('hot') ? 2 * cfg.runs : 0) + (want('spread') || want('read') ? 100 : 0) + (want('ws') ? cfg.wsSizes.length : 0) + (want('clearing') ? cfg.runs : 0) + (want('autobid') ? cfg.runs : 0) + (want('hostile') ? HOSTILE_LISTINGS : 0);
     t0 = Date.now();
     const borrowers = await guard(seedBorrowers(baseUrl, partner, borrowersNeeded, log));
     log(`seeded ${borrowers.length} rated merchants with borrowers through the API (${((Date.now() - t0) / 1000).toFixed(1)} s; grades ${[...new Set(borrowers.map((b) => b.grade))].join(', ')})`);

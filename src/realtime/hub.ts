@@ -50,6 +50,12 @@ export interface Connection {
   /** Events held back while the socket's buffer is full, per channel, sent later as one batch frame. */
   backlog: Map<Channel, string[]>;
   backlogBytes: number;
+  /** Bytes of events held in subscriptions whose snapshot has not been sent yet. */
+  pendingBytes: number;
+  /** Snapshots read but not yet sent, oldest first: each goes out once the socket has drained. */
+  snapshotQueue: { sub: Subscription; seq: number; frame: Buffer }[];
+  /** The size of the last snapshot sent: it may sit in the buffer on top of the backlog limit. */
+  snapshotAllowance: number;
 }
 
 const MAX_SUBSCRIPTIONS = 200;
@@ -76,6 +82,8 @@ export class Hub {
   private heartbeat: NodeJS.Timeout | undefined;
   private flushTimer: NodeJS.Timeout | undefined;
   private readonly backlogged = new Set<Connection>();
+  /** Connections with snapshots waiting for their socket to drain. */
+  private readonly snapshotWaiting = new Set<Connection>();
   private readonly maxBuffered: number;
   /** Above this many unsent bytes a socket gets its events coalesced into batch frames. */
   private readonly coalesceAbove: number;
@@ -102,7 +110,14 @@ export class Hub {
     const interval = this.opts.heartbeatMs ?? 15_000;
     this.heartbeat = setInterval(() => this.guarded('heartbeat', () => this.beat()), interval);
     this.heartbeat.unref?.();
-    this.flushTimer = setInterval(() => this.guarded('backlog flush', () => this.flushBacklogs()), 20);
+    this.flushTimer = setInterval(
+      () =>
+        this.guarded('backlog flush', () => {
+          this.flushBacklogs();
+          this.flushSnapshots();
+        }),
+      20,
+    );
     this.flushTimer.unref?.();
   }
 
@@ -140,7 +155,7 @@ export class Hub {
 
   /** Must be called synchronously when the socket opens: messages may arrive at once. */
   attach(socket: WebSocket, user: AuthUser | null, token: string | null, address = 'unknown'): Connection {
-    const conn: Connection = { id: this.nextId++, socket, address, user, token, subs: new Map(), tokens: this.burst, refilledAtMs: Date.now(), dropped: 0, alive: true, backlog: new Map(), backlogBytes: 0 };
+    const conn: Connection = { id: this.nextId++, socket, address, user, token, subs: new Map(), tokens: this.burst, refilledAtMs: Date.now(), dropped: 0, alive: true, backlog: new Map(), backlogBytes: 0, pendingBytes: 0, snapshotQueue: [], snapshotAllowance: 0 };
     const refusal = this.socketRefusal(address, user);
     if (refusal) {
       socket.close(CLOSE.tooMany, refusal.slice(0, 120));
@@ -164,6 +179,8 @@ export class Hub {
 
   private detach(conn: Connection): void {
     this.backlogged.delete(conn);
+    this.snapshotWaiting.delete(conn);
+    conn.snapshotQueue = [];
     if (!this.connections.delete(conn)) return;
     this.opts.metrics.wsConnections.dec();
     bump(this.socketsByAddress, conn.address, -1);
@@ -199,9 +216,13 @@ export class Hub {
 
   // ---- sending ----
 
-  /** A reader this far behind will never catch up; keeping its backlog would grow without limit. */
+  /**
+   * A reader this far behind will never catch up; keeping its backlog would grow without limit. The
+   * snapshot last sent to it counts on top of the limit: a snapshot is sent only to a drained socket, and
+   * its bytes are the cache's, shared by every subscriber, so a big listing's book is not a slow reader.
+   */
   private cutIfSlow(conn: Connection): boolean {
-    if (conn.socket.bufferedAmount + conn.backlogBytes <= this.maxBuffered) return false;
+    if (conn.socket.bufferedAmount + conn.backlogBytes + conn.pendingBytes <= this.maxBuffered + conn.snapshotAllowance) return false;
     conn.socket.close(CLOSE.slowReader, 'too slow a reader');
     conn.socket.terminate();
     this.detach(conn);
@@ -246,6 +267,22 @@ export class Hub {
       conn.backlogBytes = 0;
       for (const [channel, items] of backlog) this.send(conn, `{"type":"batch","channel":${JSON.stringify(channel)},"items":[${items.join(',')}]}`);
     }
+  }
+
+  /**
+   * Sends waiting snapshots to sockets that have drained, one snapshot per drain: a socket never holds
+   * more than one snapshot's bytes in its buffer, however many channels it subscribed to at once.
+   */
+  private flushSnapshots(): void {
+    for (const conn of this.snapshotWaiting) this.sendWaitingSnapshots(conn);
+  }
+
+  private sendWaitingSnapshots(conn: Connection): void {
+    while (conn.snapshotQueue.length > 0 && conn.socket.bufferedAmount <= this.coalesceAbove) {
+      const next = conn.snapshotQueue.shift()!;
+      if (conn.subs.get(next.sub.channel) === next.sub) this.goLive(conn, next.sub, next.seq, next.frame);
+    }
+    if (conn.snapshotQueue.length === 0) this.snapshotWaiting.delete(conn);
   }
 
   private sendJson(conn: Connection, message: ServerMessage): void {
@@ -419,17 +456,33 @@ export class Hub {
     return sub;
   }
 
-  /** Reads the snapshot, sends it, then the events that arrived meanwhile and are not in it. */
+  /**
+   * Reads the snapshot and sends it, then the events that arrived meanwhile and are not in it. A socket
+   * that still holds unsent bytes gets the snapshot when it has drained (the subscription collects its
+   * events until then): a snapshot of a big book is sent at the pace the client reads, and subscribing to
+   * many big listings at once is not mistaken for a slow reader.
+   */
   private async load(conn: Connection, sub: Subscription): Promise<void> {
     const channel = sub.channel;
     const seqAtStart = this.feeds.get(channel)?.seq ?? 0;
     const snapshot = await this.snapshot(conn, channel, seqAtStart);
-    if (conn.subs.get(channel) !== sub) return; // unsubscribed or resubscribed meanwhile
-    sub.lastSeq = snapshot.seq;
+    if (conn.subs.get(channel) !== sub || !this.connections.has(conn)) return; // unsubscribed, resubscribed or gone meanwhile
+    const frame = this.snapshots.frameOf(channel, snapshot.seq, snapshot.data);
+    conn.snapshotQueue.push({ sub, seq: snapshot.seq, frame });
+    this.snapshotWaiting.add(conn);
+    this.sendWaitingSnapshots(conn);
+  }
+
+  /** Sends a subscription's snapshot, then the events collected while it loaded that are not in it. */
+  private goLive(conn: Connection, sub: Subscription, seq: number, frame: Buffer): void {
+    const channel = sub.channel;
+    sub.lastSeq = seq;
     sub.state = 'live';
-    this.send(conn, this.snapshots.frameOf(channel, snapshot.seq, snapshot.data));
+    conn.snapshotAllowance = frame.length;
+    this.send(conn, frame);
     const pending = sub.pending;
     sub.pending = [];
+    conn.pendingBytes -= pendingBytesOf(pending);
     for (const p of pending) {
       if (channel === 'me') this.sendMe(conn, sub, p.event!, p.data);
       else this.offer(conn, sub, p.seq, p.item, p.frame);
@@ -474,7 +527,10 @@ export class Hub {
   }
 
   private removeSub(conn: Connection, channel: Channel): void {
-    if (!conn.subs.delete(channel)) return;
+    const sub = conn.subs.get(channel);
+    if (!sub || !conn.subs.delete(channel)) return;
+    conn.pendingBytes -= pendingBytesOf(sub.pending);
+    sub.pending = [];
     bump(this.subsByAddress, conn.address, -1);
     if (conn.user) bump(this.subsByUser, conn.user.id, -1);
     const feed = this.feeds.get(channel);
@@ -495,6 +551,8 @@ export class Hub {
   private offer(conn: Connection, sub: Subscription, seq: number, item: string, frame: Buffer): void {
     if (sub.state === 'loading') {
       sub.pending.push({ seq, item, frame });
+      conn.pendingBytes += item.length;
+      this.cutIfSlow(conn);
       return;
     }
     if (seq <= sub.lastSeq) return; // already in its snapshot
@@ -558,6 +616,12 @@ export class Hub {
 }
 
 const EMPTY = Buffer.alloc(0);
+
+function pendingBytesOf(pending: Subscription['pending']): number {
+  let n = 0;
+  for (const p of pending) n += p.item.length;
+  return n;
+}
 
 /** Adds to a per-key count, dropping keys that reach zero (the maps stay as small as the live set). */
 function bump(counts: Map<string, number>, key: string, by: number): void {

@@ -24,6 +24,8 @@ function snapshotFrame(channel: string, seq: number, data: unknown): Buffer {
  */
 export class SnapshotCache {
   private readonly entries = new Map<string, Entry>();
+  /** The read in flight per channel, and the generation it started at: concurrent misses wait for it. */
+  private readonly reading = new Map<string, { startedAt: number; read: Promise<{ seq: number; data: unknown }> }>();
   /** A counter of invalidations, and when each channel was last invalidated (reads that raced one are not kept). */
   private generation = 0;
   private readonly invalidatedAt = new Map<string, number>();
@@ -63,20 +65,40 @@ export class SnapshotCache {
     return this.entries.size;
   }
 
+  /**
+   * The channel's snapshot: the kept entry while it is fresh, else one read shared by every caller that
+   * misses while it is in flight (a wave of subscribes to a big listing costs one read, not one per socket,
+   * and all of them get the same data, so the same serialised frame). A caller that comes after a change
+   * of the channel does not join a read that started before it.
+   */
   async get(channel: string, read: () => Promise<{ seq: number; data: unknown }>): Promise<{ seq: number; data: unknown }> {
     if (!SnapshotCache.cacheable(channel)) return read(); // private channels (`me`) are never shared
-    const now = Date.now();
     const hit = this.entries.get(channel);
-    if (hit && now - hit.atMs <= (this.opts.maxAgeMs ?? 30_000)) return hit;
+    if (hit && Date.now() - hit.atMs <= (this.opts.maxAgeMs ?? 30_000)) return hit;
+    const inFlight = this.reading.get(channel);
+    if (inFlight && this.unchangedSince(channel, inFlight.startedAt)) return inFlight.read;
     const startedAt = this.generation;
-    const fresh = await read();
-    if (this.clearedAt <= startedAt && (this.invalidatedAt.get(channel) ?? 0) <= startedAt) {
+    const atMs = Date.now();
+    const shared = (async () => {
+      const fresh = await read();
+      if (!this.unchangedSince(channel, startedAt)) return fresh;
       if (this.entries.size >= (this.opts.maxEntries ?? 5000)) this.entries.clear();
-      const entry: Entry = { ...fresh, atMs: now };
+      const entry: Entry = { ...fresh, atMs };
       this.entries.set(channel, entry);
       return entry;
+    })();
+    const mine = { startedAt, read: shared };
+    this.reading.set(channel, mine);
+    try {
+      return await shared;
+    } finally {
+      if (this.reading.get(channel) === mine) this.reading.delete(channel);
     }
-    return fresh;
+  }
+
+  /** No invalidation of the channel (nor a clear) since the generation `startedAt`. */
+  private unchangedSince(channel: string, startedAt: number): boolean {
+    return this.clearedAt <= startedAt && (this.invalidatedAt.get(channel) ?? 0) <= startedAt;
   }
 
   /**

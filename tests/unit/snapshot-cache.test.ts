@@ -86,4 +86,67 @@ describe('SnapshotCache', () => {
     expect(cache.frameOf('me', 1, own)).not.toBe(c);
     expect(JSON.parse(c.toString('utf8'))).toEqual({ type: 'snapshot', channel: 'me', seq: 1, data: own });
   });
+
+  it('subscribes that miss together share one read and one serialised frame', async () => {
+    const node = fakeNode();
+    const cache = new SnapshotCache(node.ctx);
+    let reads = 0;
+    let release!: () => void;
+    const gate = new Promise<void>((r) => (release = r));
+    // A big listing's read is slow: thousands of subscribes arrive before it returns.
+    const read = async () => {
+      reads++;
+      await gate;
+      return { seq: 3, data: { bids: [reads] } };
+    };
+    const waiting = Array.from({ length: 2000 }, () => cache.get('listing:lst_a', read));
+    release();
+    const got = await Promise.all(waiting);
+    expect(reads).toBe(1);
+    expect(new Set(got.map((g) => g.data)).size).toBe(1);
+    const frames = new Set(got.map((g) => cache.frameOf('listing:lst_a', g.seq, g.data)));
+    expect(frames.size).toBe(1);
+  });
+
+  it('a subscribe after a change does not join a read that started before it', async () => {
+    const node = fakeNode();
+    const cache = new SnapshotCache(node.ctx);
+    let seq = 3;
+    let reads = 0;
+    const gates: (() => void)[] = [];
+    const read = async () => {
+      reads++;
+      const mine = seq;
+      await new Promise<void>((r) => gates.push(r));
+      return { seq: mine, data: { seq: mine } };
+    };
+    const early = cache.get('listing:lst_a', read);
+    const alsoEarly = cache.get('listing:lst_a', read);
+    seq = 4;
+    node.event('listing:lst_a', 4); // the change lands while the first read is in flight
+    const late = cache.get('listing:lst_a', read);
+    expect(reads).toBe(2);
+    gates.forEach((g) => g());
+    expect((await early).seq).toBe(3);
+    expect((await alsoEarly).seq).toBe(3);
+    expect((await late).seq).toBe(4);
+    // The raced read was not kept; the later one was.
+    expect((await cache.get('listing:lst_a', read)).seq).toBe(4);
+    expect(reads).toBe(2);
+  });
+
+  it('a failed shared read fails every caller waiting for it, and the next caller reads again', async () => {
+    const cache = new SnapshotCache(fakeNode().ctx);
+    let reads = 0;
+    const failing = async () => {
+      reads++;
+      await Promise.resolve();
+      throw new Error('database down');
+    };
+    const results = await Promise.allSettled([cache.get('listing:lst_a', failing), cache.get('listing:lst_a', failing)]);
+    expect(results.map((r) => r.status)).toEqual(['rejected', 'rejected']);
+    expect(reads).toBe(1);
+    expect((await cache.get('listing:lst_a', async () => ({ seq: (reads++, 1), data: {} }))).seq).toBe(1);
+    expect(reads).toBe(2);
+  });
 });

@@ -64,7 +64,7 @@ export async function startChild(name: string, file: string, args: string[], env
     async stop() {
       if (exited !== undefined) return exited;
       proc.kill('SIGTERM');
-      const code = await Promise.race([exitedPromise, sleep(8000).then(() => undefined)]);
+      const code = await Promise.race([exitedPromise, sleep(Number(process.env.BENCH_STOP_GRACE_MS ?? 8000)).then(() => undefined)]);
       if (code === undefined && exited === undefined) {
         proc.kill('SIGKILL');
         return exitedPromise;

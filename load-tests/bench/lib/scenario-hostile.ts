@@ -1,7 +1,9 @@
 import { spawn } from 'node:child_process';
 import path from 'node:path';
 import autocannon from 'autocannon';
-import type { BenchContext } from './context.js';
+import pg from 'pg';
+import { BID_MINOR, rateOf, type BenchContext } from './context.js';
+import { seedBids } from './db.js';
 import { api } from './http.js';
 import { row, type Row } from './report.js';
 import { createListing } from './seed.js';
@@ -25,6 +27,10 @@ export interface HostileResult {
 const PATH = '/api/v1/listings?limit=50';
 const SOCKETS = Number(process.env.BENCH_HOSTILE_SOCKETS ?? 2000);
 const RATE_PER_SOCKET = Number(process.env.BENCH_HOSTILE_RATE ?? 2);
+/** Open listings each socket subscribes to (besides `listings`): 9 subscriptions per socket. */
+export const HOSTILE_LISTINGS = 8;
+/** Active bids each of those listings holds at least: books as big as the hot listings of scenario 1 leave. */
+const BIDS_PER_LISTING = Number(process.env.BENCH_HOSTILE_BIDS ?? 5000);
 const TARGET_P99_MS = 250;
 
 async function cannon(url: string, connections: number, seconds: number): Promise<HostileRun> {
@@ -32,16 +38,35 @@ async function cannon(url: string, connections: number, seconds: number): Promis
   return { p50Ms: r.latency.p50, p99Ms: r.latency.p99, requestsPerSec: Math.round(r['2xx'] / Math.max(r.duration, 1e-3)), non2xx: r.non2xx };
 }
 
-/** Up to 8 open listings to subscribe to (made from spare borrowers when the other scenarios left fewer). */
+/**
+ * The 8 open listings to subscribe to, each with a book of at least BIDS_PER_LISTING active bids, as in a
+ * full bench run where the hot listings are still open: every subscribe then sends the snapshot of a big
+ * book. Listings the other scenarios left are used first; missing ones are created (the bench seeds a
+ * borrower for each), and thin books are completed in SQL (seedBids) by lenders not yet in them.
+ */
 async function listingChannels(ctx: BenchContext): Promise<string[]> {
-  const open = await api<{ items: { id: string }[] }>(ctx.baseUrl, 'GET', '/api/v1/listings?status=open&limit=8');
+  const open = await api<{ items: { id: string }[] }>(ctx.baseUrl, 'GET', `/api/v1/listings?status=open&limit=${HOSTILE_LISTINGS}`);
   const ids = open.json.items.map((l) => l.id);
-  while (ids.length < 8) {
-    try {
-      ids.push((await createListing(ctx.baseUrl, ctx.borrowers.take(), 3600, `Hostile-scenario listing ${ids.length}`)).id);
-    } catch {
-      break; // no spare borrower: fewer listings, fewer subscriptions per socket
+  while (ids.length < HOSTILE_LISTINGS) ids.push((await createListing(ctx.baseUrl, ctx.borrowers.take(), 3600, `Hostile-scenario listing ${ids.length}`)).id);
+  const db = new pg.Client({ connectionString: ctx.databaseUrl, application_name: 'lendbook-bench-hostile' });
+  db.on('error', () => {});
+  await db.connect();
+  try {
+    for (const id of ids) {
+      const r = await db.query<{ lender_id: string }>(`select lender_id from bids where listing_id = $1 and status = 'active'`, [id]);
+      const missing = BIDS_PER_LISTING - r.rows.length;
+      if (missing <= 0) continue;
+      const present = new Set(r.rows.map((b) => b.lender_id));
+      const rest: { lenderId: string; amountMinor: number; rateBps: number }[] = [];
+      for (let k = ctx.lenders.length - 1; k >= 0 && rest.length < missing; k--) {
+        if (!present.has(ctx.lenders[k]!.id)) rest.push({ lenderId: ctx.lenders[k]!.id, amountMinor: BID_MINOR, rateBps: rateOf(k) });
+      }
+      await seedBids(ctx.databaseUrl, id, rest);
     }
+    const counts = await db.query<{ n: string }>(`select count(*) as n from bids where listing_id = any($1) and status = 'active' group by listing_id`, [ids]);
+    ctx.log(`  ${ids.length} open listings to watch, active bids: ${counts.rows.map((c) => Number(c.n).toLocaleString('en-US')).join(', ')}`);
+  } finally {
+    await db.end();
   }
   return ids.map((id) => `listing:${id}`);
 }

@@ -77,17 +77,23 @@ const Pledge = Type.Object({ listingId: Type.String({ description: 'id, lst_…'
 
 export const PayableClaim = Named(
   'PayableClaim',
-  Type.Object({
-    id: Type.String({ description: 'id, clm_…' }),
-    holderMerchantRef: Type.String(),
-    holderName: Type.String(),
-    amountMinor: MinorUnits,
-    tier: Type.Integer({ minimum: 1 }),
-    parentId: Nullable(Type.String({ description: 'the claim it was assigned from, clm_…; null at tier 1' })),
-    pledgedTo: Type.Optional(Pledge),
-    toLoanMinor: Type.Optional(Type.Integer({ description: 'once settled: paid into the loan it backs, integer minor units (fen)' })),
-    toHolderMinor: Type.Optional(Type.Integer({ description: 'once settled: paid to its holder, integer minor units (fen)' })),
-  }),
+  Type.Object(
+    {
+      id: Type.String({ description: 'id, clm_…' }),
+      holderMerchantRef: Type.String(),
+      holderName: Type.String(),
+      amountMinor: MinorUnits,
+      tier: Type.Integer({ minimum: 1 }),
+      parentId: Nullable(Type.String({ description: 'the claim it was assigned from, clm_…; null at tier 1' })),
+      pledgedTo: Type.Optional(Pledge),
+      toLoanMinor: Type.Optional(Type.Integer({ description: 'once settled: paid into the loan it backs, integer minor units (fen)' })),
+      toHolderMinor: Type.Optional(Type.Integer({ description: 'once settled: paid to its holder, integer minor units (fen)' })),
+    },
+    {
+      description: 'A claim of a payable, as its core enterprise sees it',
+      example: { id: 'clm_0k3h8w1q2e5u', holderMerchantRef: 'yiwu-pack', holderName: 'Yiwu Packaging', amountMinor: 5_000_000, tier: 2, parentId: 'clm_0k3h8w1q2e5t', pledgedTo: { listingId: 'lst_0k3h8w1q2e5w', loanId: 'loan_0k3h8w1q2e5x' }, toLoanMinor: 4_100_000, toHolderMinor: 900_000 },
+    },
+  ),
 );
 
 export const Payable = Named(

@@ -11,6 +11,7 @@ import type { AppContext } from '../context.js';
 import { rows, type Queryable } from '../db/client.js';
 import { guarantees, guarantors, listings, loans, merchants, users, type OutboxMessage } from '../db/schema/index.js';
 import { isoDateOfMs, type IsoDate } from '../domain/dates.js';
+import type { Grade } from '../domain/grades.js';
 import { AppError, rejectionError } from '../domain/errors.js';
 import { capacityMinor, checkCapacity, checkGuaranteeTerms, coveredMinor, exposureOf, guarantorPayment, isOverdue } from '../domain/guarantees/index.js';
 import { owedToday } from '../domain/servicing/index.js';
@@ -257,7 +258,7 @@ export async function guaranteeViews(q: Queryable, found: readonly GuaranteeRow[
       loanId: g.loanId,
       listingTitle: l.title,
       merchantName: l.merchantName,
-      grade: l.grade,
+      grade: l.grade as Grade,
       amountMinor: l.amountMinor,
       listingStatus: l.status,
       coveragePct: g.coveragePct,

@@ -13,7 +13,7 @@ import { assert } from '../domain/assert.js';
 import { lenderEligibility } from '../domain/auction/index.js';
 import { isoDateOfMs, type IsoDate } from '../domain/dates.js';
 import { AppError } from '../domain/errors.js';
-import { isGrade } from '../domain/grades.js';
+import { isGrade, type Grade } from '../domain/grades.js';
 import { outstandingPrincipalFrom, type LoanState, type NoteState } from '../domain/servicing/index.js';
 import type { Settings } from '../domain/settings.js';
 import {
@@ -60,7 +60,7 @@ export function offerView(o: OfferRow) {
     noteId: o.noteId,
     loanId: o.loanId,
     listingId: o.listingId,
-    grade: o.grade,
+    grade: o.grade as Grade,
     rateBps: o.rateBps,
     repayment: o.repayment,
     principalMinor: o.principalMinor,

@@ -12,6 +12,7 @@ import { loanNotes, loans, noteOffers, noteTransfers, users, type OutboxMessage 
 import { assert } from '../domain/assert.js';
 import { lenderEligibility } from '../domain/auction/index.js';
 import { isoDateOfMs, type IsoDate } from '../domain/dates.js';
+import { requireNotFrozen } from './accounts.js';
 import { AppError } from '../domain/errors.js';
 import { isGrade, type Grade } from '../domain/grades.js';
 import { outstandingPrincipalFrom, type LoanState, type NoteState } from '../domain/servicing/index.js';
@@ -193,6 +194,8 @@ export async function createOffer(ctx: AppContext, sellerId: string, noteId: str
       if (again.noteId !== noteId || again.principalMinor !== input.principalMinor || again.priceBps !== input.priceBps) throw new AppError('IDEMPOTENCY_KEY_REUSED', 'this Idempotency-Key was used for another offer');
       return offerView(again);
     }
+    // A frozen account does not trade: offering a note is as much a market command as a bid.
+    await requireNotFrozen(tx, sellerId);
     const [open] = await tx.select().from(noteOffers).where(and(eq(noteOffers.noteId, noteId), eq(noteOffers.status, 'open'))).for('update');
     if (open) throw new AppError('OFFER_EXISTS', 'this note already has an open offer: cancel it first', { offerId: open.id });
     const day = isoDateOfMs(nowMs);
@@ -391,6 +394,7 @@ export async function buyNote(ctx: AppContext, buyerId: string, offerId: string,
       if (again.offerId !== offerId || again.buyerId !== buyerId || again.principalMinor !== principalMinor) throw new AppError('IDEMPOTENCY_KEY_REUSED', 'this Idempotency-Key was used for another purchase');
       return buyResult(again);
     }
+    await requireNotFrozen(tx, buyerId);
     const loanId = await loanIdOfOffer(tx, offerId);
     if (!loanId) throw new AppError('NOT_FOUND', 'no such offer');
     const loaded = await loadLoan(tx, loanId, true);

@@ -97,6 +97,13 @@ describe('the market, notes and accounts', () => {
     expect(bid.statusCode).toBe(403);
     expect(bid.json().code).toBe('ACCOUNT_FROZEN');
     expect((await call(t.app, 'POST', '/api/v1/wallet/withdrawals', { token: lender.token, body: { amountMinor: 100 } })).json().code).toBe('ACCOUNT_FROZEN');
+    // Nor does it trade notes: no offer of its own, no purchase of another's.
+    const heldNote = (await call(t.app, 'GET', '/api/v1/me/notes', { token: lender.token })).json().items[0] as { id: string };
+    const offer = await call(t.app, 'POST', `/api/v1/notes/${heldNote.id}/offers`, { token: lender.token, body: { principalMinor: 10_000, priceBps: 10_000 } });
+    expect([offer.statusCode, offer.json().code]).toEqual([403, 'ACCOUNT_FROZEN']);
+    // Refused before the offer is even looked up: a frozen account learns nothing about offers either.
+    const buy = await call(t.app, 'POST', '/api/v1/note-offers/nof_0000000000000000/buy', { token: lender.token, body: { principalMinor: 10_000 } });
+    expect([buy.statusCode, buy.json().code]).toEqual([403, 'ACCOUNT_FROZEN']);
     // The owner hears of it.
     await t.app.ctx.dispatcher.dispatchOnce();
     const centre = (await call(t.app, 'GET', '/api/v1/me/notifications?locale=en', { token: lender.token })).json();

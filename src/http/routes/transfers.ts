@@ -233,7 +233,7 @@ export const transferRoutes: FastifyPluginAsyncTypebox = async (app) => {
         params: Strict({ id: NoteId }),
         headers: IdempotencyHeaders,
         body: Strict({ principalMinor: AmountMinor, priceBps: PriceBps }),
-        response: { 201: NoteOffer, ...Errors('NOT_FOUND', 'OFFER_EXISTS', 'NOTE_NOT_TRANSFERABLE', 'OFFER_AMOUNT_INVALID', 'OFFER_PRICE_OUT_OF_RANGE', 'CONFLICT') },
+        response: { 201: NoteOffer, ...Errors('NOT_FOUND', 'ACCOUNT_FROZEN', 'OFFER_EXISTS', 'NOTE_NOT_TRANSFERABLE', 'OFFER_AMOUNT_INVALID', 'OFFER_PRICE_OUT_OF_RANGE', 'CONFLICT') },
       },
     },
     async (request, reply) => reply.code(201).send(await createOffer(ctx, requireUser(request).id, request.params.id, request.body, request.idempotencyKey)),
@@ -345,7 +345,7 @@ export const transferRoutes: FastifyPluginAsyncTypebox = async (app) => {
         body: Strict({ principalMinor: AmountMinor }),
         response: {
           201: Purchase,
-          ...Errors('NOT_FOUND', 'OFFER_NOT_OPEN', 'LENDER_NOT_ELIGIBLE', 'SELF_DEALING', 'OFFER_REMAINING_EXCEEDED', 'OFFER_AMOUNT_INVALID', 'NOTE_NOT_TRANSFERABLE', 'INSUFFICIENT_FUNDS', 'CONFLICT'),
+          ...Errors('NOT_FOUND', 'ACCOUNT_FROZEN', 'OFFER_NOT_OPEN', 'LENDER_NOT_ELIGIBLE', 'SELF_DEALING', 'OFFER_REMAINING_EXCEEDED', 'OFFER_AMOUNT_INVALID', 'NOTE_NOT_TRANSFERABLE', 'INSUFFICIENT_FUNDS', 'CONFLICT'),
         },
       },
     },

@@ -4,10 +4,14 @@
  * language, teardown).
  */
 import { LitElement, css, html, nothing, type CSSResultGroup, type PropertyValues, type TemplateResult } from 'lit';
+import type { paths } from '../../sdk/src/api-types.js';
+import type { ListingSummary } from '../src/lib/types.js';
 import { setServerOffset } from '../src/lib/format.js';
 import { LocaleController, setScopeLocale, t, withLocale, type Locale } from '../src/lib/i18n.js';
 import { LiveClient, liveUrl, type ConnectionInfo } from '../src/lib/live.js';
 import './messages.js';
+import type { WidgetMerchant } from './merchant.js';
+import type { WidgetOffer } from './order-offer.js';
 
 /** The Lendbook server: the origin this module was loaded from (`<script src="https://…/widgets/v1.js">`). */
 export const ORIGIN = new URL(import.meta.url).origin;
@@ -79,14 +83,41 @@ export class WidgetError extends Error {
   }
 }
 
+/** The widget data endpoints of the API (GET, a publishable `key` in the query). */
+export type WidgetPath = Extract<keyof paths, `/api/v1/widgets/${string}`>;
+/** A widget endpoint's path parameters, as the contract names them. */
+export type WidgetParams<P extends WidgetPath> = paths[P]['get']['parameters']['path'];
+
 /**
- * GET /api/v1/widgets/<path>?key=… from this page. A key used from an origin it does not allow gets
- * no CORS header, so the browser reads nothing at all: that is `UNAVAILABLE`.
+ * What the hand-written code expects of each answer while the contract does not describe it yet (its
+ * 200 has no schema): each entry stops being used by itself once the regenerated types describe that
+ * answer, and the table can then go.
  */
-export async function widgetGet<T>(path: string, key: string, signal: AbortSignal): Promise<T> {
+interface DeclaredAnswers {
+  '/api/v1/widgets/listings/{id}': ListingSummary;
+  '/api/v1/widgets/merchants/{ref}': WidgetMerchant;
+  '/api/v1/widgets/merchants/{ref}/orders/{orderId}/offer': WidgetOffer;
+}
+type JsonOf<R> = R extends { content: { 'application/json': infer B } } ? (unknown extends B ? never : B) : never;
+/** The answer: `paths[P]['get']['responses'][200]['content']['application/json']`, or the declared stand-in. */
+export type WidgetAnswer<P extends WidgetPath> = [JsonOf<paths[P]['get']['responses'][200]>] extends [never] ? DeclaredAnswers[P] : JsonOf<paths[P]['get']['responses'][200]>;
+
+/** `/api/v1/widgets/listings/{id}` with `{ id: 'l 1' }` → `/api/v1/widgets/listings/l%201`. */
+function fillPath(template: string, params: Record<string, string>): string {
+  return template.replace(/\{([^}]+)\}/g, (_, name: string) => encodeURIComponent(params[name] ?? ''));
+}
+
+/**
+ * GET a widget endpoint (`/api/v1/widgets/…?key=…`) from this page; the path template, its parameters
+ * and the answer's type come from the generated contract. (openapi-fetch would do the same but takes
+ * the module over its gzip budget.) A key used from an origin it does not allow gets no CORS header, so
+ * the browser reads nothing at all: that is `UNAVAILABLE`.
+ */
+export async function widgetGet<P extends WidgetPath>(path: P, params: WidgetParams<P>, key: string, signal: AbortSignal): Promise<WidgetAnswer<P>> {
+  const query: NonNullable<paths[P]['get']['parameters']['query']> = { key };
   let res: Response;
   try {
-    res = await fetch(`${ORIGIN}/api/v1/widgets/${path}?key=${encodeURIComponent(key)}`, { mode: 'cors', credentials: 'omit', signal });
+    res = await fetch(`${ORIGIN}${fillPath(path, params)}?${new URLSearchParams(query)}`, { mode: 'cors', credentials: 'omit', signal });
   } catch (err) {
     if (signal.aborted) throw err;
     throw new WidgetError('UNAVAILABLE', 0);
@@ -105,7 +136,8 @@ export async function widgetGet<T>(path: string, key: string, signal: AbortSigna
     }
     throw new WidgetError(code, res.status, detail);
   }
-  return (await res.json()) as T;
+  // The one cast: the body is the contract's answer (or its declared stand-in, DeclaredAnswers).
+  return (await res.json()) as WidgetAnswer<P>;
 }
 
 // ---- language ----

@@ -72,7 +72,7 @@ export class LendbookListing extends LendbookWidget {
 
   protected async load(signal: AbortSignal, gen: number): Promise<void> {
     const listingId = this.listingId.trim();
-    const listing = summaryOf(await widgetGet<ListingSummary>(`listings/${encodeURIComponent(listingId)}`, this.key.trim(), signal));
+    const listing = summaryOf(await widgetGet('/api/v1/widgets/listings/{id}', { id: listingId }, this.key.trim(), signal));
     if (gen !== this.generation) return;
     this.listing = listing;
     this.ready({ listingId, listing }, gen);

@@ -95,7 +95,7 @@ export class LendbookMerchant extends LendbookWidget {
   }
 
   private async fetchMerchant(ref: string, signal: AbortSignal): Promise<WidgetMerchant> {
-    const m = await widgetGet<WidgetMerchant>(`merchants/${encodeURIComponent(ref)}`, this.key.trim(), signal);
+    const m = await widgetGet('/api/v1/widgets/merchants/{ref}', { ref }, this.key.trim(), signal);
     return { ...m, listings: m.listings.map((l) => summaryOf(l as ListingSummary)) };
   }
 

@@ -85,7 +85,7 @@ export class LendbookOrderOffer extends LendbookWidget {
   protected async load(signal: AbortSignal, gen: number): Promise<void> {
     const orderId = this.orderId.trim();
     const ref = this.merchantRef.trim();
-    const offer = await widgetGet<WidgetOffer>(`merchants/${encodeURIComponent(ref)}/orders/${encodeURIComponent(orderId)}/offer`, this.key.trim(), signal);
+    const offer = await widgetGet('/api/v1/widgets/merchants/{ref}/orders/{orderId}/offer', { ref, orderId }, this.key.trim(), signal);
     if (gen !== this.generation) return;
     const applyUrl = offer.eligible ? applyHref(orderId) : null;
     this.offer = { ...offer, applyUrl };

@@ -1,8 +1,12 @@
 /**
- * The typed HTTP client of the API (same origin, relative URLs, the httpOnly session cookie).
- * Errors come back as problem+json with a stable `code`; they surface as ApiError, shown through i18n
- * (`err.<CODE>`). Writes send JSON; POSTs that move money or create something send an Idempotency-Key.
+ * The typed HTTP client of the API (same origin, relative URLs, the httpOnly session cookie), over
+ * openapi-fetch and the types generated from the server's OpenAPI document (sdk/src/api-types.ts): every
+ * call names its real path template, and its path parameters, query and body are checked against the
+ * contract. Errors come back as problem+json with a stable `code`; they surface as ApiError, shown through
+ * i18n (`err.<CODE>`). Writes send JSON; POSTs that move money or create something send an Idempotency-Key.
  */
+import createClient, { type Middleware } from 'openapi-fetch';
+import type { paths } from '../../../sdk/src/api-types.js';
 import { t } from './i18n.js';
 import { setServerOffset } from './format.js';
 import { problemText, type FieldError } from './problem-text.js';
@@ -30,6 +34,10 @@ import type {
   NewListing,
   NoteItem,
   NoteOffer,
+  MerchantForOperators,
+  PublishableKey,
+  UserDetail,
+  UserSummary,
   NoteTransferItem,
   Page,
   PartnerCredentials,
@@ -96,78 +104,94 @@ export function newIdempotencyKey(): string {
   return `k-${Date.now().toString(36)}-${Math.random().toString(36).slice(2, 12)}`;
 }
 
-type Query = Record<string, string | number | boolean | undefined | null>;
+// ---- transport: one openapi-fetch client, and the middleware that gives it the app's behaviour ----
 
-export function withQuery(path: string, query?: Query): string {
-  if (!query) return path;
+/** Query values as the old hand-built URLs sent them: nothing for undefined, null or ''. */
+function querySerializer(query: Record<string, unknown>): string {
   const params = new URLSearchParams();
   for (const [k, v] of Object.entries(query)) if (v !== undefined && v !== null && v !== '') params.set(k, String(v));
-  const s = params.toString();
-  return s ? `${path}?${s}` : path;
+  return params.toString();
 }
 
-interface RequestOptions {
-  body?: unknown;
-  query?: Query;
-  idempotencyKey?: string;
-  signal?: AbortSignal;
-}
-
-export async function request<T>(method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE', path: string, opts: RequestOptions = {}): Promise<T> {
-  const headers: Record<string, string> = { accept: 'application/json' };
-  if (opts.body !== undefined) headers['content-type'] = 'application/json';
-  if (opts.idempotencyKey) headers['idempotency-key'] = opts.idempotencyKey;
-  let res: Response;
+/** An answer's body as JSON, or undefined when it is empty or not JSON. */
+async function bodyOf(res: Response): Promise<unknown> {
+  const text = await res.clone().text();
+  if (!text) return undefined;
   try {
-    res = await fetch(API_BASE + withQuery(path, opts.query), {
-      method,
-      headers,
-      credentials: 'same-origin',
-      ...(opts.body !== undefined ? { body: JSON.stringify(opts.body) } : {}),
-      ...(opts.signal ? { signal: opts.signal } : {}),
-    });
-  } catch (err) {
-    if (err instanceof DOMException && err.name === 'AbortError') throw err;
-    throw new ApiError(0, 'NETWORK', t('err.NETWORK'));
+    return JSON.parse(text) as unknown;
+  } catch {
+    return undefined;
   }
-  // The server's clock for countdowns: x-lendbook-now (ms, follows a settable demo clock) or Date.
-  const nowHeader = Number(res.headers.get('x-lendbook-now'));
-  const serverDate = res.headers.get('date');
-  if (Number.isSafeInteger(nowHeader) && nowHeader > 0) setServerOffset(nowHeader - Date.now());
-  else if (serverDate) {
-    const serverMs = Date.parse(serverDate);
-    if (!Number.isNaN(serverMs)) setServerOffset(serverMs + 500 - Date.now()); // Date has whole seconds
-  }
-  if (res.status === 204) return undefined as T;
-  const text = await res.text();
-  let data: unknown = undefined;
-  if (text) {
-    try {
-      data = JSON.parse(text);
-    } catch {
-      data = undefined;
-    }
-  }
-  if (!res.ok) {
-    const p = (data ?? {}) as { code?: string; detail?: string; title?: string; errors?: FieldError[] } & Record<string, unknown>;
-    const code = p.code ?? (res.status === 404 ? 'NOT_FOUND' : res.status >= 500 ? 'INTERNAL' : 'HTTP_' + res.status);
-    if (res.status === 401 && !path.startsWith('/auth/')) for (const l of [...unauthorizedListeners]) l();
-    const { type: _type, title, status: _status, detail, code: _code, errors, instance: _instance, ...extra } = p;
-    throw new ApiError(res.status, code, detail ?? '', typeof title === 'string' ? title : '', errors ?? [], extra);
-  }
-  return data as T;
 }
 
-const get = <T>(path: string, query?: Query, signal?: AbortSignal) => request<T>('GET', path, { ...(query ? { query } : {}), ...(signal ? { signal } : {}) });
+const transport: Middleware = {
+  /** fetch itself failed: aborted (rethrown as is) or no answer at all (NETWORK). */
+  onError({ error }) {
+    if (error instanceof DOMException && error.name === 'AbortError') return error;
+    return new ApiError(0, 'NETWORK', t('err.NETWORK'));
+  },
+  async onResponse({ response: res, schemaPath }) {
+    // The server's clock for countdowns: x-lendbook-now (ms, follows a settable demo clock) or Date.
+    const nowHeader = Number(res.headers.get('x-lendbook-now'));
+    const serverDate = res.headers.get('date');
+    if (Number.isSafeInteger(nowHeader) && nowHeader > 0) setServerOffset(nowHeader - Date.now());
+    else if (serverDate) {
+      const serverMs = Date.parse(serverDate);
+      if (!Number.isNaN(serverMs)) setServerOffset(serverMs + 500 - Date.now()); // Date has whole seconds
+    }
+    if (res.status === 204) return undefined;
+    const data = await bodyOf(res);
+    if (!res.ok) {
+      const p = (data ?? {}) as { code?: string; detail?: string; title?: string; errors?: FieldError[] } & Record<string, unknown>;
+      const code = p.code ?? (res.status === 404 ? 'NOT_FOUND' : res.status >= 500 ? 'INTERNAL' : 'HTTP_' + res.status);
+      if (res.status === 401 && !schemaPath.startsWith(`${API_BASE}/auth/`)) for (const l of [...unauthorizedListeners]) l();
+      const { type: _type, title, status: _status, detail, code: _code, errors, instance: _instance, ...extra } = p;
+      throw new ApiError(res.status, code, detail ?? '', typeof title === 'string' ? title : '', errors ?? [], extra);
+    }
+    // A 2xx without a JSON body reads as undefined (openapi-fetch would try to parse it).
+    if (data === undefined) return new Response(null, { status: res.status, statusText: res.statusText, headers: { 'content-length': '0' } });
+    return undefined;
+  },
+};
+
+/** The API client: `client.GET('/api/v1/listings/{id}', { params: { path: { id } } })`. */
+export const client = createClient<paths>({ baseUrl: '', credentials: 'same-origin', headers: { accept: 'application/json' }, querySerializer });
+client.use(transport);
+
+/** The Idempotency-Key header of a call that may be retried (`params: { header: idempotent(key) }`). */
+const idempotent = (key: string) => ({ 'idempotency-key': key });
+
+/** A cursor as a query value: none for null. */
+const cursorQ = (cursor: string | null | undefined) => (cursor ? { cursor } : {});
+
+/** Whether the generated types describe a 2xx body: not while it is `unknown` or absent (`undefined`). */
+type Described<D> = unknown extends D ? false : [D] extends [undefined] ? false : true;
+
+/**
+ * The 2xx body of an openapi-fetch answer as the generated operation describes it, `unknown` where the
+ * contract does not describe it yet. (Its error branch never comes back: the middleware throws ApiError.)
+ */
+export type Body<R> = R extends { data: infer D; error?: never } ? (Described<D> extends true ? D : unknown) : never;
+
+/**
+ * The body of a call's 2xx answer. `data(call)` is typed by the generated operation. `data<T>(call)`
+ * takes the hand-written type T instead: the stand-in while the contract does not describe the answer
+ * (or describes it more loosely than types.ts); the one place a body is cast. When the regenerated
+ * types describe every answer and types.ts aliases them, the `<T>` arguments go and so does this cast.
+ */
+async function data<T = never, R extends { response: Response } = { response: Response }>(call: Promise<R>): Promise<[NoInfer<T>] extends [never] ? Body<R> : NoInfer<T>> {
+  const { data } = (await call) as { data?: unknown };
+  return data as [T] extends [never] ? Body<R> : T;
+}
 
 /** Reads every page of a cursor-paginated list, up to `max` items. */
-export async function all<T>(path: string, query: Query = {}, max = 1000): Promise<T[]> {
+export async function all<T>(page: (cursor: string | null) => Promise<Page<T>>, max = 1000): Promise<T[]> {
   const out: T[] = [];
   let cursor: string | null = null;
   do {
-    const page: Page<T> = await get<Page<T>>(path, { ...query, limit: 100, cursor });
-    out.push(...page.items);
-    cursor = page.nextCursor;
+    const p: Page<T> = await page(cursor);
+    out.push(...p.items);
+    cursor = p.nextCursor;
   } while (cursor && out.length < max);
   return out;
 }
@@ -182,110 +206,162 @@ export interface ListingQuery {
   cursor?: string | null;
 }
 
+/** An operation's query, and its JSON request body, as the contract declares them. */
+type QueryOf<P extends keyof paths> = paths[P] extends { get: { parameters: { query?: infer Q } } } ? NonNullable<Q> : never;
+type JsonBody<P extends keyof paths, M extends 'post' | 'put'> = paths[P][M] extends { requestBody?: { content: { 'application/json': infer B } } } ? B : never;
+
+/**
+ * A request part whose hand-written type (types.ts, a view's form) is looser than the contract's (a plain
+ * string where the contract lists values, a number where it lists terms): sent as is and checked by the
+ * server. The one request-side cast; it goes when those types come from the contract.
+ */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- see above
+const unchecked = (value: object): any => value;
+
+const enc = (n: number | undefined) => (n === undefined ? undefined : String(n));
+
 export const api = {
   // identity
-  me: () => get<PublicUser>('/me'),
-  login: (email: string, password: string) => request<SessionResponse>('POST', '/auth/login', { body: { email, password } }),
-  register: (body: { email: string; password: string; role: 'lender' | 'borrower'; displayName: string; inviteCode?: string }) =>
-    request<SessionResponse>('POST', '/auth/register', { body }),
-  logout: () => request<void>('POST', '/auth/logout'),
-  kyc: (body: { legalName: string; idNumber: string; riskProfile: RiskProfile }) => request<PublicUser>('PUT', '/me/kyc', { body }),
+  me: (): Promise<PublicUser> => data<PublicUser>(client.GET('/api/v1/me')),
+  login: (email: string, password: string): Promise<SessionResponse> => data<SessionResponse>(client.POST('/api/v1/auth/login', { body: { email, password } })),
+  register: (body: { email: string; password: string; role: 'lender' | 'borrower'; displayName: string; inviteCode?: string }): Promise<SessionResponse> =>
+    data<SessionResponse>(client.POST('/api/v1/auth/register', { body })),
+  logout: (): Promise<void> => data<void>(client.POST('/api/v1/auth/logout')),
+  kyc: (body: { legalName: string; idNumber: string; riskProfile: RiskProfile }): Promise<PublicUser> => data<PublicUser>(client.PUT('/api/v1/me/kyc', { body })),
 
   // wallet
-  wallet: () => get<Wallet>('/wallet'),
-  deposit: (amountMinor: number, idempotencyKey: string) => request<Instruction>('POST', '/wallet/deposits', { body: { amountMinor }, idempotencyKey }),
-  withdraw: (amountMinor: number, idempotencyKey: string) => request<Instruction>('POST', '/wallet/withdrawals', { body: { amountMinor }, idempotencyKey }),
-  transfers: (cursor?: string | null) => get<Page<LedgerLine>>('/wallet/transfers', { limit: 50, cursor }),
-  notifications: (locale: string) => get<{ items: NotificationItem[]; unread: number; nextCursor: string | null }>('/me/notifications', { locale, limit: 30 }),
-  markNotificationsRead: (body: { ids: string[] } | { all: true }) => request<{ unread: number }>('POST', '/me/notifications/read', { body }),
-  notificationPrefs: () => get<NotificationPreferences>('/me/notification-preferences'),
-  putNotificationPrefs: (body: { locale?: string; kinds?: Record<string, { inApp?: boolean; email?: boolean }> }) => request<NotificationPreferences>('PUT', '/me/notification-preferences', { body }),
-  statement: (q: { from?: string; to?: string }) => get<WalletStatement>('/wallet/statement', q),
-  annualStatement: (year: number) => get<WalletStatement & { year: number; totals: Record<string, number> }>(`/wallet/statements/${year}`),
+  wallet: (): Promise<Wallet> => data(client.GET('/api/v1/wallet')),
+  deposit: (amountMinor: number, idempotencyKey: string): Promise<Instruction> =>
+    data<Instruction>(client.POST('/api/v1/wallet/deposits', { body: { amountMinor }, params: { header: idempotent(idempotencyKey) } })),
+  withdraw: (amountMinor: number, idempotencyKey: string): Promise<Instruction> =>
+    data<Instruction>(client.POST('/api/v1/wallet/withdrawals', { body: { amountMinor }, params: { header: idempotent(idempotencyKey) } })),
+  transfers: (cursor?: string | null): Promise<Page<LedgerLine>> => data<Page<LedgerLine>>(client.GET('/api/v1/wallet/transfers', { params: { query: { limit: '50', ...cursorQ(cursor) } } })),
+  notifications: (locale: QueryOf<'/api/v1/me/notifications'>['locale'] & string): Promise<{ items: NotificationItem[]; unread: number; nextCursor: string | null }> =>
+    data(client.GET('/api/v1/me/notifications', { params: { query: { locale, limit: '30' } } })),
+  markNotificationsRead: (body: { ids: string[] } | { all: true }): Promise<{ unread: number }> => data(client.POST('/api/v1/me/notifications/read', { body })),
+  notificationPrefs: (): Promise<NotificationPreferences> => data(client.GET('/api/v1/me/notification-preferences')),
+  putNotificationPrefs: (body: JsonBody<'/api/v1/me/notification-preferences', 'put'>): Promise<NotificationPreferences> =>
+    data(client.PUT('/api/v1/me/notification-preferences', { body })),
+  statement: (q: { from?: string; to?: string }): Promise<WalletStatement> => data(client.GET('/api/v1/wallet/statement', { params: { query: q } })),
+  annualStatement: (year: number): Promise<WalletStatement & { year: number; totals: Record<string, number> }> =>
+    data(client.GET('/api/v1/wallet/statements/{year}', { params: { path: { year: String(year) } } })),
 
   // market
-  listings: (q: ListingQuery = {}) => get<Page<ListingSummary>>('/listings', q as Query),
-  listing: (id: string, signal?: AbortSignal) => get<ListingDetail>(`/listings/${encodeURIComponent(id)}`, undefined, signal),
+  listings: (q: ListingQuery = {}): Promise<Page<ListingSummary>> =>
+    data<Page<ListingSummary>>(
+      client.GET('/api/v1/listings', {
+        params: { query: unchecked({ ...q, termMonths: enc(q.termMonths), limit: enc(q.limit), cursor: q.cursor ?? undefined }) },
+      }),
+    ),
+  listing: (id: string, signal?: AbortSignal): Promise<ListingDetail> => data<ListingDetail>(client.GET('/api/v1/listings/{id}', { params: { path: { id } }, ...(signal ? { signal } : {}) })),
   /** A monthly schedule (termMonths and repayment) or a claim-backed bullet (maturesOn). */
-  schedulePreview: (q: { amountMinor: number; rateBps: number; disbursedOn?: string } & ({ termMonths: number; repayment: string } | { maturesOn: string }), signal?: AbortSignal) =>
-    get<SchedulePreview>('/schedule-preview', q, signal),
-  createListing: (body: NewListing, idempotencyKey: string) => request<ListingSummary>('POST', '/listings', { body, idempotencyKey }),
-  withdrawListing: (id: string) => request<ListingSummary>('POST', `/listings/${encodeURIComponent(id)}/withdraw`),
-  placeBid: (listingId: string, body: { amountMinor: number; rateBps: number }, idempotencyKey: string) =>
-    request<BidView>('POST', `/listings/${encodeURIComponent(listingId)}/bids`, { body, idempotencyKey }),
-  amendBid: (bidId: string, rateBps: number) => request<BidView>('PATCH', `/bids/${encodeURIComponent(bidId)}`, { body: { rateBps } }),
-  autobid: () => get<AutobidStrategy>('/me/autobid'),
-  saveAutobid: (body: Record<string, unknown>) => request<AutobidStrategy & { placedNow: { bids: number; amountMinor: number } }>('PUT', '/me/autobid', { body }),
-  autobidPreview: (body: Record<string, unknown>) => request<AutobidPreview>('POST', '/me/autobid/preview', { body }),
-  autobidLog: (q: { limit?: number; cursor?: string | null } = {}) => get<Page<AutobidLogItem>>('/me/autobid/log', q),
-  clearingRates: () => get<ClearingRates>('/autobid/clearing-rates'),
-  myBids: (q: { status?: string; cursor?: string | null; limit?: number } = {}) => get<Page<BidView>>('/me/bids', q),
-  watchlist: () => get<{ listingIds: string[]; items: ListingSummary[] }>('/me/watchlist'),
-  watch: (id: string) => request<void>('PUT', `/me/watchlist/${encodeURIComponent(id)}`),
-  unwatch: (id: string) => request<void>('DELETE', `/me/watchlist/${encodeURIComponent(id)}`),
-  myListings: (cursor?: string | null) => get<Page<ListingSummary>>('/me/listings', { limit: 50, cursor }),
+  schedulePreview: (q: { amountMinor: number; rateBps: number; disbursedOn?: string } & ({ termMonths: number; repayment: string } | { maturesOn: string }), signal?: AbortSignal): Promise<SchedulePreview> =>
+    data<SchedulePreview>(client.GET('/api/v1/schedule-preview', { params: { query: unchecked({ ...q, amountMinor: String(q.amountMinor), rateBps: String(q.rateBps), ...('termMonths' in q ? { termMonths: String(q.termMonths) } : {}) }) }, ...(signal ? { signal } : {}) })),
+  createListing: (body: NewListing, idempotencyKey: string): Promise<ListingSummary> =>
+    data<ListingSummary>(client.POST('/api/v1/listings', { body: unchecked(body), params: { header: idempotent(idempotencyKey) } })),
+  withdrawListing: (id: string): Promise<ListingSummary> => data<ListingSummary>(client.POST('/api/v1/listings/{id}/withdraw', { params: { path: { id } } })),
+  placeBid: (listingId: string, body: { amountMinor: number; rateBps: number }, idempotencyKey: string): Promise<BidView> =>
+    data<BidView>(client.POST('/api/v1/listings/{id}/bids', { body, params: { path: { id: listingId }, header: idempotent(idempotencyKey) } })),
+  amendBid: (bidId: string, rateBps: number): Promise<BidView> => data<BidView>(client.PATCH('/api/v1/bids/{id}', { params: { path: { id: bidId } }, body: { rateBps } })),
+  autobid: (): Promise<AutobidStrategy> => data(client.GET('/api/v1/me/autobid')),
+  saveAutobid: (body: Record<string, unknown>): Promise<AutobidStrategy & { placedNow: { bids: number; amountMinor: number } }> => data(client.PUT('/api/v1/me/autobid', { body: unchecked(body) })),
+  autobidPreview: (body: Record<string, unknown>): Promise<AutobidPreview> => data(client.POST('/api/v1/me/autobid/preview', { body: unchecked(body) })),
+  autobidLog: (q: { limit?: number; cursor?: string | null } = {}): Promise<Page<AutobidLogItem>> =>
+    data(client.GET('/api/v1/me/autobid/log', { params: { query: { limit: enc(q.limit), ...cursorQ(q.cursor) } } })),
+  clearingRates: (): Promise<ClearingRates> => data<ClearingRates>(client.GET('/api/v1/autobid/clearing-rates')),
+  myBids: (q: { status?: QueryOf<'/api/v1/me/bids'>['status']; cursor?: string | null; limit?: number } = {}): Promise<Page<BidView>> =>
+    data<Page<BidView>>(client.GET('/api/v1/me/bids', { params: { query: { status: q.status, limit: enc(q.limit), ...cursorQ(q.cursor) } } })),
+  watchlist: (): Promise<{ listingIds: string[]; items: ListingSummary[] }> => data<{ listingIds: string[]; items: ListingSummary[] }>(client.GET('/api/v1/me/watchlist')),
+  watch: (id: string): Promise<void> => data<void>(client.PUT('/api/v1/me/watchlist/{id}', { params: { path: { id } } })),
+  unwatch: (id: string): Promise<void> => data<void>(client.DELETE('/api/v1/me/watchlist/{id}', { params: { path: { id } } })),
+  myListings: (cursor?: string | null): Promise<Page<ListingSummary>> => data<Page<ListingSummary>>(client.GET('/api/v1/me/listings', { params: { query: { limit: '50', ...cursorQ(cursor) } } })),
 
   // borrower
-  rating: () => get<Rating>('/me/rating'),
-  collateral: () => get<CollateralOptions>('/me/collateral'),
-  myLoans: (cursor?: string | null) => get<Page<LoanItem>>('/me/loans', { limit: 50, cursor }),
-  loan: (id: string) => get<LoanDetail>(`/loans/${encodeURIComponent(id)}`),
-  owed: (id: string) => get<LoanOwed>(`/loans/${encodeURIComponent(id)}/owed`),
-  repaymentPreview: (id: string, amountMinor: number) => get<RepaymentPreview>(`/loans/${encodeURIComponent(id)}/repayment-preview`, { amountMinor }),
-  noteRepayments: (noteId: string) => get<{ items: NoteRepayment[] }>(`/me/notes/${encodeURIComponent(noteId)}/repayments`),
-  repay: (id: string, amountMinor: number, idempotencyKey: string) =>
-    request<RepaymentResult>('POST', `/loans/${encodeURIComponent(id)}/repayments`, { body: { amountMinor }, idempotencyKey }),
+  rating: (): Promise<Rating> => data<Rating>(client.GET('/api/v1/me/rating')),
+  collateral: (): Promise<CollateralOptions> => data<CollateralOptions>(client.GET('/api/v1/me/collateral')),
+  myLoans: (cursor?: string | null): Promise<Page<LoanItem>> => data<Page<LoanItem>>(client.GET('/api/v1/me/loans', { params: { query: { limit: '50', ...cursorQ(cursor) } } })),
+  loan: (id: string): Promise<LoanDetail> => data<LoanDetail>(client.GET('/api/v1/loans/{id}', { params: { path: { id } } })),
+  owed: (id: string): Promise<LoanOwed> => data<LoanOwed>(client.GET('/api/v1/loans/{id}/owed', { params: { path: { id } } })),
+  repaymentPreview: (id: string, amountMinor: number): Promise<RepaymentPreview> =>
+    data(client.GET('/api/v1/loans/{id}/repayment-preview', { params: { path: { id }, query: { amountMinor: String(amountMinor) } } })),
+  noteRepayments: (noteId: string): Promise<{ items: NoteRepayment[] }> => data(client.GET('/api/v1/me/notes/{id}/repayments', { params: { path: { id: noteId } } })),
+  repay: (id: string, amountMinor: number, idempotencyKey: string): Promise<RepaymentResult> =>
+    data<RepaymentResult>(client.POST('/api/v1/loans/{id}/repayments', { body: { amountMinor }, params: { path: { id }, header: idempotent(idempotencyKey) } })),
 
   // claims (supply-chain finance)
-  myClaims: (cursor?: string | null) => get<Page<Claim>>('/me/claims', { limit: 100, cursor }),
-  assignClaim: (id: string, body: { toMerchantRef: string; amountMinor: number }, idempotencyKey: string) =>
-    request<Claim>('POST', `/claims/${encodeURIComponent(id)}/assign`, { body, idempotencyKey }),
-  coreEnterprises: () => get<{ items: CoreEnterpriseView[] }>('/admin/core-enterprises'),
-  createCoreEnterprise: (body: { partnerId: string; name: string; legalForm: 'legal_person' | 'natural_person'; grade: string; limitMinor: number }) =>
-    request<{ id: string; keyId: string; secret: string }>('POST', '/admin/core-enterprises', { body }),
+  myClaims: (cursor?: string | null): Promise<Page<Claim>> => data<Page<Claim>>(client.GET('/api/v1/me/claims', { params: { query: { limit: '100', ...cursorQ(cursor) } } })),
+  assignClaim: (id: string, body: { toMerchantRef: string; amountMinor: number }, idempotencyKey: string): Promise<Claim> =>
+    data<Claim>(client.POST('/api/v1/claims/{id}/assign', { body, params: { path: { id }, header: idempotent(idempotencyKey) } })),
+  coreEnterprises: (): Promise<{ items: CoreEnterpriseView[] }> => data<{ items: CoreEnterpriseView[] }>(client.GET('/api/v1/admin/core-enterprises')),
+  createCoreEnterprise: (body: { partnerId: string; name: string; legalForm: 'legal_person' | 'natural_person'; grade: string; limitMinor: number }): Promise<{ id: string; keyId: string; secret: string }> =>
+    data(client.POST('/api/v1/admin/core-enterprises', { body: unchecked(body) })),
 
   // lender portfolio
-  notes: (cursor?: string | null) => get<Page<NoteItem>>('/me/notes', { limit: 100, cursor }),
-  portfolio: () => get<Portfolio>('/me/portfolio'),
+  notes: (cursor?: string | null): Promise<Page<NoteItem>> => data<Page<NoteItem>>(client.GET('/api/v1/me/notes', { params: { query: { limit: '100', ...cursorQ(cursor) } } })),
+  portfolio: (): Promise<Portfolio> => data<Portfolio>(client.GET('/api/v1/me/portfolio')),
 
   // the secondary market (docs/transfers.md)
-  noteOffers: (q: { grade?: string; sort?: 'yield' | 'priceBps' | 'monthsLeft'; limit?: number; cursor?: string | null } = {}) => get<Page<NoteOffer>>('/note-offers', q),
-  offerPreview: (noteId: string, q: { principalMinor?: number; priceBps?: number } = {}, signal?: AbortSignal) => get<SalePreview>(`/notes/${encodeURIComponent(noteId)}/offer-preview`, q, signal),
-  createOffer: (noteId: string, body: { principalMinor: number; priceBps: number }, idempotencyKey: string) =>
-    request<NoteOffer>('POST', `/notes/${encodeURIComponent(noteId)}/offers`, { body, idempotencyKey }),
-  cancelOffer: (offerId: string) => request<NoteOffer>('DELETE', `/note-offers/${encodeURIComponent(offerId)}`),
-  purchaseQuote: (offerId: string, principalMinor: number | undefined, signal?: AbortSignal) =>
-    get<PurchaseQuote>(`/note-offers/${encodeURIComponent(offerId)}/quote`, principalMinor === undefined ? {} : { principalMinor }, signal),
-  buyNote: (offerId: string, principalMinor: number, idempotencyKey: string) =>
-    request<Purchase>('POST', `/note-offers/${encodeURIComponent(offerId)}/buy`, { body: { principalMinor }, idempotencyKey }),
-  myTransfers: (cursor?: string | null) => get<Page<NoteTransferItem>>('/me/note-transfers', { limit: 100, cursor }),
-  myOffers: (cursor?: string | null) => get<Page<NoteOffer>>('/me/note-offers', { limit: 100, cursor }),
+  noteOffers: (q: { grade?: QueryOf<'/api/v1/note-offers'>['grade']; sort?: 'yield' | 'priceBps' | 'monthsLeft'; limit?: number; cursor?: string | null } = {}): Promise<Page<NoteOffer>> =>
+    data<Page<NoteOffer>>(client.GET('/api/v1/note-offers', { params: { query: { grade: q.grade, sort: q.sort, limit: enc(q.limit), ...cursorQ(q.cursor) } } })),
+  offerPreview: (noteId: string, q: { principalMinor?: number; priceBps?: number } = {}, signal?: AbortSignal): Promise<SalePreview> =>
+    data(
+      client.GET('/api/v1/notes/{id}/offer-preview', {
+        params: { path: { id: noteId }, query: { principalMinor: enc(q.principalMinor), priceBps: enc(q.priceBps) } },
+        ...(signal ? { signal } : {}),
+      }),
+    ),
+  createOffer: (noteId: string, body: { principalMinor: number; priceBps: number }, idempotencyKey: string): Promise<NoteOffer> =>
+    data<NoteOffer>(client.POST('/api/v1/notes/{id}/offers', { body, params: { path: { id: noteId }, header: idempotent(idempotencyKey) } })),
+  cancelOffer: (offerId: string): Promise<NoteOffer> => data<NoteOffer>(client.DELETE('/api/v1/note-offers/{id}', { params: { path: { id: offerId } } })),
+  purchaseQuote: (offerId: string, principalMinor: number | undefined, signal?: AbortSignal): Promise<PurchaseQuote> =>
+    data(client.GET('/api/v1/note-offers/{id}/quote', { params: { path: { id: offerId }, query: { principalMinor: enc(principalMinor) } }, ...(signal ? { signal } : {}) })),
+  buyNote: (offerId: string, principalMinor: number, idempotencyKey: string): Promise<Purchase> =>
+    data(client.POST('/api/v1/note-offers/{id}/buy', { body: { principalMinor }, params: { path: { id: offerId }, header: idempotent(idempotencyKey) } })),
+  myTransfers: (cursor?: string | null): Promise<Page<NoteTransferItem>> => data(client.GET('/api/v1/me/note-transfers', { params: { query: { limit: '100', ...cursorQ(cursor) } } })),
+  myOffers: (cursor?: string | null): Promise<Page<NoteOffer>> => data<Page<NoteOffer>>(client.GET('/api/v1/me/note-offers', { params: { query: { limit: '100', ...cursorQ(cursor) } } })),
 
   // public
-  stats: () => get<Stats>('/stats'),
+  stats: (): Promise<Stats> => data<Stats>(client.GET('/api/v1/stats')),
 
   // third-party guarantors (docs/guarantees.md)
-  guarantors: () => get<{ items: GuarantorView[] }>('/guarantors'),
-  guarantorSelf: () => get<GuarantorSelf>('/me/guarantor'),
-  guarantees: (status?: string) => get<Page<GuaranteeItem>>('/guarantees', { limit: 100, ...(status ? { status } : {}) }),
-  decideGuarantee: (id: string, action: 'accept' | 'decline' | 'pay', idempotencyKey: string) =>
-    request<GuaranteeItem>('POST', `/guarantees/${encodeURIComponent(id)}/${action}`, { body: {}, idempotencyKey }),
-  createGuarantor: (body: { name: string; licenceNo: string; registeredCapitalMinor: number; email: string; password: string }, idempotencyKey: string) =>
-    request<{ id: string; userId: string }>('POST', '/admin/guarantors', { body, idempotencyKey }),
-  adminGuarantors: () => get<{ items: GuarantorView[] }>('/admin/guarantors'),
+  guarantors: (): Promise<{ items: GuarantorView[] }> => data(client.GET('/api/v1/guarantors')),
+  guarantorSelf: (): Promise<GuarantorSelf> => data(client.GET('/api/v1/me/guarantor')),
+  guarantees: (status?: QueryOf<'/api/v1/guarantees'>['status']): Promise<Page<GuaranteeItem>> => data(client.GET('/api/v1/guarantees', { params: { query: { limit: '100', status } } })),
+  decideGuarantee: (id: string, action: 'accept' | 'decline' | 'pay', idempotencyKey: string): Promise<GuaranteeItem> =>
+    data(client.POST(`/api/v1/guarantees/{id}/${action}`, { body: {}, params: { path: { id }, header: idempotent(idempotencyKey) } })),
+  createGuarantor: (body: { name: string; licenceNo: string; registeredCapitalMinor: number; email: string; password: string }, idempotencyKey: string): Promise<{ id: string; userId: string }> =>
+    data(client.POST('/api/v1/admin/guarantors', { body, params: { header: idempotent(idempotencyKey) } })),
+  adminGuarantors: (): Promise<{ items: GuarantorView[] }> => data(client.GET('/api/v1/admin/guarantors')),
 
   // operators
-  settings: () => get<AdminSettingsView>('/admin/settings'),
-  putSettings: (patch: Record<string, unknown>) => request<AdminSettingsView>('PUT', '/admin/settings', { body: patch }),
-  advanceClock: (advanceMs: number) => request<{ nowMs: number; now: string; offsetMs: number }>('POST', '/admin/clock', { body: { advanceMs } }),
-  partners: () => get<{ items: PartnerView[] }>('/admin/partners'),
-  createPartner: (body: { name: string; webhookUrl?: string }) => request<PartnerCredentials>('POST', '/admin/partners', { body }),
-  rotateKey: (keyId: string) => request<PartnerCredentials>('POST', `/admin/partners/${encodeURIComponent(keyId)}/rotate`),
-  invariants: () => get<InvariantReport>('/admin/invariants'),
-  webhooks: (cursor?: string | null) => get<Page<WebhookDelivery>>('/admin/webhooks', { limit: 50, cursor }),
-  recovery: (loanId: string, body: { amountMinor: number; reference: string }, idempotencyKey: string) =>
-    request<RepaymentResult>('POST', `/admin/loans/${encodeURIComponent(loanId)}/recoveries`, { body, idempotencyKey }),
-  replayWebhook: (id: string) => request<{ id: string; status: string; replays: number }>('POST', `/admin/webhooks/${encodeURIComponent(id)}/replay`),
+  settings: (): Promise<AdminSettingsView> => data<AdminSettingsView>(client.GET('/api/v1/admin/settings')),
+  putSettings: (patch: Record<string, unknown>): Promise<AdminSettingsView> => data<AdminSettingsView>(client.PUT('/api/v1/admin/settings', { body: patch })),
+  advanceClock: (advanceMs: number): Promise<{ nowMs: number; now: string; offsetMs: number }> => data<{ nowMs: number; now: string; offsetMs: number }>(client.POST('/api/v1/admin/clock', { body: { advanceMs } })),
+  partners: (): Promise<{ items: PartnerView[] }> => data<{ items: PartnerView[] }>(client.GET('/api/v1/admin/partners')),
+  createPartner: (body: { name: string; webhookUrl?: string }): Promise<PartnerCredentials> => data(client.POST('/api/v1/admin/partners', { body })),
+  rotateKey: (keyId: string): Promise<PartnerCredentials> => data(client.POST('/api/v1/admin/partners/{keyId}/rotate', { params: { path: { keyId } } })),
+  /** The previous secret of a key dies at once. */
+  revokePreviousSecret: (keyId: string, n: number): Promise<void> =>
+    data<void>(client.DELETE('/api/v1/admin/partners/{keyId}/secrets/{n}', { params: { path: { keyId, n: String(n) } } })),
+  publishableKeys: (): Promise<{ items: PublishableKey[] }> => data<{ items: PublishableKey[] }>(client.GET('/api/v1/admin/publishable-keys')),
+  createPublishableKey: (partnerId: string, allowedOrigins: string[]): Promise<PublishableKey> =>
+    data<PublishableKey>(client.POST('/api/v1/admin/partners/{partnerId}/publishable-keys', { params: { path: { partnerId } }, body: { allowedOrigins } })),
+  revokePublishableKey: (key: string): Promise<PublishableKey> => data<PublishableKey>(client.POST('/api/v1/admin/publishable-keys/{key}/revoke', { params: { path: { key } } })),
+  users: (q: string, limit: number): Promise<{ items: UserSummary[] }> => data(client.GET('/api/v1/admin/users', { params: { query: { q, limit: String(limit) } } })),
+  user: (id: string): Promise<UserDetail> => data(client.GET('/api/v1/admin/users/{id}', { params: { path: { id } } })),
+  freezeUser: (id: string, reason: string): Promise<UserDetail> => data(client.POST('/api/v1/admin/users/{id}/freeze', { params: { path: { id } }, body: { reason } })),
+  unfreezeUser: (id: string, reason: string): Promise<UserDetail> => data(client.POST('/api/v1/admin/users/{id}/unfreeze', { params: { path: { id } }, body: { reason } })),
+  reviewIdentity: (id: string, outcome: 'confirmed' | 'rejected', reason: string): Promise<UserDetail> =>
+    data(client.POST('/api/v1/admin/users/{id}/identity-review', { params: { path: { id } }, body: { outcome, reason } })),
+  merchants: (q: { q: string; limit: number; relatedParty?: boolean }): Promise<{ items: MerchantForOperators[] }> =>
+    data(client.GET('/api/v1/admin/merchants', { params: { query: { q: q.q, limit: String(q.limit), ...(q.relatedParty ? { relatedParty: 'true' } : {}) } } })),
+  markRelatedParty: (id: string, relatedParty: boolean, reason: string): Promise<MerchantForOperators> =>
+    data(client.PUT('/api/v1/admin/merchants/{id}', { params: { path: { id } }, body: { relatedParty, reason } })),
+  invariants: (): Promise<InvariantReport> => data(client.GET('/api/v1/admin/invariants')),
+  webhooks: (cursor?: string | null): Promise<Page<WebhookDelivery>> => data<Page<WebhookDelivery>>(client.GET('/api/v1/admin/webhooks', { params: { query: { limit: '50', ...cursorQ(cursor) } } })),
+  recovery: (loanId: string, body: { amountMinor: number; reference: string }, idempotencyKey: string): Promise<RepaymentResult> =>
+    data<RepaymentResult>(client.POST('/api/v1/admin/loans/{id}/recoveries', { body, params: { path: { id: loanId }, header: idempotent(idempotencyKey) } })),
+  replayWebhook: (id: string): Promise<{ id: string; status: string; replays: number }> => data<{ id: string; status: string; replays: number }>(client.POST('/api/v1/admin/webhooks/{id}/replay', { params: { path: { id } } })),
 };
 
 /**

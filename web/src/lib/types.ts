@@ -845,3 +845,52 @@ export interface WebhookDelivery {
   deliveredAt: string | null;
   payload: unknown;
 }
+
+// ---- operators' pages ----
+
+export interface PublishableKey {
+  key: string;
+  partnerId: string;
+  allowedOrigins: string[];
+  revoked: boolean;
+  createdAt: string;
+}
+
+export interface UserSummary {
+  id: string;
+  email: string;
+  displayName: string;
+  role: string;
+  kycStatus: string;
+  kycReview: string | null;
+  frozen: boolean;
+  frozenReason: string | null;
+  createdAt: string;
+}
+export interface AuditEntry {
+  id: string;
+  at: string;
+  action: string;
+  actor: string;
+  reason: string;
+}
+export interface UserDetail extends UserSummary {
+  legalName: string | null;
+  idNumberLast4: string | null;
+  riskProfile: string | null;
+  kycVerifiedAt: string | null;
+  sameIdentity: { id: string; email: string; role: string }[];
+  wallet: { availableMinor: number; heldMinor: number } | null;
+  audit: AuditEntry[];
+}
+
+export interface MerchantForOperators {
+  id: string;
+  ref: string;
+  name: string;
+  partnerName: string;
+  borrowerEmail: string | null;
+  relatedParty: boolean;
+  activeLoans: number;
+  outstandingPrincipalMinor: number;
+}

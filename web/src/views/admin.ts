@@ -1,10 +1,10 @@
 import { html, nothing, type TemplateResult } from 'lit';
-import { api, request } from '../lib/api.js';
+import { api } from '../lib/api.js';
 import { bpsToInput, dateTime, minorToInput, money, parseMoney, parseRate, rate, seconds, shortId } from '../lib/format.js';
 import { t } from '../lib/i18n.js';
 import { fieldErrorText } from '../lib/problem-text.js';
 import { toast } from '../lib/toasts.js';
-import { GRADES, type AdminSettingsView, type Grade, type SettingRange, type InvariantReport, type PartnerCredentials, type PartnerView, type WebhookDelivery } from '../lib/types.js';
+import { GRADES, type AdminSettingsView, type Grade, type SettingRange, type InvariantReport, type MerchantForOperators, type PartnerCredentials, type PartnerView, type PublishableKey, type UserDetail, type UserSummary, type WebhookDelivery } from '../lib/types.js';
 import { View, errorBox } from './view.js';
 
 type Unit = 'bps' | 'money' | 'sec' | 'pct' | 'days' | 'months' | 'bpsDay' | 'grade' | 'count';
@@ -265,14 +265,6 @@ export class AdminSettingsViewEl extends View {
 }
 customElements.define('lb-admin-settings-view', AdminSettingsViewEl);
 
-interface PublishableKey {
-  key: string;
-  partnerId: string;
-  allowedOrigins: string[];
-  revoked: boolean;
-  createdAt: string;
-}
-
 /** Order systems: API keys (secret shown once, rotation) and publishable widget keys with their origins. */
 export class AdminPartnersView extends View {
   static override properties = { ...View.properties, items: { state: true }, pubKeys: { state: true }, error: { state: true }, secret: { state: true }, busy: { state: true } };
@@ -296,7 +288,7 @@ export class AdminPartnersView extends View {
   private async load(): Promise<void> {
     try {
       this.items = (await api.partners()).items;
-      this.pubKeys = await request<{ items: PublishableKey[] }>('GET', '/admin/publishable-keys').then((r) => r.items, () => []);
+      this.pubKeys = await api.publishableKeys().then((r) => r.items, () => []);
       this.error = null;
     } catch (err) {
       this.error = err;
@@ -332,7 +324,7 @@ export class AdminPartnersView extends View {
   private async revokePrevious(keyId: string, n: number): Promise<void> {
     if (!confirm(t('admin.revokePreviousConfirm'))) return;
     try {
-      await request('DELETE', `/admin/partners/${encodeURIComponent(keyId)}/secrets/${n}`);
+      await api.revokePreviousSecret(keyId, n);
       toast({ tone: 'good', kind: 'partner', title: t('admin.previousRevoked') }, 3000);
       void this.load();
     } catch (err) {
@@ -346,7 +338,7 @@ export class AdminPartnersView extends View {
       .split(/[\s,]+/)
       .filter(Boolean);
     try {
-      await request('POST', `/admin/partners/${encodeURIComponent(partnerId)}/publishable-keys`, { body: { allowedOrigins: origins } });
+      await api.createPublishableKey(partnerId, origins);
       form.reset();
       void this.load();
     } catch (err) {
@@ -356,7 +348,7 @@ export class AdminPartnersView extends View {
   private async revoke(key: string): Promise<void> {
     if (!confirm(t('admin.revokeConfirm'))) return;
     try {
-      await request('POST', `/admin/publishable-keys/${encodeURIComponent(key)}/revoke`);
+      await api.revokePublishableKey(key);
       void this.load();
     } catch (err) {
       this.error = err;
@@ -500,34 +492,6 @@ export class AdminWebhooksView extends View {
 }
 customElements.define('lb-admin-webhooks-view', AdminWebhooksView);
 
-interface UserSummary {
-  id: string;
-  email: string;
-  displayName: string;
-  role: string;
-  kycStatus: string;
-  kycReview: string | null;
-  frozen: boolean;
-  frozenReason: string | null;
-  createdAt: string;
-}
-interface AuditEntry {
-  id: string;
-  at: string;
-  action: string;
-  actor: string;
-  reason: string;
-}
-interface UserDetail extends UserSummary {
-  legalName: string | null;
-  idNumberLast4: string | null;
-  riskProfile: string | null;
-  kycVerifiedAt: string | null;
-  sameIdentity: { id: string; email: string; role: string }[];
-  wallet: { availableMinor: number; heldMinor: number } | null;
-  audit: AuditEntry[];
-}
-
 /** Operators' users page (docs/operators.md): search, identity review, freeze and unfreeze with a reason, the audit log. */
 export class AdminUsersViewEl extends View {
   static override properties = { ...View.properties, items: { state: true }, detail: { state: true }, error: { state: true }, search: { state: true }, reason: { state: true }, busy: { state: true } };
@@ -553,7 +517,7 @@ export class AdminUsersViewEl extends View {
   private async find(e?: Event): Promise<void> {
     e?.preventDefault();
     try {
-      this.items = (await request<{ items: UserSummary[] }>('GET', '/admin/users', { query: { q: this.search, limit: 50 } })).items;
+      this.items = (await api.users(this.search, 50)).items;
       this.error = null;
     } catch (err) {
       this.error = err;
@@ -561,18 +525,18 @@ export class AdminUsersViewEl extends View {
   }
   private async open(id: string): Promise<void> {
     try {
-      this.detail = await request<UserDetail>('GET', `/admin/users/${encodeURIComponent(id)}`);
+      this.detail = await api.user(id);
       this.reason = '';
       this.error = null;
     } catch (err) {
       this.error = err;
     }
   }
-  private async act(path: string, body: Record<string, unknown>): Promise<void> {
+  private async act(run: (id: string, reason: string) => Promise<UserDetail>): Promise<void> {
     if (!this.detail) return;
     this.busy = true;
     try {
-      this.detail = await request<UserDetail>('POST', `/admin/users/${encodeURIComponent(this.detail.id)}/${path}`, { body: { ...body, reason: this.reason.trim() } });
+      this.detail = await run(this.detail.id, this.reason.trim());
       this.reason = '';
       this.error = null;
       void this.find();
@@ -617,10 +581,10 @@ export class AdminUsersViewEl extends View {
                   ${!reasonOk ? html`<p class="hint">${t('users.reasonHint')}</p>` : nothing}
                   <div class="row">
                     ${d.frozen
-                      ? html`<button class="primary" ?disabled=${!reasonOk || this.busy} @click=${() => void this.act('unfreeze', {})} data-testid="user-unfreeze">${t('users.unfreeze')}</button>`
-                      : html`<button class="danger" ?disabled=${!reasonOk || this.busy} @click=${() => void this.act('freeze', {})} data-testid="user-freeze">${t('users.freeze')}</button>`}
-                    ${d.kycStatus === 'verified' ? html`<button ?disabled=${!reasonOk || this.busy} @click=${() => void this.act('identity-review', { outcome: 'confirmed' })} data-testid="user-confirm">${t('users.confirm')}</button>
-                      <button ?disabled=${!reasonOk || this.busy} @click=${() => void this.act('identity-review', { outcome: 'rejected' })} data-testid="user-reject">${t('users.reject')}</button>` : nothing}
+                      ? html`<button class="primary" ?disabled=${!reasonOk || this.busy} @click=${() => void this.act(api.unfreezeUser)} data-testid="user-unfreeze">${t('users.unfreeze')}</button>`
+                      : html`<button class="danger" ?disabled=${!reasonOk || this.busy} @click=${() => void this.act(api.freezeUser)} data-testid="user-freeze">${t('users.freeze')}</button>`}
+                    ${d.kycStatus === 'verified' ? html`<button ?disabled=${!reasonOk || this.busy} @click=${() => void this.act((id, reason) => api.reviewIdentity(id, 'confirmed', reason))} data-testid="user-confirm">${t('users.confirm')}</button>
+                      <button ?disabled=${!reasonOk || this.busy} @click=${() => void this.act((id, reason) => api.reviewIdentity(id, 'rejected', reason))} data-testid="user-reject">${t('users.reject')}</button>` : nothing}
                   </div>`
                 : nothing}
               <h3>${t('users.audit')}</h3>
@@ -633,17 +597,6 @@ export class AdminUsersViewEl extends View {
   }
 }
 customElements.define('lb-admin-users-view', AdminUsersViewEl);
-
-interface MerchantForOperators {
-  id: string;
-  ref: string;
-  name: string;
-  partnerName: string;
-  borrowerEmail: string | null;
-  relatedParty: boolean;
-  activeLoans: number;
-  outstandingPrincipalMinor: number;
-}
 
 /**
  * Operators' merchants page (docs/operators.md "Related parties"): find a merchant, see its lending, and
@@ -676,9 +629,7 @@ export class AdminMerchantsView extends View {
   private async find(e?: Event): Promise<void> {
     e?.preventDefault();
     try {
-      const query: Record<string, string | number> = { q: this.search, limit: 50 };
-      if (this.onlyRelated) query.relatedParty = 'true';
-      this.items = (await request<{ items: MerchantForOperators[] }>('GET', '/admin/merchants', { query })).items;
+      this.items = (await api.merchants({ q: this.search, limit: 50, relatedParty: this.onlyRelated })).items;
       this.error = null;
     } catch (err) {
       this.error = err;
@@ -690,7 +641,7 @@ export class AdminMerchantsView extends View {
     if (!m || this.busy || this.reason.trim().length < 3) return;
     this.busy = true;
     try {
-      this.selected = await request<MerchantForOperators>('PUT', `/admin/merchants/${encodeURIComponent(m.id)}`, { body: { relatedParty, reason: this.reason.trim() } });
+      this.selected = await api.markRelatedParty(m.id, relatedParty, this.reason.trim());
       this.reason = '';
       this.error = null;
       toast({ tone: 'good', kind: 'related-party', title: relatedParty ? t('merchants.marked', { name: m.name }) : t('merchants.unmarked', { name: m.name }) }, 4000);

@@ -43,7 +43,7 @@ export class ClaimsView extends View {
 
   private async load(): Promise<void> {
     try {
-      this.items = await all<Claim>('/me/claims');
+      this.items = await all(api.myClaims);
       this.error = null;
     } catch (err) {
       this.error = err;

@@ -57,7 +57,7 @@ export class PortfolioView extends View {
 
   private async load(): Promise<void> {
     try {
-      const [data, notes] = await Promise.all([api.portfolio(), all<NoteItem>('/me/notes', {}, 2000)]);
+      const [data, notes] = await Promise.all([api.portfolio(), all(api.notes, 2000)]);
       this.data = data;
       this.notes = notes;
       this.error = null;

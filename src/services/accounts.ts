@@ -59,7 +59,7 @@ export async function userDetail(ctx: AppContext, userId: string) {
   const [u] = await ctx.db.select().from(users).where(eq(users.id, userId));
   if (!u) throw new AppError('NOT_FOUND', 'no such user');
   const sameIdentity = u.idNumberHash
-    ? await rows<{ id: string; email: string; role: string }>(ctx.db, sql`select id, email, role from users where id_number_hash = ${u.idNumberHash} and id <> ${u.id} order by id limit 20`)
+    ? await rows<{ id: string; email: string; role: UserRow['role'] }>(ctx.db, sql`select id, email, role from users where id_number_hash = ${u.idNumberHash} and id <> ${u.id} order by id limit 20`)
     : [];
   const wallet = u.role === 'lender' || u.role === 'borrower' ? await walletOf(ctx.db, u.id) : null;
   const audit = await ctx.db.select().from(auditLog).where(eq(auditLog.subjectUserId, u.id)).orderBy(desc(auditLog.at)).limit(100);

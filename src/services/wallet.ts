@@ -178,13 +178,13 @@ async function settleWithdrawal(tx: Queryable, row: InstructionRow, outcome: 'co
 export async function custodianCallback(
   ctx: AppContext,
   input: { instructionId: string; status: 'completed' | 'failed'; externalRef: string },
-): Promise<{ id: string; status: string; duplicate: boolean }> {
+): Promise<{ id: string; status: 'completed' | 'failed'; duplicate: boolean }> {
   const at = new Date(ctx.clock.nowMs());
   return ctx.transaction(async (tx) => {
     const [row] = await tx.select().from(custodianInstructions).where(eq(custodianInstructions.id, input.instructionId)).for('update');
     if (!row) throw new AppError('NOT_FOUND', 'no such instruction');
     if (row.status !== 'pending') {
-      if (row.status === input.status) return { id: row.id, status: row.status, duplicate: true };
+      if (row.status === input.status) return { id: row.id, status: input.status, duplicate: true };
       throw new AppError('WITHDRAWAL_NOT_PENDING', `the instruction is already ${row.status}`);
     }
     if (row.kind === 'deposit') {

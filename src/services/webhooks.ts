@@ -128,13 +128,13 @@ export async function listDeliveries(ctx: AppContext, limit: number, cursor: str
 }
 
 /** An operator sends an event again (same event id: the partner deduplicates). */
-export async function replayDelivery(ctx: AppContext, deliveryId: string): Promise<{ id: string; status: string; replays: number }> {
+export async function replayDelivery(ctx: AppContext, deliveryId: string): Promise<{ id: string; status: 'pending'; replays: number }> {
   return ctx.transaction(async (tx) => {
     const [d] = await tx.select().from(webhookDeliveries).where(eq(webhookDeliveries.id, deliveryId)).for('update');
     if (!d) throw new AppError('NOT_FOUND');
     const replays = d.replays + 1;
     await tx.update(webhookDeliveries).set({ status: 'pending', replays, attempts: 0, deliveredAt: null }).where(eq(webhookDeliveries.id, d.id));
     await writeOutbox(tx, { jobs: [job(ctx, d.id, replays)] });
-    return { id: d.id, status: 'pending', replays };
+    return { id: d.id, status: 'pending' as const, replays };
   });
 }

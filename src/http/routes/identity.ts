@@ -2,29 +2,62 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { changePassword, login, logout, publicUser, register, sessionFor, submitKyc, userById } from '../../services/identity.js';
 import { SESSION_COOKIE, requireUser } from '../plugins/auth.js';
-import { Problem, Strict, Timestamp } from '../schemas.js';
+import { Errors, Named, NoContent, Nullable, Strict, Timestamp } from '../schemas.js';
 import { throttle } from '../throttle.js';
 
 const Email = Type.String({ format: 'email', minLength: 3, maxLength: 254 });
 const Password = Type.String({ minLength: 1, maxLength: 200 });
 const DisplayName = Type.String({ minLength: 1, maxLength: 80, pattern: '\\S' });
 
-export const PublicUserSchema = Type.Object({
-  id: Type.String(),
-  email: Type.String(),
-  role: Type.String(),
-  displayName: Type.String(),
-  merchantId: Type.Union([Type.String(), Type.Null()]),
-  kyc: Type.Object({
-    status: Type.String(),
-    legalName: Type.Union([Type.String(), Type.Null()]),
-    idNumberLast4: Type.Union([Type.String(), Type.Null()]),
-    riskProfile: Type.Union([Type.String(), Type.Null()]),
-  }),
-  createdAt: Timestamp,
-});
+const Role = Type.Union([Type.Literal('lender'), Type.Literal('borrower'), Type.Literal('operator'), Type.Literal('partner'), Type.Literal('guarantor')]);
+const RiskProfile = Type.Union([Type.Literal('conservative'), Type.Literal('balanced'), Type.Literal('aggressive')]);
 
-const SessionResponse = Type.Object({ token: Type.String(), expiresAt: Timestamp, user: PublicUserSchema });
+/** A user as the user itself sees it (never the hash of its id number or its password). */
+export const PublicUser = Named(
+  'PublicUser',
+  Type.Object(
+    {
+      id: Type.String({ description: 'id, usr_…' }),
+      email: Type.String(),
+      role: Role,
+      displayName: Type.String(),
+      merchantId: Nullable(Type.String({ description: "borrowers: the merchant's id, mer_…" })),
+      kyc: Type.Object({
+        status: Type.Union([Type.Literal('none'), Type.Literal('verified')]),
+        legalName: Nullable(Type.String()),
+        idNumberLast4: Nullable(Type.String({ description: 'the last four characters of the resident identity number' })),
+        riskProfile: Nullable(RiskProfile),
+      }),
+      createdAt: Timestamp,
+    },
+    {
+      example: {
+        id: 'usr_0k3j5h2m9q8w',
+        email: 'li.na@example.com',
+        role: 'lender',
+        displayName: 'Li Na',
+        merchantId: null,
+        kyc: { status: 'verified', legalName: '李娜', idNumberLast4: '123X', riskProfile: 'balanced' },
+        createdAt: '2026-10-01T09:30:00.000Z',
+      },
+    },
+  ),
+);
+
+/** A new session: the Bearer token (also set as the httpOnly cookie) and who it acts as. */
+const Session = Named(
+  'Session',
+  Type.Object(
+    { token: Type.String({ description: 'Bearer token; shown once' }), expiresAt: Timestamp, user: PublicUser },
+    {
+      example: {
+        token: 'q7Vd0mYlq2o8c1kq3ZpLxwQfJ0n2bT5v',
+        expiresAt: '2026-11-01T09:30:00.000Z',
+        user: { id: 'usr_0k3j5h2m9q8w', email: 'li.na@example.com', role: 'lender', displayName: 'Li Na', merchantId: null, kyc: { status: 'none', legalName: null, idNumberLast4: null, riskProfile: null }, createdAt: '2026-10-01T09:30:00.000Z' },
+      },
+    },
+  ),
+);
 
 export const identityRoutes: FastifyPluginAsyncTypebox = async (app) => {
   const ctx = app.ctx;
@@ -37,6 +70,7 @@ export const identityRoutes: FastifyPluginAsyncTypebox = async (app) => {
     {
       config: { access: 'public', rateLimit: { max: ctx.config.registerRatePerMin, timeWindow: '1 minute' } },
       schema: {
+        operationId: 'registerAccount',
         tags: ['identity'],
         summary: 'Create a lender account, or a borrower account with the invite code of its merchant',
         body: Strict({
@@ -46,7 +80,7 @@ export const identityRoutes: FastifyPluginAsyncTypebox = async (app) => {
           displayName: DisplayName,
           inviteCode: Type.Optional(Type.String({ minLength: 6, maxLength: 64 })),
         }),
-        response: { 201: SessionResponse, 409: Problem, 422: Problem, 429: Problem },
+        response: { 201: Session, ...Errors('EMAIL_TAKEN', 'INVITE_INVALID', 'PASSWORD_WEAK', 'CONFLICT') },
       },
     },
     async (request, reply) => {
@@ -71,10 +105,11 @@ export const identityRoutes: FastifyPluginAsyncTypebox = async (app) => {
       config: { access: 'public' },
       preHandler: loginThrottles,
       schema: {
+        operationId: 'logIn',
         tags: ['identity'],
         summary: 'Log in: a Bearer token for scripts and an httpOnly cookie for the web app',
         body: Strict({ email: Email, password: Password }),
-        response: { 200: SessionResponse, 401: Problem, 429: Problem },
+        response: { 200: Session, ...Errors('INVALID_CREDENTIALS', 'RATE_LIMITED') },
       },
     },
     async (request, reply) => {
@@ -88,7 +123,7 @@ export const identityRoutes: FastifyPluginAsyncTypebox = async (app) => {
     '/auth/logout',
     {
       config: { access: ['lender', 'borrower', 'operator', 'guarantor'] },
-      schema: { tags: ['identity'], summary: 'Revoke this session', response: { 204: Type.Null() } },
+      schema: { operationId: 'logOut', tags: ['identity'], summary: 'Revoke this session', response: { 204: NoContent } },
     },
     async (request, reply) => {
       await logout(ctx, requireUser(request).sessionId);
@@ -101,7 +136,7 @@ export const identityRoutes: FastifyPluginAsyncTypebox = async (app) => {
     '/me',
     {
       config: { access: ['lender', 'borrower', 'operator', 'guarantor'] },
-      schema: { tags: ['identity'], summary: 'The logged-in user', response: { 200: PublicUserSchema } },
+      schema: { operationId: 'getMe', tags: ['identity'], summary: 'The logged-in user', response: { 200: PublicUser } },
     },
     async (request) => publicUser(await userById(ctx.db, requireUser(request).id)),
   );
@@ -113,6 +148,7 @@ export const identityRoutes: FastifyPluginAsyncTypebox = async (app) => {
       // Each answer tells whether an id number is already verified here: not an oracle to run in bulk.
       preHandler: perUser('kyc', 10),
       schema: {
+        operationId: 'submitKyc',
         tags: ['identity'],
         summary: "KYC: a lender's identity and risk profile (conservative: grades A and above; balanced: C and above; aggressive: all), or a borrower's legal representative",
         body: Strict({
@@ -120,7 +156,7 @@ export const identityRoutes: FastifyPluginAsyncTypebox = async (app) => {
           idNumber: Type.String({ pattern: '^[0-9]{17}[0-9Xx]$' }),
           riskProfile: Type.Union([Type.Literal('conservative'), Type.Literal('balanced'), Type.Literal('aggressive')]),
         }),
-        response: { 200: PublicUserSchema, 409: Problem, 429: Problem },
+        response: { 200: PublicUser, ...Errors('KYC_LOCKED', 'KYC_DUPLICATE', 'NOT_FOUND', 'RATE_LIMITED') },
       },
     },
     async (request) => publicUser(await submitKyc(ctx, requireUser(request).id, request.body)),
@@ -133,10 +169,11 @@ export const identityRoutes: FastifyPluginAsyncTypebox = async (app) => {
       config: { access: ['lender', 'borrower', 'operator', 'guarantor'] },
       preHandler: perUser('password-change', 10),
       schema: {
+        operationId: 'changePassword',
         tags: ['identity'],
         summary: 'Change the password; every other session is revoked',
         body: Strict({ currentPassword: Password, newPassword: Password }),
-        response: { 204: Type.Null(), 401: Problem, 422: Problem, 429: Problem },
+        response: { 204: NoContent, ...Errors('INVALID_CREDENTIALS', 'PASSWORD_WEAK', 'RATE_LIMITED') },
       },
     },
     async (request, reply) => {

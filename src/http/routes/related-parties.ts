@@ -2,20 +2,38 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { searchMerchants, setRelatedParty } from '../../services/related-parties.js';
 import { requireUser } from '../plugins/auth.js';
-import { Id, MinorUnits, Page, Pagination, Problem, Strict, parseLimit } from '../schemas.js';
+import { Errors, Id, MinorUnits, Named, Nullable, Page, Pagination, Strict, parseLimit } from '../schemas.js';
 
 const OPERATOR = ['operator'] as const;
 
-const MerchantForOperators = Type.Object({
-  id: Type.String(),
-  ref: Type.String({ description: "the order system's own reference of the merchant" }),
-  name: Type.String(),
-  partnerName: Type.String({ description: 'the order system that described the merchant' }),
-  borrowerEmail: Type.Union([Type.String(), Type.Null()], { description: "the merchant's borrower account, once invited and registered" }),
-  relatedParty: Type.Boolean({ description: 'marked by operators as a party related to the platform: its lending is disclosed as related-party lending' }),
-  activeLoans: Type.Integer({ minimum: 0 }),
-  outstandingPrincipalMinor: MinorUnits,
-});
+/** A merchant as operators see it: who describes it, its borrower account, its related-party mark, its active lending. */
+const AdminMerchant = Named(
+  'AdminMerchant',
+  Type.Object(
+    {
+      id: Type.String({ description: 'id, mer_…' }),
+      ref: Type.String({ description: "the order system's own reference of the merchant" }),
+      name: Type.String(),
+      partnerName: Type.String({ description: 'the order system that described the merchant' }),
+      borrowerEmail: Nullable(Type.String({ description: "the merchant's borrower account, once invited and registered" })),
+      relatedParty: Type.Boolean({ description: 'marked by operators as a party related to the platform: its lending is disclosed as related-party lending' }),
+      activeLoans: Type.Integer({ minimum: 0 }),
+      outstandingPrincipalMinor: MinorUnits,
+    },
+    {
+      example: {
+        id: 'mer_0k3j5h2m9q8w',
+        ref: 'shop-1042',
+        name: 'Hangzhou Sneaker Co.',
+        partnerName: 'Youzan Orders',
+        borrowerEmail: 'owner@sneakers.example.com',
+        relatedParty: false,
+        activeLoans: 1,
+        outstandingPrincipalMinor: 30_000_000,
+      },
+    },
+  ),
+);
 
 /**
  * Related parties (docs/servicing.md "Disclosure"): operators find merchants and mark those related to the
@@ -37,7 +55,7 @@ export const relatedPartyRoutes: FastifyPluginAsyncTypebox = async (app) => {
           relatedParty: Type.Optional(Type.Union([Type.Literal('true'), Type.Literal('false')])),
           ...Pagination,
         }),
-        response: { 200: Page(MerchantForOperators) },
+        response: { 200: Page(AdminMerchant) },
       },
     },
     async (request) =>
@@ -59,7 +77,7 @@ export const relatedPartyRoutes: FastifyPluginAsyncTypebox = async (app) => {
         summary: 'Mark a merchant as a party related to the platform (or not): disclosed as related-party lending; the change and its reason go to the audit log',
         params: Strict({ id: Id('mer') }),
         body: Strict({ relatedParty: Type.Boolean(), reason: Type.Optional(Type.String({ minLength: 1, maxLength: 500 })) }),
-        response: { 200: MerchantForOperators, 404: Problem },
+        response: { 200: AdminMerchant, ...Errors('MERCHANT_NOT_FOUND') },
       },
     },
     async (request) => setRelatedParty(ctx, requireUser(request).id, request.params.id, request.body.relatedParty, request.body.reason),

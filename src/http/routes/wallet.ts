@@ -2,61 +2,134 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import { Type } from 'typebox';
 import { custodianCallback, deposit, walletLines, walletOf, withdraw } from '../../services/wallet.js';
 import { annualStatement, periodOf, statementCsv, walletStatement } from '../../services/wallet-statement.js';
-import { LINE_KINDS } from '../../domain/statement/index.js';
+import { LINE_KINDS, type LineKind } from '../../domain/statement/index.js';
 import { requireUser } from '../plugins/auth.js';
-import { AmountMinor, Currency, IdempotencyHeaders, IsoDate, MinorUnits, Page, Pagination, Problem, Strict, Timestamp, parseLimit } from '../schemas.js';
+import { AmountMinor, Currency, CsvText, Errors, IdempotencyHeaders, IsoDate, MinorUnits, Named, Nullable, Page, Pagination, Strict, Timestamp, parseLimit } from '../schemas.js';
 
+/** A custodian sub-account's balances (kept as a plain object: other routes spread its fields). */
 export const Wallet = Type.Object({ availableMinor: MinorUnits, heldMinor: MinorUnits, currency: Currency });
-export const Instruction = Type.Object({
-  id: Type.String(),
-  kind: Type.String(),
-  amountMinor: MinorUnits,
-  currency: Currency,
-  status: Type.String({ description: 'pending | completed | failed' }),
-  createdAt: Timestamp,
-  completedAt: Type.Union([Timestamp, Type.Null()]),
-  wallet: Wallet,
-});
-const LedgerLine = Type.Object({
-  id: Type.String(),
-  kind: Type.String(),
-  direction: Type.String(),
-  amountMinor: MinorUnits,
-  currency: Currency,
-  status: Type.String(),
-  phase: Type.String(),
-  holdId: Type.Union([Type.String(), Type.Null()]),
-  reference: Type.Union([Type.String(), Type.Null()]),
-  createdAt: Timestamp,
-});
+export const WalletSchema = Named('Wallet', Type.Object(Wallet.properties, { example: { availableMinor: 12_500_000, heldMinor: 2_000_000, currency: 'CNY' } }));
+
+/** A deposit or withdrawal instruction to the custodian, with the wallet after it. */
+export const Instruction = Named(
+  'Instruction',
+  Type.Object(
+    {
+      id: Type.String({ description: 'id, ci_…' }),
+      kind: Type.Union([Type.Literal('deposit'), Type.Literal('withdrawal')]),
+      amountMinor: MinorUnits,
+      currency: Currency,
+      status: Type.Union([Type.Literal('pending'), Type.Literal('completed'), Type.Literal('failed')]),
+      createdAt: Timestamp,
+      completedAt: Nullable(Timestamp),
+      wallet: WalletSchema,
+    },
+    {
+      example: {
+        id: 'ci_0k3j5h2m9q8w',
+        kind: 'deposit',
+        amountMinor: 10_000_000,
+        currency: 'CNY',
+        status: 'completed',
+        createdAt: '2026-11-02T08:00:00.000Z',
+        completedAt: '2026-11-02T08:00:00.000Z',
+        wallet: { availableMinor: 12_500_000, heldMinor: 2_000_000, currency: 'CNY' },
+      },
+    },
+  ),
+);
+
+const HoldStatus = Type.Union([Type.Literal('pending'), Type.Literal('posted'), Type.Literal('released')]);
+
+/** One ledger transfer touching the wallet. */
+const LedgerLine = Named(
+  'LedgerLine',
+  Type.Object(
+    {
+      id: Type.String({ description: 'id of the ledger transfer, xfr_…' }),
+      kind: Type.String({ description: 'the kind of ledger transfer (deposit, bid_hold, repayment, …)' }),
+      direction: Type.Union([Type.Literal('credit'), Type.Literal('debit')], { description: 'credit: money into the wallet; debit: out of it' }),
+      amountMinor: MinorUnits,
+      currency: Currency,
+      status: Type.Union([Type.Literal('pending'), Type.Literal('posted'), Type.Literal('released')], { description: 'pending: a hold still reserved; released: a voided hold (and the hold it released)' }),
+      phase: Type.Union([Type.Literal('single'), Type.Literal('pending'), Type.Literal('post'), Type.Literal('void')]),
+      holdId: Nullable(Type.String({ description: 'the hold a post or void resolves' })),
+      reference: Nullable(Type.String({ description: 'the id of what the transfer is for (bid, instruction, note…)' })),
+      createdAt: Timestamp,
+    },
+    {
+      example: { id: 'xfr_dep_ci_0k3j5h2m9q8w', kind: 'deposit', direction: 'credit', amountMinor: 10_000_000, currency: 'CNY', status: 'posted', phase: 'single', holdId: null, reference: 'ci_0k3j5h2m9q8w', createdAt: '2026-11-02T08:00:00.000Z' },
+    },
+  ),
+);
 
 const WALLET_OWNERS = ['lender', 'borrower', 'guarantor'] as const;
 
 const Balances = Type.Object({ availableMinor: MinorUnits, heldMinor: MinorUnits });
-const StatementLine = Type.Object({
-  id: Type.String(),
-  at: Timestamp,
-  kind: Type.String({ description: LINE_KINDS.join(' | ') }),
-  amountMinor: MinorUnits,
-  availableEffectMinor: Type.Integer({ description: 'signed change of the available balance' }),
-  heldEffectMinor: Type.Integer({ description: 'signed change of the held balance' }),
-  availableAfterMinor: MinorUnits,
-  heldAfterMinor: MinorUnits,
-  holdStatus: Type.Optional(Type.Union([Type.Literal('pending'), Type.Literal('posted'), Type.Literal('released')])),
-  parts: Type.Integer({ description: 'ledger transfers summed into this line (notes of one disbursement or repayment)' }),
-  refs: Type.Object({
-    listingId: Type.Optional(Type.String()),
-    listingTitle: Type.Optional(Type.String()),
-    bidId: Type.Optional(Type.String()),
-    loanId: Type.Optional(Type.String()),
-    noteId: Type.Optional(Type.String()),
-    repaymentId: Type.Optional(Type.String()),
-    reason: Type.Optional(Type.String()),
-    source: Type.Optional(Type.String()),
-    split: Type.Optional(Type.Object({ principalMinor: Type.Integer(), interestMinor: Type.Integer(), penaltyMinor: Type.Integer(), prepaymentFeeMinor: Type.Integer() })),
+const SignedMinor = (description: string) => Type.Integer({ description: `${description}, signed integer minor units (fen)` });
+const StatementLine = Named(
+  'StatementLine',
+  Type.Object({
+    id: Type.String({ description: 'id of the (first) ledger transfer of the line, xfr_…' }),
+    at: Timestamp,
+    kind: Type.Unsafe<LineKind>({ type: 'string', enum: [...LINE_KINDS], description: 'what the line is for the wallet' }),
+    amountMinor: MinorUnits,
+    availableEffectMinor: SignedMinor('change of the available balance'),
+    heldEffectMinor: SignedMinor('change of the held balance'),
+    availableAfterMinor: MinorUnits,
+    heldAfterMinor: MinorUnits,
+    holdStatus: Type.Optional(HoldStatus),
+    parts: Type.Integer({ description: 'ledger transfers summed into this line (notes of one disbursement or repayment)' }),
+    refs: Type.Object({
+      listingId: Type.Optional(Type.String({ description: 'id, lst_…' })),
+      listingTitle: Type.Optional(Type.String()),
+      bidId: Type.Optional(Type.String({ description: 'id, bid_…' })),
+      loanId: Type.Optional(Type.String({ description: 'id, loan_…' })),
+      noteId: Type.Optional(Type.String({ description: 'id, note_…' })),
+      repaymentId: Type.Optional(Type.String({ description: 'id, rep_…' })),
+      reason: Type.Optional(Type.String({ description: 'bid_released: why (outbid, or the status of the listing)' })),
+      source: Type.Optional(Type.String({ description: 'repayments: where the money came from' })),
+      split: Type.Optional(Type.Object({ principalMinor: MinorUnits, interestMinor: MinorUnits, penaltyMinor: MinorUnits, prepaymentFeeMinor: MinorUnits })),
+    }),
   }),
-});
-const Statement = Type.Object({ from: Timestamp, to: Timestamp, currency: Currency, opening: Balances, closing: Balances, lines: Type.Array(StatementLine) });
+);
+const statementFields = {
+  from: Timestamp,
+  to: Timestamp,
+  currency: Currency,
+  opening: Balances,
+  closing: Balances,
+  lines: Type.Array(StatementLine),
+};
+const statementExample = {
+  from: '2026-11-01T00:00:00.000Z',
+  to: '2026-12-01T00:00:00.000Z',
+  currency: 'CNY',
+  opening: { availableMinor: 0, heldMinor: 0 },
+  closing: { availableMinor: 10_000_000, heldMinor: 0 },
+  lines: [{ id: 'xfr_dep_ci_0k3j5h2m9q8w', at: '2026-11-02T08:00:00.000Z', kind: 'deposit', amountMinor: 10_000_000, availableEffectMinor: 10_000_000, heldEffectMinor: 0, availableAfterMinor: 10_000_000, heldAfterMinor: 0, parts: 1, refs: {} }],
+};
+/** A period's statement: opening balances, lines with their signed effects and running balances, closing. */
+const Statement = Named('Statement', Type.Object(statementFields, { example: statementExample }));
+const AnnualStatement = Named(
+  'StatementAnnual',
+  Type.Object(
+    {
+      year: Type.Integer(),
+      ...statementFields,
+      totals: Type.Record(Type.String(), Type.Integer(), { description: 'sum of amountMinor per kind of line present in the year' }),
+    },
+    { example: { year: 2026, ...statementExample, from: '2026-01-01T00:00:00.000Z', to: '2027-01-01T00:00:00.000Z', totals: { deposit: 10_000_000 } } },
+  ),
+);
+const CustodianAck = Named(
+  'InstructionCallbackResult',
+  Type.Object({
+    id: Type.String({ description: 'id, ci_…' }),
+    status: Type.Union([Type.Literal('completed'), Type.Literal('failed')]),
+    duplicate: Type.Boolean({ description: 'the instruction already had this outcome: nothing changed' }),
+  }),
+);
 const PeriodQuery = Strict({ from: Type.Optional(IsoDate), to: Type.Optional(IsoDate) });
 
 export const walletRoutes: FastifyPluginAsyncTypebox = async (app) => {
@@ -64,7 +137,7 @@ export const walletRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.get(
     '/wallet',
-    { config: { access: WALLET_OWNERS }, schema: { tags: ['wallet'], summary: 'Your custodian sub-account', response: { 200: Wallet } } },
+    { config: { access: WALLET_OWNERS }, schema: { operationId: 'getWallet', tags: ['wallet'], summary: 'Your custodian sub-account', response: { 200: WalletSchema } } },
     async (request) => walletOf(ctx.db, requireUser(request).id),
   );
 
@@ -73,11 +146,12 @@ export const walletRoutes: FastifyPluginAsyncTypebox = async (app) => {
     {
       config: { access: WALLET_OWNERS, idempotent: true },
       schema: {
+        operationId: 'createDeposit',
         tags: ['wallet'],
         summary: 'Deposit through the custodian (lenders need KYC first)',
         headers: IdempotencyHeaders,
         body: Strict({ amountMinor: AmountMinor }),
-        response: { 201: Instruction, 422: Problem },
+        response: { 201: Instruction, ...Errors('AMOUNT_INVALID', 'KYC_REQUIRED', 'NOT_FOUND', 'TRANSFER_CONFLICT', 'CONFLICT') },
       },
     },
     async (request, reply) => reply.code(201).send(await deposit(ctx, requireUser(request).id, request.body.amountMinor, request.idempotencyKey)),
@@ -88,11 +162,12 @@ export const walletRoutes: FastifyPluginAsyncTypebox = async (app) => {
     {
       config: { access: WALLET_OWNERS, idempotent: true },
       schema: {
+        operationId: 'createWithdrawal',
         tags: ['wallet'],
         summary: 'Withdraw to your bank account through the custodian',
         headers: IdempotencyHeaders,
         body: Strict({ amountMinor: AmountMinor }),
-        response: { 201: Instruction, 422: Problem },
+        response: { 201: Instruction, ...Errors('AMOUNT_INVALID', 'KYC_REQUIRED', 'NOT_FOUND', 'ACCOUNT_FROZEN', 'INSUFFICIENT_FUNDS', 'TRANSFER_CONFLICT', 'HOLD_NOT_PENDING', 'CONFLICT') },
       },
     },
     async (request, reply) => reply.code(201).send(await withdraw(ctx, requireUser(request).id, request.body.amountMinor, request.idempotencyKey)),
@@ -102,7 +177,7 @@ export const walletRoutes: FastifyPluginAsyncTypebox = async (app) => {
     '/wallet/transfers',
     {
       config: { access: WALLET_OWNERS },
-      schema: { tags: ['wallet'], summary: 'The ledger lines of your wallet, newest first', querystring: Strict(Pagination), response: { 200: Page(LedgerLine) } },
+      schema: { operationId: 'listWalletTransfers', tags: ['wallet'], summary: 'The ledger lines of your wallet, newest first', querystring: Strict(Pagination), response: { 200: Page(LedgerLine) } },
     },
     async (request) => walletLines(ctx.db, requireUser(request).id, parseLimit(request.query.limit), request.query.cursor),
   );
@@ -112,10 +187,11 @@ export const walletRoutes: FastifyPluginAsyncTypebox = async (app) => {
     {
       config: { access: WALLET_OWNERS },
       schema: {
+        operationId: 'getWalletStatement',
         tags: ['wallet'],
         summary: 'Your statement for a period (default: this month): opening balances, each line with its signed effect on available and held and the balances after it, closing balances',
         querystring: PeriodQuery,
-        response: { 200: Statement, 400: Problem, 422: Problem },
+        response: { 200: Statement, ...Errors('STATEMENT_TOO_LONG') },
       },
     },
     async (request) => walletStatement(ctx, requireUser(request).id, periodOf(ctx.clock.nowMs(), request.query.from, request.query.to)),
@@ -125,7 +201,13 @@ export const walletRoutes: FastifyPluginAsyncTypebox = async (app) => {
     '/wallet/statement.csv',
     {
       config: { access: WALLET_OWNERS },
-      schema: { tags: ['wallet'], summary: 'The statement of a period as CSV (money in yuan with two decimals)', querystring: PeriodQuery, response: { 200: Type.String(), 400: Problem, 422: Problem } },
+      schema: {
+        operationId: 'downloadWalletStatementCsv',
+        tags: ['wallet'],
+        summary: 'The statement of a period as CSV (money in yuan with two decimals)',
+        querystring: PeriodQuery,
+        response: { 200: CsvText, ...Errors('STATEMENT_TOO_LONG') },
+      },
     },
     async (request, reply) => {
       const period = periodOf(ctx.clock.nowMs(), request.query.from, request.query.to);
@@ -139,10 +221,11 @@ export const walletRoutes: FastifyPluginAsyncTypebox = async (app) => {
     {
       config: { access: WALLET_OWNERS },
       schema: {
+        operationId: 'getAnnualWalletStatement',
         tags: ['wallet'],
         summary: 'The annual statement: the year from 1 January to 31 December (UTC) with totals by kind of line',
         params: Strict({ year: Type.String({ pattern: '^(20[0-9]{2})$' }) }),
-        response: { 200: Type.Intersect([Type.Object({ year: Type.Integer(), totals: Type.Record(Type.String(), Type.Integer()) }), Statement]), 422: Problem },
+        response: { 200: AnnualStatement, ...Errors('STATEMENT_TOO_LONG') },
       },
     },
     async (request) => annualStatement(ctx, requireUser(request).id, Number(request.params.year)),
@@ -153,6 +236,7 @@ export const walletRoutes: FastifyPluginAsyncTypebox = async (app) => {
     {
       config: { access: 'custodian' },
       schema: {
+        operationId: 'confirmCustodianInstruction',
         tags: ['wallet'],
         summary: 'The custodian confirms or refuses a deposit or withdrawal (HMAC-signed like the partner API, key id "custodian")',
         body: Strict({
@@ -160,7 +244,7 @@ export const walletRoutes: FastifyPluginAsyncTypebox = async (app) => {
           status: Type.Union([Type.Literal('completed'), Type.Literal('failed')]),
           externalRef: Type.String({ minLength: 1, maxLength: 100 }),
         }),
-        response: { 200: Type.Object({ id: Type.String(), status: Type.String(), duplicate: Type.Boolean() }) },
+        response: { 200: CustodianAck, ...Errors('NOT_FOUND', 'WITHDRAWAL_NOT_PENDING', 'TRANSFER_CONFLICT', 'HOLD_NOT_PENDING') },
       },
     },
     async (request) => custodianCallback(ctx, request.body),

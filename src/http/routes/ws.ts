@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import { AppError } from '../../domain/errors.js';
 import type { Hub } from '../../realtime/hub.js';
-import { Strict } from '../schemas.js';
+import { Errors, Strict } from '../schemas.js';
 import { keyForOrigin } from '../../services/widgets.js';
 
 declare module 'fastify' {
@@ -61,43 +61,56 @@ export async function wsRoutes(app: FastifyInstance): Promise<void> {
     }
   });
 
-  app.get(
-    '/ws',
-    {
-      websocket: true,
-      config: { access: 'public' },
-      schema: {
-        tags: ['realtime'],
-        summary: 'The live market over WebSocket (docs/realtime.md): snapshots, sequenced events, bids',
-        querystring: Strict({ token: Type.Optional(Type.String({ maxLength: 200 })), key: Type.Optional(Type.String({ maxLength: 100 })) }),
-      },
-      preHandler: async (request: FastifyRequest, reply: FastifyReply) => {
-        const origin = request.headers.origin;
-        const { token, key } = request.query as { token?: string; key?: string };
-        if (key !== undefined) {
-          // A widget's socket, opened by a script on a partner's page: the publishable key decides which
-          // pages may open one, and it is anonymous, always — the visitor's session cookie rides along
-          // but must not let that page read the visitor's wallet or bid for them.
-          if (token !== undefined) throw new AppError('VALIDATION_FAILED', 'a widget socket (key) is anonymous: send no token', { errors: [{ field: 'querystring/token', message: 'is not allowed with key' }] });
-          await keyForOrigin(app.ctx.db, key, origin);
-          request.user = null;
-          request.wsToken = null;
-        } else if (!originAllowed(app, origin, request.headers.host)) throw new AppError('ORIGIN_NOT_ALLOWED', `origin ${origin} may not open a socket`);
-        else if (token !== undefined) {
-          const user = await app.authenticateToken(token, 'bearer');
-          if (!user) throw new AppError('UNAUTHENTICATED', 'the token is invalid, expired or revoked');
-          request.user = user;
-          request.wsToken = token;
-        } else if (request.user) {
-          request.wsToken = request.cookies?.lb_session ?? null;
-        }
-        const refusal = hub.socketRefusal(request.ip, request.user);
-        if (refusal) throw new AppError('WS_LIMIT_REACHED', refusal);
-        void reply;
+  // `wsHandler` rather than `websocket: true`: the latter hides the route from the OpenAPI document,
+  // where the upgrade, its query and its refusals belong. A GET without the upgrade gets NOT_FOUND.
+  app.route({
+    method: 'GET',
+    url: '/ws',
+    config: { access: 'public' },
+    schema: {
+      operationId: 'openMarketSocket',
+      tags: ['realtime'],
+      summary: 'The live market over WebSocket: snapshots, sequenced events, bids. The messages are described in docs/asyncapi.yaml (AsyncAPI 3) and docs/realtime.md',
+      description:
+        'Send a WebSocket upgrade (GET with `Connection: Upgrade`, `Upgrade: websocket`). Who calls is settled before the upgrade: a session token in `token`, the session cookie, a widget\'s publishable key in `key` (anonymous), or nobody (public channels only). A refused caller gets an HTTP problem instead of a socket; a GET without the upgrade headers gets 404.',
+      querystring: Strict({
+        token: Type.Optional(Type.String({ maxLength: 200, description: 'a session token (browsers use the cookie instead)' })),
+        key: Type.Optional(Type.String({ maxLength: 100, description: "a widget's publishable key: an anonymous socket, from the origins the key lists" })),
+      }),
+      response: {
+        101: Type.Null({ description: 'Switching Protocols: the connection is now a WebSocket carrying the messages of docs/asyncapi.yaml' }),
+        ...Errors('UNAUTHENTICATED', 'PUBLISHABLE_KEY_INVALID', 'ORIGIN_NOT_ALLOWED', 'WS_LIMIT_REACHED', 'NOT_FOUND'),
       },
     },
-    (socket, request) => {
+    preHandler: async (request: FastifyRequest, reply: FastifyReply) => {
+      const origin = request.headers.origin;
+      const { token, key } = request.query as { token?: string; key?: string };
+      if (key !== undefined) {
+        // A widget's socket, opened by a script on a partner's page: the publishable key decides which
+        // pages may open one, and it is anonymous, always — the visitor's session cookie rides along
+        // but must not let that page read the visitor's wallet or bid for them.
+        if (token !== undefined) throw new AppError('VALIDATION_FAILED', 'a widget socket (key) is anonymous: send no token', { errors: [{ field: 'querystring/token', message: 'is not allowed with key' }] });
+        await keyForOrigin(app.ctx.db, key, origin);
+        request.user = null;
+        request.wsToken = null;
+      } else if (!originAllowed(app, origin, request.headers.host)) throw new AppError('ORIGIN_NOT_ALLOWED', `origin ${origin} may not open a socket`);
+      else if (token !== undefined) {
+        const user = await app.authenticateToken(token, 'bearer');
+        if (!user) throw new AppError('UNAUTHENTICATED', 'the token is invalid, expired or revoked');
+        request.user = user;
+        request.wsToken = token;
+      } else if (request.user) {
+        request.wsToken = request.cookies?.lb_session ?? null;
+      }
+      const refusal = hub.socketRefusal(request.ip, request.user);
+      if (refusal) throw new AppError('WS_LIMIT_REACHED', refusal);
+      void reply;
+    },
+    handler: async () => {
+      throw new AppError('NOT_FOUND', 'GET /api/v1/ws is a WebSocket endpoint: send an upgrade (Connection: Upgrade, Upgrade: websocket)');
+    },
+    wsHandler: (socket, request) => {
       hub.attach(socket, request.user, request.wsToken, request.ip);
     },
-  );
+  });
 }

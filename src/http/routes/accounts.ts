@@ -3,7 +3,7 @@ import { Type } from 'typebox';
 import { auditEntries, freezeAccount, reviewIdentity, searchUsers, unfreezeAccount, userDetail } from '../../services/accounts.js';
 import { requireUser } from '../plugins/auth.js';
 import { Errors, Id, Named, Nullable, Page, Pagination, Strict, Timestamp, parseLimit } from '../schemas.js';
-import { WalletSchema } from './wallet.js';
+import { Wallet } from './wallet.js';
 
 const OPERATOR = ['operator'] as const;
 const Reason = Type.String({ minLength: 3, maxLength: 500, pattern: '\\S', description: 'why: kept in the audit log' });
@@ -71,7 +71,7 @@ const UserDetail = Named(
       kycReviewedAt: Nullable(Timestamp),
       merchantId: Nullable(Type.String({ description: 'borrowers: id, mer_…' })),
       sameIdentity: Type.Array(Type.Object({ id: Type.String({ description: 'id, usr_…' }), email: Type.String(), role: Role }), { description: 'other accounts with the same ID number' }),
-      wallet: Nullable(WalletSchema),
+      wallet: Nullable(Wallet),
       audit: Type.Array(AuditEntry, { description: 'the latest 100 entries, newest first' }),
     },
     {

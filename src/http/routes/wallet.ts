@@ -7,8 +7,7 @@ import { requireUser } from '../plugins/auth.js';
 import { AmountMinor, Currency, CsvText, Errors, IdempotencyHeaders, IsoDate, MinorUnits, Named, Nullable, Page, Pagination, Strict, Timestamp, parseLimit } from '../schemas.js';
 
 /** A custodian sub-account's balances (kept as a plain object: other routes spread its fields). */
-export const Wallet = Type.Object({ availableMinor: MinorUnits, heldMinor: MinorUnits, currency: Currency });
-export const WalletSchema = Named('Wallet', Type.Object(Wallet.properties, { example: { availableMinor: 12_500_000, heldMinor: 2_000_000, currency: 'CNY' } }));
+export const Wallet = Named('Wallet', Type.Object({ availableMinor: MinorUnits, heldMinor: MinorUnits, currency: Currency }, { example: { availableMinor: 12_500_000, heldMinor: 2_000_000, currency: 'CNY' } }));
 
 /** A deposit or withdrawal instruction to the custodian, with the wallet after it. */
 export const Instruction = Named(
@@ -22,7 +21,7 @@ export const Instruction = Named(
       status: Type.Union([Type.Literal('pending'), Type.Literal('completed'), Type.Literal('failed')]),
       createdAt: Timestamp,
       completedAt: Nullable(Timestamp),
-      wallet: WalletSchema,
+      wallet: Wallet,
     },
     {
       example: {
@@ -137,7 +136,7 @@ export const walletRoutes: FastifyPluginAsyncTypebox = async (app) => {
 
   app.get(
     '/wallet',
-    { config: { access: WALLET_OWNERS }, schema: { operationId: 'getWallet', tags: ['wallet'], summary: 'Your custodian sub-account', response: { 200: WalletSchema } } },
+    { config: { access: WALLET_OWNERS }, schema: { operationId: 'getWallet', tags: ['wallet'], summary: 'Your custodian sub-account', response: { 200: Wallet } } },
     async (request) => walletOf(ctx.db, requireUser(request).id),
   );
 

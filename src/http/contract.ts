@@ -138,7 +138,7 @@ export const transformRoute: NonNullable<FastifyDynamicSwaggerOptions['transform
 export function openApiOptions(publicUrl: string): FastifyDynamicSwaggerOptions {
   return {
     openapi: {
-      openapi: '3.0.3',
+      openapi: '3.1.0',
       info: {
         title: 'Lendbook API',
         version: '1.0.0',

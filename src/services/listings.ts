@@ -43,7 +43,8 @@ export function listingSummary(l: ListingRow, merchantName: string) {
     title: l.title,
     purpose: l.purpose,
     merchantName,
-    grade: l.grade,
+    // Written only from a rating or a core enterprise (both checked against GRADES).
+    grade: l.grade as Grade,
     score: l.score,
     expectedLossBps: l.expectedLossBps,
     amountMinor: l.amountMinor,
@@ -53,7 +54,7 @@ export function listingSummary(l: ListingRow, merchantName: string) {
     /** A claim-backed listing: the day its bullet loan matures, its core enterprise, and the borrower's own grade. */
     maturesOn: l.maturesOn,
     coreEnterpriseId: l.coreEnterpriseId,
-    borrowerGrade: l.borrowerGrade,
+    borrowerGrade: l.borrowerGrade as Grade | null,
     product: l.product,
     pricing: l.pricing,
     maxRateBps: l.maxRateBps,
@@ -391,7 +392,10 @@ function schedulePreviewOf(l: ListingRow, on: IsoDate) {
 }
 
 async function collateralOf(q: Queryable, l: ListingRow) {
-  if (l.product === 'claim') return (await listingClaims(q, l))!;
+  if (l.product === 'claim') {
+    const pledged = (await listingClaims(q, l))!;
+    return { ...pledged, borrowerGrade: l.borrowerGrade as Grade | null };
+  }
   if (l.product === 'order') {
     const pledged = await rows<{ order_id: string; amount_minor: number; status: string; placed_at: Date | string }>(
       q,

@@ -7,6 +7,7 @@ import { and, desc, eq, lt } from 'drizzle-orm';
 import type { AppContext } from '../context.js';
 import { listings, loanNotes, loans } from '../db/schema/index.js';
 import { AppError } from '../domain/errors.js';
+import type { Grade } from '../domain/grades.js';
 import { isoDateOfMs } from '../domain/dates.js';
 import { delinquency, loanStanding, nextDueDate, noteSummaries, scheduleView, shownDelinquency, type NoteSummary } from '../domain/servicing/index.js';
 import { loadLoan, standingsOf } from './loans.js';
@@ -42,9 +43,9 @@ export async function loanView(ctx: AppContext, userId: string, loanId: string) 
     maturesOn: loan.maturesOn,
     pricing: loan.pricing,
     product: loan.product,
-    grade: loan.grade,
+    grade: loan.grade as Grade,
     feeMinor: loan.feeMinor,
-    currency: 'CNY',
+    currency: 'CNY' as const,
     status: state.status,
     disbursedOn: loan.disbursedOn,
     servicedThrough: state.servicedThrough,
@@ -96,7 +97,7 @@ export async function myLoans(ctx: AppContext, userId: string, limit: number, cu
         nextDueAmountMinor: s.nextDue?.amountMinor ?? 0,
         daysPastDue: s.daysPastDue,
         bucket: s.bucket,
-        currency: 'CNY',
+        currency: 'CNY' as const,
       };
     }),
     nextCursor: found.length > limit ? (page[page.length - 1]?.loan.id ?? null) : null,
@@ -135,7 +136,7 @@ export async function myNotes(ctx: AppContext, userId: string, limit: number, cu
         loanId: note.loanId,
         listingId: loan.listingId,
         title,
-        grade: loan.grade,
+        grade: loan.grade as Grade,
         principalMinor: note.principalMinor,
         outstandingMinor: note.outstandingPrincipalMinor,
         rateBps: note.rateBps,
@@ -151,7 +152,7 @@ export async function myNotes(ctx: AppContext, userId: string, limit: number, cu
         openOfferId: offers.get(note.id) ?? null,
         sellable: hints.get(note.id)!.sellable,
         notSellableReason: hints.get(note.id)!.reason,
-        currency: 'CNY',
+        currency: 'CNY' as const,
       };
     }),
     nextCursor: found.length > limit ? (page[page.length - 1]?.note.id ?? null) : null,

@@ -50,7 +50,7 @@ export async function collateralOf(ctx: AppContext, merchantId: string | null) {
     orderAdvancePct: credit ? (settings.orderAdvancePct[credit.grade] ?? null) : null,
     warehouseLtvPct: settings.warehouseLtvPct,
     claims: await financeableClaims(ctx.db, merchantId, isoDateOfMs(ctx.clock.nowMs()), settings),
-    currency: 'CNY',
+    currency: 'CNY' as const,
   };
 }
 

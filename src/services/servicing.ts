@@ -13,7 +13,7 @@ import { assert } from '../domain/assert.js';
 import { addDays, compareIsoDate, isoDateOfMs, type IsoDate } from '../domain/dates.js';
 import { AppError, rejectionError } from '../domain/errors.js';
 import { recoverySplit } from '../domain/guarantees/index.js';
-import { accrueDay, applyNotePayments, applyPayment, dueReminders, outstandingPrincipalFrom, owedToday, type LoanState, type PaymentBreakdown } from '../domain/servicing/index.js';
+import { accrueDay, applyNotePayments, applyPayment, dueReminders, outstandingPrincipalFrom, owedToday, type LoanState, type LoanStatus, type PaymentBreakdown } from '../domain/servicing/index.js';
 import { idFromSeed, newId } from '../ids.js';
 import { CUSTODY_ACCOUNT, balance, lockAccounts, transfer, walletAccountId } from '../ledger/ledger.js';
 import { loadLoan, type LoadedLoan } from './loans.js';
@@ -192,7 +192,7 @@ function sumOutstanding(state: LoanState): number {
 }
 
 /** A repayment as the API shows it (to the borrower): parts and installments, not the split over notes. */
-export function repaymentView(row: RepaymentRow, loan: { status: string; outstandingPrincipalMinor: number }) {
+export function repaymentView(row: RepaymentRow, loan: { status: LoanStatus; outstandingPrincipalMinor: number }) {
   const breakdown = row.breakdown as Partial<Pick<PaymentBreakdown, 'perInstallment' | 'earlyInterestMinor' | 'prepaidPrincipalMinor' | 'prepaymentFeeBps'>>;
   return {
     id: row.id,

@@ -3,6 +3,7 @@
  * exports, and the public monthly statistics. Reads only; the figures come from the servicing tables
  * (loans, loan_notes, repayments) and the pure functions of src/domain/servicing.
  */
+import type { RepaymentSource } from './servicing.js';
 import { asc, desc, eq, or, sql } from 'drizzle-orm';
 import type { AppContext } from '../context.js';
 import { rows, type Queryable } from '../db/client.js';
@@ -80,7 +81,7 @@ async function receiptsOfLender(q: Queryable, lenderId: string): Promise<Map<str
 export async function noteRepayments(ctx: AppContext, lenderId: string, noteId: string) {
   const [note] = await ctx.db.select({ id: loanNotes.id, lenderId: loanNotes.lenderId, loanId: loanNotes.loanId }).from(loanNotes).where(eq(loanNotes.id, noteId));
   if (!note || note.lenderId !== lenderId) throw new AppError('NOT_FOUND', 'no such note of yours');
-  const found = await rows<{ id: string; paid_on: string; source: string; after_default: boolean; principal: number; interest: number; penalty: number; fee: number | null; total: number }>(
+  const found = await rows<{ id: string; paid_on: string; source: RepaymentSource; after_default: boolean; principal: number; interest: number; penalty: number; fee: number | null; total: number }>(
     ctx.db,
     sql`select r.id, to_char(r.paid_on, 'YYYY-MM-DD') as paid_on, r.source, r.after_default,
                (x->>'principalMinor')::bigint as principal, (x->>'interestMinor')::bigint as interest, (x->>'penaltyMinor')::bigint as penalty,

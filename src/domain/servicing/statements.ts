@@ -169,6 +169,6 @@ export function formatYuan(amountMinor: number): string {
  * Days past due and bucket as statements show them. The state keeps them as of its last closed day, and a
  * repaid loan's days are no longer closed: once repaid, nothing is past due.
  */
-export function shownDelinquency(loan: { status: string; daysPastDue: number; bucket: string }): { daysPastDue: number; bucket: string } {
+export function shownDelinquency<B extends string>(loan: { status: string; daysPastDue: number; bucket: B }): { daysPastDue: number; bucket: B | 'current' } {
   return loan.status === 'repaid' ? { daysPastDue: 0, bucket: 'current' } : { daysPastDue: loan.daysPastDue, bucket: loan.bucket };
 }

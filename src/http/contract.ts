@@ -169,7 +169,6 @@ export function installResponseCheck(app: FastifyInstance): void {
   app.addHook('preSerialization', async (request, reply, payload) => {
     const routeSchema = request.routeOptions.schema as Record<string, unknown> | undefined;
     if (!routeSchema || !request.url.startsWith('/api/v1')) return payload;
-    if (routeSchema.operationId === undefined) return payload; // TRANSITION: routes not yet described
     const responses = (routeSchema.response ?? {}) as Record<string, object | undefined>;
     const status = reply.statusCode;
     const where = `${request.method} ${request.routeOptions.url}`;

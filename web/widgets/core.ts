@@ -114,7 +114,8 @@ function fillPath(template: string, params: Record<string, string>): string {
  * the browser reads nothing at all: that is `UNAVAILABLE`.
  */
 export async function widgetGet<P extends WidgetPath>(path: P, params: WidgetParams<P>, key: string, signal: AbortSignal): Promise<WidgetAnswer<P>> {
-  const query: NonNullable<paths[P]['get']['parameters']['query']> = { key };
+  // The publishable key is the operation's security (an API key in the query), not a declared parameter.
+  const query = { key };
   let res: Response;
   try {
     res = await fetch(`${ORIGIN}${fillPath(path, params)}?${new URLSearchParams(query)}`, { mode: 'cors', credentials: 'omit', signal });

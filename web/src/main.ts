@@ -66,9 +66,11 @@ const NAV: Record<Role | 'anonymous', (string | null)[]> = {
   borrower: ['borrower/listings', 'borrower/new', 'borrower/loans', 'borrower/claims', 'borrower/rating', 'wallet', 'account', null, 'market', 'stats'],
   operator: ['admin/settings', 'admin/users', 'admin/merchants', 'admin/partners', 'admin/core-enterprises', 'admin/guarantors', 'admin/invariants', 'admin/webhooks', 'admin/defaults', null, 'market', 'stats'],
   guarantor: ['guarantor', 'wallet', null, 'market', 'stats'],
+  // An order system's own account works through the signed API; in the app it sees the public pages.
+  partner: ['market', 'notes', 'stats'],
 };
 
-const HOME: Record<Role | 'anonymous', string> = { anonymous: 'market', lender: 'market', borrower: 'borrower/listings', operator: 'admin/settings', guarantor: 'guarantor' };
+const HOME: Record<Role | 'anonymous', string> = { anonymous: 'market', lender: 'market', borrower: 'borrower/listings', operator: 'admin/settings', guarantor: 'guarantor', partner: 'market' };
 
 function navLabel(path: string): string {
   return t(ROUTES.find((r) => r.path === path)?.title ?? path);

@@ -88,19 +88,8 @@ export type WidgetPath = Extract<keyof paths, `/api/v1/widgets/${string}`>;
 /** A widget endpoint's path parameters, as the contract names them. */
 export type WidgetParams<P extends WidgetPath> = paths[P]['get']['parameters']['path'];
 
-/**
- * What the hand-written code expects of each answer while the contract does not describe it yet (its
- * 200 has no schema): each entry stops being used by itself once the regenerated types describe that
- * answer, and the table can then go.
- */
-interface DeclaredAnswers {
-  '/api/v1/widgets/listings/{id}': ListingSummary;
-  '/api/v1/widgets/merchants/{ref}': WidgetMerchant;
-  '/api/v1/widgets/merchants/{ref}/orders/{orderId}/offer': WidgetOffer;
-}
-type JsonOf<R> = R extends { content: { 'application/json': infer B } } ? (unknown extends B ? never : B) : never;
-/** The answer: `paths[P]['get']['responses'][200]['content']['application/json']`, or the declared stand-in. */
-export type WidgetAnswer<P extends WidgetPath> = [JsonOf<paths[P]['get']['responses'][200]>] extends [never] ? DeclaredAnswers[P] : JsonOf<paths[P]['get']['responses'][200]>;
+/** A widget endpoint's 200 body, as the contract describes it. */
+export type WidgetAnswer<P extends WidgetPath> = paths[P]['get']['responses'][200]['content']['application/json'];
 
 /** `/api/v1/widgets/listings/{id}` with `{ id: 'l 1' }` → `/api/v1/widgets/listings/l%201`. */
 function fillPath(template: string, params: Record<string, string>): string {
@@ -137,7 +126,7 @@ export async function widgetGet<P extends WidgetPath>(path: P, params: WidgetPar
     }
     throw new WidgetError(code, res.status, detail);
   }
-  // The one cast: the body is the contract's answer (or its declared stand-in, DeclaredAnswers).
+  // The one cast: JSON.parse cannot know its type; the body is the contract's answer for this path.
   return (await res.json()) as WidgetAnswer<P>;
 }
 

@@ -3,18 +3,12 @@ import '../src/components/grade.js';
 import '../src/components/listing-status.js';
 import { money } from '../src/lib/format.js';
 import { t } from '../src/lib/i18n.js';
-import type { ListingSummary } from '../src/lib/types.js';
+import type { ListingSummary, WidgetMerchant } from '../src/lib/types.js';
 import { LISTING_PARTS, LendbookWidget, appUrl, widgetGet, widgetStyles } from './core.js';
 import { liveListing, shownChanged, summaryOf, type WidgetListing } from './listing.js';
 
 /** GET /api/v1/widgets/merchants/:ref */
-export interface WidgetMerchant {
-  merchantRef: string;
-  name: string;
-  rating: { grade: string; score: number; creditLeftMinor: number; eligible: boolean } | null;
-  listings: WidgetListing[];
-  currency: 'CNY';
-}
+export type { WidgetMerchant } from '../src/lib/types.js';
 
 /** How often the merchant's list is read again (new listings have no public channel of their own). */
 const REFRESH_MS = 60_000;

@@ -3,24 +3,14 @@ import '../src/components/grade.js';
 import { money } from '../src/lib/format.js';
 import { has, t } from '../src/lib/i18n.js';
 import { LendbookWidget, appUrl, widgetGet, widgetStyles } from './core.js';
+import type { WidgetOrderOffer } from '../src/lib/types.js';
 
 /** GET /api/v1/widgets/merchants/:ref/orders/:orderId/offer */
-export interface WidgetOffer {
-  merchantRef: string;
-  orderId: string;
-  eligible: boolean;
-  orderAmountMinor: number | null;
-  advancePct: number | null;
-  maxAmountMinor: number;
-  grade: string | null;
-  /** Why not, when not eligible: NOT_RATED, ORDER_NOT_ELIGIBLE, BELOW_MINIMUM, SHORT_HISTORY, GRADE_TOO_LOW, … */
-  reason: string | null;
+/** GET /api/v1/widgets/merchants/:ref/orders/:orderId/offer */
+export type WidgetOffer = Omit<WidgetOrderOffer, 'applyUrl'> & {
   /** The app's create-listing form with this order selected (null when not eligible). */
   applyUrl: string | null;
-  /** The shop's claims on a buyer (a core enterprise) that could back a listing now, whatever its own grade. */
-  claims?: { coreEnterpriseName: string; grade: string; count: number; valueMinor: number; advancePct: number; maxAmountMinor: number; claimIds: string[] } | null;
-  currency: 'CNY';
-}
+};
 
 /** The app's create-listing form with this order selected as collateral (web/README.md "Deep links"). */
 export function applyHref(orderId: string): string {

@@ -15,11 +15,13 @@ import type {
   AutobidLogItem,
   AutobidPreview,
   AutobidStrategy,
+  AutobidSaved,
   ClearingRates,
   BidView,
   Claim,
   CollateralOptions,
   CoreEnterpriseView,
+  CoreEnterpriseCredentials,
   GuaranteeItem,
   GuarantorSelf,
   GuarantorView,
@@ -36,6 +38,7 @@ import type {
   NoteOffer,
   MerchantForOperators,
   PublishableKey,
+  PublishableKeyCreated,
   UserDetail,
   UserSummary,
   NoteTransferItem,
@@ -49,6 +52,7 @@ import type {
   Rating,
   RepaymentResult,
   RiskProfile,
+  Repayment,
   SalePreview,
   SchedulePreview,
   SessionResponse,
@@ -164,24 +168,21 @@ const idempotent = (key: string) => ({ 'idempotency-key': key });
 /** A cursor as a query value: none for null. */
 const cursorQ = (cursor: string | null | undefined) => (cursor ? { cursor } : {});
 
-/** Whether the generated types describe a 2xx body: not while it is `unknown` or absent (`undefined`). */
-type Described<D> = unknown extends D ? false : [D] extends [undefined] ? false : true;
+/** The 2xx body of an openapi-fetch answer, as the generated operation describes it. */
+export type Body<R> = R extends { data: infer D } ? Exclude<D, undefined> : never;
+
+/** A call whose success has no body (204): done, or an ApiError from the middleware. */
+async function done(call: Promise<unknown>): Promise<void> {
+  await call;
+}
 
 /**
- * The 2xx body of an openapi-fetch answer as the generated operation describes it, `unknown` where the
- * contract does not describe it yet. (Its error branch never comes back: the middleware throws ApiError.)
+ * The body of a call's 2xx answer, typed by the generated operation. openapi-fetch leaves `data`
+ * undefined only on an error, and the middleware has thrown ApiError for every error before this.
  */
-export type Body<R> = R extends { data: infer D; error?: never } ? (Described<D> extends true ? D : unknown) : never;
-
-/**
- * The body of a call's 2xx answer. `data(call)` is typed by the generated operation. `data<T>(call)`
- * takes the hand-written type T instead: the stand-in while the contract does not describe the answer
- * (or describes it more loosely than types.ts); the one place a body is cast. When the regenerated
- * types describe every answer and types.ts aliases them, the `<T>` arguments go and so does this cast.
- */
-async function data<T = never, R extends { response: Response } = { response: Response }>(call: Promise<R>): Promise<[NoInfer<T>] extends [never] ? Body<R> : NoInfer<T>> {
-  const { data } = (await call) as { data?: unknown };
-  return data as [T] extends [never] ? Body<R> : T;
+async function data<R extends { data?: unknown }>(call: Promise<R>): Promise<Body<R>> {
+  const { data } = await call;
+  return data as Body<R>;
 }
 
 /** Reads every page of a cursor-paginated list, up to `max` items. */
@@ -196,46 +197,32 @@ export async function all<T>(page: (cursor: string | null) => Promise<Page<T>>, 
   return out;
 }
 
-export interface ListingQuery {
-  status?: string;
-  grade?: string;
-  termMonths?: number;
-  product?: string;
-  sort?: 'endsAt' | 'rate' | 'fundedPct' | 'createdAt';
-  limit?: number;
-  cursor?: string | null;
-}
+/** GET /listings' filters as the views hold them: numbers as numbers, the rest as the contract says. */
+export type ListingQuery = Partial<Pick<QueryOf<'/api/v1/listings'>, 'status' | 'grade' | 'product' | 'sort'>> & { termMonths?: number; limit?: number; cursor?: string | null };
 
 /** An operation's query, and its JSON request body, as the contract declares them. */
 type QueryOf<P extends keyof paths> = paths[P] extends { get: { parameters: { query?: infer Q } } } ? NonNullable<Q> : never;
 type JsonBody<P extends keyof paths, M extends 'post' | 'put'> = paths[P][M] extends { requestBody?: { content: { 'application/json': infer B } } } ? B : never;
 
-/**
- * A request part whose hand-written type (types.ts, a view's form) is looser than the contract's (a plain
- * string where the contract lists values, a number where it lists terms): sent as is and checked by the
- * server. The one request-side cast; it goes when those types come from the contract.
- */
-// eslint-disable-next-line @typescript-eslint/no-explicit-any -- see above
-const unchecked = (value: object): any => value;
 
 const enc = (n: number | undefined) => (n === undefined ? undefined : String(n));
 
 export const api = {
   // identity
-  me: (): Promise<PublicUser> => data<PublicUser>(client.GET('/api/v1/me')),
-  login: (email: string, password: string): Promise<SessionResponse> => data<SessionResponse>(client.POST('/api/v1/auth/login', { body: { email, password } })),
+  me: (): Promise<PublicUser> => data(client.GET('/api/v1/me')),
+  login: (email: string, password: string): Promise<SessionResponse> => data(client.POST('/api/v1/auth/login', { body: { email, password } })),
   register: (body: { email: string; password: string; role: 'lender' | 'borrower'; displayName: string; inviteCode?: string }): Promise<SessionResponse> =>
-    data<SessionResponse>(client.POST('/api/v1/auth/register', { body })),
-  logout: (): Promise<void> => data<void>(client.POST('/api/v1/auth/logout')),
-  kyc: (body: { legalName: string; idNumber: string; riskProfile: RiskProfile }): Promise<PublicUser> => data<PublicUser>(client.PUT('/api/v1/me/kyc', { body })),
+    data(client.POST('/api/v1/auth/register', { body })),
+  logout: (): Promise<void> => done(client.POST('/api/v1/auth/logout')),
+  kyc: (body: { legalName: string; idNumber: string; riskProfile: RiskProfile }): Promise<PublicUser> => data(client.PUT('/api/v1/me/kyc', { body })),
 
   // wallet
   wallet: (): Promise<Wallet> => data(client.GET('/api/v1/wallet')),
   deposit: (amountMinor: number, idempotencyKey: string): Promise<Instruction> =>
-    data<Instruction>(client.POST('/api/v1/wallet/deposits', { body: { amountMinor }, params: { header: idempotent(idempotencyKey) } })),
+    data(client.POST('/api/v1/wallet/deposits', { body: { amountMinor }, params: { header: idempotent(idempotencyKey) } })),
   withdraw: (amountMinor: number, idempotencyKey: string): Promise<Instruction> =>
-    data<Instruction>(client.POST('/api/v1/wallet/withdrawals', { body: { amountMinor }, params: { header: idempotent(idempotencyKey) } })),
-  transfers: (cursor?: string | null): Promise<Page<LedgerLine>> => data<Page<LedgerLine>>(client.GET('/api/v1/wallet/transfers', { params: { query: { limit: '50', ...cursorQ(cursor) } } })),
+    data(client.POST('/api/v1/wallet/withdrawals', { body: { amountMinor }, params: { header: idempotent(idempotencyKey) } })),
+  transfers: (cursor?: string | null): Promise<Page<LedgerLine>> => data(client.GET('/api/v1/wallet/transfers', { params: { query: { limit: '50', ...cursorQ(cursor) } } })),
   notifications: (locale: QueryOf<'/api/v1/me/notifications'>['locale'] & string): Promise<{ items: NotificationItem[]; unread: number; nextCursor: string | null }> =>
     data(client.GET('/api/v1/me/notifications', { params: { query: { locale, limit: '30' } } })),
   markNotificationsRead: (body: { ids: string[] } | { all: true }): Promise<{ unread: number }> => data(client.POST('/api/v1/me/notifications/read', { body })),
@@ -248,61 +235,73 @@ export const api = {
 
   // market
   listings: (q: ListingQuery = {}): Promise<Page<ListingSummary>> =>
-    data<Page<ListingSummary>>(
+    data(
       client.GET('/api/v1/listings', {
-        params: { query: unchecked({ ...q, termMonths: enc(q.termMonths), limit: enc(q.limit), cursor: q.cursor ?? undefined }) },
+        params: { query: { ...q, termMonths: enc(q.termMonths), limit: enc(q.limit), cursor: q.cursor ?? undefined } },
       }),
     ),
-  listing: (id: string, signal?: AbortSignal): Promise<ListingDetail> => data<ListingDetail>(client.GET('/api/v1/listings/{id}', { params: { path: { id } }, ...(signal ? { signal } : {}) })),
+  listing: (id: string, signal?: AbortSignal): Promise<ListingDetail> => data(client.GET('/api/v1/listings/{id}', { params: { path: { id } }, ...(signal ? { signal } : {}) })),
   /** A monthly schedule (termMonths and repayment) or a claim-backed bullet (maturesOn). */
-  schedulePreview: (q: { amountMinor: number; rateBps: number; disbursedOn?: string } & ({ termMonths: number; repayment: string } | { maturesOn: string }), signal?: AbortSignal): Promise<SchedulePreview> =>
-    data<SchedulePreview>(client.GET('/api/v1/schedule-preview', { params: { query: unchecked({ ...q, amountMinor: String(q.amountMinor), rateBps: String(q.rateBps), ...('termMonths' in q ? { termMonths: String(q.termMonths) } : {}) }) }, ...(signal ? { signal } : {}) })),
+  schedulePreview: (q: { amountMinor: number; rateBps: number; disbursedOn?: string } & ({ termMonths: number; repayment: Repayment } | { maturesOn: string }), signal?: AbortSignal): Promise<SchedulePreview> =>
+    data(
+      client.GET('/api/v1/schedule-preview', {
+        params: {
+          query: {
+            amountMinor: String(q.amountMinor),
+            rateBps: String(q.rateBps),
+            ...(q.disbursedOn ? { disbursedOn: q.disbursedOn } : {}),
+            ...('termMonths' in q ? { termMonths: String(q.termMonths), repayment: q.repayment } : { maturesOn: q.maturesOn }),
+          },
+        },
+        ...(signal ? { signal } : {}),
+      }),
+    ),
   createListing: (body: NewListing, idempotencyKey: string): Promise<ListingSummary> =>
-    data<ListingSummary>(client.POST('/api/v1/listings', { body: unchecked(body), params: { header: idempotent(idempotencyKey) } })),
-  withdrawListing: (id: string): Promise<ListingSummary> => data<ListingSummary>(client.POST('/api/v1/listings/{id}/withdraw', { params: { path: { id } } })),
+    data(client.POST('/api/v1/listings', { body, params: { header: idempotent(idempotencyKey) } })),
+  withdrawListing: (id: string): Promise<ListingSummary> => data(client.POST('/api/v1/listings/{id}/withdraw', { params: { path: { id } } })),
   placeBid: (listingId: string, body: { amountMinor: number; rateBps: number }, idempotencyKey: string): Promise<BidView> =>
-    data<BidView>(client.POST('/api/v1/listings/{id}/bids', { body, params: { path: { id: listingId }, header: idempotent(idempotencyKey) } })),
-  amendBid: (bidId: string, rateBps: number): Promise<BidView> => data<BidView>(client.PATCH('/api/v1/bids/{id}', { params: { path: { id: bidId } }, body: { rateBps } })),
+    data(client.POST('/api/v1/listings/{id}/bids', { body, params: { path: { id: listingId }, header: idempotent(idempotencyKey) } })),
+  amendBid: (bidId: string, rateBps: number): Promise<BidView> => data(client.PATCH('/api/v1/bids/{id}', { params: { path: { id: bidId } }, body: { rateBps } })),
   autobid: (): Promise<AutobidStrategy> => data(client.GET('/api/v1/me/autobid')),
-  saveAutobid: (body: Record<string, unknown>): Promise<AutobidStrategy & { placedNow: { bids: number; amountMinor: number } }> => data(client.PUT('/api/v1/me/autobid', { body: unchecked(body) })),
-  autobidPreview: (body: Record<string, unknown>): Promise<AutobidPreview> => data(client.POST('/api/v1/me/autobid/preview', { body: unchecked(body) })),
+  saveAutobid: (body: JsonBody<'/api/v1/me/autobid', 'put'>): Promise<AutobidSaved> => data(client.PUT('/api/v1/me/autobid', { body })),
+  autobidPreview: (body: JsonBody<'/api/v1/me/autobid/preview', 'post'>): Promise<AutobidPreview> => data(client.POST('/api/v1/me/autobid/preview', { body })),
   autobidLog: (q: { limit?: number; cursor?: string | null } = {}): Promise<Page<AutobidLogItem>> =>
     data(client.GET('/api/v1/me/autobid/log', { params: { query: { limit: enc(q.limit), ...cursorQ(q.cursor) } } })),
-  clearingRates: (): Promise<ClearingRates> => data<ClearingRates>(client.GET('/api/v1/autobid/clearing-rates')),
+  clearingRates: (): Promise<ClearingRates> => data(client.GET('/api/v1/autobid/clearing-rates')),
   myBids: (q: { status?: QueryOf<'/api/v1/me/bids'>['status']; cursor?: string | null; limit?: number } = {}): Promise<Page<BidView>> =>
-    data<Page<BidView>>(client.GET('/api/v1/me/bids', { params: { query: { status: q.status, limit: enc(q.limit), ...cursorQ(q.cursor) } } })),
-  watchlist: (): Promise<{ listingIds: string[]; items: ListingSummary[] }> => data<{ listingIds: string[]; items: ListingSummary[] }>(client.GET('/api/v1/me/watchlist')),
-  watch: (id: string): Promise<void> => data<void>(client.PUT('/api/v1/me/watchlist/{id}', { params: { path: { id } } })),
-  unwatch: (id: string): Promise<void> => data<void>(client.DELETE('/api/v1/me/watchlist/{id}', { params: { path: { id } } })),
-  myListings: (cursor?: string | null): Promise<Page<ListingSummary>> => data<Page<ListingSummary>>(client.GET('/api/v1/me/listings', { params: { query: { limit: '50', ...cursorQ(cursor) } } })),
+    data(client.GET('/api/v1/me/bids', { params: { query: { status: q.status, limit: enc(q.limit), ...cursorQ(q.cursor) } } })),
+  watchlist: (): Promise<{ listingIds: string[]; items: ListingSummary[] }> => data(client.GET('/api/v1/me/watchlist')),
+  watch: (id: string): Promise<void> => done(client.PUT('/api/v1/me/watchlist/{id}', { params: { path: { id } } })),
+  unwatch: (id: string): Promise<void> => done(client.DELETE('/api/v1/me/watchlist/{id}', { params: { path: { id } } })),
+  myListings: (cursor?: string | null): Promise<Page<ListingSummary>> => data(client.GET('/api/v1/me/listings', { params: { query: { limit: '50', ...cursorQ(cursor) } } })),
 
   // borrower
-  rating: (): Promise<Rating> => data<Rating>(client.GET('/api/v1/me/rating')),
-  collateral: (): Promise<CollateralOptions> => data<CollateralOptions>(client.GET('/api/v1/me/collateral')),
-  myLoans: (cursor?: string | null): Promise<Page<LoanItem>> => data<Page<LoanItem>>(client.GET('/api/v1/me/loans', { params: { query: { limit: '50', ...cursorQ(cursor) } } })),
-  loan: (id: string): Promise<LoanDetail> => data<LoanDetail>(client.GET('/api/v1/loans/{id}', { params: { path: { id } } })),
-  owed: (id: string): Promise<LoanOwed> => data<LoanOwed>(client.GET('/api/v1/loans/{id}/owed', { params: { path: { id } } })),
+  rating: (): Promise<Rating> => data(client.GET('/api/v1/me/rating')),
+  collateral: (): Promise<CollateralOptions> => data(client.GET('/api/v1/me/collateral')),
+  myLoans: (cursor?: string | null): Promise<Page<LoanItem>> => data(client.GET('/api/v1/me/loans', { params: { query: { limit: '50', ...cursorQ(cursor) } } })),
+  loan: (id: string): Promise<LoanDetail> => data(client.GET('/api/v1/loans/{id}', { params: { path: { id } } })),
+  owed: (id: string): Promise<LoanOwed> => data(client.GET('/api/v1/loans/{id}/owed', { params: { path: { id } } })),
   repaymentPreview: (id: string, amountMinor: number): Promise<RepaymentPreview> =>
     data(client.GET('/api/v1/loans/{id}/repayment-preview', { params: { path: { id }, query: { amountMinor: String(amountMinor) } } })),
   noteRepayments: (noteId: string): Promise<{ items: NoteRepayment[] }> => data(client.GET('/api/v1/me/notes/{id}/repayments', { params: { path: { id: noteId } } })),
   repay: (id: string, amountMinor: number, idempotencyKey: string): Promise<RepaymentResult> =>
-    data<RepaymentResult>(client.POST('/api/v1/loans/{id}/repayments', { body: { amountMinor }, params: { path: { id }, header: idempotent(idempotencyKey) } })),
+    data(client.POST('/api/v1/loans/{id}/repayments', { body: { amountMinor }, params: { path: { id }, header: idempotent(idempotencyKey) } })),
 
   // claims (supply-chain finance)
-  myClaims: (cursor?: string | null): Promise<Page<Claim>> => data<Page<Claim>>(client.GET('/api/v1/me/claims', { params: { query: { limit: '100', ...cursorQ(cursor) } } })),
+  myClaims: (cursor?: string | null): Promise<Page<Claim>> => data(client.GET('/api/v1/me/claims', { params: { query: { limit: '100', ...cursorQ(cursor) } } })),
   assignClaim: (id: string, body: { toMerchantRef: string; amountMinor: number }, idempotencyKey: string): Promise<Claim> =>
-    data<Claim>(client.POST('/api/v1/claims/{id}/assign', { body, params: { path: { id }, header: idempotent(idempotencyKey) } })),
-  coreEnterprises: (): Promise<{ items: CoreEnterpriseView[] }> => data<{ items: CoreEnterpriseView[] }>(client.GET('/api/v1/admin/core-enterprises')),
-  createCoreEnterprise: (body: { partnerId: string; name: string; legalForm: 'legal_person' | 'natural_person'; grade: string; limitMinor: number }): Promise<{ id: string; keyId: string; secret: string }> =>
-    data(client.POST('/api/v1/admin/core-enterprises', { body: unchecked(body) })),
+    data(client.POST('/api/v1/claims/{id}/assign', { body, params: { path: { id }, header: idempotent(idempotencyKey) } })),
+  coreEnterprises: (): Promise<{ items: CoreEnterpriseView[] }> => data(client.GET('/api/v1/admin/core-enterprises')),
+  createCoreEnterprise: (body: JsonBody<'/api/v1/admin/core-enterprises', 'post'>): Promise<CoreEnterpriseCredentials> =>
+    data(client.POST('/api/v1/admin/core-enterprises', { body })),
 
   // lender portfolio
-  notes: (cursor?: string | null): Promise<Page<NoteItem>> => data<Page<NoteItem>>(client.GET('/api/v1/me/notes', { params: { query: { limit: '100', ...cursorQ(cursor) } } })),
-  portfolio: (): Promise<Portfolio> => data<Portfolio>(client.GET('/api/v1/me/portfolio')),
+  notes: (cursor?: string | null): Promise<Page<NoteItem>> => data(client.GET('/api/v1/me/notes', { params: { query: { limit: '100', ...cursorQ(cursor) } } })),
+  portfolio: (): Promise<Portfolio> => data(client.GET('/api/v1/me/portfolio')),
 
   // the secondary market (docs/transfers.md)
   noteOffers: (q: { grade?: QueryOf<'/api/v1/note-offers'>['grade']; sort?: 'yield' | 'priceBps' | 'monthsLeft'; limit?: number; cursor?: string | null } = {}): Promise<Page<NoteOffer>> =>
-    data<Page<NoteOffer>>(client.GET('/api/v1/note-offers', { params: { query: { grade: q.grade, sort: q.sort, limit: enc(q.limit), ...cursorQ(q.cursor) } } })),
+    data(client.GET('/api/v1/note-offers', { params: { query: { grade: q.grade, sort: q.sort, limit: enc(q.limit), ...cursorQ(q.cursor) } } })),
   offerPreview: (noteId: string, q: { principalMinor?: number; priceBps?: number } = {}, signal?: AbortSignal): Promise<SalePreview> =>
     data(
       client.GET('/api/v1/notes/{id}/offer-preview', {
@@ -311,17 +310,17 @@ export const api = {
       }),
     ),
   createOffer: (noteId: string, body: { principalMinor: number; priceBps: number }, idempotencyKey: string): Promise<NoteOffer> =>
-    data<NoteOffer>(client.POST('/api/v1/notes/{id}/offers', { body, params: { path: { id: noteId }, header: idempotent(idempotencyKey) } })),
-  cancelOffer: (offerId: string): Promise<NoteOffer> => data<NoteOffer>(client.DELETE('/api/v1/note-offers/{id}', { params: { path: { id: offerId } } })),
+    data(client.POST('/api/v1/notes/{id}/offers', { body, params: { path: { id: noteId }, header: idempotent(idempotencyKey) } })),
+  cancelOffer: (offerId: string): Promise<NoteOffer> => data(client.DELETE('/api/v1/note-offers/{id}', { params: { path: { id: offerId } } })),
   purchaseQuote: (offerId: string, principalMinor: number | undefined, signal?: AbortSignal): Promise<PurchaseQuote> =>
     data(client.GET('/api/v1/note-offers/{id}/quote', { params: { path: { id: offerId }, query: { principalMinor: enc(principalMinor) } }, ...(signal ? { signal } : {}) })),
   buyNote: (offerId: string, principalMinor: number, idempotencyKey: string): Promise<Purchase> =>
     data(client.POST('/api/v1/note-offers/{id}/buy', { body: { principalMinor }, params: { path: { id: offerId }, header: idempotent(idempotencyKey) } })),
   myTransfers: (cursor?: string | null): Promise<Page<NoteTransferItem>> => data(client.GET('/api/v1/me/note-transfers', { params: { query: { limit: '100', ...cursorQ(cursor) } } })),
-  myOffers: (cursor?: string | null): Promise<Page<NoteOffer>> => data<Page<NoteOffer>>(client.GET('/api/v1/me/note-offers', { params: { query: { limit: '100', ...cursorQ(cursor) } } })),
+  myOffers: (cursor?: string | null): Promise<Page<NoteOffer>> => data(client.GET('/api/v1/me/note-offers', { params: { query: { limit: '100', ...cursorQ(cursor) } } })),
 
   // public
-  stats: (): Promise<Stats> => data<Stats>(client.GET('/api/v1/stats')),
+  stats: (): Promise<Stats> => data(client.GET('/api/v1/stats')),
 
   // third-party guarantors (docs/guarantees.md)
   guarantors: (): Promise<{ items: GuarantorView[] }> => data(client.GET('/api/v1/guarantors')),
@@ -334,19 +333,19 @@ export const api = {
   adminGuarantors: (): Promise<{ items: GuarantorView[] }> => data(client.GET('/api/v1/admin/guarantors')),
 
   // operators
-  settings: (): Promise<AdminSettingsView> => data<AdminSettingsView>(client.GET('/api/v1/admin/settings')),
-  putSettings: (patch: Record<string, unknown>): Promise<AdminSettingsView> => data<AdminSettingsView>(client.PUT('/api/v1/admin/settings', { body: patch })),
-  advanceClock: (advanceMs: number): Promise<{ nowMs: number; now: string; offsetMs: number }> => data<{ nowMs: number; now: string; offsetMs: number }>(client.POST('/api/v1/admin/clock', { body: { advanceMs } })),
-  partners: (): Promise<{ items: PartnerView[] }> => data<{ items: PartnerView[] }>(client.GET('/api/v1/admin/partners')),
+  settings: (): Promise<AdminSettingsView> => data(client.GET('/api/v1/admin/settings')),
+  putSettings: (patch: Record<string, unknown>): Promise<AdminSettingsView> => data(client.PUT('/api/v1/admin/settings', { body: patch })),
+  advanceClock: (advanceMs: number): Promise<{ nowMs: number; now: string; offsetMs: number }> => data(client.POST('/api/v1/admin/clock', { body: { advanceMs } })),
+  partners: (): Promise<{ items: PartnerView[] }> => data(client.GET('/api/v1/admin/partners')),
   createPartner: (body: { name: string; webhookUrl?: string }): Promise<PartnerCredentials> => data(client.POST('/api/v1/admin/partners', { body })),
   rotateKey: (keyId: string): Promise<PartnerCredentials> => data(client.POST('/api/v1/admin/partners/{keyId}/rotate', { params: { path: { keyId } } })),
   /** The previous secret of a key dies at once. */
   revokePreviousSecret: (keyId: string, n: number): Promise<void> =>
-    data<void>(client.DELETE('/api/v1/admin/partners/{keyId}/secrets/{n}', { params: { path: { keyId, n: String(n) } } })),
-  publishableKeys: (): Promise<{ items: PublishableKey[] }> => data<{ items: PublishableKey[] }>(client.GET('/api/v1/admin/publishable-keys')),
-  createPublishableKey: (partnerId: string, allowedOrigins: string[]): Promise<PublishableKey> =>
-    data<PublishableKey>(client.POST('/api/v1/admin/partners/{partnerId}/publishable-keys', { params: { path: { partnerId } }, body: { allowedOrigins } })),
-  revokePublishableKey: (key: string): Promise<PublishableKey> => data<PublishableKey>(client.POST('/api/v1/admin/publishable-keys/{key}/revoke', { params: { path: { key } } })),
+    done(client.DELETE('/api/v1/admin/partners/{keyId}/secrets/{n}', { params: { path: { keyId, n: String(n) } } })),
+  publishableKeys: (): Promise<{ items: PublishableKey[] }> => data(client.GET('/api/v1/admin/publishable-keys')),
+  createPublishableKey: (partnerId: string, allowedOrigins: string[]): Promise<PublishableKeyCreated> =>
+    data(client.POST('/api/v1/admin/partners/{partnerId}/publishable-keys', { params: { path: { partnerId } }, body: { allowedOrigins } })),
+  revokePublishableKey: (key: string): Promise<void> => done(client.POST('/api/v1/admin/publishable-keys/{key}/revoke', { params: { path: { key } } })),
   users: (q: string, limit: number): Promise<{ items: UserSummary[] }> => data(client.GET('/api/v1/admin/users', { params: { query: { q, limit: String(limit) } } })),
   user: (id: string): Promise<UserDetail> => data(client.GET('/api/v1/admin/users/{id}', { params: { path: { id } } })),
   freezeUser: (id: string, reason: string): Promise<UserDetail> => data(client.POST('/api/v1/admin/users/{id}/freeze', { params: { path: { id } }, body: { reason } })),
@@ -358,10 +357,10 @@ export const api = {
   markRelatedParty: (id: string, relatedParty: boolean, reason: string): Promise<MerchantForOperators> =>
     data(client.PUT('/api/v1/admin/merchants/{id}', { params: { path: { id } }, body: { relatedParty, reason } })),
   invariants: (): Promise<InvariantReport> => data(client.GET('/api/v1/admin/invariants')),
-  webhooks: (cursor?: string | null): Promise<Page<WebhookDelivery>> => data<Page<WebhookDelivery>>(client.GET('/api/v1/admin/webhooks', { params: { query: { limit: '50', ...cursorQ(cursor) } } })),
+  webhooks: (cursor?: string | null): Promise<Page<WebhookDelivery>> => data(client.GET('/api/v1/admin/webhooks', { params: { query: { limit: '50', ...cursorQ(cursor) } } })),
   recovery: (loanId: string, body: { amountMinor: number; reference: string }, idempotencyKey: string): Promise<RepaymentResult> =>
-    data<RepaymentResult>(client.POST('/api/v1/admin/loans/{id}/recoveries', { body, params: { path: { id: loanId }, header: idempotent(idempotencyKey) } })),
-  replayWebhook: (id: string): Promise<{ id: string; status: string; replays: number }> => data<{ id: string; status: string; replays: number }>(client.POST('/api/v1/admin/webhooks/{id}/replay', { params: { path: { id } } })),
+    data(client.POST('/api/v1/admin/loans/{id}/recoveries', { body, params: { path: { id: loanId }, header: idempotent(idempotencyKey) } })),
+  replayWebhook: (id: string): Promise<{ id: string; status: string; replays: number }> => data(client.POST('/api/v1/admin/webhooks/{id}/replay', { params: { path: { id } } })),
 };
 
 /**

@@ -88,11 +88,16 @@ export interface ClearedInfo {
   fills: { bidId: string; fillMinor: number; rateBps: number }[];
 }
 
+/** A book entry as the socket's events give it: who placed it (manual or autobid) is not in them. */
+export type LiveBidEntry = Omit<BidEntryView, 'source'>;
+/** A listing's detail with its book as the live events keep it. */
+export type LiveListing = Omit<ListingDetail, 'bids'> & { bids: LiveBidEntry[] };
+
 /** One listing's live state: its summary fields kept current, its bids and the book computed from them. */
 export interface ListingLiveState {
   readonly listingId: string;
   readonly seq: number;
-  readonly listing: ListingDetail;
+  readonly listing: LiveListing;
   readonly bids: ReadonlyMap<string, LiveBid>;
   readonly book: Book;
   readonly cleared: ClearedInfo | null;
@@ -141,14 +146,14 @@ function levelsOf(book: Book): BookLevelView[] {
   return book.bookLevels.map((l) => ({ rateBps: l.rateBps, amountMinor: l.amountMinor, bidCount: l.bidCount }));
 }
 
-function entriesOf(book: Book): BidEntryView[] {
+function entriesOf(book: Book): LiveBidEntry[] {
   return book.entries.map((e) => ({ bidId: e.id, amountMinor: e.amountMinor, rateBps: e.rateBps, priority: e.priority, fillMinor: e.fillMinor }));
 }
 
 /** Recomputes the derived fields; while the listing is open they follow from the bids alone. */
-function derive(listing: ListingDetail, bids: ReadonlyMap<string, LiveBid>, seq: number, cleared: ClearedInfo | null): ListingLiveState {
+function derive(listing: LiveListing, bids: ReadonlyMap<string, LiveBid>, seq: number, cleared: ClearedInfo | null): ListingLiveState {
   const book = bookOf(listing, bids);
-  const next: ListingDetail =
+  const next: LiveListing =
     listing.status === 'open'
       ? {
           ...listing,

@@ -149,7 +149,7 @@ export class AdminSettingsViewEl extends View {
   }
 
   private patch(): Record<string, unknown> {
-    const s = this.data!.settings;
+    const s: Readonly<Record<string, unknown>> = this.data!.settings;
     const patch: Record<string, unknown> = {};
     for (const [key, text] of Object.entries(this.edits)) {
       const [name, grade] = key.split('.') as [string, Grade | undefined];
@@ -226,7 +226,7 @@ export class AdminSettingsViewEl extends View {
     const d = this.data;
     if (this.error && !d) return html`<section class="page"><h1>${t('nav.settings')}</h1>${errorBox(this.error)}</section>`;
     if (!d) return html`<p class="muted">${t('common.loading')}</p>`;
-    const s = d.settings;
+    const s: Readonly<Record<string, unknown>> = d.settings;
     const problems = this.problems();
     return html`<section class="page">
       <div class="page-head"><div><h1>${t('nav.settings')}</h1><p>${t('admin.settingsSubtitle')}</p></div></div>

@@ -4,11 +4,9 @@ import { bpsToInput, dateTime, minorToInput, money, parseMoney, parseRate, rate 
 import { t } from '../lib/i18n.js';
 import { live } from '../lib/session.js';
 import { toast } from '../lib/toasts.js';
-import { GRADES, type AutobidLogItem, type AutobidPreview, type AutobidStrategy, type ClearingRates, type Grade } from '../lib/types.js';
+import { GRADES, PRODUCTS, TERMS, type AutobidInput, type AutobidLogItem, type AutobidPreview, type AutobidStrategy, type ClearingRates, type Grade } from '../lib/types.js';
 import { View, errorBox } from './view.js';
 
-const TERMS = [1, 2, 3, 6, 9, 12, 18, 24, 36];
-const PRODUCTS = ['credit', 'order', 'warehouse_receipt', 'claim'];
 const MONEY_FIELDS = ['amountPerListingMinor', 'maxPerBorrowerMinor', 'budgetMinor', 'reserveMinor'] as const;
 type MoneyField = (typeof MONEY_FIELDS)[number];
 
@@ -97,23 +95,29 @@ export class AutobidView extends View {
   }
 
   /** The body of the form, or null while a field does not parse (its message shows on save). */
-  private body(): Record<string, unknown> | null {
+  private body(): AutobidInput | null {
     const f = this.form;
     if (!f) return null;
-    const amounts: Record<string, number> = {};
-    for (const k of MONEY_FIELDS) {
-      const v = parseMoney(f.money[k]);
-      if (v === null) return null;
-      amounts[k] = v;
-    }
-    const minRateBpsByGrade: Record<string, number> = {};
+    const [amountPerListingMinor, maxPerBorrowerMinor, budgetMinor, reserveMinor] = MONEY_FIELDS.map((k) => parseMoney(f.money[k]));
+    if (amountPerListingMinor == null || maxPerBorrowerMinor == null || budgetMinor == null || reserveMinor == null) return null;
+    const minRateBpsByGrade: AutobidInput['minRateBpsByGrade'] = {};
     for (const g of GRADES) {
       if (f.rates[g].trim() === '') continue;
       const v = parseRate(f.rates[g]);
       if (v === null || v < 1) return null;
       minRateBpsByGrade[g] = v;
     }
-    return { enabled: f.enabled, ...amounts, minRateBpsByGrade, termsMonths: f.terms.size ? [...f.terms].sort((a, b) => a - b) : null, products: f.products.size ? [...f.products] : null };
+    return {
+      enabled: f.enabled,
+      amountPerListingMinor,
+      maxPerBorrowerMinor,
+      budgetMinor,
+      reserveMinor,
+      minRateBpsByGrade,
+      // In the contract's own order and values: the boxes offer only these.
+      termsMonths: f.terms.size ? TERMS.filter((m) => f.terms.has(m)) : null,
+      products: f.products.size ? PRODUCTS.filter((p) => f.products.has(p)) : null,
+    };
   }
 
   private change(mut: (f: Form) => void): void {

@@ -58,7 +58,7 @@ export class AdminCoreEnterprisesView extends View {
         partnerId: String(data.get('partnerId') ?? ''),
         name: String(data.get('name') ?? '').trim(),
         legalForm: data.get('legalForm') === 'natural_person' ? 'natural_person' : 'legal_person',
-        grade: String(data.get('grade') ?? 'A'),
+        grade: GRADES.find((g) => g === data.get('grade')) ?? 'A',
         limitMinor,
       });
       form.reset();

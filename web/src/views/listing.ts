@@ -17,13 +17,18 @@ import { simulateAmend, simulateBid, type Simulation } from '../lib/simulate.js'
 import { rememberListings } from '../lib/titles.js';
 import { problemText } from '../lib/problem-text.js';
 import { toast } from '../lib/toasts.js';
-import type { BidView, ListingDetail, ListingGuarantee, SchedulePeriod, SchedulePreview } from '../lib/types.js';
+import { REPAYMENTS, type BidView, type ListingGuarantee, type Repayment, type SchedulePeriod, type SchedulePreview } from '../lib/types.js';
+import type { LiveListing } from '../lib/live.js';
 import { View, errorBox } from './view.js';
 
 /** The schedule terms of a listing for the preview: its months and repayment, or a claim-backed bullet's maturity. */
-function termsOf(l: ListingDetail) {
+function termsOf(l: LiveListing): { disbursedOn: string } & ({ maturesOn: string } | { termMonths: number; repayment: Repayment }) {
   const disbursedOn = l.endsAt.slice(0, 10);
-  return l.maturesOn ? { maturesOn: l.maturesOn, disbursedOn } : { termMonths: l.termMonths ?? 0, repayment: l.repayment, disbursedOn };
+  if (l.maturesOn) return { maturesOn: l.maturesOn, disbursedOn };
+  const repayment = REPAYMENTS.find((r) => r === l.repayment);
+  // Only a claim-backed listing (with maturesOn) is repaid in one bullet; the callers show no preview then.
+  if (!repayment || l.termMonths === null) throw new Error(`listing ${l.id} has no monthly terms`);
+  return { termMonths: l.termMonths, repayment, disbursedOn };
 }
 
 interface TapeItem {
@@ -80,7 +85,7 @@ export class ListingView extends View {
     earnings: { state: true },
     schedule: { state: true },
   };
-  declare detail: ListingDetail | null;
+  declare detail: LiveListing | null;
   declare liveState: ListingLiveState | null;
   declare error: unknown;
   declare myBid: BidView | null;
@@ -198,7 +203,7 @@ export class ListingView extends View {
   }
 
   /** A rate that would be accepted now: under the marginal rate of a covered book, else a little under the maximum. */
-  private suggestedRate(l: ListingDetail): number {
+  private suggestedRate(l: LiveListing): number {
     const bids = l.bids ?? [];
     const covered = l.coverageMinor >= l.amountMinor;
     const marginal = covered ? bids.filter((b) => b.fillMinor > 0).reduce((m, b) => Math.max(m, b.rateBps), 0) : 0;
@@ -223,8 +228,8 @@ export class ListingView extends View {
     }
   }
 
-  private get effective(): ListingDetail | null {
-    if (this.liveState) return { ...(this.detail ?? {}), ...this.liveState.listing, loanId: this.liveState.listing.loanId ?? this.detail?.loanId ?? null } as ListingDetail;
+  private get effective(): LiveListing | null {
+    if (this.liveState) return { ...(this.detail ?? {}), ...this.liveState.listing, loanId: this.liveState.listing.loanId ?? this.detail?.loanId ?? null } as LiveListing;
     return this.detail;
   }
 
@@ -442,7 +447,7 @@ export class ListingView extends View {
 
   // ---- rendering ----
 
-  private renderTicket(l: ListingDetail): TemplateResult {
+  private renderTicket(l: LiveListing): TemplateResult {
     const user = this.user;
     if (!user) {
       return html`<div class="panel ticket" data-testid="bid-ticket"><h2>${t('ticket.title')}</h2><p class="muted" style="margin-bottom:0.75rem">${t('ticket.loginHint')}</p>
@@ -512,7 +517,7 @@ export class ListingView extends View {
     return t('announce.verdict', { verdict: sim.verdict === 'win' ? t('ticket.wouldWin') : t('ticket.wouldPartial'), fill: money(sim.fillMinor), rate: rate(sim.rateBps) });
   }
 
-  private renderVerdict(sim: Simulation | null, l: ListingDetail): TemplateResult {
+  private renderVerdict(sim: Simulation | null, l: LiveListing): TemplateResult {
     if (!sim) return html`<div class="preview" id="bid-preview" data-testid="bid-preview" data-verdict="none"><span class="muted">${t('ticket.enter')}</span></div>`;
     if (sim.verdict === 'reject') {
       return html`<div class="preview" id="bid-preview" data-testid="bid-preview" data-verdict="reject">
@@ -538,7 +543,7 @@ export class ListingView extends View {
     </div>`;
   }
 
-  private renderBook(l: ListingDetail): TemplateResult {
+  private renderBook(l: LiveListing): TemplateResult {
     const book = this.liveState?.book;
     const levels = l.book ?? [];
     const myRate = this.myBid?.status === 'winning' ? (book?.entries.find((e) => e.id === this.myBid!.id)?.rateBps ?? this.myBid.rateBps) : null;
@@ -586,7 +591,7 @@ export class ListingView extends View {
     </div>`;
   }
 
-  private renderBorrower(l: ListingDetail): TemplateResult {
+  private renderBorrower(l: LiveListing): TemplateResult {
     const zh = locale() === 'zh';
     // A claim-backed listing carries its core enterprise's grade; the borrower's own is shown here.
     const ownGrade = l.borrowerGrade ?? l.grade;
@@ -626,7 +631,7 @@ export class ListingView extends View {
     </div>`;
   }
 
-  private renderCollateral(l: ListingDetail): TemplateResult {
+  private renderCollateral(l: LiveListing): TemplateResult {
     const c = l.collateral;
     return html`<div class="panel">
       <h2>${t('listing.collateral')}</h2>
@@ -650,7 +655,7 @@ export class ListingView extends View {
   }
 
   /** Each claim with its due date and chain: the core enterprise that owes it, then every holder. */
-  private renderClaims(c: Extract<NonNullable<ListingDetail['collateral']>, { kind: 'claims' }>): TemplateResult {
+  private renderClaims(c: Extract<NonNullable<LiveListing['collateral']>, { kind: 'claims' }>): TemplateResult {
     return html`<div style="margin-top:0.6rem" data-testid="listing-claims">
       ${c.claims.map(
         (x) => html`<div class="claim-card">
@@ -666,7 +671,7 @@ export class ListingView extends View {
    * A claim-backed listing says, before anyone bids, who repays it and what happens if they do not: the
    * core enterprise's grade is the listing's, and the borrower still owes the loan if the payment is late.
    */
-  private renderBacking(l: ListingDetail, c: Extract<NonNullable<ListingDetail['collateral']>, { kind: 'claims' }>): TemplateResult {
+  private renderBacking(l: LiveListing, c: Extract<NonNullable<LiveListing['collateral']>, { kind: 'claims' }>): TemplateResult {
     return html`<div class="panel" data-testid="claim-backing">
       <div class="panel-head"><h2>${t('claims.backedBy', { core: c.coreEnterprise.name })}</h2>
         <span class="row small"><span class="muted">${t('claims.coreGrade')}</span><lb-grade grade=${c.coreEnterprise.grade} data-testid="core-grade"></lb-grade>
@@ -676,7 +681,7 @@ export class ListingView extends View {
     </div>`;
   }
 
-  private renderSchedule(l: ListingDetail): TemplateResult {
+  private renderSchedule(l: LiveListing): TemplateResult {
     const rows = this.schedule?.schedule ?? l.schedulePreview ?? [];
     const rateBps = this.schedule ? this.scheduleRateBps : l.currentRateBps;
     const totals = rows.reduce((a, r) => ({ p: a.p + r.principalMinor, i: a.i + r.interestMinor }), { p: 0, i: 0 });

@@ -6,6 +6,9 @@ import { t } from '../lib/i18n.js';
 import { navigate } from '../lib/router.js';
 import { toast } from '../lib/toasts.js';
 import { PRODUCTS, REPAYMENTS, TERMS, type CollateralOptions, type GuarantorView, type NewListing, type Pricing, type Product, type Rating, type Repayment, type SchedulePreview } from '../lib/types.js';
+
+/** A term the contract allows (months). */
+type Term = (typeof TERMS)[number];
 import { View, errorBox } from './view.js';
 
 const DURATIONS_SEC = [3600, 6 * 3600, 86_400, 3 * 86_400, 7 * 86_400, 14 * 86_400];
@@ -39,7 +42,7 @@ export class NewListingView extends View {
     title: string;
     purpose: string;
     amount: string;
-    termMonths: number;
+    termMonths: Term;
     maxRate: string;
     repayment: Repayment;
     product: Product;
@@ -111,7 +114,8 @@ export class NewListingView extends View {
         this.collateral = c;
         this.applyQuery();
       },
-      () => (this.collateral = { orders: [], receipts: [] }),
+      // Unreadable (no rating yet, say): nothing can be pledged, the pickers stay empty.
+      () => (this.collateral = { orders: [], receipts: [], claims: [], orderAdvancePct: null, warehouseLtvPct: 0, currency: 'CNY' }),
     );
     this.own(() => {
       clearTimeout(this.previewTimer);
@@ -419,7 +423,7 @@ export class NewListingView extends View {
             ${f.product === 'claim'
               ? html`<label>${t('newListing.maturesOn')}<input type="date" .value=${f.maturesOn} @input=${(e: Event) => this.set({ maturesOn: (e.target as HTMLInputElement).value })} data-testid="listing-matures-on" />
                   <span class="hint">${t('newListing.maturesOnHint')}</span></label>`
-              : html`<label>${t('listing.term')}<select @change=${(e: Event) => this.set({ termMonths: Number((e.target as HTMLSelectElement).value) })} data-testid="listing-term">
+              : html`<label>${t('listing.term')}<select @change=${(e: Event) => this.set({ termMonths: TERMS.find((n) => n === Number((e.target as HTMLSelectElement).value)) ?? this.form.termMonths })} data-testid="listing-term">
                   ${TERMS.map((n) => html`<option value=${n} ?selected=${f.termMonths === n}>${t('listing.termMonths', { n })}</option>`)}</select></label>`}
             <label>${t('newListing.maxRate')}<span class="input-affix suffix"><input inputmode="decimal" required .value=${f.maxRate} @input=${(e: Event) => this.set({ maxRate: (e.target as HTMLInputElement).value })} data-testid="listing-max-rate" /><span>%</span></span>
               <span class="hint">${t('newListing.maxRateHint')}</span></label>

@@ -1,15 +1,15 @@
 import { and, desc, eq, lt, sql } from 'drizzle-orm';
 import type { AppContext } from '../context.js';
 import { rows, type Queryable, type Tx } from '../db/client.js';
-import { autobidLog, autobidPasses, autobidStrategies, listings, users } from '../db/schema/index.js';
+import { autobidLog, autobidPasses, autobidStrategies, listings, users, type OutboxMessage } from '../db/schema/index.js';
 import { defaultStrategy, planPlacement, previewStrategy, strategyMatches, validateStrategy, type AutobidListing, type Candidate, type Decision, type PreviewListing, type Strategy } from '../domain/autobid/index.js';
 import { AppError } from '../domain/errors.js';
 import { GRADES, isGrade, type Grade, type RiskProfile } from '../domain/grades.js';
-import { newId } from '../ids.js';
+import { newIds } from '../ids.js';
 import { balances, walletAccountId } from '../ledger/ledger.js';
 import { placeBidsInTransaction, type BidOutcome, type BidRequest } from './bidding.js';
 import { lockListing, type ListingRow } from './listings.js';
-import { sqlArray, writeOutbox } from './outbox.js';
+import { channelsWritten, sqlArray } from './outbox.js';
 
 export { AUTOBID_JOB, autobidJob } from './listings.js';
 
@@ -200,10 +200,11 @@ async function runPass(ctx: AppContext, listingId: string, trigger: 'opening' | 
     const lines: (typeof autobidLog.$inferInsert)[] = [];
     let placedCount = 0;
     let placedMinor = 0;
-    for (const d of decisions) {
+    const lineIds = newIds('abl', decisions.length, nowMs);
+    for (const [i, d] of decisions.entries()) {
       // Saving again over a listing already bid on is not news for the log.
       if (trigger === 'saved' && d.outcome === 'skipped' && d.code === 'BID_EXISTS') continue;
-      const base = { id: newId('abl', nowMs), lenderId: d.lenderId, listingId, at, trigger };
+      const base = { id: lineIds[i]!, lenderId: d.lenderId, listingId, at, trigger };
       if (d.outcome === 'skipped') {
         lines.push({ ...base, outcome: 'skipped', code: d.code });
         continue;
@@ -215,11 +216,9 @@ async function runPass(ctx: AppContext, listingId: string, trigger: 'opening' | 
         lines.push({ ...base, outcome: 'placed', bidId: o.bid.id, amountMinor: o.bid.amountMinor, rateBps: o.bid.rateBps });
       } else lines.push({ ...base, outcome: 'skipped', code: o.code, amountMinor: d.amountMinor, rateBps: d.rateBps });
     }
-    if (lines.length) await insertLog(tx, lines);
     // Each lender hears of its own autobid on its `me` channel (the bid itself is an ordinary bid.accepted).
-    const told = lines.filter((x) => x.outcome === 'placed').map((x) => ({ channel: `user:${x.lenderId}`, type: 'autobid.placed', data: { listingId, bidId: x.bidId, amountMinor: x.amountMinor, rateBps: x.rateBps, trigger } }));
-    if (told.length) await writeOutbox(tx, { messages: told });
-    if (trigger === 'opening') await tx.insert(autobidPasses).values({ listingId, at, matched: decisions.length, placed: placedCount, placedMinor });
+    const told: OutboxMessage[] = lines.filter((x) => x.outcome === 'placed').map((x) => ({ channel: `user:${x.lenderId}`, type: 'autobid.placed', data: { listingId, bidId: x.bidId, amountMinor: x.amountMinor, rateBps: x.rateBps, trigger } }));
+    await writePassEnd(tx, listingId, at, lines, told, trigger === 'opening' ? { matched: decisions.length, placed: placedCount, placedMinor } : null);
     return { afterCommit: placed.afterCommit, placed: placedCount, placedMinor };
   });
   if (!result) return { ran: false, placed: 0, placedMinor: 0 };
@@ -227,12 +226,46 @@ async function runPass(ctx: AppContext, listingId: string, trigger: 'opening' | 
   return { ran: true, placed: result.placed, placedMinor: result.placedMinor };
 }
 
-/** The log lines of a pass in one statement (a pass may log thousands). */
-async function insertLog(tx: Tx, lines: readonly (typeof autobidLog.$inferInsert)[]): Promise<void> {
+/**
+ * The end of a pass in one statement (a pass may log thousands): its log lines, the lenders'
+ * `autobid.placed` events as one outbox row, and — for an opening — the pass record that makes running
+ * it again a no-op.
+ */
+async function writePassEnd(
+  tx: Tx,
+  listingId: string,
+  at: Date,
+  lines: readonly (typeof autobidLog.$inferInsert)[],
+  told: readonly OutboxMessage[],
+  pass: { matched: number; placed: number; placedMinor: number } | null,
+): Promise<void> {
+  if (lines.length === 0 && told.length === 0 && !pass) return;
+  if (told.length) {
+    let channels = channelsWritten.get(tx);
+    if (!channels) channelsWritten.set(tx, (channels = new Set()));
+    for (const m of told) channels.add(m.channel);
+  }
   const records = lines.map((x) => ({ id: x.id, lender_id: x.lenderId, listing_id: x.listingId, outcome: x.outcome, trigger: x.trigger, bid_id: x.bidId ?? null, code: x.code ?? null, amount_minor: x.amountMinor ?? null, rate_bps: x.rateBps ?? null }));
-  await tx.execute(sql`insert into autobid_log (id, lender_id, listing_id, at, outcome, trigger, bid_id, code, amount_minor, rate_bps)
-    select id, lender_id, listing_id, ${lines[0]!.at.toISOString()}::timestamptz, outcome, trigger, bid_id, code, amount_minor, rate_bps
-    from jsonb_to_recordset(${JSON.stringify(records)}::jsonb) as x(id text, lender_id text, listing_id text, outcome text, trigger text, bid_id text, code text, amount_minor bigint, rate_bps integer)`);
+  const atIso = at.toISOString();
+  const [written] = await rows<{ log: number; events: number; passes: number }>(
+    tx,
+    sql`with
+      log as (
+        insert into autobid_log (id, lender_id, listing_id, at, outcome, trigger, bid_id, code, amount_minor, rate_bps)
+        select id, lender_id, listing_id, ${atIso}::timestamptz, outcome, trigger, bid_id, code, amount_minor, rate_bps
+        from jsonb_to_recordset(${JSON.stringify(records)}::jsonb) as x(id text, lender_id text, listing_id text, outcome text, trigger text, bid_id text, code text, amount_minor bigint, rate_bps integer)
+        returning 1),
+      events as (
+        insert into outbox (messages, jobs)
+        select ${JSON.stringify(told)}::jsonb, '[]'::jsonb where ${told.length ? 1 : 0}::integer = 1
+        returning 1),
+      passes as (
+        insert into autobid_passes (listing_id, at, matched, placed, placed_minor)
+        select ${listingId}, ${atIso}::timestamptz, ${pass?.matched ?? 0}::integer, ${pass?.placed ?? 0}::integer, ${pass?.placedMinor ?? 0}::bigint where ${pass ? 1 : 0}::integer = 1
+        returning 1)
+    select (select count(*) from log)::integer as log, (select count(*) from events)::integer as events, (select count(*) from passes)::integer as passes`,
+  );
+  if (Number(written?.log) !== lines.length || Number(written?.passes) !== (pass ? 1 : 0)) throw new Error(`autobid pass of ${listingId}: the log or the pass record was not written`);
 }
 
 interface LenderFigures {

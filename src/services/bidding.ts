@@ -1,4 +1,4 @@
-import { and, eq, inArray, sql } from 'drizzle-orm';
+import { and, eq, inArray, sql, type Column, type SQL } from 'drizzle-orm';
 import { rows } from '../db/client.js';
 import { assert, assertPositiveMinor } from '../domain/assert.js';
 import type { AppContext } from '../context.js';
@@ -13,7 +13,7 @@ import { applyBatch, type KnownHold, type NewTransfer, type Resolution } from '.
 import { clearLockedListing } from './clearing.js';
 import { requireNotFrozen } from './accounts.js';
 import { activeBidOf, activeBids, closeJob, lockListing, marketUpdate, merchantName, type BidRow, type ListingRow } from './listings.js';
-import { channelsWritten, writeOutbox } from './outbox.js';
+import { channelsWritten, sqlArray, writeOutbox } from './outbox.js';
 import { walletMessages } from './wallet.js';
 
 export type BidStatus = 'winning' | 'outbid' | 'filled' | 'released';
@@ -38,7 +38,16 @@ export interface BidView {
 
 /** A bid as its lender sees it; an active bid shows what it would fill if the listing cleared now. */
 export function bidView(b: BidRow, book?: Book): BidView {
-  const liveFill = b.status === 'active' ? (book?.entries.find((e) => e.id === b.id)?.fillMinor ?? 0) : b.fillMinor;
+  return viewWithFill(b, b.status === 'active' ? (book?.entries.find((e) => e.id === b.id)?.fillMinor ?? 0) : b.fillMinor);
+}
+
+/** A bid just accepted into a settled book: every entry is filled whole but the last (marginal) one. */
+function acceptedView(b: BidRow, book: Book): BidView {
+  const last = book.entries[book.entries.length - 1];
+  return viewWithFill(b, last && last.id === b.id ? last.fillMinor : b.amountMinor);
+}
+
+function viewWithFill(b: BidRow, liveFill: number): BidView {
   return {
     id: b.id,
     listingId: b.listingId,
@@ -178,12 +187,12 @@ async function placeBidBatchInTransaction(ctx: AppContext, tx: Tx, items: readon
   const people = await tx
     .select({ id: users.id, role: users.role, frozenAt: users.frozenAt, frozenReason: users.frozenReason, kycStatus: users.kycStatus, riskProfile: users.riskProfile, idNumberHash: users.idNumberHash })
     .from(users)
-    .where(inArray(users.id, [...new Set([...lenderIds, ...borrowerIds])]));
+    .where(anyOf(users.id, [...new Set([...lenderIds, ...borrowerIds])]));
   const peopleById = new Map(people.map((u) => [u.id, u]));
   const replays = await priorBids(tx, items.map((i) => i.request));
   // The active bids as this node last committed them, if no one has changed the listing since (same seq).
   const uncached = locked.filter((l) => cache.get(l.id)?.seq !== l.seq).map((l) => l.id);
-  const fetched = uncached.length ? await tx.select().from(bids).where(and(inArray(bids.listingId, uncached), eq(bids.status, 'active'))) : [];
+  const fetched = uncached.length ? await tx.select().from(bids).where(and(anyOf(bids.listingId, uncached), eq(bids.status, 'active'))) : [];
   const work = new Map<string, ListingWork>();
   for (const l of locked) {
     const existing = uncached.includes(l.id) ? fetched.filter((b) => b.listingId === l.id) : cache.get(l.id)!.rows;
@@ -303,7 +312,7 @@ async function placeBidBatchInTransaction(ctx: AppContext, tx: Tx, items: readon
     // The settled book's entries are the active bids (with their fills): no copy per bid.
     w.active = decision.book.entries;
     w.book = decision.book;
-    outcomes.push({ ok: true, bid: bidView(row, decision.book), replayed: false });
+    outcomes.push({ ok: true, bid: acceptedView(row, decision.book), replayed: false });
     if (decision.closeNow) {
       // Clearing reads the book from the database: everything decided so far is written first.
       await flush(tx, pending, at);
@@ -335,7 +344,7 @@ async function placeBidBatchInTransaction(ctx: AppContext, tx: Tx, items: readon
   const clearedCreated = [...work.values()].filter((w) => w.cleared).flatMap((w) => w.created);
   if (clearedCreated.length) {
     // Bids of this batch were filled or released by a clearing: report their final state.
-    const finals = await tx.select().from(bids).where(inArray(bids.id, clearedCreated));
+    const finals = await tx.select().from(bids).where(anyOf(bids.id, clearedCreated));
     const byId = new Map(finals.map((b) => [b.id, b]));
     final = outcomes.map((o) => (o.ok && !o.replayed && byId.has(o.bid.id) ? { ...o, bid: bidView(byId.get(o.bid.id)!) } : o));
   }
@@ -368,7 +377,7 @@ async function lockedBalances(tx: Tx, accountIds: readonly string[]): Promise<Ma
   const found = await tx
     .select({ id: ledgerAccounts.id, cPost: ledgerAccounts.creditsPostedMinor, dPost: ledgerAccounts.debitsPostedMinor, dPend: ledgerAccounts.debitsPendingMinor })
     .from(ledgerAccounts)
-    .where(inArray(ledgerAccounts.id, ids))
+    .where(anyOf(ledgerAccounts.id, ids))
     .orderBy(ledgerAccounts.id)
     .for('update');
   return new Map(found.map((a) => [a.id, { availableMinor: a.cPost - a.dPost - a.dPend, heldMinor: a.dPend }]));
@@ -432,7 +441,7 @@ function holdOf(b: Pick<BidRow, 'id' | 'holdId' | 'lenderId' | 'amountMinor'>, b
  */
 async function flush(tx: Tx, w: PendingWrites, at: Date, last = false): Promise<void> {
   const atIso = at.toISOString();
-  if (w.outbid.length) await tx.update(bids).set({ status: 'outbid', updatedAt: at }).where(inArray(bids.id, w.outbid));
+  if (w.outbid.length) await tx.update(bids).set({ status: 'outbid', updatedAt: at }).where(anyOf(bids.id, w.outbid));
   const madeHere = new Set(w.holds.map((h) => h.id));
   const stored = w.releases.filter((r) => !madeHere.has(r.hold.id));
   if (stored.length) {
@@ -516,6 +525,14 @@ async function flush(tx: Tx, w: PendingWrites, at: Date, last = false): Promise<
   w.listings = new Map();
 }
 
+/**
+ * `column = any($1::text[])`: one parameter for the whole list. A batch reads its thousand lenders (an
+ * autobid pass) with it; `inArray` would build, send and bind a thousand parameters.
+ */
+function anyOf(column: Column, values: readonly string[]): SQL {
+  return sql`${column} = any(${sqlArray(values)}::text[])`;
+}
+
 function assertGrade(grade: string): asserts grade is import('../domain/grades.js').Grade {
   if (!isGrade(grade)) throw new Error(`listing has an unknown grade ${grade}`);
 }
@@ -551,7 +568,7 @@ async function priorBids(q: Queryable, requests: readonly BidRequest[]): Promise
   const found = await q
     .select()
     .from(bids)
-    .where(and(inArray(bids.lenderId, [...new Set(withRef.map((r) => r.lenderId))]), inArray(bids.clientRef, withRef.map((r) => r.clientRef!))));
+    .where(and(anyOf(bids.lenderId, [...new Set(withRef.map((r) => r.lenderId))]), anyOf(bids.clientRef, [...new Set(withRef.map((r) => r.clientRef!))])));
   return new Map(found.map((b) => [`${b.lenderId}\n${b.clientRef}`, b]));
 }
 

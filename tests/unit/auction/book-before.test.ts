@@ -40,6 +40,48 @@ describe('placeBid with the book known', () => {
     );
   });
 
+  it("decides exactly the same when the bids given are the book's own entries (a batch: the index follows the book)", () => {
+    fc.assert(
+      fc.property(
+        fc.array(fc.record({ who: fc.nat(12), amount: fc.integer({ min: 1, max: 40 }), rate: fc.integer({ min: 800, max: 1500 }), reuseId: fc.boolean() }), { minLength: 1, maxLength: 60 }),
+        (steps) => {
+          let listing = makeListing({ amountMinor: 1_000_000 });
+          let active: ActiveBid[] = [];
+          let book: Book | undefined;
+          steps.forEach((s, i) => {
+            const input = {
+              listing,
+              activeBids: active,
+              lender: lender(`usr_${s.who}`),
+              bid: { amountMinor: s.amount * 10_000, rateBps: s.rate },
+              newBidId: `bid_${i}`,
+              availableMinor: 10_000_000,
+              nowMs: T0_MS,
+              settings: SETTINGS,
+            };
+            const fresh = placeBid(input);
+            if (book) {
+              // An id already in the book is refused the same way with the index as without.
+              const taken = book.entries[0]?.id;
+              if (s.reuseId && taken) {
+                expect(() => placeBid({ ...input, newBidId: taken })).toThrow(/newBidId must be new/);
+                expect(() => placeBid({ ...input, activeBids: book!.entries, bookBefore: book!, newBidId: taken })).toThrow(/newBidId must be new/);
+              }
+            }
+            const batch = placeBid({ ...input, ...(book ? { activeBids: book.entries, bookBefore: book } : {}) });
+            expect(batch).toEqual(fresh);
+            if (fresh.ok && batch.ok) {
+              listing = { ...listing, seq: fresh.seq, endsAtMs: fresh.endsAtMs };
+              active = fresh.book.entries.map(({ id, lenderId, amountMinor, rateBps, priority }) => ({ id, lenderId, amountMinor, rateBps, priority }));
+              book = batch.book;
+            }
+          });
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+
   it('refuses a book that is not the book of the bids given', () => {
     const listing = makeListing();
     const first = placeBid({ listing, activeBids: [], lender: lender('usr_a'), bid: { amountMinor: 100_000, rateBps: 1000 }, newBidId: 'bid_a', availableMinor: 1_000_000, nowMs: T0_MS, settings: SETTINGS });

@@ -7,7 +7,7 @@
  * answer) is derived here from the route's `config`, the same config the plugins enforce, so the
  * document cannot drift from the server.
  */
-import type { FastifyInstance } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import type { FastifyDynamicSwaggerOptions } from '@fastify/swagger';
 import { Ajv } from 'ajv';
 import ajvFormats from 'ajv-formats';
@@ -161,16 +161,28 @@ export function openApiOptions(publicUrl: string): FastifyDynamicSwaggerOptions 
  * LENDBOOK_RESPONSE_CHECK=on). Serialisation alone would hide a mismatch: it drops unknown fields,
  * writes a null integer as 0 and fails only on a missing required field.
  */
+/** Checks one answer of a request against its route's contract; throws on a breach (see below). */
+export type AnswerCheck = (request: FastifyRequest, status: number, payload: unknown) => void;
+
+declare module 'fastify' {
+  interface FastifyInstance {
+    /**
+     * The response check for an answer the route serialises itself (a cached body sent as bytes): a
+     * no-op unless LENDBOOK_RESPONSE_CHECK is on, as the hook below is for every other answer.
+     */
+    checkAnswer: AnswerCheck;
+  }
+}
+
 export function installResponseCheck(app: FastifyInstance): void {
   const ajv = new Ajv({ strict: false, allErrors: true });
   (ajvFormats as unknown as (a: Ajv) => void)(ajv);
   for (const schema of namedSchemas()) ajv.addSchema(schema);
   const compiled = new WeakMap<object, ValidateFunction>();
-  app.addHook('preSerialization', async (request, reply, payload) => {
+  const check: AnswerCheck = (request, status, payload) => {
     const routeSchema = request.routeOptions.schema as Record<string, unknown> | undefined;
-    if (!routeSchema || !request.url.startsWith('/api/v1')) return payload;
+    if (!routeSchema || !request.url.startsWith('/api/v1')) return;
     const responses = (routeSchema.response ?? {}) as Record<string, object | undefined>;
-    const status = reply.statusCode;
     const where = `${request.method} ${request.routeOptions.url}`;
     if (status >= 400) {
       try {
@@ -179,7 +191,7 @@ export function installResponseCheck(app: FastifyInstance): void {
         // Thrown while an error is answered, this reaches Fastify's last error handler: 500, not the 4xx.
         throw Object.assign(err as Error, { statusCode: 500 });
       }
-      return payload;
+      return;
     }
     const schema = responses[String(status)];
     if (!schema) throw new Error(`${where}: no response schema for ${status}`);
@@ -189,6 +201,10 @@ export function installResponseCheck(app: FastifyInstance): void {
       compiled.set(schema, validate);
     }
     if (!validate(payload)) throw new Error(`${where} answered ${status} outside its schema: ${ajv.errorsText(validate.errors, { dataVar: 'response' })}`);
+  };
+  app.decorate('checkAnswer', check);
+  app.addHook('preSerialization', async (request, reply, payload) => {
+    check(request, reply.statusCode, payload);
     return payload;
   });
 }

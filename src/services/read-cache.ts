@@ -7,10 +7,11 @@ import type { AppContext } from '../context.js';
  */
 export class ReadCache<T> {
   /**
-   * Kept as values, not bytes: the route's response schema serialises each answer (fast-json-stringify,
-   * so no field outside the published contract leaks, and tests check every answer against it).
+   * Kept as the bytes the route's own response serialiser made of the value (fast-json-stringify: no
+   * field outside the published contract), encoded once and not on every request: a page of listings
+   * with nullable fields costs far more to encode than to send.
    */
-  private readonly entries = new Map<string, T>();
+  private readonly entries = new Map<string, string>();
   private generation = 0;
 
   constructor(
@@ -32,11 +33,11 @@ export class ReadCache<T> {
     this.entries.clear();
   }
 
-  async get(key: string, compute: () => Promise<T>): Promise<T> {
+  async get(key: string, compute: () => Promise<T>, encode: (value: T) => string): Promise<string> {
     const hit = this.entries.get(key);
     if (hit !== undefined) return hit;
     const generation = this.generation;
-    const body = await compute();
+    const body = encode(await compute());
     if (generation === this.generation) {
       if (this.entries.size >= this.maxEntries) this.entries.clear();
       this.entries.set(key, body);

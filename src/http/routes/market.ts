@@ -380,10 +380,15 @@ export const marketRoutes: FastifyPluginAsyncTypebox = async (app) => {
         response: { 200: Page(Listing) },
       },
     },
-    async (request) => {
+    async (request, reply) => {
       const q = request.query;
       const num = (v: string | undefined) => (v === undefined ? undefined : Number(v));
       const key = JSON.stringify([q.status, q.grade, q.termMonths, q.product, q.minRateBps, q.maxRateBps, q.minAmountMinor, q.maxAmountMinor, q.sort, q.limit, q.cursor]);
+      // Encoded by this route's own serialiser (its 200 schema), checked like any answer in tests.
+      const encode = (page: Awaited<ReturnType<typeof listListings>>): string => {
+        app.checkAnswer(request, 200, page);
+        return reply.serialize(page) as string;
+      };
       const body = await marketCache.get(key, () =>
         listListings(ctx.db, {
           status: q.status,
@@ -398,8 +403,10 @@ export const marketRoutes: FastifyPluginAsyncTypebox = async (app) => {
           limit: parseLimit(q.limit),
           cursor: q.cursor,
         }, isoDateOfMs(ctx.clock.nowMs())),
+        encode,
       );
-      return body;
+      // The typed reply wants the value; these are its bytes, from its own serialiser (a string is sent as is).
+      return reply.type('application/json; charset=utf-8').send(body as never);
     },
   );
 

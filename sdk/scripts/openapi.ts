@@ -2,13 +2,15 @@ import openapiTS, { astToString } from 'openapi-typescript';
 import { loadConfig } from '../../src/config.js';
 import { build } from '../../src/http/app.js';
 
-/** The OpenAPI document the app serves at /docs/json, from an app on in-memory storage that never listens. */
+/** The OpenAPI document as GET /docs/json serves it, from an app on in-memory storage that never listens. */
 export async function openApiDocument(): Promise<Record<string, unknown>> {
   const config = loadConfig({ LENDBOOK_DEMO: 'off', LOG_LEVEL: 'silent', LENDBOOK_DATA_DIR: 'memory://', LENDBOOK_WEB_DIST: '/nonexistent', LENDBOOK_WORKERS: 'off' });
   const app = await build(config);
   try {
     await app.ready();
-    return app.swagger() as unknown as Record<string, unknown>;
+    const served = await app.inject({ method: 'GET', url: '/docs/json' });
+    if (served.statusCode !== 200) throw new Error(`GET /docs/json answered ${served.statusCode}`);
+    return served.json() as Record<string, unknown>;
   } finally {
     await app.close();
   }

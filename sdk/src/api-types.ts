@@ -2197,10 +2197,17 @@ export interface components {
             rateBps: number;
             /** @description the amount asked for, before any cap (fen) */
             requestedAmountMinor: number;
-            /** @description placed by the lender, or by its autobid strategy */
+            /**
+             * @description placed by the lender, or by its autobid strategy
+             * @enum {string}
+             */
             source: "manual" | "autobid";
-            /** @description the label every page shows (docs/market-rules.md §3) */
+            /**
+             * @description the label every page shows (docs/market-rules.md §3)
+             * @enum {string}
+             */
             standing: "winning" | "winning_partial" | "outbid" | "filled" | "partly_filled" | "released";
+            /** @enum {string} */
             status: "winning" | "outbid" | "filled" | "released";
             /**
              * Format: date-time
@@ -2435,6 +2442,7 @@ export interface components {
             dueDate: string;
             /** @description id, clm_… */
             id: string;
+            /** @enum {string} */
             payableStatus: "outstanding" | "settled";
             /** @description depth of the claim in the supply chain, 1 = a direct supplier */
             tier: number;
@@ -2480,6 +2488,7 @@ export interface components {
                  * @description YYYY-MM-DD
                  */
                 placedAt: string;
+                /** @enum {string} */
                 status: "paid" | "shipped" | "delivered" | "settled" | "refunded" | "disputed";
             }[];
             receipts: {
@@ -3094,6 +3103,7 @@ export interface components {
                 paidMinor: number;
                 paidOn: string | null;
                 payBy: string | null;
+                /** @enum {string} */
                 status: "pending" | "declined" | "active" | "owed" | "paid" | "ended";
             };
             /** @description id, lst_… */
@@ -3111,14 +3121,18 @@ export interface components {
              * @description ISO 8601 instant, UTC
              */
             originalEndsAt: string;
+            /** @enum {string} */
             pricing: "uniform" | "pay_as_bid";
+            /** @enum {string} */
             product: "credit" | "order" | "warehouse_receipt" | "claim";
             purpose: string;
+            /** @enum {string} */
             repayment: "equal_installment" | "equal_principal" | "interest_only" | "bullet";
             /** @description scorecard points at listing time */
             score: number;
             /** @description the sequence number of the listing's last event */
             seq: number;
+            /** @enum {string} */
             status: "pending_guarantee" | "open" | "cleared" | "failed" | "withdrawn";
             termMonths: number | null;
             title: string;
@@ -3225,6 +3239,7 @@ export interface components {
                 priority: number;
                 /** @description lowest rate the bid accepts, basis points */
                 rateBps: number;
+                /** @enum {string} */
                 source: "manual" | "autobid";
             }[];
             /** @description the anonymised book by rate level */
@@ -3259,6 +3274,7 @@ export interface components {
                 dueDate: string;
                 /** @description id, clm_… */
                 id: string;
+                /** @enum {string} */
                 payableStatus: "outstanding" | "settled";
                 /** @description depth of the claim in the supply chain, 1 = a direct supplier */
                 tier: number;
@@ -3312,6 +3328,7 @@ export interface components {
                 paidMinor: number;
                 paidOn: string | null;
                 payBy: string | null;
+                /** @enum {string} */
                 status: "pending" | "declined" | "active" | "owed" | "paid" | "ended";
             };
             /** @description id, lst_… */
@@ -3329,7 +3346,9 @@ export interface components {
              * @description ISO 8601 instant, UTC
              */
             originalEndsAt: string;
+            /** @enum {string} */
             pricing: "uniform" | "pay_as_bid";
+            /** @enum {string} */
             product: "credit" | "order" | "warehouse_receipt" | "claim";
             purpose: string;
             /** @description the reasons of the borrower's rating, written for lenders */
@@ -3354,6 +3373,7 @@ export interface components {
                 /** @description bid.accepted | bid.outbid | listing.cleared | listing.failed | listing.withdrawn… */
                 type: string;
             }[];
+            /** @enum {string} */
             repayment: "equal_installment" | "equal_principal" | "interest_only" | "bullet";
             /** @description the coverage the listing needs to clear (fen) */
             requiredCoverageMinor: number;
@@ -3363,6 +3383,7 @@ export interface components {
             score: number;
             /** @description the sequence number of the listing's last event */
             seq: number;
+            /** @enum {string} */
             status: "pending_guarantee" | "open" | "cleared" | "failed" | "withdrawn";
             termMonths: number | null;
             title: string;
@@ -3417,7 +3438,10 @@ export interface components {
          *     }
          */
         Loan: {
-            /** @description days-past-due bucket (docs/servicing.md) */
+            /**
+             * @description days-past-due bucket (docs/servicing.md)
+             * @enum {string}
+             */
             bucket: "current" | "dpd_1_30" | "dpd_31_60" | "dpd_61_90" | "dpd_91_plus" | "default";
             /** @enum {string} */
             currency: "CNY";
@@ -3456,6 +3480,7 @@ export interface components {
                 receivedPrepaymentFeeMinor: number;
                 /** @description integer minor units (fen) */
                 receivedPrincipalMinor: number;
+                /** @enum {string} */
                 status: "active" | "repaid" | "defaulted" | "sold";
             }[];
             nextDue: {
@@ -3475,12 +3500,15 @@ export interface components {
             outstandingMinor: number;
             /** @description everything paid to the notes so far (fen) */
             paidMinor: number;
+            /** @enum {string} */
             pricing: "uniform" | "pay_as_bid";
             /** @description integer minor units (fen) */
             principalMinor: number;
+            /** @enum {string} */
             product: "credit" | "order" | "warehouse_receipt" | "claim";
             /** @description rate of the loan, per year, basis points */
             rateBps: number;
+            /** @enum {string} */
             repayment: "equal_installment" | "equal_principal" | "interest_only" | "bullet";
             schedule: components["schemas"]["ScheduleInstallment"][];
             /**
@@ -3488,8 +3516,12 @@ export interface components {
              * @description YYYY-MM-DD
              */
             servicedThrough: string;
-            /** @description the one standing every page shows, as of today */
+            /**
+             * @description the one standing every page shows, as of today
+             * @enum {string}
+             */
             standing: "current" | "late" | "defaulted" | "repaid";
+            /** @enum {string} */
             status: "active" | "repaid" | "defaulted";
             termMonths: number | null;
             title: string;
@@ -3517,7 +3549,10 @@ export interface components {
          *     }
          */
         LoanSummary: {
-            /** @description days-past-due bucket (docs/servicing.md) */
+            /**
+             * @description days-past-due bucket (docs/servicing.md)
+             * @enum {string}
+             */
             bucket: "current" | "dpd_1_30" | "dpd_31_60" | "dpd_61_90" | "dpd_91_plus" | "default";
             /** @enum {string} */
             currency: "CNY";
@@ -3536,9 +3571,14 @@ export interface components {
             principalMinor: number;
             /** @description rate of the loan, per year, basis points */
             rateBps: number;
+            /** @enum {string} */
             repayment: "equal_installment" | "equal_principal" | "interest_only" | "bullet";
-            /** @description the one standing every page shows, as of today */
+            /**
+             * @description the one standing every page shows, as of today
+             * @enum {string}
+             */
             standing: "current" | "late" | "defaulted" | "repaid";
+            /** @enum {string} */
             status: "active" | "repaid" | "defaulted";
             termMonths: number | null;
             title: string;
@@ -3579,8 +3619,12 @@ export interface components {
              * @description ISO 8601 instant, UTC
              */
             acquiredAt: string;
+            /** @enum {string} */
             acquiredVia: "auction" | "transfer";
-            /** @description days-past-due bucket (docs/servicing.md) */
+            /**
+             * @description days-past-due bucket (docs/servicing.md)
+             * @enum {string}
+             */
             bucket: "current" | "dpd_1_30" | "dpd_31_60" | "dpd_61_90" | "dpd_91_plus" | "default";
             /** @enum {string} */
             currency: "CNY";
@@ -3592,6 +3636,7 @@ export interface components {
             listingId: string;
             /** @description id, loan_… */
             loanId: string;
+            /** @enum {string} */
             loanStatus: "active" | "repaid" | "defaulted";
             notSellableReason: ("defaulted" | "loan_repaid" | "past_due" | "last_installment" | "note_closed" | "hold_period" | "note_limit") | null;
             openOfferId: string | null;
@@ -3613,8 +3658,12 @@ export interface components {
             sellable: boolean;
             /** @description principal sold on to other lenders (fen) */
             soldPrincipalMinor: number;
-            /** @description the one standing every page shows, as of today */
+            /**
+             * @description the one standing every page shows, as of today
+             * @enum {string}
+             */
             standing: "current" | "late" | "defaulted" | "repaid";
+            /** @enum {string} */
             status: "active" | "repaid" | "defaulted" | "sold";
             title: string;
         };
@@ -3722,7 +3771,10 @@ export interface components {
             principalMinor: number;
             /** @description id, rep_… */
             repaymentId: string;
-            /** @description where the money came from */
+            /**
+             * @description where the money came from
+             * @enum {string}
+             */
             source: "borrower" | "order_sweep" | "recovery" | "payable_settlement" | "order_proceeds" | "guarantor";
             /** @description integer minor units (fen) */
             totalMinor: number;
@@ -3971,7 +4023,10 @@ export interface components {
         Owed: {
             /** @description interest accrued in the current period, not yet due (fen) */
             accruedInterestMinor: number;
-            /** @description days-past-due bucket (docs/servicing.md) */
+            /**
+             * @description days-past-due bucket (docs/servicing.md)
+             * @enum {string}
+             */
             bucket: "current" | "dpd_1_30" | "dpd_31_60" | "dpd_61_90" | "dpd_91_plus" | "default";
             /** @enum {string} */
             currency: "CNY";
@@ -4017,6 +4072,7 @@ export interface components {
             prepaymentFeeMinor: number;
             /** @description integer minor units (fen) */
             principalNotDueMinor: number;
+            /** @enum {string} */
             status: "active" | "repaid" | "defaulted";
         };
         /**
@@ -4419,7 +4475,10 @@ export interface components {
                     createdAt: string;
                     /** @enum {string} */
                     currency: "CNY";
-                    /** @description in: bought; out: sold */
+                    /**
+                     * @description in: bought; out: sold
+                     * @enum {string}
+                     */
                     direction: "in" | "out";
                     /** @description integer minor units (fen) */
                     feeMinor: number;
@@ -4868,6 +4927,7 @@ export interface components {
             interestMinor: number;
             /** @description id, loan_… */
             loanId: string;
+            /** @enum {string} */
             loanStatus: "active" | "repaid" | "defaulted";
             /** @description the loan's principal left after the payment (fen) */
             outstandingMinor: number;
@@ -4886,7 +4946,10 @@ export interface components {
             prepaymentFeeMinor: number;
             /** @description integer minor units (fen) */
             principalMinor: number;
-            /** @description where the money came from */
+            /**
+             * @description where the money came from
+             * @enum {string}
+             */
             source: "borrower" | "order_sweep" | "recovery" | "payable_settlement" | "order_proceeds" | "guarantor";
         };
         /**
@@ -4922,6 +4985,7 @@ export interface components {
             interestMinor: number;
             /** @description id, loan_… */
             loanId: string;
+            /** @enum {string} */
             loanStatusAfter: "active" | "repaid" | "defaulted";
             /**
              * Format: date
@@ -5043,6 +5107,7 @@ export interface components {
             paidMinor: number;
             /** @description integer minor units (fen) */
             principalMinor: number;
+            /** @enum {string} */
             status: "paid" | "partly_paid" | "upcoming" | "due" | "overdue";
         };
         /**
@@ -5923,104 +5988,6 @@ export interface components {
             status: "pending";
         };
         /**
-         * WidgetListing
-         * @description A listing as the <lendbook-listing> widget shows it
-         * @example {
-         *       "id": "lst_0k3h8w1q2e5r",
-         *       "title": "Spring stock for the Tmall store",
-         *       "purpose": "inventory",
-         *       "merchantName": "Ningbo Tea House",
-         *       "grade": "B",
-         *       "score": 712,
-         *       "expectedLossBps": 120,
-         *       "amountMinor": 5000000,
-         *       "currency": "CNY",
-         *       "termMonths": 12,
-         *       "repayment": "equal_installment",
-         *       "maturesOn": null,
-         *       "coreEnterpriseId": null,
-         *       "borrowerGrade": null,
-         *       "product": "credit",
-         *       "pricing": "uniform",
-         *       "maxRateBps": 1500,
-         *       "minFundingPct": 80,
-         *       "closeWhenFunded": false,
-         *       "status": "open",
-         *       "seq": 4,
-         *       "endsAt": "2026-11-05T08:00:00.000Z",
-         *       "originalEndsAt": "2026-11-05T08:00:00.000Z",
-         *       "extended": false,
-         *       "createdAt": "2026-11-02T08:00:00.000Z",
-         *       "closedAt": null,
-         *       "coverageMinor": 3000000,
-         *       "fundedPct": 60,
-         *       "currentRateBps": 1500,
-         *       "bidCount": 7,
-         *       "loanId": null
-         *     }
-         */
-        WidgetListing: {
-            /** @description integer minor units (fen) */
-            amountMinor: number;
-            bidCount: number;
-            borrowerGrade: components["schemas"]["Grade"] | null;
-            closedAt: string | null;
-            closeWhenFunded: boolean;
-            coreEnterpriseId: string | null;
-            /** @description integer minor units (fen) */
-            coverageMinor: number;
-            /**
-             * Format: date-time
-             * @description ISO 8601 instant, UTC
-             */
-            createdAt: string;
-            /** @enum {string} */
-            currency: "CNY";
-            /** @description rate the listing would clear at now, per year, basis points */
-            currentRateBps: number;
-            /**
-             * Format: date-time
-             * @description ISO 8601 instant, UTC
-             */
-            endsAt: string;
-            /** @description expected loss of the grade per year, basis points */
-            expectedLossBps: number;
-            /** @description a late bid moved the end */
-            extended: boolean;
-            /** @description amount covered by bids, per cent */
-            fundedPct: number;
-            grade: components["schemas"]["Grade"];
-            /** @description id, lst_… */
-            id: string;
-            loanId: string | null;
-            maturesOn: string | null;
-            /** @description highest rate the borrower accepts, per year, basis points */
-            maxRateBps: number;
-            merchantName: string;
-            /** @description least funding for the listing to clear, per cent */
-            minFundingPct: number;
-            /**
-             * Format: date-time
-             * @description ISO 8601 instant, UTC
-             */
-            originalEndsAt: string;
-            /** @enum {string} */
-            pricing: "uniform" | "pay_as_bid";
-            /** @enum {string} */
-            product: "credit" | "order" | "warehouse_receipt" | "claim";
-            purpose: string;
-            /** @enum {string} */
-            repayment: "equal_installment" | "equal_principal" | "interest_only" | "bullet";
-            /** @description scorecard points */
-            score: number;
-            /** @description sequence of the listing's channel messages */
-            seq: number;
-            /** @enum {string} */
-            status: "pending_guarantee" | "open" | "cleared" | "failed" | "withdrawn";
-            termMonths: number | null;
-            title: string;
-        };
-        /**
          * WidgetMerchant
          * @description A merchant's rating and listings for <lendbook-merchant>
          * @example {
@@ -6035,35 +6002,35 @@ export interface components {
          *       },
          *       "listings": [
          *         {
-         *           "id": "lst_0k3h8w1q2e5r",
-         *           "title": "Spring stock for the Tmall store",
-         *           "purpose": "inventory",
-         *           "merchantName": "Ningbo Tea House",
+         *           "id": "lst_0kx3m2p9q7r1",
+         *           "title": "Spring stock for the Tmall shop",
+         *           "purpose": "Buying 4,000 units of spring stock ahead of the March campaign",
+         *           "merchantName": "Hangzhou Leaf Tea Co.",
          *           "grade": "B",
          *           "score": 712,
          *           "expectedLossBps": 120,
-         *           "amountMinor": 5000000,
+         *           "amountMinor": 20000000,
          *           "currency": "CNY",
-         *           "termMonths": 12,
+         *           "termMonths": 6,
          *           "repayment": "equal_installment",
          *           "maturesOn": null,
          *           "coreEnterpriseId": null,
          *           "borrowerGrade": null,
          *           "product": "credit",
          *           "pricing": "uniform",
-         *           "maxRateBps": 1500,
+         *           "maxRateBps": 1800,
          *           "minFundingPct": 80,
          *           "closeWhenFunded": false,
          *           "status": "open",
-         *           "seq": 4,
-         *           "endsAt": "2026-11-05T08:00:00.000Z",
-         *           "originalEndsAt": "2026-11-05T08:00:00.000Z",
+         *           "seq": 14,
+         *           "endsAt": "2026-11-09T08:00:00.000Z",
+         *           "originalEndsAt": "2026-11-09T08:00:00.000Z",
          *           "extended": false,
          *           "createdAt": "2026-11-02T08:00:00.000Z",
          *           "closedAt": null,
-         *           "coverageMinor": 3000000,
-         *           "fundedPct": 60,
-         *           "currentRateBps": 1500,
+         *           "coverageMinor": 16000000,
+         *           "fundedPct": 80,
+         *           "currentRateBps": 1650,
          *           "bidCount": 7,
          *           "loanId": null
          *         }
@@ -6075,7 +6042,7 @@ export interface components {
             /** @enum {string} */
             currency: "CNY";
             /** @description its 20 latest listings */
-            listings: components["schemas"]["WidgetListing"][];
+            listings: components["schemas"]["Listing"][];
             merchantRef: string;
             name: string;
             rating: {
@@ -23258,13 +23225,13 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description The WidgetListing */
+            /** @description The Listing */
             200: {
                 headers: {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": components["schemas"]["WidgetListing"];
+                    "application/json": components["schemas"]["Listing"];
                 };
             };
             /** @description `VALIDATION_FAILED`: The request does not match its schema */

@@ -53,6 +53,19 @@ export function Strict<P extends Record<string, TSchema>>(properties: P) {
   return Type.Object(properties, { additionalProperties: false });
 }
 
+/** A rate or price in a response, in basis points, with what it is. */
+export const Bps = (description: string) => Type.Integer({ description: `${description}, basis points` });
+
+/** A whole percentage in a response, with what it is of. */
+export const Pct = (description: string) => Type.Integer({ description: `${description}, per cent` });
+
+/** One of a list of strings, typed as that union (Type.Union over a mapped list types as never). */
+export const OneOf = <const T extends readonly string[]>(values: T, options: { description?: string } = {}) =>
+  Type.Unsafe<T[number]>({ type: 'string', enum: [...values], ...options });
+
+/** An id in a response, described by its prefix (`RefOf('lst_…')`); requests validate ids with Id(). */
+export const RefOf = (what: string) => Type.String({ description: `id, ${what}` });
+
 /** A value or null (an absent figure, never a zero in disguise). */
 export function Nullable<T extends TSchema>(schema: T) {
   return Type.Union([schema, Type.Null()]);

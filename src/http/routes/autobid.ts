@@ -4,7 +4,7 @@ import { AUTOBID_PRODUCTS, AUTOBID_TERMS } from '../../domain/autobid/index.js';
 import { GRADES } from '../../domain/grades.js';
 import { autobidLogOf, clearingRatesByGrade, getStrategy, previewOf, saveStrategy } from '../../services/autobid.js';
 import { requireUser } from '../plugins/auth.js';
-import { Errors, Grade, Id, MAX_AMOUNT_MINOR, MinorUnits, Named, Nullable, Page, Pagination, Strict, Timestamp, parseLimit } from '../schemas.js';
+import { Bps, Errors, Grade, Id, MAX_AMOUNT_MINOR, MinorUnits, Named, Nullable, Page, Pagination, parseLimit, Strict, Timestamp } from '../schemas.js';
 
 /** A non-negative amount: the limits may be zero (a zero reserve keeps nothing back). */
 const LimitMinor = Type.Integer({ minimum: 0, maximum: MAX_AMOUNT_MINOR, description: 'integer minor units (fen), whole yuan' });
@@ -26,7 +26,6 @@ const StrategyBody = Strict({
   products: Type.Optional(Type.Union([Products, Type.Null()])),
 });
 
-const Bps = (description: string) => Type.Integer({ description: `${description}, basis points` });
 
 const GradeRatesOut = Type.Object(Object.fromEntries(GRADES.map((g) => [g, Type.Optional(Bps(`lowest rate for grade ${g}, per year`))])), {
   description: 'the lowest rate per grade; a grade that is absent is never bid on',

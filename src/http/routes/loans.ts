@@ -4,12 +4,9 @@ import { BUCKETS } from '../../domain/servicing/index.js';
 import { NOT_TRANSFERABLE_REASONS } from '../../domain/transfers/index.js';
 import { loanView, myLoans, myNotes } from '../../services/loan-reads.js';
 import { requireUser } from '../plugins/auth.js';
-import { Errors, Grade, Id, IsoDate, MinorUnits, Named, Nullable, Page, Pagination, Strict, Timestamp, parseLimit } from '../schemas.js';
+import { Bps, Errors, Grade, Id, IsoDate, MinorUnits, Named, Nullable, OneOf, Page, Pagination, parseLimit, RefOf, Strict, Timestamp } from '../schemas.js';
 
 /** One of a list of words: a union of literals, typed as the union of the words. */
-export const OneOf = <const T extends readonly string[]>(values: T, options: { description?: string } = {}) => Type.Unsafe<T[number]>(Type.Union(values.map((v) => Type.Literal(v)), options));
-export const Bps = (description: string) => Type.Integer({ description: `${description}, basis points` });
-export const RefOf = (what: string) => Type.String({ description: `id, ${what}` });
 
 export const Bucket = OneOf(BUCKETS, { description: 'days-past-due bucket (docs/servicing.md)' });
 export const LoanStatus = OneOf(['active', 'repaid', 'defaulted'] as const);

@@ -12,7 +12,7 @@ import { requireUser } from '../plugins/auth.js';
 import { ReadCache } from '../../services/read-cache.js';
 import { unwatch, watch, watched } from '../../services/watchlist.js';
 import { collateralOf, myBids, myListings } from '../../services/market-reads.js';
-import { AmountMinor, Errors, Grade, Id, IdempotencyHeaders, IsoDate, MinorUnits, Named, NoContent, Nullable, Page, Pagination, QueryInt, RateBps, Strict, Timestamp, parseLimit } from '../schemas.js';
+import { AmountMinor, Bps, Errors, Grade, Id, IdempotencyHeaders, IsoDate, MinorUnits, Named, NoContent, Nullable, OneOf, Page, Pagination, parseLimit, QueryInt, RateBps, RefOf, Strict, Timestamp } from '../schemas.js';
 
 const ListingId = Id('lst');
 const Terms = Type.Union([1, 2, 3, 6, 9, 12, 18, 24, 36].map((n) => Type.Literal(n)));
@@ -22,9 +22,6 @@ const Pricing = Type.Union([Type.Literal('uniform'), Type.Literal('pay_as_bid')]
 const Ref = Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9_.:-]+$' });
 
 /** One of a list of words: a union of literals, typed as the union of the words. */
-const OneOf = <const T extends readonly string[]>(values: T, options: { description?: string } = {}) => Type.Unsafe<T[number]>(Type.Union(values.map((v) => Type.Literal(v)), options));
-const Bps = (description: string) => Type.Integer({ description: `${description}, basis points` });
-const RefOf = (what: string) => Type.String({ description: `id, ${what}` });
 
 /** A guarantor standing behind a listing's loan (docs/guarantees.md), as lenders see it. */
 const ListingGuaranteeView = Type.Object(
@@ -79,7 +76,7 @@ const listingFields = {
   guarantee: Type.Optional(ListingGuaranteeView),
 };
 
-const LISTING_EXAMPLE = {
+export const LISTING_EXAMPLE = {
   id: 'lst_0kx3m2p9q7r1',
   title: 'Spring stock for the Tmall shop',
   purpose: 'Buying 4,000 units of spring stock ahead of the March campaign',

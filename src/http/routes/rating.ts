@@ -3,9 +3,8 @@ import { Type } from 'typebox';
 import { AppError } from '../../domain/errors.js';
 import { creditOf, ratingView } from '../../services/rating.js';
 import { requireUser } from '../plugins/auth.js';
-import { Errors, Grade, MinorUnits, Named, Nullable, Timestamp } from '../schemas.js';
+import { Bps, Errors, Grade, MinorUnits, Named, Nullable, Timestamp } from '../schemas.js';
 
-const Bps = (description: string) => Type.Integer({ description: `${description}, basis points` });
 
 /** A reason of the scorecard, in English and Chinese. */
 const RatingReason = Type.Object({ code: Type.String(), text: Type.String(), textZh: Nullable(Type.String()) });

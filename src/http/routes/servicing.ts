@@ -8,8 +8,8 @@ import { loadLoan } from '../../services/loans.js';
 import { previewRepayment, recordRecovery, repayLoan } from '../../services/servicing.js';
 import { currentState, disclosure, disclosureCsv, loansCsv, noteRepayments, notesCsv, portfolio } from '../../services/statements.js';
 import { requireUser, type AuthUser } from '../plugins/auth.js';
-import { AmountMinor, CsvText, Errors, Grade, Id, IdempotencyHeaders, IsoDate, MinorUnits, Named, Nullable, QueryInt, Strict, Timestamp } from '../schemas.js';
-import { Bps, Bucket, LoanStatus, OneOf, RefOf } from './loans.js';
+import { AmountMinor, Bps, CsvText, Errors, Grade, Id, IdempotencyHeaders, IsoDate, MinorUnits, Named, Nullable, OneOf, QueryInt, RefOf, Strict, Timestamp } from '../schemas.js';
+import { Bucket, LoanStatus } from './loans.js';
 
 const LoanParams = Strict({ id: Id('loan') });
 

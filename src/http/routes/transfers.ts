@@ -5,11 +5,10 @@ import { NOT_TRANSFERABLE_REASONS, type NotTransferableReason } from '../../doma
 import { listOffers, myOffers, offerDetail, purchaseQuote, saleQuote, transfersOf } from '../../services/transfer-reads.js';
 import { buyNote, cancelOffer, createOffer } from '../../services/transfers.js';
 import { requireUser } from '../plugins/auth.js';
-import { AmountMinor, Currency, Errors, Grade, Id, IdempotencyHeaders, IsoDate, MinorUnits, Named, Nullable, Page, Pagination, QueryInt, Strict, Timestamp, parseLimit } from '../schemas.js';
+import { AmountMinor, Bps, Currency, Errors, Grade, Id, IdempotencyHeaders, IsoDate, MinorUnits, Named, Nullable, Page, Pagination, parseLimit, QueryInt, Strict, Timestamp } from '../schemas.js';
 
 const OfferId = Id('nof');
 const NoteId = Id('note');
-const Bps = (description: string) => Type.Integer({ description: `${description}, basis points` });
 /** A price in bps of the principal: 10000 = par (the settings narrow it further). */
 const PriceBps = Type.Integer({ minimum: 1, maximum: 20_000, description: 'price in bps of the principal (10000 = par)' });
 const PriceOut = Bps('price of the principal (10000 = par)');

@@ -2,91 +2,17 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Type } from 'typebox';
 import { createPublishableKey, keyForOrigin, listPublishableKeys, revokePublishableKey, widgetListing, widgetMerchant, widgetOrderOffer } from '../../services/widgets.js';
-import { Currency, Errors, Grade, Id, IsoDate, MinorUnits, Named, NoContent, Nullable, Strict, Timestamp } from '../schemas.js';
+import { LISTING_EXAMPLE, Listing } from './market.js';
+import { Currency, Errors, Grade, Id, MinorUnits, Named, NoContent, Nullable, Pct, Strict, Timestamp } from '../schemas.js';
 
 const Key = Type.String({ minLength: 1, maxLength: 100, pattern: '^[A-Za-z0-9_-]+$' });
 const Ref = Type.String({ minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9_.:-]+$' });
 const KeyQuery = Strict({ key: Key });
 
 const at = '2026-11-02T08:00:00.000Z';
-const Bps = (description: string) => Type.Integer({ description: `${description}, basis points` });
-const Pct = (description: string) => Type.Integer({ description: `${description}, per cent` });
-const Literals = <T extends string>(values: readonly T[], description?: string) => Type.Unsafe<T>({ type: 'string', enum: [...values], ...(description ? { description } : {}) });
 
-const listingExample = {
-  id: 'lst_0k3h8w1q2e5r',
-  title: 'Spring stock for the Tmall store',
-  purpose: 'inventory',
-  merchantName: 'Ningbo Tea House',
-  grade: 'B',
-  score: 712,
-  expectedLossBps: 120,
-  amountMinor: 5_000_000,
-  currency: 'CNY',
-  termMonths: 12,
-  repayment: 'equal_installment',
-  maturesOn: null,
-  coreEnterpriseId: null,
-  borrowerGrade: null,
-  product: 'credit',
-  pricing: 'uniform',
-  maxRateBps: 1500,
-  minFundingPct: 80,
-  closeWhenFunded: false,
-  status: 'open',
-  seq: 4,
-  endsAt: '2026-11-05T08:00:00.000Z',
-  originalEndsAt: '2026-11-05T08:00:00.000Z',
-  extended: false,
-  createdAt: at,
-  closedAt: null,
-  coverageMinor: 3_000_000,
-  fundedPct: 60,
-  currentRateBps: 1500,
-  bidCount: 7,
-  loanId: null,
-};
-
-/** <lendbook-listing>: the listing's public fields, as the market shows them. */
-export const WidgetListing = Named(
-  'WidgetListing',
-  Type.Object(
-    {
-      id: Type.String({ description: 'id, lst_…' }),
-      title: Type.String(),
-      purpose: Type.String(),
-      merchantName: Type.String(),
-      grade: Grade,
-      score: Type.Integer({ description: 'scorecard points' }),
-      expectedLossBps: Bps('expected loss of the grade per year'),
-      amountMinor: MinorUnits,
-      currency: Currency,
-      termMonths: Nullable(Type.Integer({ description: 'months; null for a claim-backed listing, which matures on a date' })),
-      repayment: Literals(['equal_installment', 'equal_principal', 'interest_only', 'bullet'] as const),
-      maturesOn: Nullable(IsoDate),
-      coreEnterpriseId: Nullable(Type.String({ description: 'a claim-backed listing: the core enterprise whose grade it carries, ce_…' })),
-      borrowerGrade: Nullable(Grade),
-      product: Literals(['credit', 'order', 'warehouse_receipt', 'claim'] as const),
-      pricing: Literals(['uniform', 'pay_as_bid'] as const),
-      maxRateBps: Bps('highest rate the borrower accepts, per year'),
-      minFundingPct: Pct('least funding for the listing to clear'),
-      closeWhenFunded: Type.Boolean(),
-      status: Literals(['pending_guarantee', 'open', 'cleared', 'failed', 'withdrawn'] as const),
-      seq: Type.Integer({ description: "sequence of the listing's channel messages" }),
-      endsAt: Timestamp,
-      originalEndsAt: Timestamp,
-      extended: Type.Boolean({ description: 'a late bid moved the end' }),
-      createdAt: Timestamp,
-      closedAt: Nullable(Timestamp),
-      coverageMinor: MinorUnits,
-      fundedPct: Pct('amount covered by bids'),
-      currentRateBps: Bps('rate the listing would clear at now, per year'),
-      bidCount: Type.Integer(),
-      loanId: Nullable(Type.String({ description: 'id, loan_…; once cleared' })),
-    },
-    { description: 'A listing as the <lendbook-listing> widget shows it', example: listingExample },
-  ),
-);
+/** <lendbook-listing> and <lendbook-merchant> show a listing as the market does: the same public shape. */
+const WidgetListing = Listing;
 
 export const WidgetMerchant = Named(
   'WidgetMerchant',
@@ -108,7 +34,7 @@ export const WidgetMerchant = Named(
     },
     {
       description: "A merchant's rating and listings for <lendbook-merchant>",
-      example: { merchantRef: 'shop-1042', name: 'Ningbo Tea House', rating: { grade: 'B', score: 712, creditLeftMinor: 42_000_000, eligible: false, reason: 'OPEN_LISTING' }, listings: [listingExample], currency: 'CNY' },
+      example: { merchantRef: 'shop-1042', name: 'Ningbo Tea House', rating: { grade: 'B', score: 712, creditLeftMinor: 42_000_000, eligible: false, reason: 'OPEN_LISTING' }, listings: [LISTING_EXAMPLE], currency: 'CNY' },
     },
   ),
 );

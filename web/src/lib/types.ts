@@ -133,6 +133,5 @@ export type MerchantForOperators = S['AdminMerchant'];
 export type ClockAdvance = S['ClockAdvance'];
 
 // The embeddable widgets' data (GET /api/v1/widgets/…)
-export type WidgetListing = S['WidgetListing'];
 export type WidgetMerchant = S['WidgetMerchant'];
 export type WidgetOrderOffer = S['WidgetOrderOffer'];

@@ -4,7 +4,7 @@ import { assert, assertPositiveMinor } from '../domain/assert.js';
 import type { AppContext } from '../context.js';
 import type { Queryable, Tx } from '../db/client.js';
 import { bids, ledgerAccounts, listings, merchants, users, type OutboxJob, type OutboxMessage } from '../db/schema/index.js';
-import { amendBid as amendDecision, bidStanding, placeBid as placeDecision, type ActiveBid, type BidStanding, type Book, type ListingEvent, type LenderNotification } from '../domain/auction/index.js';
+import { amendBid as amendDecision, bidStanding, computeBook, placeBid as placeDecision, type ActiveBid, type BidStanding, type Book, type ListingEvent, type LenderNotification } from '../domain/auction/index.js';
 import { AppError, rejectionError, type ErrorCode, type RejectionFigures } from '../domain/errors.js';
 import { isGrade } from '../domain/grades.js';
 import { idFromSeed, newId } from '../ids.js';
@@ -150,7 +150,6 @@ interface ListingWork {
   active: readonly ActiveBid[];
   book: Book | undefined;
   activeRows: Map<string, BidRow>;
-  holdsById: Map<string, KnownHold>;
   borrowerIdNumberHash: string | null;
   /** Bids this batch created on the listing (all flushes). */
   created: string[];
@@ -191,17 +190,20 @@ async function placeBidBatchInTransaction(ctx: AppContext, tx: Tx, items: readon
   const peopleById = new Map(people.map((u) => [u.id, u]));
   const replays = await priorBids(tx, items.map((i) => i.request));
   // The active bids as this node last committed them, if no one has changed the listing since (same seq).
-  const uncached = locked.filter((l) => cache.get(l.id)?.seq !== l.seq).map((l) => l.id);
+  const uncached = locked.filter((l) => !snapshotHolds(cache.get(l.id), l)).map((l) => l.id);
   const fetched = uncached.length ? await tx.select().from(bids).where(and(anyOf(bids.listingId, uncached), eq(bids.status, 'active'))) : [];
   const work = new Map<string, ListingWork>();
   for (const l of locked) {
-    const existing = uncached.includes(l.id) ? fetched.filter((b) => b.listingId === l.id) : cache.get(l.id)!.rows;
+    const snap = uncached.includes(l.id) ? undefined : cache.get(l.id)!;
+    const existing = snap ? undefined : fetched.filter((b) => b.listingId === l.id);
     work.set(l.id, {
       state: l,
-      active: existing.map(activeBidOf),
-      book: undefined,
-      activeRows: new Map(existing.map((b) => [b.id, b])),
-      holdsById: new Map(existing.map((b) => [b.id, holdOf(b, l.borrowerUserId)])),
+      // A cached listing starts from the settled book its last batch left (and the index that follows
+      // it): no sort, no index and no object per active bid at the start of every batch.
+      active: snap ? snap.book.entries : existing!.map(activeBidOf),
+      book: snap?.book,
+      // Copied: the cached map must stay as committed if this transaction rolls back.
+      activeRows: snap ? new Map(snap.rows) : new Map(existing!.map((b) => [b.id, b])),
       borrowerIdNumberHash: peopleById.get(l.borrowerUserId)?.idNumberHash ?? null,
       created: [],
       changed: false,
@@ -275,7 +277,6 @@ async function placeBidBatchInTransaction(ctx: AppContext, tx: Tx, items: readon
     };
     if (key) madeHere.set(key, row);
     const hold = holdOf(row, state.borrowerUserId);
-    w.holdsById.set(bidId, hold);
     w.activeRows.set(bidId, row);
     w.created.push(bidId);
     w.changed = true;
@@ -284,7 +285,7 @@ async function placeBidBatchInTransaction(ctx: AppContext, tx: Tx, items: readon
     moveHeld(wallets, wallet, decision.holdMinor);
     pending.wallets.add(lender.id);
     for (const o of decision.outbid) {
-      const released = w.holdsById.get(o.bidId)!;
+      const released = holdOf(w.activeRows.get(o.bidId)!, state.borrowerUserId);
       pending.releases.push({ id: `xfr_rel_${o.bidId}`, hold: released, phase: 'void', amountMinor: 0, kind: 'bid_release' });
       // A bid of this batch not written yet is written as outbid: its lender may bid again on the listing
       // in this batch, and only one bid per lender and listing may be active.
@@ -348,7 +349,10 @@ async function placeBidBatchInTransaction(ctx: AppContext, tx: Tx, items: readon
     const byId = new Map(finals.map((b) => [b.id, b]));
     final = outcomes.map((o) => (o.ok && !o.replayed && byId.has(o.bid.id) ? { ...o, bid: bidView(byId.get(o.bid.id)!) } : o));
   }
-  const snapshots = [...work.entries()].map(([id, w]): [string, ActiveSnapshot | null] => [id, !w.cleared && w.state.status === 'open' ? { seq: w.state.seq, rows: [...w.activeRows.values()] } : null]);
+  const snapshots = [...work.entries()].map(([id, w]): [string, ActiveSnapshot | null] => [
+    id,
+    !w.cleared && w.state.status === 'open' ? { seq: w.state.seq, rows: w.activeRows, book: w.book ?? computeBook(auctionListing(w.state), w.active), amountMinor: w.state.amountMinor, maxRateBps: w.state.maxRateBps, pricing: w.state.pricing } : null,
+  ]);
   const accepted = final.filter((o) => o.ok && !o.replayed).length;
   return {
     outcomes: final,
@@ -394,7 +398,19 @@ function moveHeld(wallets: Map<string, WalletBalance>, accountId: string, amount
 interface ActiveSnapshot {
   /** The listing's seq when these were its active bids. */
   seq: number;
-  rows: BidRow[];
+  /** By id; never changed once cached (a batch works on a copy). */
+  rows: ReadonlyMap<string, BidRow>;
+  /** The settled book of these bids: computeBook(listing, rows), carried from the batch that left it. */
+  book: Book;
+  /** The terms the book was computed with. */
+  amountMinor: number;
+  maxRateBps: number;
+  pricing: ListingRow['pricing'];
+}
+
+/** A cached snapshot is the listing's when nothing changed it since (same seq) and its book's terms are the listing's. */
+function snapshotHolds(snap: ActiveSnapshot | undefined, l: ListingRow): boolean {
+  return snap !== undefined && snap.seq === l.seq && snap.amountMinor === l.amountMinor && snap.maxRateBps === l.maxRateBps && snap.pricing === l.pricing;
 }
 
 const activeCaches = new WeakMap<AppContext, Map<string, ActiveSnapshot>>();

@@ -124,25 +124,28 @@ export class OutboxDispatcher {
     const { db, bus, queue, clock } = this.opts;
     const envelopes: BusEnvelope[] = [];
     const outcome = await db.transaction(async (tx) => {
-      const [lock] = await rows<{ locked: boolean }>(tx, sql`select pg_try_advisory_xact_lock(${DISPATCH_LOCK_KEY}) as locked`);
-      if (!lock?.locked) return 'locked' as const;
-      const pending = await rows<PendingRow>(
+      // One statement takes the lock, reads the rows, numbers them after the last dispatch number and
+      // marks them: a dispatch follows every committed command, so its round trips count as the
+      // command's own.
+      const taken = await rows<{ locked: boolean; id: number | null; seq: number | null; messages: OutboxMessage[] | null; jobs: OutboxJob[] | null }>(
         tx,
-        sql`select id, messages, jobs from ${outbox} where dispatch_seq is null order by id limit ${BATCH_ROWS}`,
+        sql`with lk as materialized (select pg_try_advisory_xact_lock(${DISPATCH_LOCK_KEY}) as locked),
+          pend as materialized (
+            select id, messages, jobs from ${outbox} where dispatch_seq is null and (select locked from lk) order by id limit ${BATCH_ROWS}),
+          st as (
+            insert into bus_state (id, last_dispatch_seq) select 1, count(*) from pend having count(*) > 0
+            on conflict (id) do update set last_dispatch_seq = bus_state.last_dispatch_seq + excluded.last_dispatch_seq
+            returning last_dispatch_seq - (select count(*) from pend) as before),
+          num as (select p.id, (select before from st) + row_number() over (order by p.id) as seq from pend p),
+          marked as (update ${outbox} o set dispatch_seq = num.seq, dispatched_at = now() from num where o.id = num.id returning o.id)
+        select (select locked from lk) as locked, p.id, num.seq, p.messages, p.jobs
+        from (select 1) as one left join pend p on true left join num on num.id = p.id
+        order by p.id`,
       );
+      if (!taken[0]?.locked) return 'locked' as const;
+      const pending = taken.filter((r) => r.id !== null).map((r) => ({ id: Number(r.id), messages: r.messages!, jobs: r.jobs! }));
       if (pending.length === 0) return 0;
-      const [state] = await rows<{ last: number }>(
-        tx,
-        sql`insert into bus_state (id, last_dispatch_seq) values (1, 0)
-            on conflict (id) do update set last_dispatch_seq = bus_state.last_dispatch_seq
-            returning last_dispatch_seq as last`,
-      );
-      const first = Number(state!.last) + 1;
-      const ids = pending.map((r) => Number(r.id));
-      const seqs = ids.map((_, i) => first + i);
-      await tx.execute(sql`update ${outbox} o set dispatch_seq = v.seq, dispatched_at = now()
-        from unnest(${sqlArray(ids)}::bigint[], ${sqlArray(seqs)}::bigint[]) as v(id, seq) where o.id = v.id`);
-      await tx.execute(sql`update bus_state set last_dispatch_seq = ${first + pending.length - 1} where id = 1`);
+      const seqs = taken.filter((r) => r.id !== null).map((r) => Number(r.seq));
       const nowMs = clock.nowMs();
       const extra = this.opts.onRows ? await this.opts.onRows(tx, pending.map((r) => ({ id: Number(r.id), messages: r.messages })), new Date(nowMs)) : [];
       await queue.enqueue([...pending.flatMap((r) => r.jobs.map((j) => jobToEnqueue(j, nowMs))), ...extra.map((j) => jobToEnqueue(j, nowMs))], tx);

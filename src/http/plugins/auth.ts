@@ -41,6 +41,11 @@ function tokenOf(request: FastifyRequest): { token: string; via: 'bearer' | 'coo
   return undefined;
 }
 
+function withoutExpiry<T extends { expiresAtMs: number }>(found: T): Omit<T, 'expiresAtMs'> {
+  const { expiresAtMs: _, ...user } = found;
+  return user;
+}
+
 export function requireUser(request: FastifyRequest): AuthUser {
   if (!request.user) throw new AppError('UNAUTHENTICATED');
   return request.user;
@@ -58,7 +63,7 @@ export const authPlugin = fp(async (app: FastifyInstance) => {
   // tick cost one query, not one each (a market's opening minute brings many lenders at once).
   type Waiter = { resolve: (user: Omit<AuthUser, 'via'> | null) => void; reject: (err: unknown) => void };
   let waiting: Map<string, Waiter[]> | null = null;
-  async function lookUp(tokenHashes: string[]): Promise<Map<string, Omit<AuthUser, 'via'>>> {
+  async function lookUp(tokenHashes: string[]): Promise<Map<string, Omit<AuthUser, 'via'> & { expiresAtMs: number }>> {
     const found = await app.ctx.db
       .select({ session: sessions, user: users })
       .from(sessions)
@@ -76,6 +81,7 @@ export const authPlugin = fp(async (app: FastifyInstance) => {
           riskProfile: row.user.riskProfile,
           merchantId: row.user.merchantId,
           sessionId: row.session.id,
+          expiresAtMs: row.session.expiresAt.getTime(),
         },
       ]),
     );
@@ -89,8 +95,9 @@ export const authPlugin = fp(async (app: FastifyInstance) => {
           lookUp([...batch.keys()]).then(
             (found) => {
               for (const [hash, waiters] of batch) {
-                const user = found.get(hash) ?? null;
-                cache.set(hash, user === null ? null : { ...user, via: 'bearer' });
+                const hit = found.get(hash);
+                const user = hit ? withoutExpiry(hit) : null;
+                cache.set(hash, user === null ? null : { ...user, via: 'bearer' }, hit?.expiresAtMs);
                 for (const w of waiters) w.resolve(user);
               }
             },

@@ -103,6 +103,23 @@ export async function rows<T>(q: Queryable, query: SQL): Promise<T[]> {
   return result.rows;
 }
 
+/**
+ * A fixed statement of a hot path (a bid batch, an outbox dispatch), run by name with `$n` parameters.
+ * On PostgreSQL it is a named prepared statement: parsed and planned once per connection instead of on
+ * every call, and without the query builder's work in this process. PGlite runs the same text (it is in
+ * process, there is nothing to save). Values come back as the driver types them (int8 as a number on
+ * pg, see above; callers convert what they read with Number()).
+ */
+export async function namedRows<T>(q: Queryable, name: string, text: string, values: readonly unknown[]): Promise<T[]> {
+  const client = (q as unknown as { session: { client: unknown } }).session.client;
+  if (client instanceof pg.Pool || client instanceof pg.Client) {
+    const result = await client.query<T & pg.QueryResultRow>({ name, text, values: values as unknown[] });
+    return result.rows;
+  }
+  const result = await (client as PGlite).query<T>(text, values as unknown[]);
+  return result.rows;
+}
+
 export async function ping(q: Queryable): Promise<void> {
   await q.execute(sql`select 1`);
 }

@@ -1,12 +1,12 @@
 import { and, eq, inArray, sql, type Column, type SQL } from 'drizzle-orm';
-import { rows } from '../db/client.js';
+import { namedRows, rows } from '../db/client.js';
 import { assert, assertPositiveMinor } from '../domain/assert.js';
 import type { AppContext } from '../context.js';
 import type { Queryable, Tx } from '../db/client.js';
-import { bids, ledgerAccounts, listings, merchants, users, type OutboxJob, type OutboxMessage } from '../db/schema/index.js';
+import { bids, listings, merchants, type OutboxJob, type OutboxMessage } from '../db/schema/index.js';
 import { amendBid as amendDecision, bidStanding, computeBook, placeBid as placeDecision, type ActiveBid, type BidStanding, type Book, type ListingEvent, type LenderNotification } from '../domain/auction/index.js';
 import { AppError, rejectionError, type ErrorCode, type RejectionFigures } from '../domain/errors.js';
-import { isGrade } from '../domain/grades.js';
+import { isGrade, type RiskProfile } from '../domain/grades.js';
 import { idFromSeed, newId } from '../ids.js';
 import { lockAccounts, walletAccountId } from '../ledger/ledger.js';
 import { applyBatch, type KnownHold, type NewTransfer, type Resolution } from '../ledger/batch.js';
@@ -144,6 +144,17 @@ export async function placeBidBatch(ctx: AppContext, items: readonly ListingBid[
   return outcomes;
 }
 
+/** Who bids (and who borrows) as a batch reads them. */
+interface Person {
+  id: string;
+  role: string;
+  frozen: boolean;
+  frozen_reason: string | null;
+  kyc_status: string;
+  risk_profile: RiskProfile | null;
+  id_number_hash: string | null;
+}
+
 /** What a batch knows about one of its listings while deciding. */
 interface ListingWork {
   state: ListingRow;
@@ -183,10 +194,12 @@ async function placeBidBatchInTransaction(ctx: AppContext, tx: Tx, items: readon
   // Wallet balances as the batch moves them: decisions read `availableMinor`, wallet events both figures.
   const wallets = await lockedBalances(tx, [...walletIds, ...borrowerIds.map(walletAccountId)]);
   for (const b of borrowerIds) if (!lenderIds.includes(b)) wallets.delete(walletAccountId(b));
-  const people = await tx
-    .select({ id: users.id, role: users.role, frozenAt: users.frozenAt, frozenReason: users.frozenReason, kycStatus: users.kycStatus, riskProfile: users.riskProfile, idNumberHash: users.idNumberHash })
-    .from(users)
-    .where(anyOf(users.id, [...new Set([...lenderIds, ...borrowerIds])]));
+  const people = await namedRows<Person>(
+    tx,
+    'lb_bid_batch_people',
+    'select id, role, frozen_at is not null as frozen, frozen_reason, kyc_status, risk_profile, id_number_hash from users where id = any($1::text[])',
+    [sqlArray([...new Set([...lenderIds, ...borrowerIds])])],
+  );
   const peopleById = new Map(people.map((u) => [u.id, u]));
   const replays = await priorBids(tx, items.map((i) => i.request));
   // The active bids as this node last committed them, if no one has changed the listing since (same seq).
@@ -195,6 +208,10 @@ async function placeBidBatchInTransaction(ctx: AppContext, tx: Tx, items: readon
   const work = new Map<string, ListingWork>();
   for (const l of locked) {
     const snap = uncached.includes(l.id) ? undefined : cache.get(l.id)!;
+    // This transaction takes the snapshot and changes its rows in place: no one else may use it now, and
+    // if the transaction rolls back the next batch reads the listing's bids again. On commit the
+    // snapshot goes back, as the batch left it.
+    if (snap) cache.delete(l.id);
     const existing = snap ? undefined : fetched.filter((b) => b.listingId === l.id);
     work.set(l.id, {
       state: l,
@@ -202,9 +219,8 @@ async function placeBidBatchInTransaction(ctx: AppContext, tx: Tx, items: readon
       // it): no sort, no index and no object per active bid at the start of every batch.
       active: snap ? snap.book.entries : existing!.map(activeBidOf),
       book: snap?.book,
-      // Copied: the cached map must stay as committed if this transaction rolls back.
-      activeRows: snap ? new Map(snap.rows) : new Map(existing!.map((b) => [b.id, b])),
-      borrowerIdNumberHash: peopleById.get(l.borrowerUserId)?.idNumberHash ?? null,
+      activeRows: snap ? snap.rows : new Map(existing!.map((b) => [b.id, b])),
+      borrowerIdNumberHash: peopleById.get(l.borrowerUserId)?.id_number_hash ?? null,
       created: [],
       changed: false,
       cleared: false,
@@ -232,8 +248,8 @@ async function placeBidBatchInTransaction(ctx: AppContext, tx: Tx, items: readon
       outcomes.push({ ok: false, code: 'FORBIDDEN', detail: 'only lenders bid' });
       continue;
     }
-    if (lender.frozenAt) {
-      outcomes.push({ ok: false, code: 'ACCOUNT_FROZEN', detail: `the account is frozen: ${lender.frozenReason ?? ''}` });
+    if (lender.frozen) {
+      outcomes.push({ ok: false, code: 'ACCOUNT_FROZEN', detail: `the account is frozen: ${lender.frozen_reason ?? ''}` });
       continue;
     }
     const bidId = request.clientRef ? idFromSeed('bid', `bid:${request.lenderId}:${request.clientRef}`) : newId('bid', nowMs);
@@ -244,9 +260,9 @@ async function placeBidBatchInTransaction(ctx: AppContext, tx: Tx, items: readon
       activeBids: w.active,
       lender: {
         userId: lender.id,
-        kycComplete: lender.kycStatus === 'verified',
-        riskProfile: lender.riskProfile,
-        isBorrower: w.borrowerIdNumberHash != null && w.borrowerIdNumberHash === lender.idNumberHash,
+        kycComplete: lender.kyc_status === 'verified',
+        riskProfile: lender.risk_profile,
+        isBorrower: w.borrowerIdNumberHash != null && w.borrowerIdNumberHash === lender.id_number_hash,
       },
       bid: { amountMinor: request.amountMinor, rateBps: request.rateBps },
       newBidId: bidId,
@@ -378,13 +394,13 @@ interface WalletBalance {
 async function lockedBalances(tx: Tx, accountIds: readonly string[]): Promise<Map<string, WalletBalance>> {
   const ids = [...new Set(accountIds)].sort();
   if (ids.length === 0) return new Map();
-  const found = await tx
-    .select({ id: ledgerAccounts.id, cPost: ledgerAccounts.creditsPostedMinor, dPost: ledgerAccounts.debitsPostedMinor, dPend: ledgerAccounts.debitsPendingMinor })
-    .from(ledgerAccounts)
-    .where(anyOf(ledgerAccounts.id, ids))
-    .orderBy(ledgerAccounts.id)
-    .for('update');
-  return new Map(found.map((a) => [a.id, { availableMinor: a.cPost - a.dPost - a.dPend, heldMinor: a.dPend }]));
+  const found = await namedRows<{ id: string; c_post: number; d_post: number; d_pend: number }>(
+    tx,
+    'lb_bid_batch_balances',
+    'select id, credits_posted_minor as c_post, debits_posted_minor as d_post, debits_pending_minor as d_pend from ledger_accounts where id = any($1::text[]) order by id for update',
+    [sqlArray(ids)],
+  );
+  return new Map(found.map((a) => [a.id, { availableMinor: Number(a.c_post) - Number(a.d_post) - Number(a.d_pend), heldMinor: Number(a.d_pend) }]));
 }
 
 /** A hold placed (positive) or released (negative) on a wallet the batch knows. */
@@ -398,8 +414,8 @@ function moveHeld(wallets: Map<string, WalletBalance>, accountId: string, amount
 interface ActiveSnapshot {
   /** The listing's seq when these were its active bids. */
   seq: number;
-  /** By id; never changed once cached (a batch works on a copy). */
-  rows: ReadonlyMap<string, BidRow>;
+  /** By id; a batch that takes the snapshot out of the cache changes it in place. */
+  rows: Map<string, BidRow>;
   /** The settled book of these bids: computeBook(listing, rows), carried from the batch that left it. */
   book: Book;
   /** The terms the book was computed with. */
@@ -447,6 +463,41 @@ function newPendingWrites(): PendingWrites {
 function holdOf(b: Pick<BidRow, 'id' | 'holdId' | 'lenderId' | 'amountMinor'>, borrowerUserId: string): KnownHold {
   return { id: b.holdId, debitAccountId: walletAccountId(b.lenderId), creditAccountId: walletAccountId(borrowerUserId), amountMinor: b.amountMinor, kind: 'bid_hold', reference: b.id };
 }
+
+/**
+ * The write of a batch, one statement of data-modifying CTEs over JSON arrays ($1 the time; $2 the new
+ * bids, $3 the ledger transfers, $4 the account sums, $5 the listings' book summaries, $6/$7 the outbox
+ * messages and jobs, written when $8 = 1). An account update is guarded against overdraft: the caller
+ * compares the accounts moved with the accounts given.
+ */
+const BATCH_WRITE_SQL = `with
+  new_bids as (
+    insert into bids (id, listing_id, lender_id, amount_minor, requested_amount_minor, rate_bps, priority, status, fill_minor, hold_id, client_ref, source, created_at, updated_at)
+    select id, l, u, a, ra, r, p, s, 0, h, cr, src, $1::timestamptz, $1::timestamptz
+    from jsonb_to_recordset($2::jsonb) as x(id text, l text, u text, a bigint, ra bigint, r integer, p integer, s text, h text, cr text, src text)
+    returning 1),
+  new_transfers as (
+    insert into ledger_transfers (id, debit_account_id, credit_account_id, amount_minor, phase, pending_id, kind, reference, currency, created_at)
+    select id, d, c, a, p, pid, k, ref, 'CNY', $1::timestamptz
+    from jsonb_to_recordset($3::jsonb) as x(id text, d text, c text, a bigint, p text, pid text, k text, ref text)
+    returning 1),
+  moved as (
+    update ledger_accounts a set debits_pending_minor = a.debits_pending_minor + v.dpe, credits_pending_minor = a.credits_pending_minor + v.cpe
+    from jsonb_to_recordset($4::jsonb) as v(id text, dpe bigint, cpe bigint)
+    where a.id = v.id
+      and (not a.debits_must_not_exceed_credits or a.credits_posted_minor - a.debits_posted_minor - (a.debits_pending_minor + v.dpe) >= 0)
+    returning 1),
+  books as (
+    update listings l set seq = v.seq, ends_at = v.e, ends_at_version = v.ev, coverage_minor = v.c, current_rate_bps = v.r, funded_pct = v.f, bid_count = v.n
+    from jsonb_to_recordset($5::jsonb) as v(id text, seq integer, e timestamptz, ev integer, c bigint, r integer, f integer, n integer)
+    where l.id = v.id
+    returning 1),
+  events as (
+    insert into outbox (messages, jobs)
+    select $6::jsonb, $7::jsonb where $8::integer = 1
+    returning 1)
+select (select count(*) from moved)::integer as accounts, (select count(*) from new_bids)::integer as bids, (select count(*) from new_transfers)::integer as transfers,
+       (select count(*) from books)::integer as books, (select count(*) from events)::integer as events`;
 
 /**
  * Writes what the decisions so far produced. The bids, the ledger movements (holds placed and released,
@@ -500,37 +551,16 @@ async function flush(tx: Tx, w: PendingWrites, at: Date, last = false): Promise<
     for (const m of outbox.messages) channels.add(m.channel);
   }
   if (newBids.length || transfers.length || summaries.length || outbox) {
-    const [written] = await rows<{ accounts: number }>(
-      tx,
-      sql`with
-        new_bids as (
-          insert into bids (id, listing_id, lender_id, amount_minor, requested_amount_minor, rate_bps, priority, status, fill_minor, hold_id, client_ref, source, created_at, updated_at)
-          select id, l, u, a, ra, r, p, s, 0, h, cr, src, ${atIso}::timestamptz, ${atIso}::timestamptz
-          from jsonb_to_recordset(${JSON.stringify(newBids)}::jsonb) as x(id text, l text, u text, a bigint, ra bigint, r integer, p integer, s text, h text, cr text, src text)
-          returning 1),
-        new_transfers as (
-          insert into ledger_transfers (id, debit_account_id, credit_account_id, amount_minor, phase, pending_id, kind, reference, currency, created_at)
-          select id, d, c, a, p, pid, k, ref, 'CNY', ${atIso}::timestamptz
-          from jsonb_to_recordset(${JSON.stringify(transfers)}::jsonb) as x(id text, d text, c text, a bigint, p text, pid text, k text, ref text)
-          returning 1),
-        moved as (
-          update ledger_accounts a set debits_pending_minor = a.debits_pending_minor + v.dpe, credits_pending_minor = a.credits_pending_minor + v.cpe
-          from jsonb_to_recordset(${JSON.stringify(accounts)}::jsonb) as v(id text, dpe bigint, cpe bigint)
-          where a.id = v.id
-            and (not a.debits_must_not_exceed_credits or a.credits_posted_minor - a.debits_posted_minor - (a.debits_pending_minor + v.dpe) >= 0)
-          returning 1),
-        books as (
-          update listings l set seq = v.seq, ends_at = v.e, ends_at_version = v.ev, coverage_minor = v.c, current_rate_bps = v.r, funded_pct = v.f, bid_count = v.n
-          from jsonb_to_recordset(${JSON.stringify(summaries)}::jsonb) as v(id text, seq integer, e timestamptz, ev integer, c bigint, r integer, f integer, n integer)
-          where l.id = v.id
-          returning 1),
-        events as (
-          insert into outbox (messages, jobs)
-          select ${JSON.stringify(outbox?.messages ?? [])}::jsonb, ${JSON.stringify(outbox?.jobs ?? [])}::jsonb where ${outbox ? 1 : 0}::integer = 1
-          returning 1)
-      select (select count(*) from moved)::integer as accounts, (select count(*) from new_bids)::integer as bids, (select count(*) from new_transfers)::integer as transfers,
-             (select count(*) from books)::integer as books, (select count(*) from events)::integer as events`,
-    );
+    const [written] = await namedRows<{ accounts: number }>(tx, 'lb_bid_batch_write', BATCH_WRITE_SQL, [
+      atIso,
+      JSON.stringify(newBids),
+      JSON.stringify(transfers),
+      JSON.stringify(accounts),
+      JSON.stringify(summaries),
+      JSON.stringify(outbox?.messages ?? []),
+      JSON.stringify(outbox?.jobs ?? []),
+      outbox ? 1 : 0,
+    ]);
     // The decisions used balances read under lock, so this is the guard of last resort.
     if (Number(written?.accounts) !== accounts.length) throw new AppError('INSUFFICIENT_FUNDS', 'an account in the batch would go below zero');
   }

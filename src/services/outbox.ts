@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { rows, type Db, type Queryable } from '../db/client.js';
+import { namedRows, rows, type Db, type Queryable } from '../db/client.js';
 import { outbox, type OutboxJob, type OutboxMessage } from '../db/schema/index.js';
 import type { Clock } from '../clock.js';
 import type { JobQueue, JobSpec } from '../jobs/queue.js';
@@ -26,6 +26,24 @@ export async function writeOutbox(tx: Queryable, write: OutboxWrite): Promise<vo
 
 const DISPATCH_LOCK_KEY = 727_002;
 const BATCH_ROWS = 500;
+
+/**
+ * Takes the advisory lock ($1), reads up to $2 rows not dispatched yet, numbers them after the last
+ * dispatch number and marks them, in one statement; one row with \`locked\` false when another node
+ * holds the lock, and with a null id when there is nothing to dispatch.
+ */
+const TAKE_SQL = `with lk as materialized (select pg_try_advisory_xact_lock($1::bigint) as locked),
+  pend as materialized (
+    select id, messages, jobs from outbox where dispatch_seq is null and (select locked from lk) order by id limit $2::integer),
+  st as (
+    insert into bus_state (id, last_dispatch_seq) select 1, count(*) from pend having count(*) > 0
+    on conflict (id) do update set last_dispatch_seq = bus_state.last_dispatch_seq + excluded.last_dispatch_seq
+    returning last_dispatch_seq - (select count(*) from pend) as before),
+  num as (select p.id, (select before from st) + row_number() over (order by p.id) as seq from pend p),
+  marked as (update outbox o set dispatch_seq = num.seq, dispatched_at = now() from num where o.id = num.id returning o.id)
+select (select locked from lk) as locked, p.id, num.seq, p.messages, p.jobs
+from (select 1) as one left join pend p on true left join num on num.id = p.id
+order by p.id`;
 
 interface PendingRow {
   id: number;
@@ -127,21 +145,10 @@ export class OutboxDispatcher {
       // One statement takes the lock, reads the rows, numbers them after the last dispatch number and
       // marks them: a dispatch follows every committed command, so its round trips count as the
       // command's own.
-      const taken = await rows<{ locked: boolean; id: number | null; seq: number | null; messages: OutboxMessage[] | null; jobs: OutboxJob[] | null }>(
-        tx,
-        sql`with lk as materialized (select pg_try_advisory_xact_lock(${DISPATCH_LOCK_KEY}) as locked),
-          pend as materialized (
-            select id, messages, jobs from ${outbox} where dispatch_seq is null and (select locked from lk) order by id limit ${BATCH_ROWS}),
-          st as (
-            insert into bus_state (id, last_dispatch_seq) select 1, count(*) from pend having count(*) > 0
-            on conflict (id) do update set last_dispatch_seq = bus_state.last_dispatch_seq + excluded.last_dispatch_seq
-            returning last_dispatch_seq - (select count(*) from pend) as before),
-          num as (select p.id, (select before from st) + row_number() over (order by p.id) as seq from pend p),
-          marked as (update ${outbox} o set dispatch_seq = num.seq, dispatched_at = now() from num where o.id = num.id returning o.id)
-        select (select locked from lk) as locked, p.id, num.seq, p.messages, p.jobs
-        from (select 1) as one left join pend p on true left join num on num.id = p.id
-        order by p.id`,
-      );
+      const taken = await namedRows<{ locked: boolean; id: number | null; seq: number | null; messages: OutboxMessage[] | null; jobs: OutboxJob[] | null }>(tx, 'lb_outbox_take', TAKE_SQL, [
+        DISPATCH_LOCK_KEY,
+        BATCH_ROWS,
+      ]);
       if (!taken[0]?.locked) return 'locked' as const;
       const pending = taken.filter((r) => r.id !== null).map((r) => ({ id: Number(r.id), messages: r.messages!, jobs: r.jobs! }));
       if (pending.length === 0) return 0;

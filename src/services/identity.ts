@@ -1,6 +1,6 @@
 import { and, eq, gt, isNull, ne, sql } from 'drizzle-orm';
 import type { AppContext } from '../context.js';
-import { rows, type Queryable } from '../db/client.js';
+import { namedRows, rows, type Queryable } from '../db/client.js';
 import { merchantInvites, sessions, users, type Role } from '../db/schema/index.js';
 import { isoDateOfMs } from '../domain/dates.js';
 import { AppError } from '../domain/errors.js';
@@ -12,7 +12,7 @@ import { newId, randomToken } from '../ids.js';
 import { openWallet } from '../ledger/ledger.js';
 import { hmacSha256Hex, sha256Hex } from '../security/crypto.js';
 import { dummyHash, hashPassword, verifyPassword } from '../security/passwords.js';
-import { writeOutbox } from './outbox.js';
+import { sqlArray, writeOutbox } from './outbox.js';
 
 /** Who a request or a socket acts as, once its session is verified (the HTTP layer and the realtime hub share it). */
 export interface AuthUser {
@@ -26,6 +26,48 @@ export interface AuthUser {
   sessionId: string;
   /** How the session came: cookie-authenticated unsafe requests get an Origin check. */
   via: 'bearer' | 'cookie';
+}
+
+/** The live sessions ($1: token hashes) with their users: the columns a request needs, nothing more. */
+const LIVE_SESSIONS_SQL = `select s.token_hash, s.id as session_id, s.expires_at, u.id as user_id, u.role, u.email, u.display_name, u.kyc_status, u.risk_profile, u.merchant_id
+  from sessions s join users u on u.id = s.user_id
+  where s.token_hash = any($1::text[]) and s.revoked_at is null and s.expires_at > now()`;
+
+interface LiveSessionRow {
+  token_hash: string;
+  session_id: string;
+  expires_at: Date | string;
+  user_id: string;
+  role: AuthUser['role'];
+  email: string;
+  display_name: string;
+  kyc_status: AuthUser['kycStatus'];
+  risk_profile: AuthUser['riskProfile'];
+  merchant_id: string | null;
+}
+
+/**
+ * The users of these sessions (by token hash), with each session's end. A named statement: a busy node
+ * runs it on every event-loop tick that brings requests with tokens it has not cached.
+ */
+export async function liveSessions(ctx: AppContext, tokenHashes: readonly string[]): Promise<Map<string, Omit<AuthUser, 'via'> & { expiresAtMs: number }>> {
+  const found = await namedRows<LiveSessionRow>(ctx.db, 'lb_live_sessions', LIVE_SESSIONS_SQL, [sqlArray(tokenHashes)]);
+  return new Map(
+    found.map((row) => [
+      row.token_hash,
+      {
+        id: row.user_id,
+        role: row.role,
+        email: row.email,
+        displayName: row.display_name,
+        kycStatus: row.kyc_status,
+        riskProfile: row.risk_profile,
+        merchantId: row.merchant_id,
+        sessionId: row.session_id,
+        expiresAtMs: new Date(row.expires_at).getTime(),
+      },
+    ]),
+  );
 }
 
 /** Tells every node to drop cached sessions: who a user is has changed. */

@@ -1,8 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
-import { and, eq, gt, inArray, isNull } from 'drizzle-orm';
-import { sessions, users, type Role } from '../../db/schema/index.js';
-import type { AuthUser } from '../../services/identity.js';
+import type { Role } from '../../db/schema/index.js';
+import { liveSessions, type AuthUser } from '../../services/identity.js';
 import { AppError } from '../../domain/errors.js';
 import { sha256Hex } from '../../security/crypto.js';
 import { isSignedAccess, type SignedAccess } from './signed.js';
@@ -63,29 +62,7 @@ export const authPlugin = fp(async (app: FastifyInstance) => {
   // tick cost one query, not one each (a market's opening minute brings many lenders at once).
   type Waiter = { resolve: (user: Omit<AuthUser, 'via'> | null) => void; reject: (err: unknown) => void };
   let waiting: Map<string, Waiter[]> | null = null;
-  async function lookUp(tokenHashes: string[]): Promise<Map<string, Omit<AuthUser, 'via'> & { expiresAtMs: number }>> {
-    const found = await app.ctx.db
-      .select({ session: sessions, user: users })
-      .from(sessions)
-      .innerJoin(users, eq(users.id, sessions.userId))
-      .where(and(inArray(sessions.tokenHash, tokenHashes), isNull(sessions.revokedAt), gt(sessions.expiresAt, new Date())));
-    return new Map(
-      found.map((row) => [
-        row.session.tokenHash,
-        {
-          id: row.user.id,
-          role: row.user.role,
-          email: row.user.email,
-          displayName: row.user.displayName,
-          kycStatus: row.user.kycStatus,
-          riskProfile: row.user.riskProfile,
-          merchantId: row.user.merchantId,
-          sessionId: row.session.id,
-          expiresAtMs: row.session.expiresAt.getTime(),
-        },
-      ]),
-    );
-  }
+  const lookUp = (tokenHashes: string[]) => liveSessions(app.ctx, tokenHashes);
   function sessionOf(tokenHash: string): Promise<Omit<AuthUser, 'via'> | null> {
     return new Promise((resolve, reject) => {
       if (!waiting) {

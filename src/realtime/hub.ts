@@ -173,7 +173,13 @@ export class Hub {
       conn.alive = true;
     });
     socket.on('close', () => this.detach(conn));
-    socket.on('error', () => this.detach(conn));
+    // What @fastify/websocket's own listener did (the route removes it: it kept the upgrade's request
+    // alive): log, and make sure the TCP socket is gone.
+    socket.on('error', (err: Error) => {
+      this.opts.ctx.log.error({ err, connection: conn.id, address }, 'websocket error');
+      socket.terminate();
+      this.detach(conn);
+    });
     return conn;
   }
 

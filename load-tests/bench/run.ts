@@ -179,9 +179,13 @@ async function main(): Promise<void> {
       }
     }
     vers = await versions(databaseUrl, cfg.redisUrl);
+    // The server runs as in production: compiled (dist/, `npm run build:server`), without tsx.
+    // BENCH_SERVER_TSX=1 runs the sources through tsx instead, to compare.
+    const viaTsx = cfg.serverViaTsx;
+    if (!viaTsx) execFileSync(process.execPath, ['--import', 'tsx', path.join(ROOT, 'scripts', 'build-server.ts'), '--if-stale'], { cwd: ROOT, stdio: 'inherit' });
     server = await startChild(
       'lendbook',
-      path.join(ROOT, 'load-tests', 'bench', 'children', 'lendbook-server.ts'),
+      path.join(ROOT, 'load-tests', 'bench', 'children', viaTsx ? 'lendbook-server.ts' : 'lendbook-server.js'),
       [],
       {
         PORT: '0',

@@ -128,8 +128,9 @@ export async function wsRoutes(app: FastifyInstance): Promise<void> {
  * hub's is there, so the socket is never without one (an 'error' without a listener throws).
  */
 function releaseUpgrade(socket: WebSocket, request: FastifyRequest): void {
-  const tcp = request.raw.socket as Socket & { _httpMessage?: ServerResponse | null };
-  tcp._httpMessage?.detachSocket(tcp);
+  // No TCP socket behind fastify's injectWS (a plain request object): nothing to detach then.
+  const tcp = request.raw.socket as (Socket & { _httpMessage?: ServerResponse | null }) | undefined;
+  if (tcp?._httpMessage) tcp._httpMessage.detachSocket(tcp);
   const errorListeners = socket.listeners('error');
   if (errorListeners.length > 1) socket.removeListener('error', errorListeners[0] as (...args: unknown[]) => void);
 }

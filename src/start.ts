@@ -1,8 +1,9 @@
 /**
  * `npm start`: builds the web app when its sources changed since the last build, then runs the server
- * in this same process. No shell stays between npm and node (the script execs this file), so a SIGTERM
- * or SIGINT that npm forwards reaches the server itself and it drains and exits; nothing is left behind.
- * The production start (README) is `node --import tsx src/server.ts` with web/dist built beforehand.
+ * in this same process. It runs compiled, as dist/start.js: the npm script first brings dist/ up to date
+ * (scripts/build-server.ts --if-stale), then execs node on it, so no shell stays between npm and node and
+ * a SIGTERM or SIGINT that npm forwards reaches the server itself; it drains and exits, nothing is left
+ * behind. The production start (README) is `node dist/server.js` with web/dist and dist/ built beforehand.
  */
 import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, statSync } from 'node:fs';

@@ -179,9 +179,13 @@ async function main(): Promise<void> {
       }
     }
     vers = await versions(databaseUrl, cfg.redisUrl);
+    // The server runs as in production: compiled (dist/, `npm run build:server`), without tsx.
+    // BENCH_SERVER_TSX=1 runs the sources through tsx instead, to compare.
+    const viaTsx = cfg.serverViaTsx;
+    if (!viaTsx) execFileSync(process.execPath, ['--import', 'tsx', path.join(ROOT, 'scripts', 'build-server.ts'), '--if-stale'], { cwd: ROOT, stdio: 'inherit' });
     server = await startChild(
       'lendbook',
-      path.join(ROOT, 'load-tests', 'bench', 'children', 'lendbook-server.ts'),
+      path.join(ROOT, 'load-tests', 'bench', 'children', viaTsx ? 'lendbook-server.ts' : 'lendbook-server.js'),
       [],
       {
         PORT: '0',
@@ -208,8 +212,11 @@ async function main(): Promise<void> {
       'Lendbook',
       120_000,
       // e.g. BENCH_SERVER_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/lendbook-prof" to see where the time goes.
-      (process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean),
+      // The memory target is RSS after a full GC: the inspector (loopback, any free port) is how the bench
+      // asks the server for one.
+      [...(cfg.scenarios.has('memory') ? ['--inspect=127.0.0.1:0'] : []), ...(process.env.BENCH_SERVER_NODE_ARGS ?? '').split(' ').filter(Boolean)],
     );
+    const inspectorUrl = /Debugger listening on (ws:\/\/\S+)/.exec(server.stderrTail())?.[1];
     const baseUrl = server.url;
     // A server that exits in the middle (a crash, or someone else's kill) fails the bench at once.
     const serverDied = server.exited.then((code) => {
@@ -234,7 +241,7 @@ async function main(): Promise<void> {
     if (!invariantsSeed.ok) throw new Error(`invariants fail right after seeding: ${JSON.stringify(invariantsSeed.failed)}`);
     log(`invariants ok after seeding (${invariantsSeed.ms} ms)`);
 
-    const ctx: BenchContext = { cfg, baseUrl, serverPid: server.pid, databaseUrl, adminToken, lenders, borrowers: new BorrowerPool(borrowers), log };
+    const ctx: BenchContext = { cfg, baseUrl, serverPid: server.pid, databaseUrl, adminToken, lenders, borrowers: new BorrowerPool(borrowers), log, ...(inspectorUrl ? { inspectorUrl } : {}) };
 
     // ---- warm-up of the server: JIT, connection pools, caches ----
     if (cfg.warmupSeconds > 0) {
@@ -420,7 +427,7 @@ function generatedDoc(
     for (const e of Object.values(s.ws.sizes as Record<string, any>)) for (const r of [...e.lendbook.rate, ...e.lendbook.window]) for (const [k, v] of Object.entries(r.socketsClosed as Record<string, number>)) closed[k] = (closed[k] ?? 0) + v;
     notes.push(`WebSocket: ${s.ws.open.lendbook?.sockets ?? 0} sockets opened in ${((s.ws.open.lendbook?.ms ?? 0) / 1000).toFixed(1)} s; seq gaps seen by clients: Lendbook ${s.ws.gaps.lendbook}, bare ${s.ws.gaps.baseline}; sockets the server closed during runs: ${Object.keys(closed).length ? Object.entries(closed).map(([k, v]) => `${v} × ${k}`).join(', ') : 'none'}.`);
   }
-  if (s.memory) notes.push(`Memory: RSS ${s.memory.rssBeforeMb} MB before the sockets, ${s.memory.rssSamplesMb.join(' / ')} MB with them (3 samples 1 s apart); heap used ${s.memory.heapUsedMb} MB.`);
+  if (s.memory) notes.push(`Memory: RSS ${s.memory.rssBeforeMb} MB before the sockets, ${s.memory.rssSamplesMb.join(' / ')} MB with them (3 samples 1 s apart); heap used ${s.memory.heapUsedMb} MB${s.memory.rssAfterGcMb ? `; after a full GC ${s.memory.rssAfterGcMb.join(' / ')} MB, heap used ${s.memory.heapUsedAfterGcMb} MB` : ''}.`);
   if (results.invariants.end) notes.push(`GET /api/v1/admin/invariants at the end: ok, in ${(results.invariants.end.ms / 1000).toFixed(1)} s.`);
   return [
     `Last run: ${results.startedAt} (${Math.round(results.durationS / 60)} min), commit \`${results.git.commit}\`${results.git.dirty ? ' with uncommitted changes' : ''}, \`npm run bench\`` +

@@ -202,6 +202,23 @@ describe('refusals and limits', () => {
   });
 });
 
+describe('what an open socket keeps', () => {
+  it("not its upgrade request: no pending response on the TCP socket, and only the hub's error listener (the plugin's held request and reply)", async () => {
+    const lender = await registerLender(t.app);
+    const s = await openSocket(t.url, { token: lender.token });
+    s.send({ op: 'ping' });
+    await s.next((m) => m.type === 'pong');
+    const open = [...t.app.websocketServer.clients].filter((c) => c.readyState === c.OPEN);
+    expect(open.length).toBeGreaterThan(0);
+    for (const client of open) {
+      const tcp = (client as unknown as { _socket: { _httpMessage: unknown } })._socket;
+      expect(tcp._httpMessage).toBeNull();
+      expect(client.listenerCount('error')).toBe(1);
+    }
+    s.close();
+  });
+});
+
 describe('caps per address and per user', () => {
   let capped: TestApp;
   beforeAll(async () => {

@@ -1,13 +1,18 @@
+import { execFileSync } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTestStorage, type TestStorage } from './helpers/env.js';
 import { isAlive, processTree, startProcess, waitForUrl } from './helpers/process.js';
 import { waitFor } from './helpers/wait.js';
 
 const storages: TestStorage[] = [];
 const dirs: string[] = [];
+// The production start runs the compiled server: build it as the README says (`npm run build:server`).
+beforeAll(() => {
+  execFileSync(process.execPath, ['--import', 'tsx', 'scripts/build-server.ts', '--if-stale'], { stdio: 'inherit' });
+});
 afterAll(async () => {
   for (const s of storages) await s.dispose();
   for (const d of dirs) rmSync(d, { recursive: true, force: true });
@@ -59,7 +64,7 @@ describe('the server process', () => {
   // whole tree down with it, after draining; nothing may be left running, orphaned.
   const starts = [
     { name: 'npm start', command: 'npm', args: ['start'], env: {} },
-    { name: 'the production start (node --import tsx src/server.ts)', command: process.execPath, args: ['--import', 'tsx', 'src/server.ts'], env: PRODUCTION_ENV },
+    { name: 'the production start (node dist/server.js)', command: process.execPath, args: ['dist/server.js'], env: PRODUCTION_ENV },
   ];
   for (const start of starts) {
     for (const signal of ['SIGTERM', 'SIGINT'] as const) {

@@ -40,6 +40,8 @@ export interface BenchConfig {
   scenarios: Set<ScenarioName>;
   writeDocs: boolean;
   keepDb: boolean;
+  /** Run the server's TypeScript through tsx (as tests do) instead of the compiled dist/ that production runs. */
+  serverViaTsx: boolean;
   /** Before starting, wait up to this many seconds for the machine to be quiet (other work skews every figure). */
   waitQuietSeconds: number;
 }
@@ -107,6 +109,7 @@ export function loadBenchConfig(): BenchConfig {
     scenarios: new Set(wanted as ScenarioName[]),
     writeDocs: bool('BENCH_WRITE_DOCS', true),
     keepDb: bool('BENCH_KEEP_DB', false),
+    serverViaTsx: bool('BENCH_SERVER_TSX', false),
     waitQuietSeconds: int('BENCH_WAIT_QUIET_SECONDS', 0, 0, 3600),
   };
 }

@@ -14,6 +14,8 @@ export interface BenchContext {
   lenders: SeededLender[];
   borrowers: BorrowerPool;
   log(message: string): void;
+  /** The server's inspector (ws://…) when the memory scenario runs: the bench asks it for a full GC. */
+  inspectorUrl?: string;
   /** The server's closed-loop hot-listing rate, once measured (sizes the clearing listing's duration). */
   hotBidsPerSec?: number;
 }

@@ -14,11 +14,12 @@ export interface Child {
 }
 
 /**
- * Starts a TypeScript entry point as its own Node process (`node --import tsx <file>`) and waits for the
- * line `<label>: http://localhost:<port>` on its stdout.
+ * Starts an entry point as its own Node process (`node --import tsx <file>`; a `.js` file, compiled, runs
+ * without tsx) and waits for the line `<label>: http://localhost:<port>` on its stdout.
  */
 export async function startChild(name: string, file: string, args: string[], env: Record<string, string>, label: string, timeoutMs = 60_000, nodeArgs: string[] = []): Promise<Child> {
-  const proc = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', file, ...args], {
+  const loader = file.endsWith('.js') ? [] : ['--import', 'tsx'];
+  const proc = spawn(process.execPath, [...nodeArgs, ...loader, file, ...args], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });

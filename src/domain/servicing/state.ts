@@ -4,7 +4,7 @@
  * sums over the notes, never stored twice. The state is plain data (JSON-safe) and fully re-derivable by
  * replay (replay.ts) from the terms, the payments and the last serviced date.
  */
-import { assert, assertNonNegativeMinor } from '../assert.js';
+import { assert, assertNonNegativeMinor, isNonNegativeMinor } from '../assert.js';
 import { addDays, compareIsoDate, isIsoDate, type IsoDate } from '../dates.js';
 import { BULLET, assertMaturity, assertRate, assertTerm, noteSchedule, periodCount, scheduleKey, type RepaymentKind, type SchedulePeriod } from './schedule.js';
 
@@ -285,15 +285,19 @@ export function assertLoanInvariants(state: LoanState): void {
       assert(inst.n === i + 1, 'installments are numbered 1..n');
       assert(inst.dueDate === dueDateAt(state, i), 'notes share the due dates');
       assert(i === 0 || compareIsoDate(inst.dueDate, note.installments[i - 1]!.dueDate) >= 0, 'due dates never go back');
-      for (const part of PART_ORDER) assertNonNegativeMinor(unpaidPart(inst, part), `unpaid ${part} of ${note.noteId}#${inst.n}`);
+      // The label is formatted only for a failing value (see assert.ts): this runs per note and installment.
+      for (const part of PART_ORDER) {
+        const unpaid = unpaidPart(inst, part);
+        if (!isNonNegativeMinor(unpaid)) assertNonNegativeMinor(unpaid, `unpaid ${part} of ${note.noteId}#${inst.n}`);
+      }
       for (const v of [inst.principalPaidMinor, inst.interestPaidMinor, inst.penaltyPaidMinor, inst.interestLockedMinor, feePaid(inst)]) {
-        assertNonNegativeMinor(v, `paid amounts of ${note.noteId}#${inst.n}`);
+        if (!isNonNegativeMinor(v)) assertNonNegativeMinor(v, `paid amounts of ${note.noteId}#${inst.n}`);
       }
       principalTotal += inst.principalDueMinor;
     });
-    assert(principalTotal === note.principalMinor, `installments of ${note.noteId} carry exactly its principal`);
-    assert(!noteClosed(note) || noteOwesNothing(note), `${note.status} note ${note.noteId} owes nothing`);
-    assert(note.status !== 'sold' || note.soldOut === true, `sold note ${note.noteId} was sold whole`);
+    if (principalTotal !== note.principalMinor) assert(false, `installments of ${note.noteId} carry exactly its principal`);
+    if (noteClosed(note) && !noteOwesNothing(note)) assert(false, `${note.status} note ${note.noteId} owes nothing`);
+    if (note.status === 'sold' && note.soldOut !== true) assert(false, `sold note ${note.noteId} was sold whole`);
   }
   if (state.status === 'defaulted') assert(state.defaultedOn !== null, 'a defaulted loan has its default date');
   if (state.status === 'active') assert(state.defaultedOn === null, 'an active loan has not defaulted');

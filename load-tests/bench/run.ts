@@ -233,7 +233,7 @@ async function main(): Promise<void> {
     const lenders = await seedLenders(databaseUrl, cfg.lenders, 50_000_000);
     log(`seeded ${lenders.length.toLocaleString('en-US')} lenders with sessions and ¥500,000 wallets in the database (${((Date.now() - t0) / 1000).toFixed(1)} s)`);
     const want = (s: string) => cfg.scenarios.has(s as never);
-    const borrowersNeeded = 1 + (want('hot') ? 2 * cfg.runs : 0) + (want('spread') || want('read') ? 100 : 0) + (want('ws') ? cfg.wsSizes.length : 0) + (want('clearing') ? cfg.runs : 0) + (want('autobid') ? cfg.runs : 0) + (want('hostile') ? HOSTILE_LISTINGS : 0);
+    const borrowersNeeded = 1 + (want('hot') ? 2 * cfg.runs : 0) + (want('spread') || want('read') ? 100 : 0) + (want('ws') ? cfg.wsSizes.length : 0) + (want('clearing') ? 2 * cfg.runs : 0) + (want('autobid') ? cfg.runs : 0) + (want('hostile') ? HOSTILE_LISTINGS : 0);
     t0 = Date.now();
     const borrowers = await guard(seedBorrowers(baseUrl, partner, borrowersNeeded, log));
     log(`seeded ${borrowers.length} rated merchants with borrowers through the API (${((Date.now() - t0) / 1000).toFixed(1)} s; grades ${[...new Set(borrowers.map((b) => b.grade))].join(', ')})`);
@@ -420,7 +420,7 @@ function generatedDoc(
     }
   }
   if (s.clearing?.length) {
-    notes.push(`Clearing listings: ${(s.clearing as { bidsViaApi: number; bidsViaSql: number; clearingMs: number; endToClearedMs: number }[]).map((c) => `${c.bidsViaApi.toLocaleString('en-US')} bids through the API + ${c.bidsViaSql.toLocaleString('en-US')} written in SQL, cleared in ${c.clearingMs} ms`).join('; ')}.`);
+    notes.push(`Clearing listings: ${(s.clearing as { book: string; bidsViaApi: number; bidsViaSql: number; clearingMs: number; endToClearedMs: number }[]).map((c) => `${c.book}: ${c.bidsViaApi.toLocaleString('en-US')} bids through the API + ${c.bidsViaSql.toLocaleString('en-US')} written in SQL, cleared in ${c.clearingMs} ms`).join('; ')}.`);
   }
   if (s.ws) {
     const closed: Record<string, number> = {};

@@ -125,3 +125,8 @@ export async function namedRows<T>(q: Queryable, name: string, text: string, val
 export async function ping(q: Queryable): Promise<void> {
   await q.execute(sql`select 1`);
 }
+
+/** A JS array as a PostgreSQL array literal parameter (works on pg and PGlite alike). */
+export function sqlArray(values: readonly (number | string)[]): string {
+  return `{${values.map((v) => (typeof v === 'number' ? String(v) : `"${v.replace(/(["\\])/g, '\\$1')}"`)).join(',')}}`;
+}

@@ -58,7 +58,7 @@ export async function applyBatch(q: Queryable, transfers: readonly NewTransfer[]
     if (!d) deltas.set(id, (d = { dPend: 0, dPost: 0, cPend: 0, cPost: 0 }));
     return d;
   };
-  const records: (NewTransfer | (Omit<NewTransfer, 'phase'> & { phase: 'post' | 'void'; pendingId: string }))[] = [];
+  const records: (NewTransfer | (Omit<NewTransfer, 'phase'> & { phase: 'post' | 'void'; pendingId: string; holdAmountMinor: number }))[] = [];
   for (const t of transfers) {
     assertPositiveMinor(t.amountMinor, 'amountMinor');
     assert(t.debitAccountId !== t.creditAccountId, 'a transfer needs two different accounts');
@@ -81,12 +81,12 @@ export async function applyBatch(q: Queryable, transfers: readonly NewTransfer[]
       delta(h.debitAccountId).dPost += r.amountMinor;
       delta(h.creditAccountId).cPost += r.amountMinor;
     }
-    records.push({ id: r.id, debitAccountId: h.debitAccountId, creditAccountId: h.creditAccountId, amountMinor: r.phase === 'void' ? h.amountMinor : r.amountMinor, kind: r.kind, reference: h.reference, phase: r.phase, pendingId: h.id });
+    records.push({ id: r.id, debitAccountId: h.debitAccountId, creditAccountId: h.creditAccountId, amountMinor: r.phase === 'void' ? h.amountMinor : r.amountMinor, kind: r.kind, reference: h.reference, phase: r.phase, pendingId: h.id, holdAmountMinor: h.amountMinor });
   }
   const atIso = at.toISOString();
-  const insert = async (batch: typeof records) => {
-    for (let i = 0; i < batch.length; i += CHUNK) {
-      const chunk = batch.slice(i, i + CHUNK).map((r) => ({
+  const json = (chunk: typeof records) =>
+    JSON.stringify(
+      chunk.map((r) => ({
         id: r.id,
         d: r.debitAccountId,
         c: r.creditAccountId,
@@ -95,27 +95,34 @@ export async function applyBatch(q: Queryable, transfers: readonly NewTransfer[]
         pid: 'pendingId' in r ? r.pendingId : null,
         k: r.kind,
         ref: r.reference,
-      }));
-      await q.execute(sql`insert into ledger_transfers (id, debit_account_id, credit_account_id, amount_minor, phase, pending_id, kind, reference, currency, created_at)
-        select id, d, c, a, p, pid, k, ref, 'CNY', ${atIso}::timestamptz
-        from jsonb_to_recordset(${JSON.stringify(chunk)}::jsonb) as x(id text, d text, c text, a bigint, p text, pid text, k text, ref text)`);
-    }
-  };
-  // New transfers first: a hold made and resolved in the same batch must exist when it is resolved.
-  await insert(records.filter((r) => r.phase === 'single' || r.phase === 'pending'));
-  if (resolutions.length) {
-    // Each resolution must match the hold it resolves: pending, same accounts and amount.
-    const bad = await rows<{ id: string }>(
-      q,
-      sql`select v.id from jsonb_to_recordset(${JSON.stringify(resolutions.map((r) => ({ id: r.hold.id, d: r.hold.debitAccountId, c: r.hold.creditAccountId, a: r.hold.amountMinor })))}::jsonb)
-            as v(id text, d text, c text, a bigint)
-          left join ledger_transfers h on h.id = v.id
-          where h.id is null or h.phase <> 'pending' or h.debit_account_id <> v.d or h.credit_account_id <> v.c or h.amount_minor <> v.a
-          limit 1`,
+        ha: 'holdAmountMinor' in r ? r.holdAmountMinor : null,
+      })),
     );
-    assert(bad.length === 0, `resolution of a hold that does not match: ${bad[0]?.id}`);
-    // The unique index on pending_id refuses a second resolution of the same hold.
-    await insert(records.filter((r) => r.phase === 'post' || r.phase === 'void'));
+  // New transfers first: a hold made and resolved in the same batch must exist when it is resolved.
+  const created = records.filter((r) => r.phase === 'single' || r.phase === 'pending');
+  for (let i = 0; i < created.length; i += CHUNK) {
+    await q.execute(sql`insert into ledger_transfers (id, debit_account_id, credit_account_id, amount_minor, phase, pending_id, kind, reference, currency, created_at)
+      select id, d, c, a, p, pid, k, ref, 'CNY', ${atIso}::timestamptz
+      from jsonb_to_recordset(${json(created.slice(i, i + CHUNK))}::jsonb) as x(id text, d text, c text, a bigint, p text, pid text, k text, ref text)`);
+  }
+  // Each resolution must match the hold it resolves: pending, same accounts and amount. The insert joins
+  // the hold on exactly that, so a resolution that does not match is not written and the count falls
+  // short (one statement where a check and an insert took two passes over the same rows). The unique
+  // index on pending_id refuses a second resolution of the same hold.
+  const resolved = records.filter((r) => r.phase === 'post' || r.phase === 'void');
+  for (let i = 0; i < resolved.length; i += CHUNK) {
+    const chunk = resolved.slice(i, i + CHUNK);
+    const [inserted] = await rows<{ n: number }>(
+      q,
+      sql`with ins as (
+            insert into ledger_transfers (id, debit_account_id, credit_account_id, amount_minor, phase, pending_id, kind, reference, currency, created_at)
+            select x.id, x.d, x.c, x.a, x.p, x.pid, x.k, x.ref, 'CNY', ${atIso}::timestamptz
+            from jsonb_to_recordset(${json(chunk)}::jsonb) as x(id text, d text, c text, a bigint, p text, pid text, k text, ref text, ha bigint)
+            join ledger_transfers h on h.id = x.pid and h.phase = 'pending' and h.debit_account_id = x.d and h.credit_account_id = x.c and h.amount_minor = x.ha
+            returning 1)
+          select count(*)::int as n from ins`,
+    );
+    if (Number(inserted?.n) !== chunk.length) assert(false, `resolution of a hold that does not match: ${await unmatchedHold(q, chunk)}`);
   }
   const list = [...deltas.entries()].map(([id, d]) => ({ id, dpe: d.dPend, dpo: d.dPost, cpe: d.cPend, cpo: d.cPost }));
   for (let i = 0; i < list.length; i += CHUNK) {
@@ -136,4 +143,17 @@ export async function applyBatch(q: Queryable, transfers: readonly NewTransfer[]
       throw new AppError('INSUFFICIENT_FUNDS', 'an account in the batch would go below zero');
     }
   }
+}
+
+/** The first hold of `chunk` that its resolution does not match (to name it in the failure). */
+async function unmatchedHold(q: Queryable, chunk: readonly { pendingId?: string | null; debitAccountId: string; creditAccountId: string; holdAmountMinor?: number }[]): Promise<string | undefined> {
+  const bad = await rows<{ id: string }>(
+    q,
+    sql`select v.id from jsonb_to_recordset(${JSON.stringify(chunk.map((r) => ({ id: r.pendingId, d: r.debitAccountId, c: r.creditAccountId, a: r.holdAmountMinor })))}::jsonb)
+          as v(id text, d text, c text, a bigint)
+        left join ledger_transfers h on h.id = v.id
+        where h.id is null or h.phase <> 'pending' or h.debit_account_id <> v.d or h.credit_account_id <> v.c or h.amount_minor <> v.a
+        limit 1`,
+  );
+  return bad[0]?.id;
 }

@@ -1,7 +1,7 @@
-import { inArray, sql } from 'drizzle-orm';
+import { sql } from 'drizzle-orm';
 import { assert, assertPositiveMinor, assertNonNegativeMinor } from '../domain/assert.js';
 import { AppError } from '../domain/errors.js';
-import { rows, type Queryable } from '../db/client.js';
+import { rows, sqlArray, type Queryable } from '../db/client.js';
 import { ledgerAccounts, ledgerTransfers, type AccountKind, type TransferPhase } from '../db/schema/index.js';
 
 /**
@@ -256,7 +256,8 @@ export interface AccountBalance {
 
 export async function balances(q: Queryable, accountIds: string[]): Promise<Map<string, AccountBalance>> {
   if (accountIds.length === 0) return new Map();
-  const found = await q.select().from(ledgerAccounts).where(inArray(ledgerAccounts.id, accountIds));
+  // One array parameter, not one per account: a clearing reads ten thousand wallets at once.
+  const found = await q.select().from(ledgerAccounts).where(sql`${ledgerAccounts.id} = any(${sqlArray(accountIds)}::text[])`);
   return new Map(
     found.map((a) => [
       a.id,
@@ -283,6 +284,7 @@ export async function balance(q: Queryable, accountId: string): Promise<AccountB
 export async function lockAccounts(q: Queryable, accountIds: string[]): Promise<void> {
   const ids = [...new Set(accountIds)].sort();
   if (ids.length === 0) return;
-  await q.select({ id: ledgerAccounts.id }).from(ledgerAccounts).where(inArray(ledgerAccounts.id, ids)).orderBy(ledgerAccounts.id).for('update');
+  // One array parameter: building and binding ten thousand (a clearing's lenders) costs more than the locks.
+  await q.select({ id: ledgerAccounts.id }).from(ledgerAccounts).where(sql`${ledgerAccounts.id} = any(${sqlArray(ids)}::text[])`).orderBy(ledgerAccounts.id).for('update');
 }
 

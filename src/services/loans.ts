@@ -3,7 +3,7 @@ import type { Queryable } from '../db/client.js';
 import { loanNotes, loans } from '../db/schema/index.js';
 import { assert } from '../domain/assert.js';
 import { addDays, compareIsoDate, type IsoDate } from '../domain/dates.js';
-import { accrueDay, loanStanding, openLoan, outstandingPrincipalFrom, scheduleKey, type Installment, type LoanStanding, type LoanState, type NoteState, type RepaymentKind, type ServicingSettings } from '../domain/servicing/index.js';
+import { accrueDay, loanStanding, openLoanShared, outstandingPrincipalFrom, scheduleKey, type Installment, type LoanStanding, type LoanState, type NoteState, type RepaymentKind, type ServicingSettings } from '../domain/servicing/index.js';
 
 export type LoanRow = typeof loans.$inferSelect;
 export type NoteRow = typeof loanNotes.$inferSelect;
@@ -31,9 +31,13 @@ export interface NewLoan {
 
 const NOTE_CHUNK = 2000;
 
-/** Writes a loan and its notes with their schedules (servicing state) as clearing creates them. */
-export async function insertLoan(tx: Queryable, loan: NewLoan): Promise<LoanState> {
-  const state = openLoan({
+/**
+ * Writes a loan and its notes with their schedules (servicing state) as clearing creates them. Notes with
+ * the same schedule key start with the same installments: each distinct list is made once (openLoanShared)
+ * and sent once, and the insert joins it to its notes.
+ */
+export async function insertLoan(tx: Queryable, loan: NewLoan): Promise<void> {
+  const { state, indexOfKey } = openLoanShared({
     disbursedOn: loan.disbursedOn,
     termMonths: loan.termMonths,
     repayment: loan.repayment,
@@ -65,19 +69,17 @@ export async function insertLoan(tx: Queryable, loan: NewLoan): Promise<LoanStat
     createdAt: loan.at,
   });
   // One statement per 2,000 notes, the rows as one JSON document: a clearing with thousands of winners
-  // must not cost thousands of round trips or a parameter list per column. Notes with the same schedule
-  // key have the same opening installments: each distinct list is sent once and joined in.
-  const byId = new Map(state.notes.map((n) => [n.noteId, n]));
+  // must not cost thousands of round trips or a parameter list per column.
   const at = loan.at.toISOString();
   for (let i = 0; i < loan.notes.length; i += NOTE_CHUNK) {
     const schedules: Installment[][] = [];
-    const scheduleIndex = new Map<string, number>();
+    const scheduleIndex = new Map<number, number>();
     const rowsOfChunk = loan.notes.slice(i, i + NOTE_CHUNK).map((n) => {
-      const key = scheduleKey(n);
-      let k = scheduleIndex.get(key);
+      const shared = indexOfKey.get(scheduleKey(n))!;
+      let k = scheduleIndex.get(shared);
       if (k === undefined) {
-        k = schedules.push(byId.get(n.id)!.installments); // 1-based, as ordinality counts
-        scheduleIndex.set(key, k);
+        k = schedules.push(state.notes[shared]!.installments); // 1-based, as ordinality counts
+        scheduleIndex.set(shared, k);
       }
       return { id: n.id, bid: n.bidId, lender: n.lenderId, p: n.principalMinor, r: n.rateBps, s: k };
     });
@@ -86,7 +88,6 @@ export async function insertLoan(tx: Queryable, loan: NewLoan): Promise<LoanStat
       from jsonb_to_recordset(${JSON.stringify(rowsOfChunk)}::jsonb) as x(id text, bid text, lender text, p bigint, r integer, s bigint)
       join jsonb_array_elements(${JSON.stringify(schedules)}::jsonb) with ordinality as s(inst, k) on s.k = x.s`);
   }
-  return state;
 }
 
 export interface LoadedLoan {

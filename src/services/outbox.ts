@@ -1,5 +1,5 @@
 import { sql } from 'drizzle-orm';
-import { namedRows, rows, type Db, type Queryable } from '../db/client.js';
+import { namedRows, rows, sqlArray, type Db, type Queryable } from '../db/client.js';
 import { outbox, type OutboxJob, type OutboxMessage } from '../db/schema/index.js';
 import type { Clock } from '../clock.js';
 import type { JobQueue, JobSpec } from '../jobs/queue.js';
@@ -175,7 +175,5 @@ export function jobToEnqueue(job: OutboxJob, nowMs: number): JobSpec {
   return { ...spec, id: `${job.id}-${window}`, runAtMs: (window + 1) * coalesceMs };
 }
 
-/** A JS array as a PostgreSQL array literal parameter (works on pg and PGlite alike). */
-export function sqlArray(values: readonly (number | string)[]): string {
-  return `{${values.map((v) => (typeof v === 'number' ? String(v) : `"${v.replace(/(["\\])/g, '\\$1')}"`)).join(',')}}`;
-}
+/** Defined with the database client (the ledger uses it too); re-exported for the services. */
+export { sqlArray } from '../db/client.js';

@@ -128,7 +128,7 @@ export interface Listing {
 export const LISTING_AMOUNT_MINOR = 100_000_000;
 export const MAX_RATE_BPS = 2400;
 
-export async function createListing(baseUrl: string, borrower: Borrower, durationSec: number, title: string, extra: { minFundingPct?: number } = {}): Promise<Listing> {
+export async function createListing(baseUrl: string, borrower: Borrower, durationSec: number, title: string, extra: { minFundingPct?: number; pricing?: 'uniform' | 'pay_as_bid' } = {}): Promise<Listing> {
   const amountMinor = Math.min(LISTING_AMOUNT_MINOR, borrower.creditLeftMinor);
   if (amountMinor < LISTING_AMOUNT_MINOR) throw new Error(`borrower ${borrower.merchantRef} (grade ${borrower.grade}) may only list ${amountMinor} minor; the bench needs ${LISTING_AMOUNT_MINOR}`);
   return expectStatus<Listing>(

@@ -34,6 +34,7 @@ export {
   MAX_NOTES_PER_LOAN,
   PART_ORDER,
   openLoan,
+  openLoanShared,
   assertLoanInvariants,
   prepaymentFeeMinor,
   feePaid,

@@ -10,7 +10,7 @@
  */
 import { assert, assertNever, assertNonNegativeMinor, assertPositiveMinor } from '../assert.js';
 import { addMonthsClamped, daysBetween, isIsoDate, parseIsoDate, type IsoDate } from '../dates.js';
-import { decFromInt, monthlyRate, toMinorHalfEven } from '../decimal.js';
+import { decFromInt, divHalfEven, monthlyRate, toMinorHalfEven, type Dec } from '../decimal.js';
 
 /** The monthly schedules a borrower chooses from (docs/market-rules.md §1). */
 export const REPAYMENT_KINDS = ['equal_installment', 'equal_principal', 'interest_only'] as const;
@@ -92,6 +92,9 @@ export function periodInterestMinor(outstandingMinor: number, rateBps: number, d
   assertRate(rateBps);
   assert(Number.isSafeInteger(days) && days >= 0 && Number.isSafeInteger(periodDays) && periodDays >= 1, 'bad day counts');
   assert(days <= periodDays, `interest for ${days} days of a ${periodDays}-day period`);
+  // The exact product in integers when it fits (it does for any real loan), else in Decimal: same result.
+  const product = outstandingMinor * rateBps * days;
+  if (Number.isSafeInteger(product)) return divHalfEven(product, BPS_MONTH_DIVISOR * periodDays);
   const exact = decFromInt(outstandingMinor).mul(decFromInt(rateBps)).mul(decFromInt(days));
   return toMinorHalfEven(exact.div(decFromInt(BPS_MONTH_DIVISOR * periodDays)));
 }
@@ -104,6 +107,8 @@ export function actual365InterestMinor(outstandingMinor: number, rateBps: number
   assertNonNegativeMinor(outstandingMinor, 'outstandingMinor');
   assertRate(rateBps);
   assert(Number.isSafeInteger(days) && days >= 0 && days <= MAX_BULLET_DAYS, 'bad day count');
+  const product = outstandingMinor * rateBps * days;
+  if (Number.isSafeInteger(product)) return divHalfEven(product, BPS_DAY_DIVISOR);
   const exact = decFromInt(outstandingMinor).mul(decFromInt(rateBps)).mul(decFromInt(days));
   return toMinorHalfEven(exact.div(decFromInt(BPS_DAY_DIVISOR)));
 }
@@ -114,6 +119,16 @@ export function dueDates(disbursedOn: IsoDate, termMonths: number): IsoDate[] {
   assertTerm(termMonths);
   const anchorDay = parseIsoDate(disbursedOn).day;
   return Array.from({ length: termMonths }, (_, i) => addMonthsClamped(disbursedOn, i + 1, anchorDay));
+}
+
+/**
+ * dueDates of the loan the last schedule was made for: every note of a loan has the same dates, and a
+ * clearing makes one schedule per note. The array is only read (noteSchedule copies the dates out).
+ */
+let lastDueDates: { disbursedOn: IsoDate; termMonths: number; dates: readonly IsoDate[] } | undefined;
+function loanDueDates(disbursedOn: IsoDate, termMonths: number): readonly IsoDate[] {
+  if (lastDueDates?.disbursedOn !== disbursedOn || lastDueDates.termMonths !== termMonths) lastDueDates = { disbursedOn, termMonths, dates: dueDates(disbursedOn, termMonths) };
+  return lastDueDates.dates;
 }
 
 /** P split into `periods` equal integer parts; the remainder minor units go to the earliest periods. */
@@ -137,9 +152,26 @@ function withInterest(principalMinor: number, rateBps: number, principals: reado
 /** The annuity payment P·r / (1 − (1+r)^−n), rounded once. */
 export function annuityPaymentMinor(principalMinor: number, rateBps: number, periods: number): number {
   assert(rateBps > 0, 'annuity needs a positive rate');
-  const r = monthlyRate(rateBps);
-  const one = decFromInt(1);
-  return toMinorHalfEven(decFromInt(principalMinor).mul(r).div(one.minus(one.plus(r).pow(-periods))));
+  const { r, denominator } = annuityTerms(rateBps, periods);
+  return toMinorHalfEven(decFromInt(principalMinor).mul(r).div(denominator));
+}
+
+/**
+ * r and 1 − (1+r)^−n of a rate and term: the same Decimals whether computed now or remembered, and a
+ * loan's notes share a few rates (a pay-as-bid loan of 10,000 notes computed the power 10,000 times).
+ */
+const annuityTermsCache = new Map<string, { r: Dec; denominator: Dec }>();
+function annuityTerms(rateBps: number, periods: number): { r: Dec; denominator: Dec } {
+  const key = `${rateBps}:${periods}`;
+  let terms = annuityTermsCache.get(key);
+  if (!terms) {
+    const r = monthlyRate(rateBps);
+    const one = decFromInt(1);
+    terms = { r, denominator: one.minus(one.plus(r).pow(-periods)) };
+    if (annuityTermsCache.size >= 20_000) annuityTermsCache.clear(); // bounded: rates × terms in use
+    annuityTermsCache.set(key, terms);
+  }
+  return terms;
 }
 
 /**
@@ -198,7 +230,7 @@ export function noteSchedule(input: NoteScheduleInput): SchedulePeriod[] {
     return [{ n: 1, dueDate: input.maturesOn, principalMinor: input.principalMinor, interestMinor: actual365InterestMinor(input.principalMinor, input.rateBps, days) }];
   }
   assert(input.termMonths !== null, 'a monthly schedule has a term');
-  const dates = dueDates(input.disbursedOn, input.termMonths);
+  const dates = loanDueDates(input.disbursedOn, input.termMonths);
   return amortise(input.principalMinor, input.rateBps, input.termMonths, input.repayment).map((row, i) => ({
     n: i + 1,
     dueDate: dates[i]!,

@@ -2,7 +2,6 @@ import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import fastifyCookie from '@fastify/cookie';
-import fastifyHelmet from '@fastify/helmet';
 import fastifyRateLimit from '@fastify/rate-limit';
 import fastifyStatic from '@fastify/static';
 import fastifyWebsocket from '@fastify/websocket';
@@ -18,6 +17,7 @@ import { createMetrics, type Metrics } from '../metrics.js';
 import { problemOf, registerProblemHandlers } from './problem.js';
 import { installResponseCheck, openApiOptions } from './contract.js';
 import { namedSchemas } from './schemas.js';
+import { securityHeadersOf } from './security-headers.js';
 import { opsRoutes } from './routes/ops.js';
 import { authPlugin } from './plugins/auth.js';
 import { signedPlugin } from './plugins/signed.js';
@@ -123,7 +123,7 @@ export async function build(config: Config, options: BuildOptions = {}): Promise
     );
   });
 
-  await app.register(fastifyHelmet, {
+  const security = securityHeadersOf({
     // Every page: scripts only from this origin (none inline), never framed, no MIME sniffing, no
     // referrer beyond the origin. Styles may be inline: Lit templates and Swagger UI set style attributes.
     contentSecurityPolicy: {
@@ -145,6 +145,14 @@ export async function build(config: Config, options: BuildOptions = {}): Promise
     xFrameOptions: { action: 'deny' },
     // The widget module is loaded by partners' pages: the static files set their own policy (below).
     crossOriginResourcePolicy: false,
+  });
+  // Set as @fastify/helmet set them: on the raw response when the request arrives, so a route can still
+  // override one (the widget module's static files add their own resource policy).
+  app.addHook('onRequest', (_request, reply, done) => {
+    const res = reply.raw;
+    for (const name of security.removed) res.removeHeader(name);
+    for (const [name, value] of security.set) res.setHeader(name, value);
+    done();
   });
   await app.register(fastifyCookie);
   await app.register(fastifyRateLimit, {

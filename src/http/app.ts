@@ -2,14 +2,13 @@ import { randomUUID } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import path from 'node:path';
 import fastifyCookie from '@fastify/cookie';
-import fastifyHelmet from '@fastify/helmet';
 import fastifyRateLimit from '@fastify/rate-limit';
 import fastifyStatic from '@fastify/static';
 import fastifyWebsocket from '@fastify/websocket';
 import fastifySwagger from '@fastify/swagger';
 import fastifySwaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
-import Fastify, { LogController, type FastifyInstance, type FastifyServerOptions } from 'fastify';
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyServerOptions } from 'fastify';
 import type { Config } from '../config.js';
 import { createContext, type AppContext, type ContextOverrides } from '../context.js';
 import type { JobHandler } from '../jobs/queue.js';
@@ -18,6 +17,7 @@ import { createMetrics, type Metrics } from '../metrics.js';
 import { problemOf, registerProblemHandlers } from './problem.js';
 import { installResponseCheck, openApiOptions } from './contract.js';
 import { namedSchemas } from './schemas.js';
+import { securityHeadersOf } from './security-headers.js';
 import { opsRoutes } from './routes/ops.js';
 import { authPlugin } from './plugins/auth.js';
 import { signedPlugin } from './plugins/signed.js';
@@ -105,25 +105,31 @@ export async function build(config: Config, options: BuildOptions = {}): Promise
   installJsonParser(app);
   registerProblemHandlers(app);
 
-  app.addHook('onSend', async (request, reply) => {
+  // Hooks that run on every response take a callback: an async one costs a promise and a microtask turn
+  // per request even when it has nothing to wait for.
+  app.addHook('onSend', (request, reply, _payload, done) => {
     reply.header('x-request-id', request.id);
     // The server's clock (settable in demos): countdowns in the browser follow it, not the device's.
     reply.header('x-lendbook-now', String(ctx.clock.nowMs()));
+    done();
   });
-  app.addHook('onResponse', async (request, reply) => {
+  app.addHook('onResponse', (request, reply, done) => {
     const ms = Math.round(reply.elapsedTime);
-    const line = { method: request.method, url: redactUrl(request.url), status: reply.statusCode, ms };
+    const status = reply.statusCode;
     // A WebSocket's "response" ends when the socket closes: its length is no measure of speed.
-    if (ms >= SLOW_REQUEST_MS && request.headers.upgrade === undefined) request.log.warn(line, 'slow request');
-    else if (reply.statusCode >= 500) request.log.warn(line, 'request failed');
-    else request.log.debug(line, 'request');
-    metrics.httpDuration.observe(
-      { method: request.method, route: request.routeOptions.url ?? 'unmatched', status: String(reply.statusCode) },
-      reply.elapsedTime / 1000,
-    );
+    const slow = ms >= SLOW_REQUEST_MS && request.headers.upgrade === undefined;
+    // The log line is built only when it is written (most requests log nothing below debug).
+    if (slow || status >= 500 || logsAt(request.log, 'debug')) {
+      const line = { method: request.method, url: redactUrl(request.url), status, ms };
+      if (slow) request.log.warn(line, 'slow request');
+      else if (status >= 500) request.log.warn(line, 'request failed');
+      else request.log.debug(line, 'request');
+    }
+    metrics.httpDuration.observe({ method: request.method, route: request.routeOptions.url ?? 'unmatched', status: String(status) }, reply.elapsedTime / 1000);
+    done();
   });
 
-  await app.register(fastifyHelmet, {
+  const security = securityHeadersOf({
     // Every page: scripts only from this origin (none inline), never framed, no MIME sniffing, no
     // referrer beyond the origin. Styles may be inline: Lit templates and Swagger UI set style attributes.
     contentSecurityPolicy: {
@@ -145,6 +151,14 @@ export async function build(config: Config, options: BuildOptions = {}): Promise
     xFrameOptions: { action: 'deny' },
     // The widget module is loaded by partners' pages: the static files set their own policy (below).
     crossOriginResourcePolicy: false,
+  });
+  // Set as @fastify/helmet set them: on the raw response when the request arrives, so a route can still
+  // override one (the widget module's static files add their own resource policy).
+  app.addHook('onRequest', (_request, reply, done) => {
+    const res = reply.raw;
+    for (const name of security.removed) res.removeHeader(name);
+    for (const [name, value] of security.set) res.setHeader(name, value);
+    done();
   });
   await app.register(fastifyCookie);
   await app.register(fastifyRateLimit, {
@@ -225,6 +239,11 @@ export async function build(config: Config, options: BuildOptions = {}): Promise
     }
   });
   return app;
+}
+
+/** Whether a logger writes this level (pino answers; a logger that cannot say is assumed to). */
+function logsAt(log: FastifyBaseLogger, level: string): boolean {
+  return (log as { isLevelEnabled?: (level: string) => boolean }).isLevelEnabled?.(level) ?? true;
 }
 
 /** The socket endpoints of the app's own origin, for connect-src ('self' covers them in current browsers only). */

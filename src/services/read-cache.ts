@@ -9,9 +9,10 @@ export class ReadCache<T> {
   /**
    * Kept as the bytes the route's own response serialiser made of the value (fast-json-stringify: no
    * field outside the published contract), encoded once and not on every request: a page of listings
-   * with nullable fields costs far more to encode than to send.
+   * with nullable fields costs far more to encode than to send. Kept as a Buffer, not a string, so that
+   * each answer is written to the socket as it is, without measuring and encoding the text to UTF-8 again.
    */
-  private readonly entries = new Map<string, string>();
+  private readonly entries = new Map<string, Buffer>();
   private generation = 0;
 
   constructor(
@@ -33,11 +34,16 @@ export class ReadCache<T> {
     this.entries.clear();
   }
 
-  async get(key: string, compute: () => Promise<T>, encode: (value: T) => string): Promise<string> {
+  /** The kept bytes of a key, if any: a hit needs no promise. */
+  peek(key: string): Buffer | undefined {
+    return this.entries.get(key);
+  }
+
+  async get(key: string, compute: () => Promise<T>, encode: (value: T) => string): Promise<Buffer> {
     const hit = this.entries.get(key);
     if (hit !== undefined) return hit;
     const generation = this.generation;
-    const body = encode(await compute());
+    const body = Buffer.from(encode(await compute()), 'utf8');
     if (generation === this.generation) {
       if (this.entries.size >= this.maxEntries) this.entries.clear();
       this.entries.set(key, body);

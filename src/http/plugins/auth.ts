@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
 import fp from 'fastify-plugin';
 import type { Role } from '../../db/schema/index.js';
 import { liveSessions, type AuthUser } from '../../services/identity.js';
@@ -52,7 +52,7 @@ export function requireUser(request: FastifyRequest): AuthUser {
 
 /**
  * Authentication and function-level authorization, in one place. Sessions are looked up by the SHA-256
- * of the token and cached briefly (ctx.sessionCache; cleared on every node when a user changes).
+ * of the token and cached (ctx.sessionCache: a minute, never past the session's end; cleared on every node when a user changes).
  */
 export const authPlugin = fp(async (app: FastifyInstance) => {
   const cache = app.ctx.sessionCache;
@@ -97,6 +97,12 @@ export const authPlugin = fp(async (app: FastifyInstance) => {
     const user = await sessionOf(tokenHash);
     return user ? { ...user, via } : null;
   }
+  /** loadUser when the answer is already known: the user (null: no such session), or undefined if not cached. */
+  function cachedUser(token: string, via: 'bearer' | 'cookie'): AuthUser | null | undefined {
+    if (token.length > 200) return null;
+    const hit = cache.get(sha256Hex(token));
+    return hit === undefined ? undefined : hit ? { ...hit, via } : null;
+  }
   app.decorate('authenticateToken', loadUser);
 
   const catalog: RouteEntry[] = [];
@@ -111,22 +117,45 @@ export const authPlugin = fp(async (app: FastifyInstance) => {
     }
   });
 
-  app.addHook('preHandler', async (request: FastifyRequest, reply: FastifyReply) => {
-    const access = request.routeOptions.config?.access;
-    if (access === undefined || isSignedAccess(access)) return;
-    const found = tokenOf(request);
-    request.user = found ? await loadUser(found.token, found.via) : null;
-    if (access === 'public') return;
-    if (!request.user) throw new AppError('UNAUTHENTICATED', found ? 'the session is invalid, expired or revoked' : 'log in first');
-    if (!access.includes(request.user.role)) throw new AppError('FORBIDDEN', `this route is for ${access.join(' or ')}`);
+  const ownOrigin = new URL(app.ctx.config.publicUrl).origin;
+  /** Why this caller may not call a route of this access (undefined: it may). */
+  function refusalOf(request: FastifyRequest, access: 'public' | readonly Role[], hadToken: boolean): AppError | undefined {
+    if (access === 'public') return undefined;
+    const user = request.user;
+    if (!user) return new AppError('UNAUTHENTICATED', hadToken ? 'the session is invalid, expired or revoked' : 'log in first');
+    if (!access.includes(user.role)) return new AppError('FORBIDDEN', `this route is for ${access.join(' or ')}`);
     // A cookie rides along with cross-site requests: an unsafe one must come from our own origin.
-    if (request.user.via === 'cookie' && !['GET', 'HEAD', 'OPTIONS'].includes(request.method)) {
+    if (user.via === 'cookie' && !['GET', 'HEAD', 'OPTIONS'].includes(request.method)) {
       const origin = request.headers.origin;
-      if (origin !== undefined && origin !== new URL(app.ctx.config.publicUrl).origin && !app.ctx.config.wsAllowedOrigins.includes(origin)) {
-        throw new AppError('FORBIDDEN', 'cross-origin request with a session cookie');
+      if (origin !== undefined && origin !== ownOrigin && !app.ctx.config.wsAllowedOrigins.includes(origin)) {
+        return new AppError('FORBIDDEN', 'cross-origin request with a session cookie');
       }
     }
-    void reply;
+    return undefined;
+  }
+
+  // Not an async hook: a request without a token, or with a cached session (nearly all), is decided at
+  // once, without a promise and a microtask turn; only a session the cache does not know waits for the
+  // database.
+  app.addHook('preHandler', (request: FastifyRequest, _reply: FastifyReply, done: HookHandlerDoneFunction) => {
+    const access = request.routeOptions.config?.access;
+    if (access === undefined || isSignedAccess(access)) return done();
+    const found = tokenOf(request);
+    if (!found) {
+      request.user = null;
+      return done(refusalOf(request, access, false));
+    }
+    const cached = cachedUser(found.token, found.via);
+    if (cached !== undefined) {
+      request.user = cached;
+      return done(refusalOf(request, access, true));
+    }
+    // Fastify awaits a hook's promise as it would an async hook's (done is not called then).
+    return loadUser(found.token, found.via).then((user) => {
+      request.user = user;
+      const refusal = refusalOf(request, access, true);
+      if (refusal) throw refusal;
+    });
   });
 });
 

@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
 import fp from 'fastify-plugin';
 import { and, eq, sql } from 'drizzle-orm';
 import { rows } from '../../db/client.js';
@@ -31,10 +31,15 @@ export const idempotencyPlugin = fp(async (app: FastifyInstance) => {
   app.decorateRequest('idempotencyKey', null);
   app.decorateRequest('idempotencyScope', null);
 
-  app.addHook('preHandler', async (request: FastifyRequest, reply: FastifyReply) => {
-    if (!request.routeOptions.config?.idempotent) return;
+  // Callback hooks that go on at once when there is no key (every read, most writes); with a key, the work
+  // is an async function whose promise Fastify awaits as an async hook's (never both: no done() then).
+  app.addHook('preHandler', (request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction) => {
     const header = request.headers['idempotency-key'];
-    if (header === undefined) return;
+    if (header === undefined || !request.routeOptions.config?.idempotent) return done();
+    return claimKey(request, reply, header);
+  });
+
+  async function claimKey(request: FastifyRequest, reply: FastifyReply, header: string | string[]): Promise<unknown> {
     if (typeof header !== 'string' || !KEY_PATTERN.test(header)) {
       throw new AppError('IDEMPOTENCY_KEY_INVALID', 'Idempotency-Key must be 8-128 characters of A-Z a-z 0-9 _ . : -');
     }
@@ -89,13 +94,18 @@ export const idempotencyPlugin = fp(async (app: FastifyInstance) => {
       if (Date.now() > deadline) throw new AppError('IDEMPOTENCY_REQUEST_IN_PROGRESS', 'the first request with this key is still running');
       await new Promise((r) => setTimeout(r, 25));
     }
-  });
+  }
 
-  app.addHook('onSend', async (request: FastifyRequest, reply: FastifyReply, payload: unknown) => {
-    if (!request.idempotencyKey || !request.idempotencyScope) return payload;
+  app.addHook('onSend', (request: FastifyRequest, reply: FastifyReply, payload: unknown, done: HookHandlerDoneFunction) => {
     const scope = request.idempotencyScope;
     const key = request.idempotencyKey;
+    if (!key || !scope) return done();
     request.idempotencyKey = null;
+    return storeResponse(reply, payload, scope, key);
+  });
+
+  /** Stores the response of the request that claimed the key, or gives the key back after a 5xx. */
+  async function storeResponse(reply: FastifyReply, payload: unknown, scope: string, key: string): Promise<unknown> {
     if (reply.statusCode >= 500) {
       // Nothing was committed (commands are one transaction): let a retry run again.
       await app.ctx.db.delete(idempotencyKeys).where(and(eq(idempotencyKeys.scope, scope), eq(idempotencyKeys.key, key)));
@@ -107,5 +117,5 @@ export const idempotencyPlugin = fp(async (app: FastifyInstance) => {
       .set({ status: 'done', responseStatus: reply.statusCode, responseBody: body, responseContentType: String(reply.getHeader('content-type') ?? 'application/json; charset=utf-8'), completedAt: new Date() })
       .where(and(eq(idempotencyKeys.scope, scope), eq(idempotencyKeys.key, key)));
     return payload;
-  });
+  }
 });

@@ -1,4 +1,4 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
 import fp from 'fastify-plugin';
 import { sql } from 'drizzle-orm';
 import type { AppContext } from '../../context.js';
@@ -94,11 +94,14 @@ export const signedPlugin = fp(async (app: FastifyInstance) => {
   app.decorateRequest('partner', null);
   app.decorateRequest('signer', null);
 
-  app.addHook('preHandler', async (request: FastifyRequest) => {
+  // The routes that are not signed (nearly every request) go on at once, without a promise to wait for.
+  app.addHook('preHandler', (request: FastifyRequest, _reply: FastifyReply, done: HookHandlerDoneFunction) => {
     const access = request.routeOptions.config?.access;
-    if (!isSignedAccess(access)) return;
-    const signer = await acceptSignedRequest(app.ctx, access, request);
-    request.signer = signer;
-    request.partner = signer.kind !== 'custodian' && signer.principalId ? { partnerId: signer.principalId, keyId: signer.keyId, coreEnterpriseId: signer.coreEnterpriseId } : null;
+    if (!isSignedAccess(access)) return done();
+    // Fastify awaits a hook's promise as it would an async hook's (done is not called then).
+    return acceptSignedRequest(app.ctx, access, request).then((signer) => {
+      request.signer = signer;
+      request.partner = signer.kind !== 'custodian' && signer.principalId ? { partnerId: signer.principalId, keyId: signer.keyId, coreEnterpriseId: signer.coreEnterpriseId } : null;
+    });
   });
 });

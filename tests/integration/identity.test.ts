@@ -3,6 +3,7 @@ import { sql } from 'drizzle-orm';
 import { rows } from '../../src/db/client.js';
 import { call, chosenResidentId, expectInvariants, loginAs, registerLender, uniq, walletOfToken } from './helpers/api.js';
 import { createTestStorage, startApp, usingRedis, type TestApp, type TestStorage } from './helpers/env.js';
+import { waitFor } from './helpers/wait.js';
 
 let storage: TestStorage;
 let t: TestApp;
@@ -61,6 +62,20 @@ describe('register, login, logout', () => {
     expect(after.json().code).toBe('UNAUTHENTICATED');
     // The other session (from registration) still works.
     expect((await call(t.app, 'GET', '/api/v1/me', { token: lender.token })).statusCode).toBe(200);
+  });
+
+  // A node keeps a session it has looked up for a minute: a logout elsewhere must reach it through the
+  // bus at once, not when that minute ends.
+  it.skipIf(!usingRedis)('a logout on one node is refused at once on another node that had the session cached', async () => {
+    const other = await startApp(storage);
+    try {
+      const lender = await registerLender(t.app, { kyc: false });
+      expect((await call(other.app, 'GET', '/api/v1/me', { token: lender.token })).statusCode).toBe(200);
+      expect((await call(t.app, 'POST', '/api/v1/auth/logout', { token: lender.token })).statusCode).toBe(204);
+      await waitFor(async () => (await call(other.app, 'GET', '/api/v1/me', { token: lender.token })).statusCode === 401, 10_000);
+    } finally {
+      await other.close();
+    }
   });
 
   it('wrong password and unknown email look the same', async () => {

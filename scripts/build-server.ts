@@ -11,7 +11,7 @@
  * only with --enable-source-maps).
  */
 import { build } from 'esbuild';
-import { copyFileSync, existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 
 const root = path.resolve(import.meta.dirname, '..');
@@ -72,9 +72,7 @@ for (const file of result.outputFiles) {
 // Files the server reads at run time next to its modules (e.g. the common-password list).
 for (const file of sources.filter((f) => !f.endsWith('.ts'))) {
   const target = path.join(outDir, path.relative(srcDir, file));
-  mkdirSync(path.dirname(target), { recursive: true });
-  copyFileSync(file, `${target}.${process.pid}.tmp`);
-  renameSync(`${target}.${process.pid}.tmp`, target);
+  writeAtomically(target, readFileSync(file));
   written.add(target);
 }
 // Outputs of sources that no longer exist would never be imported, but they would mislead a reader.

@@ -1,7 +1,7 @@
 import { sql } from 'drizzle-orm';
 import { assert, assertPositiveMinor, assertNonNegativeMinor } from '../domain/assert.js';
 import { AppError } from '../domain/errors.js';
-import { rows, sqlArray, type Queryable } from '../db/client.js';
+import { namedRows, rows, sqlArray, type Queryable } from '../db/client.js';
 import { ledgerAccounts, ledgerTransfers, type AccountKind, type TransferPhase } from '../db/schema/index.js';
 
 /**
@@ -278,6 +278,28 @@ export async function balance(q: Queryable, accountId: string): Promise<AccountB
   const b = (await balances(q, [accountId])).get(accountId);
   assert(b, `no ledger account ${accountId}`);
   return b;
+}
+
+/** An account's spendable and held balance as a lock read it. */
+export interface HeldBalance {
+  availableMinor: number;
+  heldMinor: number;
+}
+
+/**
+ * Locks accounts in id order and reads their balances with the lock, in one statement: a bid batch
+ * decides on them. A named statement (planned once per connection): every batch runs it.
+ */
+export async function lockedBalances(q: Queryable, accountIds: readonly string[]): Promise<Map<string, HeldBalance>> {
+  const ids = [...new Set(accountIds)].sort();
+  if (ids.length === 0) return new Map();
+  const found = await namedRows<{ id: string; c_post: number; d_post: number; d_pend: number }>(
+    q,
+    'lb_locked_balances',
+    'select id, credits_posted_minor as c_post, debits_posted_minor as d_post, debits_pending_minor as d_pend from ledger_accounts where id = any($1::text[]) order by id for update',
+    [sqlArray(ids)],
+  );
+  return new Map(found.map((a) => [a.id, { availableMinor: Number(a.c_post) - Number(a.d_post) - Number(a.d_pend), heldMinor: Number(a.d_pend) }]));
 }
 
 /** Locks accounts (SELECT … FOR UPDATE) in id order: the one order every service uses. */

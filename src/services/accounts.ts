@@ -5,11 +5,11 @@
  */
 import { and, desc, eq, ilike, lt, or, sql, type SQL } from 'drizzle-orm';
 import type { AppContext } from '../context.js';
-import { rows, type Queryable } from '../db/client.js';
+import { rows, sqlArray, type Queryable } from '../db/client.js';
 import { auditLog, users } from '../db/schema/index.js';
 import { AppError } from '../domain/errors.js';
 import { newId } from '../ids.js';
-import { sqlArray, writeOutbox } from './outbox.js';
+import { writeOutbox } from './outbox.js';
 import { walletOf } from './wallet.js';
 
 export type UserRow = typeof users.$inferSelect;

@@ -1,6 +1,6 @@
 import { and, desc, eq, lt, sql } from 'drizzle-orm';
 import type { AppContext } from '../context.js';
-import { rows, type Queryable, type Tx } from '../db/client.js';
+import { rows, sqlArray, type Queryable, type Tx } from '../db/client.js';
 import { autobidLog, autobidPasses, autobidStrategies, listings, users, type OutboxMessage } from '../db/schema/index.js';
 import { defaultStrategy, planPlacement, previewStrategy, strategyMatches, validateStrategy, type AutobidListing, type Candidate, type Decision, type PreviewListing, type Strategy } from '../domain/autobid/index.js';
 import { AppError } from '../domain/errors.js';
@@ -9,7 +9,7 @@ import { newIds } from '../ids.js';
 import { balances, walletAccountId } from '../ledger/ledger.js';
 import { placeBidsInTransaction, type BidOutcome, type BidRequest } from './bidding.js';
 import { lockListing, type ListingRow } from './listings.js';
-import { channelsWritten, sqlArray } from './outbox.js';
+import { channelsWritten } from './outbox.js';
 
 export { AUTOBID_JOB, autobidJob } from './listings.js';
 

@@ -1,5 +1,5 @@
 import { and, eq, inArray, sql, type Column, type SQL } from 'drizzle-orm';
-import { namedRows, rows } from '../db/client.js';
+import { namedRows, rows, sqlArray } from '../db/client.js';
 import { assert, assertPositiveMinor } from '../domain/assert.js';
 import type { AppContext } from '../context.js';
 import type { Queryable, Tx } from '../db/client.js';
@@ -8,12 +8,12 @@ import { amendBid as amendDecision, bidStanding, computeBook, placeBid as placeD
 import { AppError, rejectionError, type ErrorCode, type RejectionFigures } from '../domain/errors.js';
 import { isGrade, type RiskProfile } from '../domain/grades.js';
 import { idFromSeed, newId } from '../ids.js';
-import { lockAccounts, walletAccountId } from '../ledger/ledger.js';
+import { lockAccounts, lockedBalances, walletAccountId, type HeldBalance } from '../ledger/ledger.js';
 import { applyBatch, type KnownHold, type NewTransfer, type Resolution } from '../ledger/batch.js';
 import { clearLockedListing } from './clearing.js';
 import { requireNotFrozen } from './accounts.js';
 import { activeBidOf, activeBids, closeJob, lockListing, marketUpdate, merchantName, type BidRow, type ListingRow } from './listings.js';
-import { channelsWritten, sqlArray, writeOutbox } from './outbox.js';
+import { channelsWritten, writeOutbox } from './outbox.js';
 import { walletMessages } from './wallet.js';
 
 export type BidStatus = 'winning' | 'outbid' | 'filled' | 'released';
@@ -385,26 +385,8 @@ async function placeBidBatchInTransaction(ctx: AppContext, tx: Tx, items: readon
   };
 }
 
-interface WalletBalance {
-  availableMinor: number;
-  heldMinor: number;
-}
-
-/** Locks ledger accounts in id order and reads their balances, in one statement. */
-async function lockedBalances(tx: Tx, accountIds: readonly string[]): Promise<Map<string, WalletBalance>> {
-  const ids = [...new Set(accountIds)].sort();
-  if (ids.length === 0) return new Map();
-  const found = await namedRows<{ id: string; c_post: number; d_post: number; d_pend: number }>(
-    tx,
-    'lb_bid_batch_balances',
-    'select id, credits_posted_minor as c_post, debits_posted_minor as d_post, debits_pending_minor as d_pend from ledger_accounts where id = any($1::text[]) order by id for update',
-    [sqlArray(ids)],
-  );
-  return new Map(found.map((a) => [a.id, { availableMinor: Number(a.c_post) - Number(a.d_post) - Number(a.d_pend), heldMinor: Number(a.d_pend) }]));
-}
-
 /** A hold placed (positive) or released (negative) on a wallet the batch knows. */
-function moveHeld(wallets: Map<string, WalletBalance>, accountId: string, amountMinor: number): void {
+function moveHeld(wallets: Map<string, HeldBalance>, accountId: string, amountMinor: number): void {
   const b = wallets.get(accountId);
   if (!b) return;
   b.availableMinor -= amountMinor;

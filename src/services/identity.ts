@@ -1,6 +1,6 @@
 import { and, eq, gt, isNull, ne, sql } from 'drizzle-orm';
 import type { AppContext } from '../context.js';
-import { namedRows, rows, type Queryable } from '../db/client.js';
+import { namedRows, rows, sqlArray, type Queryable } from '../db/client.js';
 import { merchantInvites, sessions, users, type Role } from '../db/schema/index.js';
 import { isoDateOfMs } from '../domain/dates.js';
 import { AppError } from '../domain/errors.js';
@@ -12,7 +12,7 @@ import { newId, randomToken } from '../ids.js';
 import { openWallet } from '../ledger/ledger.js';
 import { hmacSha256Hex, sha256Hex } from '../security/crypto.js';
 import { dummyHash, hashPassword, verifyPassword } from '../security/passwords.js';
-import { sqlArray, writeOutbox } from './outbox.js';
+import { writeOutbox } from './outbox.js';
 
 /** Who a request or a socket acts as, once its session is verified (the HTTP layer and the realtime hub share it). */
 export interface AuthUser {
@@ -50,20 +50,22 @@ interface LiveSessionRow {
  * The users of these sessions (by token hash), with each session's end. A named statement: a busy node
  * runs it on every event-loop tick that brings requests with tokens it has not cached.
  */
-export async function liveSessions(ctx: AppContext, tokenHashes: readonly string[]): Promise<Map<string, Omit<AuthUser, 'via'> & { expiresAtMs: number }>> {
+export async function liveSessions(ctx: AppContext, tokenHashes: readonly string[]): Promise<Map<string, { user: Omit<AuthUser, 'via'>; expiresAtMs: number }>> {
   const found = await namedRows<LiveSessionRow>(ctx.db, 'lb_live_sessions', LIVE_SESSIONS_SQL, [sqlArray(tokenHashes)]);
   return new Map(
     found.map((row) => [
       row.token_hash,
       {
-        id: row.user_id,
-        role: row.role,
-        email: row.email,
-        displayName: row.display_name,
-        kycStatus: row.kyc_status,
-        riskProfile: row.risk_profile,
-        merchantId: row.merchant_id,
-        sessionId: row.session_id,
+        user: {
+          id: row.user_id,
+          role: row.role,
+          email: row.email,
+          displayName: row.display_name,
+          kycStatus: row.kyc_status,
+          riskProfile: row.risk_profile,
+          merchantId: row.merchant_id,
+          sessionId: row.session_id,
+        },
         expiresAtMs: new Date(row.expires_at).getTime(),
       },
     ]),

@@ -7,10 +7,9 @@
 import { and, desc, eq, inArray, isNull, lt, sql } from 'drizzle-orm';
 import nodemailer, { type Transporter } from 'nodemailer';
 import type { AppContext } from '../context.js';
-import { rows, type Queryable } from '../db/client.js';
+import { rows, sqlArray, type Queryable } from '../db/client.js';
 import { notificationPreferences, notifications, users, type OutboxJob, type OutboxMessage } from '../db/schema/index.js';
 import { AppError } from '../domain/errors.js';
-import { sqlArray } from './outbox.js';
 import { hrefOf, isNotificationKind, kindOfEvent, preferencesOf, renderNotification, type KindPreference, type Locale, type NotificationKind } from '../domain/notifications/index.js';
 
 export const EMAIL_JOB = 'notification.email';

@@ -175,5 +175,3 @@ export function jobToEnqueue(job: OutboxJob, nowMs: number): JobSpec {
   return { ...spec, id: `${job.id}-${window}`, runAtMs: (window + 1) * coalesceMs };
 }
 
-/** Defined with the database client (the ledger uses it too); re-exported for the services. */
-export { sqlArray } from '../db/client.js';

@@ -40,11 +40,6 @@ function tokenOf(request: FastifyRequest): { token: string; via: 'bearer' | 'coo
   return undefined;
 }
 
-function withoutExpiry<T extends { expiresAtMs: number }>(found: T): Omit<T, 'expiresAtMs'> {
-  const { expiresAtMs: _, ...user } = found;
-  return user;
-}
-
 export function requireUser(request: FastifyRequest): AuthUser {
   if (!request.user) throw new AppError('UNAUTHENTICATED');
   return request.user;
@@ -73,7 +68,7 @@ export const authPlugin = fp(async (app: FastifyInstance) => {
             (found) => {
               for (const [hash, waiters] of batch) {
                 const hit = found.get(hash);
-                const user = hit ? withoutExpiry(hit) : null;
+                const user = hit?.user ?? null;
                 cache.set(hash, user === null ? null : { ...user, via: 'bearer' }, hit?.expiresAtMs);
                 for (const w of waiters) w.resolve(user);
               }
@@ -89,20 +84,15 @@ export const authPlugin = fp(async (app: FastifyInstance) => {
       else waiting.set(tokenHash, [{ resolve, reject }]);
     });
   }
-  async function loadUser(token: string, via: 'bearer' | 'cookie'): Promise<AuthUser | null> {
+  /** The user of a token: at once when the cache knows it (null: no such session), else once looked up. */
+  function userOf(token: string, via: 'bearer' | 'cookie'): AuthUser | null | Promise<AuthUser | null> {
     if (token.length > 200) return null;
     const tokenHash = sha256Hex(token);
     const hit = cache.get(tokenHash);
     if (hit !== undefined) return hit ? { ...hit, via } : null;
-    const user = await sessionOf(tokenHash);
-    return user ? { ...user, via } : null;
+    return sessionOf(tokenHash).then((user) => (user ? { ...user, via } : null));
   }
-  /** loadUser when the answer is already known: the user (null: no such session), or undefined if not cached. */
-  function cachedUser(token: string, via: 'bearer' | 'cookie'): AuthUser | null | undefined {
-    if (token.length > 200) return null;
-    const hit = cache.get(sha256Hex(token));
-    return hit === undefined ? undefined : hit ? { ...hit, via } : null;
-  }
+  const loadUser = async (token: string, via: 'bearer' | 'cookie'): Promise<AuthUser | null> => userOf(token, via);
   app.decorate('authenticateToken', loadUser);
 
   const catalog: RouteEntry[] = [];
@@ -145,13 +135,13 @@ export const authPlugin = fp(async (app: FastifyInstance) => {
       request.user = null;
       return done(refusalOf(request, access, false));
     }
-    const cached = cachedUser(found.token, found.via);
-    if (cached !== undefined) {
-      request.user = cached;
+    const known = userOf(found.token, found.via);
+    if (!(known instanceof Promise)) {
+      request.user = known;
       return done(refusalOf(request, access, true));
     }
     // Fastify awaits a hook's promise as it would an async hook's (done is not called then).
-    return loadUser(found.token, found.via).then((user) => {
+    return known.then((user) => {
       request.user = user;
       const refusal = refusalOf(request, access, true);
       if (refusal) throw refusal;

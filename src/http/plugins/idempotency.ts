@@ -5,6 +5,7 @@ import { rows } from '../../db/client.js';
 import { idempotencyKeys } from '../../db/schema/index.js';
 import { AppError } from '../../domain/errors.js';
 import { sha256Hex } from '../../security/crypto.js';
+import { appendRouteHook } from './route-hooks.js';
 
 const KEY_PATTERN = /^[A-Za-z0-9_.:-]{8,128}$/;
 const WAIT_MS = 10_000;
@@ -31,13 +32,20 @@ export const idempotencyPlugin = fp(async (app: FastifyInstance) => {
   app.decorateRequest('idempotencyKey', null);
   app.decorateRequest('idempotencyScope', null);
 
-  // Callback hooks that go on at once when there is no key (every read, most writes); with a key, the work
-  // is an async function whose promise Fastify awaits as an async hook's (never both: no done() then).
-  app.addHook('preHandler', (request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction) => {
-    const header = request.headers['idempotency-key'];
-    if (header === undefined || !request.routeOptions.config?.idempotent) return done();
-    return claimKey(request, reply, header);
+  // Only the routes that honour the header get the hooks. They are callback hooks that go on at once
+  // without a key (a bid sent without one); with a key, the work is an async function whose promise
+  // Fastify awaits as an async hook's (never both: no done() then).
+  app.addHook('onRoute', (route) => {
+    if (!route.config?.idempotent) return;
+    appendRouteHook(route, 'preHandler', claimHook);
+    appendRouteHook(route, 'onSend', storeHook);
   });
+
+  function claimHook(request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction) {
+    const header = request.headers['idempotency-key'];
+    if (header === undefined) return done();
+    return claimKey(request, reply, header);
+  }
 
   async function claimKey(request: FastifyRequest, reply: FastifyReply, header: string | string[]): Promise<unknown> {
     if (typeof header !== 'string' || !KEY_PATTERN.test(header)) {
@@ -96,13 +104,13 @@ export const idempotencyPlugin = fp(async (app: FastifyInstance) => {
     }
   }
 
-  app.addHook('onSend', (request: FastifyRequest, reply: FastifyReply, payload: unknown, done: HookHandlerDoneFunction) => {
+  function storeHook(request: FastifyRequest, reply: FastifyReply, payload: unknown, done: HookHandlerDoneFunction) {
     const scope = request.idempotencyScope;
     const key = request.idempotencyKey;
     if (!key || !scope) return done();
     request.idempotencyKey = null;
     return storeResponse(reply, payload, scope, key);
-  });
+  }
 
   /** Stores the response of the request that claimed the key, or gives the key back after a 5xx. */
   async function storeResponse(reply: FastifyReply, payload: unknown, scope: string, key: string): Promise<unknown> {

@@ -1,5 +1,6 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest, HookHandlerDoneFunction } from 'fastify';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
+import { appendRouteHook } from './route-hooks.js';
 import { sql } from 'drizzle-orm';
 import type { AppContext } from '../../context.js';
 import { rows } from '../../db/client.js';
@@ -94,12 +95,12 @@ export const signedPlugin = fp(async (app: FastifyInstance) => {
   app.decorateRequest('partner', null);
   app.decorateRequest('signer', null);
 
-  // The routes that are not signed (nearly every request) go on at once, without a promise to wait for.
-  app.addHook('preHandler', (request: FastifyRequest, _reply: FastifyReply, done: HookHandlerDoneFunction) => {
-    const access = request.routeOptions.config?.access;
-    if (!isSignedAccess(access)) return done();
-    // Fastify awaits a hook's promise as it would an async hook's (done is not called then).
-    return acceptSignedRequest(app.ctx, access, request).then((signer) => {
+  // Only signed routes get the check: the others (nearly every request) never enter it.
+  app.addHook('onRoute', (route) => {
+    const access = route.config?.access;
+    if (!isSignedAccess(access)) return;
+    appendRouteHook(route, 'preHandler', async (request: FastifyRequest) => {
+      const signer = await acceptSignedRequest(app.ctx, access, request);
       request.signer = signer;
       request.partner = signer.kind !== 'custodian' && signer.principalId ? { partnerId: signer.principalId, keyId: signer.keyId, coreEnterpriseId: signer.coreEnterpriseId } : null;
     });

@@ -4,33 +4,44 @@ import { computeBook, placeBid, type ActiveBid, type Book } from '../../../src/d
 import { insertIntoSettledBook } from '../../../src/domain/auction/book.js';
 import { SETTINGS, T0_MS, lender, makeListing } from './fixtures.js';
 
+type Step = { who: number; amount: number; rate: number };
+const STEP = { who: fc.nat(12), amount: fc.integer({ min: 1, max: 40 }), rate: fc.integer({ min: 800, max: 1500 }) };
+
+/** The i-th bid of a generated sequence, on the listing and bids it has reached. */
+function bidInput(listing: ReturnType<typeof makeListing>, active: ActiveBid[], s: Step, i: number) {
+  return {
+    listing,
+    activeBids: active,
+    lender: lender(`usr_${s.who}`),
+    bid: { amountMinor: s.amount * 10_000, rateBps: s.rate },
+    newBidId: `bid_${i}`,
+    availableMinor: 10_000_000,
+    nowMs: T0_MS,
+    settings: SETTINGS,
+  };
+}
+
+/** The active bids a settled book leaves (its entries without their fills). */
+const activeOf = (book: Book): ActiveBid[] => book.entries.map(({ id, lenderId, amountMinor, rateBps, priority }) => ({ id, lenderId, amountMinor, rateBps, priority }));
+
 /** A caller may hand placeBid the book it already has (a batch): the decision must be exactly the same. */
 describe('placeBid with the book known', () => {
   it('decides exactly as when it computes the book itself, over random sequences', () => {
     fc.assert(
       fc.property(
-        fc.array(fc.record({ who: fc.nat(12), amount: fc.integer({ min: 1, max: 40 }), rate: fc.integer({ min: 800, max: 1500 }) }), { minLength: 1, maxLength: 60 }),
+        fc.array(fc.record(STEP), { minLength: 1, maxLength: 60 }),
         (steps) => {
           let listing = makeListing({ amountMinor: 1_000_000 });
           let active: ActiveBid[] = [];
           let book: Book | undefined;
           steps.forEach((s, i) => {
-            const input = {
-              listing,
-              activeBids: active,
-              lender: lender(`usr_${s.who}`),
-              bid: { amountMinor: s.amount * 10_000, rateBps: s.rate },
-              newBidId: `bid_${i}`,
-              availableMinor: 10_000_000,
-              nowMs: T0_MS,
-              settings: SETTINGS,
-            };
+            const input = bidInput(listing, active, s, i);
             const fresh = placeBid(input);
             const reused = placeBid({ ...input, ...(book ? { bookBefore: book } : {}) });
             expect(reused).toEqual(fresh);
             if (fresh.ok) {
               listing = { ...listing, seq: fresh.seq, endsAtMs: fresh.endsAtMs };
-              active = fresh.book.entries.map(({ id, lenderId, amountMinor, rateBps, priority }) => ({ id, lenderId, amountMinor, rateBps, priority }));
+              active = activeOf(fresh.book);
               book = fresh.book;
             }
           });
@@ -43,22 +54,13 @@ describe('placeBid with the book known', () => {
   it("decides exactly the same when the bids given are the book's own entries (a batch: the index follows the book)", () => {
     fc.assert(
       fc.property(
-        fc.array(fc.record({ who: fc.nat(12), amount: fc.integer({ min: 1, max: 40 }), rate: fc.integer({ min: 800, max: 1500 }), reuseId: fc.boolean() }), { minLength: 1, maxLength: 60 }),
+        fc.array(fc.record({ ...STEP, reuseId: fc.boolean() }), { minLength: 1, maxLength: 60 }),
         (steps) => {
           let listing = makeListing({ amountMinor: 1_000_000 });
           let active: ActiveBid[] = [];
           let book: Book | undefined;
           steps.forEach((s, i) => {
-            const input = {
-              listing,
-              activeBids: active,
-              lender: lender(`usr_${s.who}`),
-              bid: { amountMinor: s.amount * 10_000, rateBps: s.rate },
-              newBidId: `bid_${i}`,
-              availableMinor: 10_000_000,
-              nowMs: T0_MS,
-              settings: SETTINGS,
-            };
+            const input = bidInput(listing, active, s, i);
             const fresh = placeBid(input);
             if (book) {
               // An id already in the book is refused the same way with the index as without.
@@ -72,7 +74,7 @@ describe('placeBid with the book known', () => {
             expect(batch).toEqual(fresh);
             if (fresh.ok && batch.ok) {
               listing = { ...listing, seq: fresh.seq, endsAtMs: fresh.endsAtMs };
-              active = fresh.book.entries.map(({ id, lenderId, amountMinor, rateBps, priority }) => ({ id, lenderId, amountMinor, rateBps, priority }));
+              active = activeOf(fresh.book);
               book = batch.book;
             }
           });

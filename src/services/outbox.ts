@@ -29,12 +29,18 @@ const BATCH_ROWS = 500;
 
 /**
  * Takes the advisory lock ($1), reads up to $2 rows not dispatched yet, numbers them after the last
- * dispatch number and marks them, in one statement; one row with \`locked\` false when another node
+ * dispatch number and marks them, in one statement; one row with `locked` false when another node
  * holds the lock, and with a null id when there is nothing to dispatch.
+ *
+ * The rows are read `for update`: the statement's snapshot is taken before the lock, so when the
+ * dispatcher that held the lock commits in between, its rows still look undispatched to this snapshot.
+ * Locking them re-reads each row's latest version and drops those it marked; without it they were
+ * numbered a second time, leaving a gap where their first numbers were.
  */
 const TAKE_SQL = `with lk as materialized (select pg_try_advisory_xact_lock($1::bigint) as locked),
   pend as materialized (
-    select id, messages, jobs from outbox where dispatch_seq is null and (select locked from lk) order by id limit $2::integer),
+    select id, messages, jobs from outbox where dispatch_seq is null and (select locked from lk) order by id limit $2::integer
+    for update),
   st as (
     insert into bus_state (id, last_dispatch_seq) select 1, count(*) from pend having count(*) > 0
     on conflict (id) do update set last_dispatch_seq = bus_state.last_dispatch_seq + excluded.last_dispatch_seq

@@ -7,11 +7,12 @@ import { drizzle as drizzlePg } from 'drizzle-orm/node-postgres';
 import { migrate as migratePg } from 'drizzle-orm/node-postgres/migrator';
 import type { PgDatabase, PgQueryResultHKT, PgTransaction } from 'drizzle-orm/pg-core';
 import pg from 'pg';
-import * as schema from './schema/index.js';
 
-export type Schema = typeof schema;
-export type Db = PgDatabase<PgQueryResultHKT, Schema>;
-export type Tx = PgTransaction<PgQueryResultHKT, Schema, ExtractTablesWithRelations<Schema>>;
+// No schema is handed to drizzle: nothing here uses its relational `db.query` API, and with a schema
+// every transaction object builds a query builder for each of the 42 tables, which is garbage on every
+// bid batch and every outbox dispatch.
+export type Db = PgDatabase<PgQueryResultHKT>;
+export type Tx = PgTransaction<PgQueryResultHKT, Record<string, never>, ExtractTablesWithRelations<Record<string, never>>>;
 /** Anything that runs queries: the database or an open transaction. */
 export type Queryable = Db | Tx;
 
@@ -57,7 +58,7 @@ export async function openDatabase(opts: OpenDatabaseOptions): Promise<Database>
     // rolls back and the pool discards the client.
     pool.on('error', () => {});
     pool.on('connect', (client) => client.on('error', () => {}));
-    const db = drizzlePg({ client: pool, schema }) as unknown as Db;
+    const db = drizzlePg({ client: pool }) as unknown as Db;
     return { db, kind: 'postgres', pool, close: () => pool.end() };
   }
   // Loaded only for the embedded database: a server on PostgreSQL does not carry PGlite's modules
@@ -69,7 +70,7 @@ export async function openDatabase(opts: OpenDatabaseOptions): Promise<Database>
     if (!opts.dataDir.startsWith('memory://')) mkdirSync(opts.dataDir, { recursive: true });
     client = await PGlite.create(opts.dataDir.startsWith('memory://') ? undefined : opts.dataDir);
   }
-  const db = drizzlePglite({ client, schema }) as unknown as Db;
+  const db = drizzlePglite({ client }) as unknown as Db;
   return {
     db,
     kind: 'pglite',

@@ -169,6 +169,23 @@ interface ListingWork {
   cleared: boolean;
 }
 
+/** What a batch reads under its locks and then moves as it decides, bid by bid. */
+interface BatchState {
+  at: Date;
+  nowMs: number;
+  settings: ReturnType<AppContext['settings']['get']>;
+  work: Map<string, ListingWork>;
+  merchantNameOf: Map<string, string>;
+  peopleById: Map<string, Person>;
+  /** Wallet balances as the batch moves them: decisions read `availableMinor`, wallet events both figures. */
+  wallets: Map<string, HeldBalance>;
+  replays: Map<string, BidRow>;
+  /** Bids this batch made, by lender and client ref: a retry inside the same batch is a replay. */
+  madeHere: Map<string, BidRow>;
+  pending: PendingWrites;
+  outcomes: BidOutcome[];
+}
+
 /**
  * The batch itself, in a fixed number of statements whatever the number of listings and bids: lock the
  * listings in id order, then the bidders' and the borrowers' wallets in id order (reading their balances
@@ -176,11 +193,25 @@ interface ListingWork {
  * pure core in order; write the bids, the ledger batch, the outbid marks, the listings and one outbox row.
  * A listing that must clear at once (closeWhenFunded) is cleared in the middle, after what came before it
  * is written, and the balances are read again.
+ *
+ * The deciding is a synchronous function of its own, apart from the reads and the writes: a function this
+ * size with every await in it is one state machine that the JIT compiles (hundreds of milliseconds of a
+ * core) and throws away again whenever one object in it has a shape it did not expect.
  */
 async function placeBidBatchInTransaction(ctx: AppContext, tx: Tx, items: readonly ListingBid[], nowMs: number): Promise<{ outcomes: BidOutcome[]; afterCommit: () => void }> {
-  const at = new Date(nowMs);
-  const settings = ctx.settings.get();
   const cache = activeCacheOf(ctx);
+  const batch = await readBatch(ctx, tx, cache, items, nowMs);
+  for (let from = 0; from < items.length; ) {
+    const closedAt = decideBids(batch, items, from);
+    if (closedAt < 0) break;
+    await clearInBatch(ctx, tx, batch, items[closedAt]!.listingId);
+    from = closedAt + 1;
+  }
+  return finishBatch(ctx, tx, cache, batch);
+}
+
+/** The batch's reads, under its locks: listings (id order), wallets (id order), people, replays, active bids. */
+async function readBatch(ctx: AppContext, tx: Tx, cache: Map<string, ActiveSnapshot>, items: readonly ListingBid[], nowMs: number): Promise<BatchState> {
   const listingIds = [...new Set(items.map((i) => i.listingId))].sort();
   // The listings with their merchants' names (for the market view), locked in id order.
   const lockedRows = listingIds.length
@@ -191,7 +222,6 @@ async function placeBidBatchInTransaction(ctx: AppContext, tx: Tx, items: readon
   const lenderIds = [...new Set(items.map((i) => i.request.lenderId))];
   const borrowerIds = [...new Set(locked.map((l) => l.borrowerUserId))];
   const walletIds = lenderIds.map(walletAccountId);
-  // Wallet balances as the batch moves them: decisions read `availableMinor`, wallet events both figures.
   const wallets = await lockedBalances(tx, [...walletIds, ...borrowerIds.map(walletAccountId)]);
   for (const b of borrowerIds) if (!lenderIds.includes(b)) wallets.delete(walletAccountId(b));
   const people = await namedRows<Person>(
@@ -226,11 +256,30 @@ async function placeBidBatchInTransaction(ctx: AppContext, tx: Tx, items: readon
       cleared: false,
     });
   }
-  const pending = newPendingWrites();
-  const outcomes: BidOutcome[] = [];
-  // Bids this batch made, by lender and client ref: a retry inside the same batch is a replay.
-  const madeHere = new Map<string, BidRow>();
-  for (const { listingId, request } of items) {
+  return {
+    at: new Date(nowMs),
+    nowMs,
+    settings: ctx.settings.get(),
+    work,
+    merchantNameOf,
+    peopleById,
+    wallets,
+    replays,
+    madeHere: new Map(),
+    pending: newPendingWrites(),
+    outcomes: [],
+  };
+}
+
+/**
+ * Decides the bids from `from` on, in order, with the pure core, gathering their writes. Stops after a bid
+ * that makes its listing clear at once and returns its index (the caller clears it and goes on after it);
+ * -1 when every bid is decided.
+ */
+function decideBids(batch: BatchState, items: readonly ListingBid[], from: number): number {
+  const { work, peopleById, wallets, replays, madeHere, pending, outcomes, nowMs, at, settings } = batch;
+  for (let i = from; i < items.length; i++) {
+    const { listingId, request } = items[i]!;
     const key = request.clientRef ? `${request.lenderId}\n${request.clientRef}` : null;
     const prior = key ? (replays.get(key) ?? madeHere.get(key)) : undefined;
     if (prior) {
@@ -330,19 +379,31 @@ async function placeBidBatchInTransaction(ctx: AppContext, tx: Tx, items: readon
     w.active = decision.book.entries;
     w.book = decision.book;
     outcomes.push({ ok: true, bid: acceptedView(row, decision.book), replayed: false });
-    if (decision.closeNow) {
-      // Clearing reads the book from the database: everything decided so far is written first.
-      await flush(tx, pending, at);
-      await clearLockedListing(ctx, tx, w.state, nowMs, pending.messages);
-      w.cleared = true;
-      // The rest of the batch meets a cleared listing, and wallets whose holds the clearing released.
-      w.state = (await lockListing(tx, listingId))!;
-      w.active = [];
-      w.book = undefined;
-      w.activeRows.clear();
-      for (const [id, b] of await lockedBalances(tx, [...wallets.keys()])) wallets.set(id, b);
-    }
+    if (decision.closeNow) return i;
   }
+  return -1;
+}
+
+/**
+ * A listing a bid of this batch funded so that it closes at once: clearing reads the book from the
+ * database, so everything decided so far is written first. The rest of the batch meets a cleared listing,
+ * and wallets whose holds the clearing released.
+ */
+async function clearInBatch(ctx: AppContext, tx: Tx, batch: BatchState, listingId: string): Promise<void> {
+  const w = batch.work.get(listingId)!;
+  await flush(tx, batch.pending, batch.at);
+  await clearLockedListing(ctx, tx, w.state, batch.nowMs, batch.pending.messages);
+  w.cleared = true;
+  w.state = (await lockListing(tx, listingId))!;
+  w.active = [];
+  w.book = undefined;
+  w.activeRows.clear();
+  for (const [id, b] of await lockedBalances(tx, [...batch.wallets.keys()])) batch.wallets.set(id, b);
+}
+
+/** The batch's last reads and its write; what `afterCommit` puts in this node's caches. */
+async function finishBatch(ctx: AppContext, tx: Tx, cache: Map<string, ActiveSnapshot>, batch: BatchState): Promise<{ outcomes: BidOutcome[]; afterCommit: () => void }> {
+  const { work, wallets, pending, outcomes, at } = batch;
   // Outbid lenders who did not bid in this batch: their wallets are locked (id order among themselves) and
   // read now, so that their wallet events carry the balances this batch leaves.
   const unknown = [...pending.wallets].map(walletAccountId).filter((id) => !wallets.has(id));
@@ -351,7 +412,7 @@ async function placeBidBatchInTransaction(ctx: AppContext, tx: Tx, items: readon
     for (const [id, b] of await lockedBalances(tx, unknown)) wallets.set(id, b);
     for (const r of released) moveHeld(wallets, r.hold.debitAccountId, -r.hold.amountMinor);
   }
-  for (const [id, w] of work) if (w.changed || w.cleared) pending.messages.push(marketUpdate(w.state, merchantNameOf.get(id) ?? '', 'listing.updated'));
+  for (const [id, w] of work) if (w.changed || w.cleared) pending.messages.push(marketUpdate(w.state, batch.merchantNameOf.get(id) ?? '', 'listing.updated'));
   for (const userId of pending.wallets) {
     const b = wallets.get(walletAccountId(userId))!;
     pending.messages.push({ channel: `user:${userId}`, type: 'wallet.changed', data: { reason: 'bid', availableMinor: b.availableMinor, heldMinor: b.heldMinor, currency: 'CNY' } });
@@ -373,7 +434,7 @@ async function placeBidBatchInTransaction(ctx: AppContext, tx: Tx, items: readon
   return {
     outcomes: final,
     afterCommit: () => {
-      ctx.metrics?.bidBatchSize.observe(items.length);
+      ctx.metrics?.bidBatchSize.observe(batch.outcomes.length);
       ctx.metrics?.bidsAccepted.inc(accepted);
       // Only what committed may be remembered: a rolled-back batch must not leave its bids here.
       for (const [id, snap] of snapshots) {

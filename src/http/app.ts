@@ -3,6 +3,8 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import fastifyCookie from '@fastify/cookie';
 import fastifyRateLimit from '@fastify/rate-limit';
+import { batchedRedisStore } from './rate-limit-store.js';
+import { lazyRequestLogger } from './request-logger.js';
 import fastifyStatic from '@fastify/static';
 import fastifyWebsocket from '@fastify/websocket';
 import fastifySwagger from '@fastify/swagger';
@@ -75,6 +77,8 @@ export async function build(config: Config, options: BuildOptions = {}): Promise
     logger: withRedactedUrls(options.logger ?? { level: config.logLevel }),
     // One line per request only at debug (LOG_LEVEL=debug); errors and slow requests are logged below.
     logController: new LogController({ disableRequestLogging: true }),
+    // No pino child per request: made only when the request writes a line (src/http/request-logger.ts).
+    childLoggerFactory: lazyRequestLogger,
     trustProxy: config.trustProxy,
     bodyLimit: 1024 * 1024,
     requestIdHeader: 'x-request-id',
@@ -163,7 +167,8 @@ export async function build(config: Config, options: BuildOptions = {}): Promise
   await app.register(fastifyCookie);
   await app.register(fastifyRateLimit, {
     global: false,
-    ...(config.redisUrl ? { redis: ctx.redis('rate-limit'), nameSpace: `${config.redisPrefix}:rl:` } : {}),
+    // Counted in Redis, shared by every node, the requests of one event-loop turn in one call; in memory without Redis.
+    ...(config.redisUrl ? { store: batchedRedisStore(ctx.redis('rate-limit'), `${config.redisPrefix}:rl:`) } : {}),
     errorResponseBuilder: (_req, context) => {
       const problem = problemOf('RATE_LIMITED', `too many requests; retry in ${Math.ceil(context.ttl / 1000)} s`);
       return Object.assign(new AppError('RATE_LIMITED', problem.detail), { statusCode: 429 });

@@ -85,8 +85,6 @@ export async function createContext(config: Config, log: FastifyBaseLogger, over
         // Back off when Redis drops us (restart, failover) instead of hammering it; what a subscriber
         // misses meanwhile is read back from the outbox.
         retryStrategy: (times: number) => Math.min(200 * times, 2000),
-        // The rate-limit store sends one script call per event-loop turn; whatever else shares a turn leaves in the same write.
-        enableAutoPipelining: purpose === 'rate-limit',
       });
       conn.on('error', (err) => log.warn({ err: err.message, purpose }, 'redis connection error'));
       redisConnections.add(conn);

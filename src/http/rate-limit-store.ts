@@ -111,8 +111,9 @@ export function batchedRedisStore(redis: Redis, prefix: string): FastifyRateLimi
     }
 
     child(routeOptions: Parameters<FastifyRateLimitStore['child']>[0]): FastifyRateLimitStore {
-      const route = (routeOptions as StoreParams).routeInfo ?? { method: routeOptions.method, url: routeOptions.url };
-      return new BatchedRedisStore(routeOptions, `${this.key}${String(route.method)}${route.url}-`);
+      // The plugin's own key layout (a limiter made with createRateLimit has an empty routeInfo).
+      const { routeInfo } = routeOptions as unknown as Required<StoreParams>;
+      return new BatchedRedisStore(routeOptions, `${this.key}${routeInfo.method}${routeInfo.url}-`);
     }
   };
 }

@@ -111,12 +111,6 @@ export async function build(config: Config, options: BuildOptions = {}): Promise
 
   // Hooks that run on every response take a callback: an async one costs a promise and a microtask turn
   // per request even when it has nothing to wait for.
-  app.addHook('onSend', (request, reply, _payload, done) => {
-    reply.header('x-request-id', request.id);
-    // The server's clock (settable in demos): countdowns in the browser follow it, not the device's.
-    reply.header('x-lendbook-now', String(ctx.clock.nowMs()));
-    done();
-  });
   app.addHook('onResponse', (request, reply, done) => {
     const ms = Math.round(reply.elapsedTime);
     const status = reply.statusCode;
@@ -158,13 +152,18 @@ export async function build(config: Config, options: BuildOptions = {}): Promise
   });
   // Set as @fastify/helmet set them: on the raw response when the request arrives, so a route can still
   // override one (the widget module's static files add their own resource policy).
-  app.addHook('onRequest', (_request, reply, done) => {
+  // The request id and the server's clock ride in the same hook (one hook per request, not two).
+  app.addHook('onRequest', (request, reply, done) => {
     const res = reply.raw;
     for (const name of security.removed) res.removeHeader(name);
     for (const [name, value] of security.set) res.setHeader(name, value);
+    res.setHeader('x-request-id', request.id);
+    // The server's clock (settable in demos): countdowns in the browser follow it, not the device's.
+    res.setHeader('x-lendbook-now', String(ctx.clock.nowMs()));
     done();
   });
-  await app.register(fastifyCookie);
+  // No parsing hook: the session cookie is read by the routes that look the caller up (plugins/auth.ts).
+  await app.register(fastifyCookie, { hook: false });
   await app.register(fastifyRateLimit, {
     global: false,
     // Counted in Redis, shared by every node, the requests of one event-loop turn in one call; in memory without Redis.

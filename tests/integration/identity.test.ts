@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from 'drizzle-orm';
 import { rows } from '../../src/db/client.js';
+import { sha256Hex } from '../../src/security/crypto.js';
 import { call, chosenResidentId, expectInvariants, loginAs, registerLender, uniq, walletOfToken } from './helpers/api.js';
 import { createTestStorage, startApp, usingRedis, type TestApp, type TestStorage } from './helpers/env.js';
 import { waitFor } from './helpers/wait.js';
@@ -185,6 +186,36 @@ describe('register, login, logout', () => {
     expect((await call(t.app, 'GET', '/api/v1/me', { token: second })).statusCode).toBe(401);
     expect((await call(t.app, 'GET', '/api/v1/me', { token: lender.token })).statusCode).toBe(200);
     await loginAs(t.app, lender.email, 'a much better passphrase');
+  });
+
+  it('a public read never looks the caller up; a route with roles does, before its own per-user limit', async () => {
+    const stranger = `never-issued-${uniq()}`;
+    const read = await call(t.app, 'GET', '/api/v1/listings?limit=5', { token: stranger });
+    expect(read.statusCode).toBe(200);
+    // Not even asked of the session cache (which remembers an unknown token once it has been looked up).
+    expect(t.app.ctx.sessionCache.get(sha256Hex(stranger))).toBeUndefined();
+    expect((await call(t.app, 'GET', '/api/v1/me', { token: stranger })).statusCode).toBe(401);
+    expect(t.app.ctx.sessionCache.get(sha256Hex(stranger))).toBeNull();
+
+    // The password-change limit (10 a minute) keys on the user: the user must be known when it runs.
+    const lender = await registerLender(t.app, { kyc: false });
+    const codes: number[] = [];
+    for (let i = 0; i < 11; i++) {
+      codes.push((await call(t.app, 'POST', '/api/v1/me/password', { token: lender.token, body: { currentPassword: `not-it-${i}-xxxxxx`, newPassword: 'a much better passphrase' } })).statusCode);
+    }
+    expect(codes.slice(0, 10).every((c) => c !== 429)).toBe(true);
+    expect(codes[10]).toBe(429);
+  });
+
+  it('reads the session cookie among other cookies, and only where the route looks the caller up', async () => {
+    const lender = await registerLender(t.app, { kyc: false });
+    const res = await call(t.app, 'POST', '/api/v1/auth/login', { body: { email: lender.email, password: 'correct horse battery' } });
+    const session = String(res.headers['set-cookie']).split(';')[0]!;
+    const me = await t.app.inject({ method: 'GET', url: '/api/v1/me', headers: { cookie: `theme=dark; ${session}; lang=zh-CN` } });
+    expect(me.statusCode).toBe(200);
+    expect(me.json().email).toBe(lender.email);
+    expect((await t.app.inject({ method: 'GET', url: '/api/v1/me', headers: { cookie: 'theme=dark; lb_session=' } })).statusCode).toBe(401);
+    expect((await t.app.inject({ method: 'GET', url: '/api/v1/listings?limit=5', headers: { cookie: 'lb_session=%zz; theme' } })).statusCode).toBe(200);
   });
 
   it('a cookie-authenticated write from another origin is refused', async () => {

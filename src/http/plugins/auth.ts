@@ -4,6 +4,7 @@ import type { Role } from '../../db/schema/index.js';
 import { liveSessions, type AuthUser } from '../../services/identity.js';
 import { AppError } from '../../domain/errors.js';
 import { sha256Hex } from '../../security/crypto.js';
+import { addRouteHook } from './route-hooks.js';
 import { isSignedAccess, type SignedAccess } from './signed.js';
 
 export const SESSION_COOKIE = 'lb_session';
@@ -23,6 +24,8 @@ declare module 'fastify' {
     access?: Access;
     /** POST that moves money or creates something: honours Idempotency-Key. */
     idempotent?: boolean;
+    /** A public route that still reads the caller's session when one is sent (the socket endpoint). */
+    readsSession?: boolean;
   }
   interface FastifyRequest {
     user: AuthUser | null;
@@ -35,9 +38,19 @@ function tokenOf(request: FastifyRequest): { token: string; via: 'bearer' | 'coo
     const token = header.slice(7).trim();
     if (token) return { token, via: 'bearer' };
   }
-  const cookie = request.cookies?.[SESSION_COOKIE];
+  const cookie = sessionCookieOf(request);
   if (cookie) return { token: cookie, via: 'cookie' };
   return undefined;
+}
+
+/**
+ * The session cookie, parsed from the header only when a request has one: cookies are not parsed for
+ * every request by a global hook (nearly all calls of the market's public reads carry none).
+ */
+export function sessionCookieOf(request: FastifyRequest): string | undefined {
+  const header = request.headers.cookie;
+  if (!header) return undefined;
+  return request.server.parseCookie(header)[SESSION_COOKIE] || undefined;
 }
 
 export function requireUser(request: FastifyRequest): AuthUser {
@@ -105,6 +118,10 @@ export const authPlugin = fp(async (app: FastifyInstance) => {
       if (method === 'HEAD') continue;
       catalog.push({ method, url: route.url, access, schema: (route.schema ?? {}) as RouteEntry['schema'] });
     }
+    // Only routes that care who is calling look the caller up: a public read enters no auth hook at
+    // all. Before the route's own hooks, which may key on the user (per-user rate limits).
+    if (isSignedAccess(access) || (access === 'public' && route.config?.readsSession !== true)) return;
+    addRouteHook(route, 'preHandler', authenticate, 'before');
   });
 
   const ownOrigin = new URL(app.ctx.config.publicUrl).origin;
@@ -127,9 +144,8 @@ export const authPlugin = fp(async (app: FastifyInstance) => {
   // Not an async hook: a request without a token, or with a cached session (nearly all), is decided at
   // once, without a promise and a microtask turn; only a session the cache does not know waits for the
   // database.
-  app.addHook('preHandler', (request: FastifyRequest, _reply: FastifyReply, done: HookHandlerDoneFunction) => {
-    const access = request.routeOptions.config?.access;
-    if (access === undefined || isSignedAccess(access)) return done();
+  function authenticate(request: FastifyRequest, _reply: FastifyReply, done: HookHandlerDoneFunction) {
+    const access = request.routeOptions.config.access as 'public' | readonly Role[];
     const found = tokenOf(request);
     if (!found) {
       request.user = null;
@@ -146,7 +162,7 @@ export const authPlugin = fp(async (app: FastifyInstance) => {
       const refusal = refusalOf(request, access, true);
       if (refusal) throw refusal;
     });
-  });
+  }
 });
 
 /** Every API route with who may call it and its schemas: the authorization and fuzz tests walk it. */

@@ -5,7 +5,7 @@ import { rows } from '../../db/client.js';
 import { idempotencyKeys } from '../../db/schema/index.js';
 import { AppError } from '../../domain/errors.js';
 import { sha256Hex } from '../../security/crypto.js';
-import { appendRouteHook } from './route-hooks.js';
+import { addRouteHook } from './route-hooks.js';
 
 const KEY_PATTERN = /^[A-Za-z0-9_.:-]{8,128}$/;
 const WAIT_MS = 10_000;
@@ -37,8 +37,8 @@ export const idempotencyPlugin = fp(async (app: FastifyInstance) => {
   // Fastify awaits as an async hook's (never both: no done() then).
   app.addHook('onRoute', (route) => {
     if (!route.config?.idempotent) return;
-    appendRouteHook(route, 'preHandler', claimHook);
-    appendRouteHook(route, 'onSend', storeHook);
+    addRouteHook(route, 'preHandler', claimHook);
+    addRouteHook(route, 'onSend', storeHook);
   });
 
   function claimHook(request: FastifyRequest, reply: FastifyReply, done: HookHandlerDoneFunction) {

@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import fp from 'fastify-plugin';
-import { appendRouteHook } from './route-hooks.js';
+import { addRouteHook } from './route-hooks.js';
 import { sql } from 'drizzle-orm';
 import type { AppContext } from '../../context.js';
 import { rows } from '../../db/client.js';
@@ -99,7 +99,7 @@ export const signedPlugin = fp(async (app: FastifyInstance) => {
   app.addHook('onRoute', (route) => {
     const access = route.config?.access;
     if (!isSignedAccess(access)) return;
-    appendRouteHook(route, 'preHandler', async (request: FastifyRequest) => {
+    addRouteHook(route, 'preHandler', async (request: FastifyRequest) => {
       const signer = await acceptSignedRequest(app.ctx, access, request);
       request.signer = signer;
       request.partner = signer.kind !== 'custodian' && signer.principalId ? { partnerId: signer.principalId, keyId: signer.keyId, coreEnterpriseId: signer.coreEnterpriseId } : null;

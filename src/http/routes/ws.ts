@@ -5,6 +5,7 @@ import type { WebSocket } from 'ws';
 import { Type } from 'typebox';
 import { AppError } from '../../domain/errors.js';
 import type { Hub } from '../../realtime/hub.js';
+import { sessionCookieOf } from '../plugins/auth.js';
 import { Errors, Strict } from '../schemas.js';
 import { keyForOrigin } from '../../services/widgets.js';
 
@@ -69,7 +70,8 @@ export async function wsRoutes(app: FastifyInstance): Promise<void> {
   app.route({
     method: 'GET',
     url: '/ws',
-    config: { access: 'public' },
+    // Public (a widget's socket is anonymous), but a browser's socket is the logged-in user's by its cookie.
+    config: { access: 'public', readsSession: true },
     schema: {
       operationId: 'openMarketSocket',
       tags: ['realtime'],
@@ -103,7 +105,7 @@ export async function wsRoutes(app: FastifyInstance): Promise<void> {
         request.user = user;
         request.wsToken = token;
       } else if (request.user) {
-        request.wsToken = request.cookies?.lb_session ?? null;
+        request.wsToken = sessionCookieOf(request) ?? null;
       }
       const refusal = hub.socketRefusal(request.ip, request.user);
       if (refusal) throw new AppError('WS_LIMIT_REACHED', refusal);

@@ -60,6 +60,8 @@ export interface Connection {
 }
 
 const MAX_SUBSCRIPTIONS = 200;
+/** The heartbeat's slices: every heartbeatMs / BEAT_SLICES, the sockets whose id falls in the next slice are pinged. */
+export const BEAT_SLICES = 60;
 /**
  * The empty map every connection starts with for its subscriptions and its backlog, replaced by a map of
  * its own on the first write (ownSubs, ownBacklog). An empty Map costs ~200 bytes; two per socket were
@@ -125,8 +127,11 @@ export class Hub {
 
   start(): void {
     this.unsubscribeStream = this.opts.ctx.stream.on((msg) => this.deliver(msg));
+    // Each socket is pinged once per heartbeatMs, a slice of them at a time: pinging 10,000 sockets in one
+    // turn held the event loop (and every event waiting to go out) for a hundred milliseconds and more.
     const interval = this.opts.heartbeatMs ?? 15_000;
-    this.heartbeat = setInterval(() => this.guarded('heartbeat', () => this.beat()), interval);
+    let slice = 0;
+    this.heartbeat = setInterval(() => this.guarded('heartbeat', () => this.beat(slice++ % BEAT_SLICES)), Math.max(1, Math.round(interval / BEAT_SLICES)));
     this.heartbeat.unref?.();
     this.flushTimer = setInterval(
       () =>
@@ -222,8 +227,10 @@ export class Hub {
     }
   }
 
-  private beat(): void {
+  /** Pings the sockets of one slice (by id); one that has not answered the previous ping is cut off. */
+  beat(slice: number): void {
     for (const conn of this.connections) {
+      if (conn.id % BEAT_SLICES !== slice) continue;
       if (!conn.alive) {
         conn.socket.terminate();
         this.detach(conn);

@@ -2,7 +2,7 @@ import { EventEmitter } from 'node:events';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { OutboxMessage } from '../../src/db/schema/index.js';
 import { DEFAULT_SETTINGS } from '../../src/domain/settings.js';
-import { Hub } from '../../src/realtime/hub.js';
+import { BEAT_SLICES, Hub } from '../../src/realtime/hub.js';
 
 /**
  * A socket whose unsent bytes the test controls: everything sent stays in `bufferedAmount` until the
@@ -23,10 +23,15 @@ class FakeSocket extends EventEmitter {
     this.closedWith ??= code;
     this.readyState = 3;
   }
+  terminated = false;
+  pings = 0;
   terminate(): void {
+    this.terminated = true;
     this.readyState = 3;
   }
-  ping(): void {}
+  ping(): void {
+    this.pings++;
+  }
   message(value: unknown): void {
     this.emit('message', Buffer.from(JSON.stringify(value)), false);
   }
@@ -120,5 +125,31 @@ describe('Hub: snapshots of big listings', () => {
     for (let seq = 6; seq < 40 && socket.closedWith === undefined; seq++) hub.deliver({ channel: b, seq, type: 'bid.accepted', data: { pad } } as OutboxMessage);
     expect(socket.closedWith).toBe(4009);
     expect(hub.size).toBe(0);
+  });
+});
+
+describe('Hub: heartbeat', () => {
+  it('pings every socket once per round, a slice at a time, and cuts off only those that did not answer', () => {
+    const hub = newHub();
+    const sockets = Array.from({ length: 10 * BEAT_SLICES + 7 }, () => new FakeSocket());
+    // One address each: the per-address cap is not what this tests.
+    sockets.forEach((socket, i) => hub.attach(socket as never, null, null, `10.0.${i >> 8}.${i & 255}`));
+    const largestSlice = Math.ceil(sockets.length / BEAT_SLICES);
+    for (let slice = 0; slice < BEAT_SLICES; slice++) {
+      const before = sockets.reduce((n, s) => n + s.pings, 0);
+      hub.beat(slice);
+      // No turn pings more than its share: one slice of the sockets, not all of them at once.
+      expect(sockets.reduce((n, s) => n + s.pings, 0) - before).toBeLessThanOrEqual(largestSlice);
+    }
+    expect(sockets.every((s) => s.pings === 1)).toBe(true);
+
+    // Every other socket answers its ping; the next round cuts off the silent ones and pings the rest.
+    sockets.forEach((s, i) => i % 2 === 0 && s.emit('pong'));
+    for (let slice = 0; slice < BEAT_SLICES; slice++) hub.beat(slice);
+    sockets.forEach((s, i) => {
+      expect(s.terminated).toBe(i % 2 === 1);
+      expect(s.pings).toBe(i % 2 === 0 ? 2 : 1);
+    });
+    expect(hub.size).toBe(Math.ceil(sockets.length / 2));
   });
 });

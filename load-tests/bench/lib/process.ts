@@ -53,8 +53,11 @@ export async function startChild(name: string, file: string, args: string[], env
       reject(new Error(`${name} exited with code ${code} before it listened\n${tail.join('\n')}`));
     });
   });
-  // Keep draining stdout so the child never blocks on a full pipe.
-  proc.stdout!.on('data', () => {});
+  // Keep draining stdout so the child never blocks on a full pipe; BENCH_VERBOSE shows it (--trace-gc writes there).
+  proc.stdout!.on('data', (chunk: string) => {
+    if (!process.env.BENCH_VERBOSE) return;
+    for (const line of chunk.split('\n')) if (line.trim()) process.stderr.write(`[${name}] ${line}\n`);
+  });
   return {
     name,
     proc,

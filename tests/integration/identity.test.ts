@@ -215,6 +215,10 @@ describe('register, login, logout', () => {
     expect(me.statusCode).toBe(200);
     expect(me.json().email).toBe(lender.email);
     expect((await t.app.inject({ method: 'GET', url: '/api/v1/me', headers: { cookie: 'theme=dark; lb_session=' } })).statusCode).toBe(401);
+    // A cookie that does not decode is no session, not a fault.
+    const garbled = await t.app.inject({ method: 'GET', url: '/api/v1/me', headers: { cookie: 'lb_session=%zz%; theme; =x' } });
+    expect(garbled.statusCode).toBe(401);
+    expect(garbled.json().code).toBe('UNAUTHENTICATED');
     expect((await t.app.inject({ method: 'GET', url: '/api/v1/listings?limit=5', headers: { cookie: 'lb_session=%zz; theme' } })).statusCode).toBe(200);
   });
 

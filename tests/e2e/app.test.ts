@@ -262,11 +262,14 @@ describe('the web app, live', () => {
     });
     await p.goto(`${t.url}/#/market`);
     await p.locator('main lb-market-view').waitFor();
+    // Listened for before the module is asked for: on a busy machine the notes page may take longer to
+    // render than the module is held back, and a response already past is never seen again.
+    const statsArrived = p.waitForResponse(/\/assets\/stats-[^/]+\.js$/);
     await p.evaluate(() => (location.hash = '#/stats'));
     await p.evaluate(() => (location.hash = '#/notes'));
     await p.locator('main lb-notes-view').waitFor();
     // Past the held-back module's arrival: the page still matches the address.
-    await p.waitForResponse(/\/assets\/stats-[^/]+\.js$/);
+    await statsArrived;
     await p.waitForTimeout(500);
     expect(await p.evaluate(() => location.hash)).toBe('#/notes');
     expect(await p.locator('main lb-notes-view').count()).toBe(1);

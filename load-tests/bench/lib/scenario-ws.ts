@@ -77,7 +77,7 @@ async function collectGarbage(inspectorUrl: string): Promise<void> {
 function describe(r: FanoutResult): string {
   const closed = Object.entries(r.socketsClosed).map(([k, v]) => `${k}×${v}`).join(', ');
   const rej = Object.entries(r.rejected).map(([k, v]) => `${k}×${v}`).join(', ');
-  return `${r.eventsAccepted} events (${r.eventsPerSec}/s${r.offeredPerSec ? ` of ${r.offeredPerSec}/s offered` : ''}), ${r.deliveries.toLocaleString('en-US')}/${r.expectedDeliveries.toLocaleString('en-US')} deliveries = ${r.deliveriesPerSec.toLocaleString('en-US')}/s, ${r.frames} frames (${r.batchFrames} batches), p50 ${r.latency.p50Ms} ms, p99 ${r.latency.p99Ms} ms, gaps ${r.gaps}${r.otherEvents ? `, ${r.otherEvents} late events of an earlier run ignored` : ''}, CPU clients ${r.cpu.generatorPct}% target ${r.cpu.targetPct}% machine ${r.cpu.machinePct}%${closed ? `; closed: ${closed}` : ''}${rej ? `; rejected: ${rej}` : ''}`;
+  return `${r.eventsAccepted} events (${r.eventsPerSec}/s${r.offeredPerSec ? ` of ${r.offeredPerSec}/s offered` : ''}), ${r.deliveries.toLocaleString('en-US')}/${r.expectedDeliveries.toLocaleString('en-US')} deliveries = ${r.deliveriesPerSec.toLocaleString('en-US')}/s, ${r.frames} frames (${r.batchFrames} batches), p50 ${r.latency.p50Ms} ms, p99 ${r.latency.p99Ms} ms${r.slowest ? ` (slowest event: answered ${r.slowest.ackMs} ms, first client ${r.slowest.firstMs} ms, last ${r.slowest.lastMs} ms)` : ''}, gaps ${r.gaps}${r.otherEvents ? `, ${r.otherEvents} late events of an earlier run ignored` : ''}, CPU clients ${r.cpu.generatorPct}% target ${r.cpu.targetPct}% machine ${r.cpu.machinePct}%${closed ? `; closed: ${closed}` : ''}${rej ? `; rejected: ${rej}` : ''}`;
 }
 
 /**

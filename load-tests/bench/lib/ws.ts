@@ -9,11 +9,20 @@ interface FleetSocket {
   waiters: Map<string, (ok: boolean) => void>;
 }
 
+/** An event of a run: when its bid was sent and answered, when it first and last reached a client (performance.now()). */
+interface SentEvent {
+  t: number;
+  got: number;
+  ackAt?: number;
+  firstAt?: number;
+  lastAt?: number;
+}
+
 /** One fan-out run's bookkeeping: when each event was sent, and who got it when. */
 interface Measure {
   channel: string;
   /** Key `amountMinor/rateBps` → send time and receivers so far. */
-  sent: Map<string, { t: number; got: number }>;
+  sent: Map<string, SentEvent>;
   /** Receivers each event should reach. */
   expected: number;
   hist: Histogram;
@@ -155,6 +164,8 @@ export class WsFleet {
     m.deliveries++;
     m.lastReceipt = now;
     m.hist.recordMs(now - entry.t);
+    entry.firstAt ??= now;
+    entry.lastAt = now;
     entry.got++;
     if (entry.got === m.expected) m.onComplete?.(key);
   }
@@ -231,6 +242,12 @@ export interface FanoutResult {
   durationS: number;
   eventsSent: number;
   eventsAccepted: number;
+  /**
+   * The event that took longest to reach its last client, each time from its bid's send: the bid's
+   * answer, its first and its last delivery. With tens of events a run, the p99 is this event's: the
+   * answer shows whether it was late before it left the bid path.
+   */
+  slowest?: { ackMs: number; firstMs: number; lastMs: number };
   /** Events accepted per second during the sending phase. */
   eventsPerSec: number;
   deliveries: number;
@@ -283,11 +300,13 @@ export async function fanoutRun(opts: {
     const i = sent++;
     const { amountMinor, rateBps } = opts.keyOf(i);
     const key = `${amountMinor}/${rateBps}`;
-    m.sent.set(key, { t: performance.now(), got: 0 });
+    const entry: SentEvent = { t: performance.now(), got: 0 };
+    m.sent.set(key, entry);
     lastSend = performance.now();
     inflight++;
     opts.send(i, amountMinor, rateBps).then(
       (o) => {
+        entry.ackAt = performance.now();
         if (o === true) accepted++;
         else {
           rejected[o] = (rejected[o] ?? 0) + 1;
@@ -362,6 +381,8 @@ export async function fanoutRun(opts: {
     await sleep(10);
   }
   fleet.end();
+  let slowest: SentEvent | undefined;
+  for (const e of m.sent.values()) if (e.lastAt !== undefined && (slowest?.lastAt === undefined || e.lastAt - e.t > slowest.lastAt - slowest.t)) slowest = e;
   const end = m.lastReceipt > 0 ? m.lastReceipt : performance.now();
   const durationS = Math.max((end - start) / 1000, 1e-3);
   const closes: Record<string, number> = {};
@@ -373,6 +394,7 @@ export async function fanoutRun(opts: {
     durationS: Math.round(durationS * 100) / 100,
     eventsSent: sent,
     eventsAccepted: accepted,
+    ...(slowest ? { slowest: { ackMs: ms(slowest.ackAt, slowest.t), firstMs: ms(slowest.firstAt, slowest.t), lastMs: ms(slowest.lastAt, slowest.t) } } : {}),
     eventsPerSec: Math.round(accepted / sendPhaseS),
     deliveries: m.deliveries,
     // Events still in the map were accepted (or their answer is late); refused ones were removed.
@@ -387,4 +409,9 @@ export async function fanoutRun(opts: {
     rejected,
     cpu: cpu.stop(),
   };
+}
+
+/** Milliseconds from `from` to `at`, to a tenth (NaN when it never happened). */
+function ms(at: number | undefined, from: number): number {
+  return at === undefined ? Number.NaN : Math.round((at - from) * 10) / 10;
 }

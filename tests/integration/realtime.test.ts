@@ -136,6 +136,20 @@ describe('subscriptions and events', () => {
 });
 
 describe('refusals and limits', () => {
+  it("a browser's socket is its user's by the session cookie; a cookie that is no session opens an anonymous one", async () => {
+    const lender = await registerLender(t.app, { kyc: false });
+    const login = await call(t.app, 'POST', '/api/v1/auth/login', { body: { email: lender.email, password: 'correct horse battery' } });
+    const session = String(login.headers['set-cookie']).split(';')[0]!;
+    const own = await openSocket(t.url, { origin: 'http://localhost:3000', cookie: `theme=dark; ${session}` });
+    own.send({ op: 'subscribe', channel: 'me' });
+    expect(await own.next((m) => m.channel === 'me')).toMatchObject({ type: 'snapshot', channel: 'me' });
+    own.close();
+    const stale = await openSocket(t.url, { origin: 'http://localhost:3000', cookie: 'lb_session=no-such-session' });
+    stale.send({ op: 'subscribe', channel: 'me' });
+    expect(await stale.next((m) => m.channel === 'me')).toMatchObject({ type: 'error', code: 'WS_CHANNEL_FORBIDDEN' });
+    stale.close();
+  });
+
   it('a foreign Origin or a bad token is refused at the upgrade', async () => {
     await expect(openSocket(t.url, { origin: 'https://evil.example' })).rejects.toMatchObject({ statusCode: 403 });
     await expect(openSocket(t.url, { token: 'not-a-token' })).rejects.toMatchObject({ statusCode: 401 });

@@ -11,9 +11,9 @@ export const SESSION_COOKIE = 'lb_session';
 
 /**
  * Who may call a route. Every route under /api/v1 declares it (the app refuses to start otherwise):
- * `public` (anyone; a session is read when present), a list of roles, `partner` (HMAC-signed calls of an
- * order system), `core` (the same signature, with a core enterprise's own key) or `custodian` (signed
- * callbacks of the custodian bank).
+ * `public` (anyone; no session is looked up: the socket endpoint reads its own), a list of roles,
+ * `partner` (HMAC-signed calls of an order system), `core` (the same signature, with a core enterprise's
+ * own key) or `custodian` (signed callbacks of the custodian bank).
  */
 export type Access = 'public' | SignedAccess | readonly Role[];
 
@@ -24,8 +24,6 @@ declare module 'fastify' {
     access?: Access;
     /** POST that moves money or creates something: honours Idempotency-Key. */
     idempotent?: boolean;
-    /** A public route that still reads the caller's session when one is sent (the socket endpoint). */
-    readsSession?: boolean;
   }
   interface FastifyRequest {
     user: AuthUser | null;
@@ -118,16 +116,15 @@ export const authPlugin = fp(async (app: FastifyInstance) => {
       if (method === 'HEAD') continue;
       catalog.push({ method, url: route.url, access, schema: (route.schema ?? {}) as RouteEntry['schema'] });
     }
-    // Only routes that care who is calling look the caller up: a public read enters no auth hook at
-    // all. Before the route's own hooks, which may key on the user (per-user rate limits).
-    if (isSignedAccess(access) || (access === 'public' && route.config?.readsSession !== true)) return;
+    // Only routes with roles look the caller up: a public one enters no auth hook at all. Before the
+    // route's own hooks, which may key on the user (per-user rate limits).
+    if (isSignedAccess(access) || access === 'public') return;
     addRouteHook(route, 'preHandler', authenticate, 'before');
   });
 
   const ownOrigin = new URL(app.ctx.config.publicUrl).origin;
-  /** Why this caller may not call a route of this access (undefined: it may). */
-  function refusalOf(request: FastifyRequest, access: 'public' | readonly Role[], hadToken: boolean): AppError | undefined {
-    if (access === 'public') return undefined;
+  /** Why this caller may not call a route for these roles (undefined: it may). */
+  function refusalOf(request: FastifyRequest, access: readonly Role[], hadToken: boolean): AppError | undefined {
     const user = request.user;
     if (!user) return new AppError('UNAUTHENTICATED', hadToken ? 'the session is invalid, expired or revoked' : 'log in first');
     if (!access.includes(user.role)) return new AppError('FORBIDDEN', `this route is for ${access.join(' or ')}`);
@@ -145,7 +142,7 @@ export const authPlugin = fp(async (app: FastifyInstance) => {
   // once, without a promise and a microtask turn; only a session the cache does not know waits for the
   // database.
   function authenticate(request: FastifyRequest, _reply: FastifyReply, done: HookHandlerDoneFunction) {
-    const access = request.routeOptions.config.access as 'public' | readonly Role[];
+    const access = request.routeOptions.config.access as readonly Role[];
     const found = tokenOf(request);
     if (!found) {
       request.user = null;

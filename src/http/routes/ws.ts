@@ -70,8 +70,7 @@ export async function wsRoutes(app: FastifyInstance): Promise<void> {
   app.route({
     method: 'GET',
     url: '/ws',
-    // Public (a widget's socket is anonymous), but a browser's socket is the logged-in user's by its cookie.
-    config: { access: 'public', readsSession: true },
+    config: { access: 'public' },
     schema: {
       operationId: 'openMarketSocket',
       tags: ['realtime'],
@@ -96,16 +95,18 @@ export async function wsRoutes(app: FastifyInstance): Promise<void> {
         // but must not let that page read the visitor's wallet or bid for them.
         if (token !== undefined) throw new AppError('VALIDATION_FAILED', 'a widget socket (key) is anonymous: send no token', { errors: [{ field: 'querystring/token', message: 'is not allowed with key' }] });
         await keyForOrigin(app.ctx.db, key, origin);
-        request.user = null;
-        request.wsToken = null;
       } else if (!originAllowed(app, origin, request.headers.host)) throw new AppError('ORIGIN_NOT_ALLOWED', `origin ${origin} may not open a socket`);
       else if (token !== undefined) {
         const user = await app.authenticateToken(token, 'bearer');
         if (!user) throw new AppError('UNAUTHENTICATED', 'the token is invalid, expired or revoked');
         request.user = user;
         request.wsToken = token;
-      } else if (request.user) {
-        request.wsToken = sessionCookieOf(request) ?? null;
+      } else {
+        // A browser's socket is the logged-in user's by its cookie; an invalid one opens an anonymous socket.
+        const cookie = sessionCookieOf(request);
+        const user = cookie ? await app.authenticateToken(cookie, 'cookie') : null;
+        request.user = user;
+        request.wsToken = user ? cookie! : null;
       }
       const refusal = hub.socketRefusal(request.ip, request.user);
       if (refusal) throw new AppError('WS_LIMIT_REACHED', refusal);
